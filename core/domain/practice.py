@@ -1,0 +1,124 @@
+"""The practice, its clinicians and the payer profiles its episodes bill under."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from core.domain.enums import Discipline, UnitMethod
+from core.domain.errors import ValidationError
+from core.domain.ids import new_id
+
+_NPI_RE = re.compile(r"^\d{10}$")
+_EIN_RE = re.compile(r"^\d{2}-?\d{7}$")
+
+
+def npi_is_valid(npi: str) -> bool:
+    """NPI check digit: Luhn over the number prefixed with the card-issuer constant 80840."""
+    if not _NPI_RE.match(npi or ""):
+        return False
+    digits = [int(d) for d in "80840" + npi]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def check_npi(npi: str | None, *, field_name: str = "npi") -> str | None:
+    """Return the NPI cleaned of spaces, or raise a ``ValidationError`` naming the field."""
+    if npi is None or not npi.strip():
+        return None
+    cleaned = npi.replace(" ", "").strip()
+    if not npi_is_valid(cleaned):
+        raise ValidationError(
+            f"{npi!r} is not a valid NPI.",
+            field=field_name,
+            hint="An NPI has 10 digits with a check digit.",
+        )
+    return cleaned
+
+
+@dataclass(eq=False)
+class Address:
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+
+    def one_line(self) -> str:
+        parts = [self.line1, self.line2, self.city, f"{self.state} {self.postal_code}".strip()]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(eq=False)
+class Practice:
+    name: str
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    phone: str = ""
+    npi: str | None = None  # group (type 2) NPI
+    tax_id: str | None = None  # EIN
+    id: uuid.UUID = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        if not self.name.strip():
+            raise ValidationError("The practice needs a name.", field="name")
+        self.npi = check_npi(self.npi)
+        if self.tax_id and not _EIN_RE.match(self.tax_id.strip()):
+            raise ValidationError("A tax id (EIN) looks like 12-3456789.", field="tax_id")
+
+
+@dataclass(eq=False)
+class Clinician:
+    first_name: str
+    last_name: str
+    discipline: Discipline
+    credentials: str = ""  # e.g. "PT, DPT"
+    npi: str | None = None
+    license_number: str = ""
+    is_assistant: bool = False  # PTA / COTA: CQ/CO modifiers apply
+    id: uuid.UUID = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        if not self.first_name.strip() or not self.last_name.strip():
+            raise ValidationError("A clinician needs a first and last name.", field="name")
+        self.discipline = Discipline(self.discipline)
+        self.npi = check_npi(self.npi)
+
+    @property
+    def display_name(self) -> str:
+        creds = f", {self.credentials}" if self.credentials else ""
+        return f"{self.first_name} {self.last_name}{creds}"
+
+
+@dataclass(eq=False)
+class PayerProfile:
+    """How one payer wants therapy billed. ``key`` names a profile in the resources pack."""
+
+    name: str
+    key: str  # e.g. "medicare", "commercial", "cash"
+    unit_method: UnitMethod = UnitMethod.PER_CODE
+    requires_discipline_modifier: bool = False
+    uses_kx_threshold: bool = False
+    progress_report_every_visits: int | None = None
+    id: uuid.UUID = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        if not self.name.strip() or not self.key.strip():
+            raise ValidationError("A payer profile needs a name and a key.", field="name")
+        self.unit_method = UnitMethod(self.unit_method)

@@ -1,0 +1,295 @@
+"""Creating, opening, backing up and locking a chart file.
+
+A chart is two files: ``NAME`` (the SQLCipher database) and ``NAME.keys`` (the key envelope,
+see ``keys.py``). Creating and opening are different code paths: SQLCipher would silently create
+an empty database on a mistyped path, so ``open_chart`` refuses any path that does not exist and
+``create_chart`` refuses any path that does. A wrong passphrase is detected by the key envelope
+before the database file is opened at all, so the chart's bytes are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.exc import DBAPIError
+
+from core.domain.errors import (
+    ChartCorrupt,
+    ChartExists,
+    ChartLocked,
+    ChartNotFound,
+    WrongPassphrase,
+)
+from core.domain.ids import new_id
+from core.storage import audit, lockout, migrate
+from core.storage.engine import KeyHolder, make_engine
+from core.storage.keys import KdfParams, KeyFile, wipe
+from core.storage.tables import meta
+from core.storage.uow import UnitOfWork, translate
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+APP_SCHEMA_TAG = "chartside-chart-v1"
+
+
+def key_path(path: Path) -> Path:
+    return path.with_name(path.name + ".keys")
+
+
+@dataclass
+class ChartSession:
+    """An unlocked chart. ``lock()`` disposes the engine and zeroes the key."""
+
+    path: Path
+    chart_id: str
+    device_id: str
+    engine: Engine
+    keys: KeyHolder
+    actor: str = "owner"
+    opened_with_recovery: bool = False
+    backups: list[Path] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        if self.keys.wiped:
+            raise ChartLocked("The chart is locked.", hint="Unlock it to continue.")
+        return UnitOfWork(self)
+
+    @property
+    def locked(self) -> bool:
+        return self.keys.wiped
+
+    def lock(self) -> None:
+        """Dispose every pooled connection and zero the key. Idempotent."""
+        if not self.keys.wiped:
+            try:
+                with self.uow() as uow:
+                    uow.record("lock", "chart", self.chart_id)
+                    uow.commit()
+            except Exception:
+                pass
+        self.engine.dispose()
+        self.keys.wipe()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file (outside any transaction, on the pooled connection)."""
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+    def integrity_problems(self) -> list[str]:
+        """``integrity_check`` plus ``cipher_integrity_check``; empty when the file is sound."""
+        raw = self.engine.raw_connection()
+        problems: list[str] = []
+        try:
+            conn = raw.driver_connection
+            assert conn is not None
+            for pragma in ("integrity_check", "cipher_integrity_check"):
+                try:
+                    rows = conn.execute(f"PRAGMA {pragma}").fetchall()
+                except Exception as exc:
+                    problems.append(f"{pragma}: {exc}")
+                    continue
+                problems += [str(r[0]) for r in rows if r[0] != "ok"]
+        finally:
+            raw.close()
+        return problems
+
+    def backup(self, label: str = "backup") -> Path:
+        """Copy the (still encrypted) database and its key file beside the chart."""
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        target = self.path.with_name(f"{self.path.name}.{label}-{stamp}.bak")
+        raw = self.engine.raw_connection()  # the only connection: no writer can interleave
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            shutil.copy2(self.path, target)
+        finally:
+            raw.close()
+        shutil.copy2(key_path(self.path), key_path(target))
+        self.backups.append(target)
+        return target
+
+
+def create_chart(
+    path: Path, passphrase: str, *, kdf: KdfParams | None = None
+) -> tuple[ChartSession, str]:
+    """Create a new empty chart. Returns the open session and the recovery key to show once."""
+    path = Path(path)
+    kpath = key_path(path)
+    if path.exists() or kpath.exists():
+        raise ChartExists(f"{path.name} already exists.", hint="Choose another name or open it.")
+    if not path.parent.is_dir():
+        raise ChartNotFound(f"The folder {path.parent} does not exist.")
+    chart_id = str(new_id())
+    key_file, dek, recovery = KeyFile.create(chart_id, passphrase, kdf)
+    keys = KeyHolder(dek)
+    engine = make_engine(path, keys)
+    device_id = str(new_id())
+    try:
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            now = dt.datetime.now(dt.UTC).isoformat()
+            conn.execute(
+                insert(meta),
+                [
+                    {"key": "chart_id", "value": chart_id},
+                    {"key": "device_id", "value": device_id},
+                    {"key": "schema_tag", "value": APP_SCHEMA_TAG},
+                    {"key": "created_at", "value": now},
+                ],
+            )
+            audit.append(
+                conn,
+                actor="owner",
+                device=device_id,
+                action="create",
+                entity="chart",
+                entity_id=chart_id,
+            )
+        key_file.save(kpath)
+    except BaseException:
+        engine.dispose()
+        keys.wipe()
+        for leftover in (path, kpath, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return ChartSession(path, chart_id, device_id, engine, keys), recovery
+
+
+def _load_key_file(path: Path) -> KeyFile:
+    if not path.exists():
+        raise ChartNotFound(
+            f"There is no chart at {path}.", hint="Check the path; nothing was created."
+        )
+    if not path.is_file():
+        raise ChartNotFound(f"{path} is not a chart file.")
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise ChartCorrupt(f"{path.name} cannot be read.") from exc
+    if header == SQLITE_HEADER:
+        raise ChartCorrupt(f"{path.name} is an unencrypted SQLite file, not a Chartside chart.")
+    try:
+        return KeyFile.load(key_path(path))
+    except FileNotFoundError as exc:
+        raise ChartCorrupt(
+            f"The key file {key_path(path).name} is missing.",
+            hint="Copy it back from where the chart was backed up.",
+        ) from exc
+
+
+def open_chart(
+    path: Path, *, passphrase: str | None = None, recovery_key: str | None = None
+) -> ChartSession:
+    """Unlock an existing chart with its passphrase or recovery key; migrate it if it is older."""
+    path = Path(path)
+    key_file = _load_key_file(path)
+    chart_id = key_file.chart_id
+    lockout.check(chart_id)
+    try:
+        if recovery_key is not None:
+            dek = key_file.unlock_with_recovery_key(recovery_key)
+        elif passphrase is not None:
+            dek = key_file.unlock_with_passphrase(passphrase)
+        else:
+            raise WrongPassphrase("A passphrase or recovery key is needed to open the chart.")
+    except WrongPassphrase:
+        lockout.record_failure(chart_id)
+        raise
+    keys = KeyHolder(dek)
+    engine = make_engine(path, keys)
+    try:
+        with engine.connect() as conn:
+            stored = {k: v for k, v in conn.execute(select(meta.c.key, meta.c.value))}
+    except DBAPIError as exc:
+        engine.dispose()
+        keys.wipe()
+        raise ChartCorrupt(
+            f"{path.name} is damaged or does not belong to its key file.",
+            hint="Restore the latest backup (both files).",
+        ) from exc
+    if stored.get("chart_id") != chart_id:
+        engine.dispose()
+        keys.wipe()
+        raise ChartCorrupt(f"{path.name} does not belong to its key file.")
+    session = ChartSession(
+        path,
+        chart_id,
+        stored["device_id"],
+        engine,
+        keys,
+        actor=stored.get("actor", "owner"),
+        opened_with_recovery=recovery_key is not None,
+    )
+    try:
+        _upgrade_if_needed(session)
+        _record_unlock(session)
+    except DBAPIError as exc:
+        session.lock()
+        raise translate(exc) from exc
+    lockout.reset(chart_id)
+    return session
+
+
+def _upgrade_if_needed(session: ChartSession) -> None:
+    current = migrate.current_revision(session.engine)
+    head = migrate.head_revision()
+    if current == head:
+        return
+    backup = session.backup(f"pre-{head}")
+    migrate.upgrade(session.engine)
+    with session.uow() as uow:
+        uow.record("migrate", "chart", session.chart_id, detail=f"{current}->{head}; backup kept")
+        uow.commit()
+    del backup
+
+
+def _record_unlock(session: ChartSession) -> None:
+    with session.uow() as uow:
+        for when in lockout.failures(session.chart_id):
+            audit.append(
+                uow.conn,
+                actor="unknown",
+                device=session.device_id,
+                action="unlock_failed",
+                entity="chart",
+                entity_id=session.chart_id,
+                at=dt.datetime.fromtimestamp(when, dt.UTC),
+            )
+        action = "emergency_access" if session.opened_with_recovery else "unlock"
+        uow.record(action, "chart", session.chart_id)
+        uow.commit()
+
+
+def change_passphrase(
+    session: ChartSession, old: str, new: str, *, kdf: KdfParams | None = None
+) -> None:
+    """Rewrap the data key under ``new`` after proving ``old``. The database is not re-encrypted."""
+    kpath = key_path(session.path)
+    key_file = KeyFile.load(kpath)
+    dek = key_file.unlock_with_passphrase(old)
+    try:
+        key_file.rewrap(dek, new, kdf)
+    finally:
+        wipe(dek)
+    key_file.save(kpath)
+    with session.uow() as uow:
+        uow.record("change_passphrase", "chart", session.chart_id)
+        uow.commit()
+
+
+def read_meta(session: ChartSession, key: str) -> str | None:
+    with session.engine.connect() as conn:
+        return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+
+
+def set_meta(session: ChartSession, key: str, value: str) -> None:
+    with session.engine.begin() as conn:
+        conn.execute(
+            text("INSERT OR REPLACE INTO meta(key, value) VALUES (:k, :v)"), {"k": key, "v": value}
+        )

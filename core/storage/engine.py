@@ -1,0 +1,81 @@
+"""The one way to open a chart database: SQLCipher with a raw key, through SQLAlchemy.
+
+``create_engine("sqlite://", creator=..., module=sqlcipher3)`` rather than the
+``sqlite+pysqlcipher`` URL dialect: the dialect would put the secret in a URL and re-issue
+``PRAGMA key`` itself. Passing ``module`` makes SQLAlchemy wrap sqlcipher3's exceptions.
+
+Every connection sets the key first (SQLCipher ≥ 4.7 requires it before any statement), then
+``cipher_memory_security``, ``foreign_keys``, WAL and ``synchronous=FULL`` (durable commits:
+NORMAL may lose the last transaction on power loss). One pooled connection: the desktop's
+database worker owns it; the pool never grows.
+
+The driver runs in autocommit mode and we emit ``BEGIN IMMEDIATE`` ourselves, so that a unit of
+work takes the write lock up front (the audit chain reads its head and appends in one go) and
+SQLAlchemy's transaction boundaries are the real ones (the pysqlite recipe in SQLAlchemy's docs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from core.storage.keys import wipe
+
+
+class KeyHolder:
+    """Holds the raw key in a ``bytearray`` so ``lock`` can zero it."""
+
+    def __init__(self, key: bytearray) -> None:
+        self._key: bytearray | None = key
+
+    def pragma(self) -> str:
+        if self._key is None:
+            raise RuntimeError("The chart is locked.")
+        return f"PRAGMA key = \"x'{self._key.hex()}'\""
+
+    def wipe(self) -> None:
+        wipe(self._key)
+        self._key = None
+
+    @property
+    def wiped(self) -> bool:
+        return self._key is None
+
+
+def connect_raw(path: Path, keys: KeyHolder, *, plain: bool = False) -> Any:
+    """A DB-API connection with the key and pragmas applied (used by the pool and by tests)."""
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    if not plain:
+        conn.execute(keys.pragma())
+        conn.execute("PRAGMA cipher_memory_security = ON")
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if mode is None or str(mode[0]).lower() != "wal":
+        conn.close()
+        raise sqlcipher3.DatabaseError("could not enable WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def make_engine(path: Path, keys: KeyHolder, *, plain: bool = False) -> Engine:
+    """An engine over one keyed connection (``plain=True``: unencrypted benchmark baseline)."""
+    engine = create_engine(
+        "sqlite://",
+        module=sqlcipher3,
+        creator=lambda: connect_raw(path, keys, plain=plain),
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

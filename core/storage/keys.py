@@ -1,0 +1,290 @@
+"""Key envelope: the random data key that opens the SQLCipher database, wrapped twice.
+
+Layout (a small JSON "key file" beside the chart, ``<chart>.keys``):
+
+* a random 256-bit **data key** (DEK) is the SQLCipher raw key; it never changes;
+* it is wrapped with XChaCha20-Poly1305 (PyNaCl) under a **passphrase key** derived by
+  Argon2id (argon2-cffi, parameters stored beside the salt), and separately under a key derived
+  from the **recovery key** (160 random bits shown once, typed as 8 groups of 4 Crockford
+  base32 characters); BLAKE2b suffices there because the recovery key is full-entropy;
+* the associated data binds each wrap to the chart id, its purpose and the KDF parameters, so a
+  wrap cannot be replayed into another chart or have its cost parameters lowered.
+
+A passphrase is checked only by whether the AEAD opens, never against a stored hash. Changing
+the passphrase rewraps the DEK and rewrites the key file atomically; the database is untouched.
+Python cannot promise to wipe memory, so key material is held in ``bytearray``s that ``wipe``
+zeroes on lock; copies made inside libraries are beyond our reach (documented in docs/security.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_decrypt,
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+)
+from nacl.exceptions import CryptoError
+
+from core.domain.errors import ChartCorrupt, WeakPassphrase, WrongPassphrase
+
+FORMAT = "chartside-keys"
+VERSION = 1
+DEK_BYTES = 32
+RECOVERY_BITS = 160
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_IN = {c: i for i, c in enumerate(_CROCKFORD)} | {"O": 0, "I": 1, "L": 1}
+MIN_PASSPHRASE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class KdfParams:
+    """Argon2id cost. The default takes ~0.35 s on the 2-core reference machine (bench/)."""
+
+    time_cost: int = 3
+    memory_kib: int = 128 * 1024
+    parallelism: int = 2
+
+    @classmethod
+    def fast_for_tests(cls) -> KdfParams:
+        """Cheap parameters for tests that create many charts; never used by the app."""
+        return cls(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"t": self.time_cost, "m_kib": self.memory_kib, "p": self.parallelism}
+
+
+def check_passphrase_strength(passphrase: str) -> None:
+    """Refuse passphrases a stolen laptop would give up quickly."""
+    text = passphrase.strip()
+    if len(text) < MIN_PASSPHRASE:
+        raise WeakPassphrase(
+            f"Use at least {MIN_PASSPHRASE} characters.",
+            hint="A few unrelated words make a strong, memorable passphrase.",
+        )
+    if len(set(text)) < 5:
+        raise WeakPassphrase("That passphrase repeats too few characters to be safe.")
+
+
+def strength_hint(passphrase: str) -> str:
+    """A one-line hint for the create-chart form (not a security guarantee)."""
+    n = len(passphrase)
+    classes = sum(
+        any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit, str.isspace)
+    )
+    if n < MIN_PASSPHRASE:
+        return f"Too short: {MIN_PASSPHRASE - n} more characters needed."
+    if n >= 20 or (n >= 14 and classes >= 3):
+        return "Strong."
+    return "Acceptable. Longer is stronger: add another word."
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _normalize_passphrase(passphrase: str) -> bytes:
+    return unicodedata.normalize("NFC", passphrase).encode("utf-8")
+
+
+def derive_passphrase_key(passphrase: str, salt: bytes, params: KdfParams) -> bytearray:
+    raw = hash_secret_raw(
+        secret=_normalize_passphrase(passphrase),
+        salt=salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_kib,
+        parallelism=params.parallelism,
+        hash_len=32,
+        type=Type.ID,
+    )
+    return bytearray(raw)
+
+
+# --- recovery keys --------------------------------------------------------------------------
+
+
+def new_recovery_key() -> str:
+    """160 random bits as ``XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`` (Crockford base32)."""
+    value = secrets.randbits(RECOVERY_BITS)
+    chars = []
+    for _ in range(RECOVERY_BITS // 5):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    text = "".join(reversed(chars))
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def parse_recovery_key(text: str) -> bytes:
+    """Accept the key as printed, in any case, with or without dashes; O/I/L read as 0/1/1."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in "- \t\n")
+    if len(cleaned) != RECOVERY_BITS // 5 or any(c not in _CROCKFORD_IN for c in cleaned):
+        raise WrongPassphrase(
+            "That is not a recovery key.", hint="It has 32 characters in 8 groups of 4."
+        )
+    value = 0
+    for ch in cleaned:
+        value = (value << 5) | _CROCKFORD_IN[ch]
+    return value.to_bytes(RECOVERY_BITS // 8, "big")
+
+
+def _recovery_kek(recovery: bytes, salt: bytes) -> bytearray:
+    return bytearray(
+        hashlib.blake2b(
+            recovery, digest_size=32, salt=salt[:16], person=b"chartside-rk-v1"
+        ).digest()
+    )
+
+
+# --- the envelope ---------------------------------------------------------------------------
+
+
+def _aad(chart_id: str, purpose: str, extra: dict[str, Any]) -> bytes:
+    return json.dumps(
+        {"chart_id": chart_id, "purpose": purpose, "v": VERSION, **extra},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+
+
+def _seal(key: bytearray, plaintext: bytes | bytearray, aad: bytes) -> dict[str, str]:
+    nonce = os.urandom(24)
+    ct = crypto_aead_xchacha20poly1305_ietf_encrypt(bytes(plaintext), aad, nonce, bytes(key))
+    return {"nonce": _b64(nonce), "ct": _b64(ct)}
+
+
+def _open(key: bytearray, box: dict[str, str], aad: bytes) -> bytearray:
+    try:
+        pt = crypto_aead_xchacha20poly1305_ietf_decrypt(
+            _unb64(box["ct"]), aad, _unb64(box["nonce"]), bytes(key)
+        )
+    except CryptoError as exc:
+        raise WrongPassphrase(
+            "That passphrase does not open this chart.", hint="Nothing was changed."
+        ) from exc
+    return bytearray(pt)
+
+
+def wipe(buf: bytearray | None) -> None:
+    """Overwrite a key buffer in place."""
+    if buf is not None:
+        for i in range(len(buf)):
+            buf[i] = 0
+
+
+@dataclass
+class KeyFile:
+    """The parsed key file. ``data`` is the JSON object as stored."""
+
+    data: dict[str, Any]
+
+    @property
+    def chart_id(self) -> str:
+        return str(self.data["chart_id"])
+
+    @property
+    def kdf(self) -> KdfParams:
+        k = self.data["passphrase"]["kdf"]
+        return KdfParams(time_cost=int(k["t"]), memory_kib=int(k["m_kib"]), parallelism=int(k["p"]))
+
+    # -- creation -----------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls, chart_id: str, passphrase: str, params: KdfParams | None = None
+    ) -> tuple[KeyFile, bytearray, str]:
+        """A new envelope around a fresh DEK. Returns (key file, DEK, recovery key to show once)."""
+        check_passphrase_strength(passphrase)
+        params = params or KdfParams()
+        dek = bytearray(os.urandom(DEK_BYTES))
+        recovery = new_recovery_key()
+        kf = cls({"format": FORMAT, "version": VERSION, "chart_id": chart_id})
+        kf._wrap_passphrase(dek, passphrase, params)
+        rsalt = os.urandom(16)
+        rkek = _recovery_kek(parse_recovery_key(recovery), rsalt)
+        kf.data["recovery"] = {
+            "salt": _b64(rsalt),
+            **_seal(rkek, dek, _aad(chart_id, "recovery", {})),
+        }
+        wipe(rkek)
+        return kf, dek, recovery
+
+    def _wrap_passphrase(self, dek: bytearray, passphrase: str, params: KdfParams) -> None:
+        salt = os.urandom(16)
+        kek = derive_passphrase_key(passphrase, salt, params)
+        kdf = {"alg": "argon2id", **params.as_dict(), "salt": _b64(salt)}
+        box = _seal(kek, dek, _aad(self.chart_id, "passphrase", {"kdf": kdf}))
+        wipe(kek)
+        self.data["passphrase"] = {"kdf": kdf, **box}
+
+    # -- unlock -------------------------------------------------------------------------
+    def unlock_with_passphrase(self, passphrase: str) -> bytearray:
+        kdf = self.data["passphrase"]["kdf"]
+        kek = derive_passphrase_key(passphrase, _unb64(kdf["salt"]), self.kdf)
+        try:
+            return _open(
+                kek, self.data["passphrase"], _aad(self.chart_id, "passphrase", {"kdf": kdf})
+            )
+        finally:
+            wipe(kek)
+
+    def unlock_with_recovery_key(self, recovery_key: str) -> bytearray:
+        rec = self.data["recovery"]
+        kek = _recovery_kek(parse_recovery_key(recovery_key), _unb64(rec["salt"]))
+        try:
+            return _open(kek, rec, _aad(self.chart_id, "recovery", {}))
+        except WrongPassphrase as exc:
+            raise WrongPassphrase("That recovery key does not open this chart.") from exc
+        finally:
+            wipe(kek)
+
+    def rewrap(self, dek: bytearray, new_passphrase: str, params: KdfParams | None = None) -> None:
+        """Wrap the same DEK under a new passphrase (the recovery wrap is kept)."""
+        check_passphrase_strength(new_passphrase)
+        self._wrap_passphrase(dek, new_passphrase, params or self.kdf)
+
+    # -- files --------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path) -> KeyFile:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise ChartCorrupt(f"The key file {path.name} is unreadable.") from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ChartCorrupt(f"{path.name} is not a Chartside key file.")
+        if data.get("version") != VERSION:
+            raise ChartCorrupt(f"{path.name} has key-file version {data.get('version')!r}.")
+        for part in ("passphrase", "recovery"):
+            if part not in data:
+                raise ChartCorrupt(f"The key file {path.name} is incomplete ({part} missing).")
+        return cls(data)
+
+    def save(self, path: Path) -> None:
+        """Write atomically: temp file in the same folder, fsync, rename, fsync the folder."""
+        tmp = path.with_name(path.name + ".tmp")
+        payload = json.dumps(self.data, indent=2, sort_keys=True).encode()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, payload)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

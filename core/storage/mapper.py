@@ -1,0 +1,63 @@
+"""Data mapper between domain dataclasses and rows.
+
+We map explicitly with SQLAlchemy Core instead of ``registry.map_imperatively`` (see
+docs/architecture-notes.md): domain objects stay plain (no instrumentation, safe to hand to
+the GUI thread), JSON fields such as block details never suffer in-place-mutation blind spots,
+and every write is an explicit upsert that the signed-note triggers can judge.
+Column names equal field names; ``to_row`` takes the fields a table has, ``from_row`` the reverse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, delete
+from sqlalchemy.dialects.sqlite import insert
+
+T = TypeVar("T")
+
+
+def to_row(obj: Any, table: Table, **extra: Any) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(obj)}
+    row = {c.name: getattr(obj, c.name) for c in table.columns if c.name in names}
+    row.update(extra)
+    return row
+
+
+def from_row(cls: type[T], row: Mapping[str, Any], **extra: Any) -> T:
+    """Build ``cls`` without re-running domain validation (the row was valid when written)."""
+    obj = cls.__new__(cls)
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in extra:
+            value = extra[f.name]
+        elif f.name in row:
+            value = row[f.name]
+        elif f.default is not dataclasses.MISSING:
+            value = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+        else:
+            raise KeyError(f"{cls.__name__}.{f.name} has no column")
+        object.__setattr__(obj, f.name, value)
+    return obj
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update rows by primary key ``id``."""
+    for row in rows:
+        stmt = insert(table).values(**row)
+        cols = {k: stmt.excluded[k] for k in row if k != "id"}
+        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=cols))
+
+
+def replace_children(
+    conn: Connection, table: Table, parent_col: str, parent_id: Any, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Make the child rows of ``parent_id`` exactly ``rows`` (upsert present, delete absent)."""
+    keep = [r["id"] for r in rows]
+    conn.execute(
+        delete(table).where(table.c[parent_col] == parent_id).where(table.c.id.not_in(keep))
+    )
+    upsert(conn, table, rows)

@@ -1,0 +1,19 @@
+"""Alembic environment: always runs on the keyed connection handed in by ``core.storage.migrate``.
+
+There is deliberately no URL here: the chart is encrypted and the passphrase never appears in
+any configuration.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+
+from core.storage.tables import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - misuse guard
+    raise RuntimeError("Chartside migrations run only through core.storage.migrate.")
+
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

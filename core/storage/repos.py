@@ -1,0 +1,293 @@
+"""Repositories: load and save whole aggregates. The only module (with migrations) that writes SQL.
+
+Read paths for lists return small frozen row DTOs (``core.storage.rows``); ``get`` returns a full
+domain aggregate that the caller may change and hand back to ``save``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from core.domain.episode import Diagnosis, Episode, Goal
+from core.domain.errors import NotFound
+from core.domain.patient import Patient
+from core.domain.practice import Clinician, PayerProfile, Practice
+from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
+from core.storage import tables as t
+from core.storage.mapper import from_row, replace_children, to_row, upsert
+from core.storage.rows import NoteRow, PatientRow, VisitRow
+
+
+def _one(conn: Connection, table: Any, ident: uuid.UUID, what: str) -> dict[str, Any]:
+    row = conn.execute(select(table).where(table.c.id == ident)).mappings().first()
+    if row is None:
+        raise NotFound(f"No {what} with id {ident} in this chart.")
+    return dict(row)
+
+
+def patient_search_key(p: Patient) -> str:
+    return f"{p.last_name} {p.first_name} {p.date_of_birth.isoformat()}".lower()
+
+
+class PracticeRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self) -> Practice | None:
+        row = self.conn.execute(select(t.practices)).mappings().first()
+        return from_row(Practice, row) if row else None
+
+    def save(self, practice: Practice) -> None:
+        upsert(self.conn, t.practices, [to_row(practice, t.practices)])
+
+
+class ClinicianRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ident: uuid.UUID) -> Clinician:
+        return from_row(Clinician, _one(self.conn, t.clinicians, ident, "clinician"))
+
+    def list(self) -> list[Clinician]:
+        rows = self.conn.execute(select(t.clinicians).order_by(t.clinicians.c.last_name)).mappings()
+        return [from_row(Clinician, r) for r in rows]
+
+    def save(self, clinician: Clinician) -> None:
+        upsert(self.conn, t.clinicians, [to_row(clinician, t.clinicians)])
+
+
+class PayerRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ident: uuid.UUID) -> PayerProfile:
+        return from_row(PayerProfile, _one(self.conn, t.payer_profiles, ident, "payer profile"))
+
+    def list(self) -> list[PayerProfile]:
+        rows = self.conn.execute(select(t.payer_profiles).order_by(t.payer_profiles.c.name))
+        return [from_row(PayerProfile, r) for r in rows.mappings()]
+
+    def save(self, payer: PayerProfile) -> None:
+        upsert(self.conn, t.payer_profiles, [to_row(payer, t.payer_profiles)])
+
+
+class PatientRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ident: uuid.UUID) -> Patient:
+        return from_row(Patient, _one(self.conn, t.patients, ident, "patient"))
+
+    def save(self, patient: Patient) -> None:
+        row = to_row(patient, t.patients, search_key=patient_search_key(patient))
+        upsert(self.conn, t.patients, [row])
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.patients)).scalar_one())
+
+    def search(
+        self, query: str = "", *, limit: int = 50, active_only: bool = False
+    ) -> list[PatientRow]:
+        """Patients whose "last first dob" contains every word of ``query`` (case-insensitive)."""
+        stmt = select(
+            t.patients.c.id,
+            t.patients.c.first_name,
+            t.patients.c.last_name,
+            t.patients.c.date_of_birth,
+            t.patients.c.active,
+        )
+        for word in query.lower().split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(t.patients.c.search_key.like(f"%{escaped}%", escape="\\"))
+        if active_only:
+            stmt = stmt.where(t.patients.c.active.is_(True))
+        stmt = stmt.order_by(t.patients.c.search_key).limit(limit)
+        return [PatientRow(**r) for r in self.conn.execute(stmt).mappings()]
+
+
+class EpisodeRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ident: uuid.UUID) -> Episode:
+        row = _one(self.conn, t.episodes, ident, "episode")
+        return self._assemble(row)
+
+    def _assemble(self, row: dict[str, Any]) -> Episode:
+        ident = row["id"]
+        dx = self.conn.execute(
+            select(t.diagnoses)
+            .where(t.diagnoses.c.episode_id == ident)
+            .order_by(t.diagnoses.c.rank)
+        ).mappings()
+        goals = self.conn.execute(
+            select(t.goals).where(t.goals.c.episode_id == ident).order_by(t.goals.c.id)
+        ).mappings()
+        return from_row(
+            Episode,
+            row,
+            diagnoses=[from_row(Diagnosis, d) for d in dx],
+            goals=[from_row(Goal, g) for g in goals],
+        )
+
+    def for_patient(self, patient_id: uuid.UUID) -> list[Episode]:
+        rows = self.conn.execute(
+            select(t.episodes)
+            .where(t.episodes.c.patient_id == patient_id)
+            .order_by(t.episodes.c.start_date.desc())
+        ).mappings()
+        return [self._assemble(dict(r)) for r in rows]
+
+    def save(self, episode: Episode) -> None:
+        upsert(self.conn, t.episodes, [to_row(episode, t.episodes)])
+        replace_children(
+            self.conn,
+            t.diagnoses,
+            "episode_id",
+            episode.id,
+            [to_row(d, t.diagnoses, episode_id=episode.id) for d in episode.diagnoses],
+        )
+        replace_children(
+            self.conn,
+            t.goals,
+            "episode_id",
+            episode.id,
+            [to_row(g, t.goals, episode_id=episode.id) for g in episode.goals],
+        )
+
+
+class VisitRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ident: uuid.UUID) -> Visit:
+        return from_row(Visit, _one(self.conn, t.visits, ident, "visit"))
+
+    def save(self, visit: Visit) -> None:
+        upsert(self.conn, t.visits, [to_row(visit, t.visits)])
+
+    def rows(
+        self,
+        *,
+        patient_id: uuid.UUID | None = None,
+        episode_id: uuid.UUID | None = None,
+        on: dt.date | None = None,
+        limit: int | None = None,
+    ) -> list[VisitRow]:
+        """Visits newest first, each with its note's id, type and status (one query)."""
+        v, n = t.visits, t.notes
+        stmt = select(
+            v.c.id,
+            v.c.patient_id,
+            v.c.episode_id,
+            v.c.clinician_id,
+            v.c.date,
+            v.c.start_time,
+            v.c.end_time,
+            v.c.status,
+            v.c.place_of_service,
+            n.c.id.label("note_id"),
+            n.c.note_type,
+            n.c.status.label("note_status"),
+        ).outerjoin(n, n.c.visit_id == v.c.id)
+        if patient_id:
+            stmt = stmt.where(v.c.patient_id == patient_id)
+        if episode_id:
+            stmt = stmt.where(v.c.episode_id == episode_id)
+        if on:
+            stmt = stmt.where(v.c.date == on)
+        stmt = stmt.order_by(v.c.date.desc(), v.c.start_time.desc())
+        if limit:
+            stmt = stmt.limit(limit)
+        return [VisitRow(**r) for r in self.conn.execute(stmt).mappings()]
+
+
+class NoteRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, ident: uuid.UUID) -> Note:
+        return self._assemble(_one(self.conn, t.notes, ident, "note"))
+
+    def for_visit(self, visit_id: uuid.UUID) -> Note | None:
+        row = self.conn.execute(select(t.notes).where(t.notes.c.visit_id == visit_id)).mappings()
+        first = row.first()
+        return self._assemble(dict(first)) if first else None
+
+    def _assemble(self, row: dict[str, Any]) -> Note:
+        ident = row["id"]
+        blocks = self.conn.execute(
+            select(t.timed_blocks)
+            .where(t.timed_blocks.c.note_id == ident)
+            .order_by(t.timed_blocks.c.position)
+        ).mappings()
+        untimed = self.conn.execute(
+            select(t.untimed_services)
+            .where(t.untimed_services.c.note_id == ident)
+            .order_by(t.untimed_services.c.position)
+        ).mappings()
+        addenda = self.conn.execute(
+            select(t.addenda).where(t.addenda.c.note_id == ident).order_by(t.addenda.c.created_at)
+        ).mappings()
+        return from_row(
+            Note,
+            row,
+            blocks=[from_row(TimedBlock, b) for b in blocks],
+            untimed=[from_row(UntimedService, u) for u in untimed],
+            addenda=[from_row(Addendum, a) for a in addenda],
+            acknowledged=list(row["acknowledged"] or []),
+        )
+
+    def save(self, note: Note) -> None:
+        """Children first, then the note row, so the signing UPDATE comes last."""
+        replace_children(
+            self.conn,
+            t.timed_blocks,
+            "note_id",
+            note.id,
+            [to_row(b, t.timed_blocks, note_id=note.id) for b in note.blocks],
+        )
+        replace_children(
+            self.conn,
+            t.untimed_services,
+            "note_id",
+            note.id,
+            [to_row(u, t.untimed_services, note_id=note.id) for u in note.untimed],
+        )
+        upsert(self.conn, t.notes, [to_row(note, t.notes)])
+
+    def add_addendum(self, addendum: Addendum) -> None:
+        self.conn.execute(t.addenda.insert().values(**to_row(addendum, t.addenda)))
+
+    def rows(
+        self, *, status: str | None = None, patient_id: uuid.UUID | None = None
+    ) -> list[NoteRow]:
+        n, v = t.notes, t.visits
+        stmt = select(
+            n.c.id,
+            n.c.visit_id,
+            n.c.note_type,
+            n.c.status,
+            v.c.date,
+            v.c.patient_id,
+            n.c.signed_at,
+        ).join(v, v.c.id == n.c.visit_id)
+        if status:
+            stmt = stmt.where(n.c.status == status)
+        if patient_id:
+            stmt = stmt.where(v.c.patient_id == patient_id)
+        stmt = stmt.order_by(v.c.date.desc())
+        return [NoteRow(**r) for r in self.conn.execute(stmt).mappings()]
+
+    def ids_for_episode(self, episode_id: uuid.UUID) -> list[uuid.UUID]:
+        stmt = (
+            select(t.notes.c.id)
+            .join(t.visits, t.visits.c.id == t.notes.c.visit_id)
+            .where(t.visits.c.episode_id == episode_id)
+            .order_by(t.visits.c.date, t.visits.c.start_time)
+        )
+        return list(self.conn.execute(stmt).scalars())

@@ -1,0 +1,252 @@
+"""The chart schema as SQLAlchemy Core tables (Alembic revisions create it; this is the latest).
+
+Triggers that make signed notes and the audit log immutable live in ``triggers.py`` and are
+installed by the migrations, so raw SQL cannot bypass them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    Uuid,
+)
+
+from core.domain.enums import (
+    Discipline,
+    GoalStatus,
+    GoalTerm,
+    Laterality,
+    NoteStatus,
+    NoteType,
+    PlaceOfService,
+    Sex,
+    UnitMethod,
+    VisitStatus,
+)
+from core.storage.types import EnumValue, IdTuple, JsonValue, StrTuple
+
+metadata = MetaData()
+
+
+def _id() -> Column[object]:
+    return Column("id", Uuid, primary_key=True)
+
+
+meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
+
+practices = Table(
+    "practices",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("address_line1", Text, nullable=False, default=""),
+    Column("address_line2", Text, nullable=False, default=""),
+    Column("city", Text, nullable=False, default=""),
+    Column("state", Text, nullable=False, default=""),
+    Column("postal_code", Text, nullable=False, default=""),
+    Column("phone", Text, nullable=False, default=""),
+    Column("npi", String(10)),
+    Column("tax_id", String(12)),
+)
+
+clinicians = Table(
+    "clinicians",
+    metadata,
+    _id(),
+    Column("first_name", Text, nullable=False),
+    Column("last_name", Text, nullable=False),
+    Column("discipline", EnumValue(Discipline), nullable=False),
+    Column("credentials", Text, nullable=False, default=""),
+    Column("npi", String(10)),
+    Column("license_number", Text, nullable=False, default=""),
+    Column("is_assistant", Boolean, nullable=False, default=False),
+)
+
+payer_profiles = Table(
+    "payer_profiles",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("unit_method", EnumValue(UnitMethod), nullable=False),
+    Column("requires_discipline_modifier", Boolean, nullable=False, default=False),
+    Column("uses_kx_threshold", Boolean, nullable=False, default=False),
+    Column("progress_report_every_visits", Integer),
+)
+
+patients = Table(
+    "patients",
+    metadata,
+    _id(),
+    Column("first_name", Text, nullable=False),
+    Column("last_name", Text, nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("sex", EnumValue(Sex), nullable=False),
+    Column("phone", Text, nullable=False, default=""),
+    Column("email", Text, nullable=False, default=""),
+    Column("address_line1", Text, nullable=False, default=""),
+    Column("address_line2", Text, nullable=False, default=""),
+    Column("city", Text, nullable=False, default=""),
+    Column("state", Text, nullable=False, default=""),
+    Column("postal_code", Text, nullable=False, default=""),
+    Column("insurance_name", Text, nullable=False, default=""),
+    Column("member_id", Text, nullable=False, default=""),
+    Column("group_number", Text, nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("search_key", Text, nullable=False, default=""),
+    Index("ix_patients_search", "search_key"),
+)
+
+episodes = Table(
+    "episodes",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("discipline", EnumValue(Discipline), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("cert_start", Date),
+    Column("cert_end", Date),
+    Column("certified_on", Date),
+    Column("referring_provider", Text, nullable=False, default=""),
+    Column("referring_npi", String(10)),
+    Column("frequency_per_week", Integer),
+    Column("duration_weeks", Integer),
+    Column("precautions", Text, nullable=False, default=""),
+    Column("payer_profile_id", Uuid, ForeignKey("payer_profiles.id")),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id")),
+    Column("authorized_visits", Integer),
+    Column("discharged_on", Date),
+)
+
+diagnoses = Table(
+    "diagnoses",
+    metadata,
+    _id(),
+    Column("episode_id", Uuid, ForeignKey("episodes.id"), nullable=False, index=True),
+    Column("code", String(8), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("laterality", EnumValue(Laterality), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("onset_date", Date),
+)
+
+goals = Table(
+    "goals",
+    metadata,
+    _id(),
+    Column("episode_id", Uuid, ForeignKey("episodes.id"), nullable=False, index=True),
+    Column("term", EnumValue(GoalTerm), nullable=False),
+    Column("activity", Text, nullable=False),
+    Column("functional_purpose", Text, nullable=False, default=""),
+    Column("measure", Text, nullable=False, default=""),
+    Column("baseline", Text, nullable=False, default=""),
+    Column("target", Text, nullable=False, default=""),
+    Column("unit", Text, nullable=False, default=""),
+    Column("target_date", Date),
+    Column("status", EnumValue(GoalStatus), nullable=False),
+    Column("measure_id", String(32)),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("episode_id", Uuid, ForeignKey("episodes.id"), nullable=False, index=True),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("place_of_service", EnumValue(PlaceOfService), nullable=False),
+    Column("start_time", Time),
+    Column("end_time", Time),
+    Column("status", EnumValue(VisitStatus), nullable=False),
+    Index("ix_visits_patient_date", "patient_id", "date"),
+    Index("ix_visits_date", "date"),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    _id(),
+    Column("visit_id", Uuid, ForeignKey("visits.id"), nullable=False, unique=True),
+    Column("note_type", EnumValue(NoteType), nullable=False),
+    Column("subjective", Text, nullable=False, default=""),
+    Column("objective", Text, nullable=False, default=""),
+    Column("assessment", Text, nullable=False, default=""),
+    Column("plan", Text, nullable=False, default=""),
+    Column("status", EnumValue(NoteStatus), nullable=False),
+    Column("total_treatment_minutes", Integer),
+    Column("acknowledged", JsonValue, nullable=False),
+    Column("dictated_at", DateTime),
+    Column("signed_at", DateTime),
+    Column("signed_by", Uuid),
+    Column("content_hash", String(64)),
+    Column("snapshot", Text),
+    Column("updated_at", DateTime),
+    Index("ix_notes_status", "status"),
+)
+
+timed_blocks = Table(
+    "timed_blocks",
+    metadata,
+    _id(),
+    Column("note_id", Uuid, ForeignKey("notes.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("code", String(5), nullable=False),
+    Column("start", Time),
+    Column("stop", Time),
+    Column("goal_ids", IdTuple, nullable=False),
+    Column("laterality", EnumValue(Laterality)),
+    Column("details", JsonValue, nullable=False),
+    Column("goal_connection", Text, nullable=False, default=""),
+    Column("modifiers", StrTuple, nullable=False),
+)
+
+untimed_services = Table(
+    "untimed_services",
+    metadata,
+    _id(),
+    Column("note_id", Uuid, ForeignKey("notes.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("code", String(5), nullable=False),
+    Column("laterality", EnumValue(Laterality)),
+    Column("goal_ids", IdTuple, nullable=False),
+    Column("details", JsonValue, nullable=False),
+    Column("modifiers", StrTuple, nullable=False),
+    Column("minutes", Integer),
+)
+
+addenda = Table(
+    "addenda",
+    metadata,
+    _id(),
+    Column("note_id", Uuid, ForeignKey("notes.id"), nullable=False, index=True),
+    Column("author_id", Uuid, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,37 @@
+"""SQL triggers that make signed notes, addenda and the audit log immutable at the database level.
+
+The domain already refuses these edits; the triggers make sure raw SQL (a bug, a script, an
+attacker holding the key) cannot quietly rewrite a signed record either.
+"""
+
+from __future__ import annotations
+
+_SIGNED = "(SELECT status FROM notes WHERE id = {ref}.note_id) = 'signed'"
+
+CREATE = [
+    """CREATE TRIGGER IF NOT EXISTS notes_signed_no_update BEFORE UPDATE ON notes
+       WHEN OLD.status = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'signed note is immutable'); END""",
+    """CREATE TRIGGER IF NOT EXISTS notes_signed_no_delete BEFORE DELETE ON notes
+       WHEN OLD.status = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'signed note is immutable'); END""",
+]
+for _table in ("timed_blocks", "untimed_services"):
+    CREATE += [
+        f"""CREATE TRIGGER IF NOT EXISTS {_table}_signed_no_update BEFORE UPDATE ON {_table}
+            WHEN {_SIGNED.format(ref="OLD")}
+            BEGIN SELECT RAISE(ABORT, 'signed note is immutable'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {_table}_signed_no_delete BEFORE DELETE ON {_table}
+            WHEN {_SIGNED.format(ref="OLD")}
+            BEGIN SELECT RAISE(ABORT, 'signed note is immutable'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {_table}_signed_no_insert BEFORE INSERT ON {_table}
+            WHEN {_SIGNED.format(ref="NEW")}
+            BEGIN SELECT RAISE(ABORT, 'signed note is immutable'); END""",
+    ]
+for _table in ("addenda", "audit_events"):
+    CREATE += [
+        f"""CREATE TRIGGER IF NOT EXISTS {_table}_append_only_update BEFORE UPDATE ON {_table}
+            BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {_table}_append_only_delete BEFORE DELETE ON {_table}
+            BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END""",
+    ]

@@ -1,0 +1,66 @@
+"""Column types that store domain values in a stable, readable form."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class EnumValue(TypeDecorator[StrEnum]):
+    """Stores a ``StrEnum`` by its value (e.g. 'signed'); triggers compare against these."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+class IdTuple(TypeDecorator[tuple[uuid.UUID, ...]]):
+    """A tuple of UUIDs as a JSON array of strings."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps([str(v) for v in (value or ())])
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[uuid.UUID, ...]:
+        return tuple(uuid.UUID(v) for v in json.loads(value or "[]"))
+
+
+class StrTuple(TypeDecorator[tuple[str, ...]]):
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(list(value or ()))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...]:
+        return tuple(json.loads(value or "[]"))
+
+
+class JsonValue(TypeDecorator[Any]):
+    """JSON text with sorted keys, so equal values store identically."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(value if value is not None else {}, sort_keys=True, default=str)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return json.loads(value) if value else {}

@@ -1,0 +1,122 @@
+"""Unit of work: one SQLite transaction holding the repositories and the audit writer.
+
+``with chart.uow() as uow: ...; uow.commit()`` — leaving the block without ``commit`` rolls back.
+Expected database failures become ``ChartsideError``s: a trigger refusing a signed-note edit
+becomes ``SignedNoteImmutable``; a full disk or I/O error becomes ``StorageFailure`` (the
+transaction rolled back, the last committed state is intact).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import DBAPIError
+
+from core.domain.changes import Changes
+from core.domain.errors import ChartCorrupt, SignedNoteImmutable, StorageFailure
+from core.storage import audit
+from core.storage.repos import (
+    ClinicianRepo,
+    EpisodeRepo,
+    NoteRepo,
+    PatientRepo,
+    PayerRepo,
+    PracticeRepo,
+    VisitRepo,
+)
+
+if TYPE_CHECKING:
+    from core.storage.chart import ChartSession
+
+
+def translate(exc: DBAPIError) -> Exception:
+    """Map a driver error to the domain error a clinician can act on (or return it unchanged)."""
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    if "immutable" in text or "append-only" in text:
+        return SignedNoteImmutable(
+            "This record is signed and cannot change.", hint="Add an addendum instead."
+        )
+    if "not a database" in text or "malformed" in text or "hmac" in text:
+        return ChartCorrupt("The chart file is damaged.", hint="Restore the latest backup.")
+    if "disk" in text or "full" in text or "readonly" in text or "read-only" in text:
+        return StorageFailure(
+            "The chart could not be saved: the disk refused the write.",
+            hint="Free some space or check the drive; nothing saved earlier was lost.",
+        )
+    return exc
+
+
+class UnitOfWork:
+    def __init__(self, session: ChartSession) -> None:
+        self.session = session
+        self._engine: Engine = session.engine
+        self._changes: dict[str, set[uuid.UUID]] = defaultdict(set)
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        try:
+            self.conn: Connection = self._engine.connect()
+            self._tx: RootTransaction = self.conn.begin()
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+        c = self.conn
+        self.practice = PracticeRepo(c)
+        self.clinicians = ClinicianRepo(c)
+        self.payers = PayerRepo(c)
+        self.patients = PatientRepo(c)
+        self.episodes = EpisodeRepo(c)
+        self.visits = VisitRepo(c)
+        self.notes = NoteRepo(c)
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self.conn.close()
+        if isinstance(ev, DBAPIError):
+            mapped = translate(ev)
+            if mapped is not ev:
+                raise mapped from ev
+
+    def commit(self) -> Changes:
+        try:
+            self._tx.commit()
+        except DBAPIError as exc:
+            raise translate(exc) from exc
+        self._committed = True
+        return self.changes
+
+    @property
+    def changes(self) -> Changes:
+        return Changes({k: frozenset(v) for k, v in self._changes.items()})
+
+    def record(
+        self, action: str, entity: str, entity_id: uuid.UUID | str = "", detail: str = ""
+    ) -> None:
+        """Write one audit row in this transaction and remember what changed for the UI."""
+        audit.append(
+            self.conn,
+            actor=self.session.actor,
+            device=self.session.device_id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            detail=detail,
+        )
+        if action not in (
+            "view",
+            "export",
+            "print",
+            "unlock",
+            "unlock_failed",
+            "lock",
+        ) and isinstance(entity_id, uuid.UUID):
+            self._changes[entity].add(entity_id)

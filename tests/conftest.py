@@ -1,0 +1,50 @@
+"""Shared fixtures: real encrypted charts in ``tmp_path`` with cheap KDF parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from core.services import charts
+from core.storage.chart import ChartSession
+from core.storage.keys import KdfParams
+
+PASSPHRASE = "tidal-lantern-orchard-47"
+MARKER_FIRST = "Zebulon"
+MARKER_LAST = "Quillfeatherstone"  # synthetic marker name grepped for in files
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed-unlock back-off state goes to a per-test folder, never the developer's home."""
+    monkeypatch.setenv("CHARTSIDE_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture
+def chart_path(tmp_path: Path) -> Path:
+    return tmp_path / "practice.chart"
+
+
+@pytest.fixture
+def new_chart(chart_path: Path) -> Iterator[tuple[ChartSession, str]]:
+    session, recovery = charts.create_chart(chart_path, PASSPHRASE, kdf=KdfParams.fast_for_tests())
+    yield session, recovery
+    session.lock()
+
+
+@pytest.fixture
+def chart(new_chart: tuple[ChartSession, str]) -> ChartSession:
+    return new_chart[0]
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return dt.date(2026, 11, 2)
