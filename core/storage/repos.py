@@ -243,7 +243,15 @@ class NoteRepo:
         )
 
     def save(self, note: Note) -> None:
-        """Children first, then the note row, so the signing UPDATE comes last."""
+        """Upsert the note and make its child rows match.
+
+        A draft's row goes first (new children need their parent). When the note is being
+        signed, its children are written while the stored row is still a draft and the
+        signing UPDATE comes last, because from then on the triggers refuse any change.
+        """
+        row = [to_row(note, t.notes)]
+        if not note.is_signed:
+            upsert(self.conn, t.notes, row)
         replace_children(
             self.conn,
             t.timed_blocks,
@@ -258,7 +266,8 @@ class NoteRepo:
             note.id,
             [to_row(u, t.untimed_services, note_id=note.id) for u in note.untimed],
         )
-        upsert(self.conn, t.notes, [to_row(note, t.notes)])
+        if note.is_signed:
+            upsert(self.conn, t.notes, row)
 
     def add_addendum(self, addendum: Addendum) -> None:
         self.conn.execute(t.addenda.insert().values(**to_row(addendum, t.addenda)))

@@ -1,0 +1,10 @@
+"""Registry of feature-area subcommands for ``chartside`` (each registers its own parsers)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+Registrar = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
+
+REGISTRARS: list[Registrar] = []
