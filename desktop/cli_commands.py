@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from desktop import cli_rules
+
 Registrar = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-REGISTRARS: list[Registrar] = []
+REGISTRARS: list[Registrar] = [cli_rules.register]

@@ -1,0 +1,61 @@
+"""Note checks: ``check_note(note, context) -> list[Finding]`` and the whole-chart audit.
+
+Contract:
+- Pure: reads the note, the ``NoteContext`` and the cached rules packs; changes nothing.
+- Never raises for a bad draft (unknown codes, missing times…): problems become findings.
+- Findings come in a stable order: by check (the order of ``CHECKS``), then note order.
+- Acknowledged warnings (``note.acknowledged``) come back with ``acknowledged=True``; blocks
+  can never be acknowledged. ``sign_note`` refuses while ``blocking(findings)`` is non-empty.
+- Thread-safe; cheap enough to run on every edit (< 2 ms for a typical note).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+
+from core.domain.visit import Note
+from core.rules.checks import codes, forms, goals, laterality, pairs, plan, timing
+from core.rules.checks.facts import NoteFacts, build_facts
+from core.rules.context import NoteContext
+from core.rules.findings import Finding, apply_acknowledgements
+
+Check = Callable[[NoteFacts], Iterator[Finding]]
+
+CHECKS: tuple[Check, ...] = (
+    codes.check_catalog,
+    timing.check_times,
+    timing.check_overlaps,
+    timing.check_visit_length,
+    timing.check_total_time,
+    goals.check_goal_links,
+    laterality.check_laterality,
+    laterality.check_unspecified_diagnoses,
+    forms.check_97110_targets,
+    forms.check_97110_progression,
+    forms.check_97530,
+    codes.check_add_ons,
+    codes.check_evaluations,
+    codes.check_payer_codes,
+    pairs.check_pairs,
+    pairs.check_chosen_modifiers,
+    plan.check_progress_report,
+    plan.check_certification,
+    plan.check_claim_modifiers,
+    plan.check_kx,
+)
+
+
+def check_note(note: Note, context: NoteContext) -> list[Finding]:
+    """Every finding for ``note`` in ``context`` (see the module docstring)."""
+    facts = build_facts(note, context)
+    found = [finding for check in CHECKS for finding in check(facts)]
+    return apply_acknowledgements(found, note.acknowledged)
+
+
+def audit_notes(items: Iterable[tuple[Note, NoteContext]]) -> dict[uuid.UUID, list[Finding]]:
+    """``check_note`` over many notes (a whole chart); keyed by note id, in input order."""
+    return {note.id: check_note(note, context) for note, context in items}
+
+
+__all__ = ["CHECKS", "audit_notes", "check_note"]

@@ -1,0 +1,76 @@
+"""Body side: sided services need a side, the side must fit the diagnoses, and diagnoses
+should name a side when ICD-10-CM offers one.
+
+Contract: functions take ``NoteFacts`` and yield ``Finding``s. ``core.domain.icd`` is
+consulted (lazily, cached) only for diagnoses whose laterality is *unspecified*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from core.domain import icd
+from core.domain.enums import Laterality
+from core.domain.errors import InvalidCode
+from core.rules.checks.facts import NoteFacts
+from core.rules.findings import Finding, make_finding
+from core.rules.packs import Sidedness
+
+_MISSING = (None, Laterality.UNSPECIFIED)
+
+
+def check_laterality(f: NoteFacts) -> Iterator[Finding]:
+    sided = [d for d in f.ctx.episode.diagnoses if Laterality(d.laterality).is_sided]
+    sides = {Laterality(d.laterality) for d in sided}
+    for line in f.lines:
+        info = line.info
+        if info is None:
+            continue
+        if line.laterality in _MISSING:
+            if info.laterality is Sidedness.USUALLY or (
+                info.laterality is Sidedness.SOMETIMES and sided
+            ):
+                why = "usually treats one side" if info.usually_sided else (
+                    "may treat one side and the plan has one-sided diagnoses")
+                yield make_finding(
+                    "block.missing_laterality",
+                    f"{line.code} {why}, but no side is recorded.",
+                    f"{line.field}.laterality",
+                    "Record right, left, bilateral, or not applicable.",
+                    block_id=line.id,
+                )
+        elif line.laterality in (Laterality.RIGHT, Laterality.LEFT) and sided and not (
+            line.laterality in sides or Laterality.BILATERAL in sides
+        ):
+            codes = ", ".join(f"{d.code} ({Laterality(d.laterality).value})" for d in sided)
+            yield make_finding(
+                "block.laterality_conflict",
+                f"The {line.code} block is marked {line.laterality.value}, but no one-sided "
+                f"diagnosis on the plan is: {codes}.",
+                f"{line.field}.laterality",
+                "Correct the block's side, or add the diagnosis for that side to the plan.",
+                block_id=line.id,
+            )
+
+
+def check_unspecified_diagnoses(f: NoteFacts) -> Iterator[Finding]:
+    treated = {x.laterality for x in f.lines if x.laterality in (Laterality.RIGHT,
+                                                                 Laterality.LEFT)}
+    for dx in f.ctx.episode.diagnoses:
+        if Laterality(dx.laterality) is not Laterality.UNSPECIFIED:
+            continue
+        try:
+            alternatives = icd.specific_alternatives(dx.code)
+        except InvalidCode:
+            continue
+        if not alternatives:
+            continue
+        hint = ""
+        if len(treated) == 1:
+            hint = f" This note treats the {next(iter(treated)).value} side."
+        yield make_finding(
+            "dx.unspecified_laterality",
+            f"{dx.code} does not name a side, but ICD-10-CM has side-specific codes.{hint}",
+            f"episode.diagnoses[{dx.id}].code",
+            f"Use a side-specific code on the plan of care: {', '.join(alternatives[:4])}.",
+        )

@@ -1,0 +1,49 @@
+"""The claim modifiers each service line of a note will carry (for the superbill).
+
+Contract: ``modifiers_for(note, context) -> {line id: modifiers}`` for every timed block and
+untimed service, in claim order: 59/X (only where ``core.rules.lines`` allows it), CQ/CO
+(assistant, when the payer uses them), GP/GO/GN (when the payer requires them), KX (over the
+threshold), then the clinician's RT/LT/50. Modifiers the rules compute (GP…, CQ/CO, KX) are
+never taken from what was typed on the block. Pure; raises nothing for a draft.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from core.domain.enums import Discipline
+from core.domain.visit import Note
+from core.rules.checks.facts import build_facts
+from core.rules.context import NoteContext
+from core.rules.kx import kx_status
+from core.rules.lines import distinct_modifier_allowed
+
+_ASSISTANT = {Discipline.PT: "CQ", Discipline.OT: "CO"}
+_ANATOMIC = ("RT", "LT", "50")
+
+
+def modifiers_for(note: Note, context: NoteContext) -> dict[uuid.UUID, tuple[str, ...]]:
+    facts = build_facts(note, context)
+    payer = facts.payer
+    discipline = context.discipline
+    clinician = context.clinician
+    common: list[str] = []
+    if clinician and clinician.is_assistant and payer.assistant_modifiers:
+        mod = _ASSISTANT.get(Discipline(clinician.discipline))
+        if mod:
+            common.append(mod)
+    if payer.requires_discipline_modifier and discipline is not None:
+        common.append(discipline.modifier)
+    status = kx_status(context, facts.units)
+    if status is not None and status.applies:
+        common.append("KX")
+    out: dict[uuid.UUID, tuple[str, ...]] = {}
+    for line in facts.lines:
+        mods: list[str] = []
+        chosen = line.distinct_modifier
+        if chosen and distinct_modifier_allowed(line, facts.hits):
+            mods.append(chosen)
+        mods.extend(common)
+        mods.extend(m for m in line.modifiers if m in _ANATOMIC and m not in mods)
+        out[line.id] = tuple(mods)
+    return out

@@ -1,0 +1,237 @@
+"""The ``chartside`` command. With no subcommand it opens the desktop app.
+
+Every subcommand is a thin shell over ``core.services``: parse, call, print. Expected failures
+(``ChartsideError``) print one line to stderr and exit with the error's ``exit_code``
+(2 bad input, 3 wrong passphrase, 4 not found, 5 chart problem, 6 disk). The passphrase comes
+from ``CHARTSIDE_PASSPHRASE`` (scripts) or a prompt; it is never accepted as an argument, so it
+cannot land in shell history or ``ps`` output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from core.domain.errors import ChartsideError, InvalidInput
+
+ENV_PASSPHRASE = "CHARTSIDE_PASSPHRASE"
+ENV_NEW_PASSPHRASE = "CHARTSIDE_NEW_PASSPHRASE"
+ENV_CHART = "CHARTSIDE_CHART"
+
+
+def default_chart_path() -> Path:
+    if os.environ.get(ENV_CHART):
+        return Path(os.environ[ENV_CHART])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "chartside" / "practice.chart"
+
+
+def _prompt(label: str, env: str = ENV_PASSPHRASE) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"No terminal to ask for the {label}.", hint=f"Set {env} for scripts.")
+    return getpass.getpass(f"{label}: ")
+
+
+def _new_passphrase(env: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    first = _prompt("New passphrase", env)
+    if getpass.getpass("Repeat the new passphrase: ") != first:
+        raise InvalidInput("The two passphrases differ.")
+    return first
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from core.services import charts
+
+    if os.environ.get("CHARTSIDE_RECOVERY_KEY"):
+        return charts.open_chart(args.chart, recovery_key=os.environ["CHARTSIDE_RECOVERY_KEY"])
+    return charts.open_chart(args.chart, passphrase=_prompt("Passphrase"))
+
+
+# --- subcommands ------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from core.services import charts
+
+    args.chart.parent.mkdir(parents=True, exist_ok=True)
+    passphrase = _new_passphrase(ENV_PASSPHRASE)
+    session, recovery = charts.create_chart(args.chart, passphrase)
+    session.lock()
+    print(f"Created {args.chart}")
+    print(f"Key file: {charts.key_path(args.chart)} (keep it with the chart; back up both)")
+    print()
+    print("RECOVERY KEY — write it down or print it and keep it somewhere safe.")
+    print("It opens the chart if the passphrase is forgotten. It is shown only this once.")
+    print()
+    print(f"    {recovery}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from core.services import charts, demo
+
+    args.chart.parent.mkdir(parents=True, exist_ok=True)
+    passphrase = _new_passphrase(ENV_PASSPHRASE)
+    session, recovery = charts.create_chart(args.chart, passphrase)
+    try:
+        summary = demo.populate(session)
+    finally:
+        session.lock()
+    print(f"Created demo chart {args.chart}: {summary}")
+    print(f"Recovery key: {recovery}")
+    return 0
+
+
+def cmd_patients(args: argparse.Namespace) -> int:
+    from core.services import patients
+
+    session = _open(args)
+    try:
+        rows = patients.search_patients(session, args.search or "", limit=args.limit)
+    finally:
+        session.lock()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": str(r.id),
+                        "name": r.display_name,
+                        "date_of_birth": r.date_of_birth.isoformat(),
+                        "active": r.active,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for r in rows:
+            print(
+                f"{r.id}  {r.display_name:<32} {r.date_of_birth.isoformat()}"
+                f"{'' if r.active else '  (inactive)'}"
+            )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.export.json_export import dumps
+    from core.services import exports
+
+    session = _open(args)
+    try:
+        if args.out:
+            size = exports.write_json_export(session, Path(args.out))
+            print(f"Wrote {args.out} ({size} bytes)", file=sys.stderr)
+        else:
+            print(dumps(exports.export_json(session)))
+    finally:
+        session.lock()
+    return 0
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    from core.services import charts
+
+    session = _open(args)
+    try:
+        report = charts.verify_audit(session)
+    finally:
+        session.lock()
+    if report.ok:
+        print(f"Audit log intact: {report.rows} rows verified.")
+        return 0
+    print(f"Audit log BROKEN at row {report.first_broken_seq}: {report.reason}.")
+    return 7
+
+
+def cmd_change_passphrase(args: argparse.Namespace) -> int:
+    from core.services import charts
+
+    old = _prompt("Current passphrase")
+    session = charts.open_chart(args.chart, passphrase=old)
+    try:
+        charts.change_passphrase(session, old, _new_passphrase(ENV_NEW_PASSPHRASE))
+    finally:
+        session.lock()
+    print("Passphrase changed. The recovery key still works.")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from desktop.app import run_app
+
+    return run_app(args.chart)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chartside", description="Offline-first therapy charting."
+    )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        default=None,
+        help=f"chart file (default: ${ENV_CHART} or {default_chart_path()})",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("init", help="create a new encrypted chart").set_defaults(fn=cmd_init)
+    sub.add_parser("demo", help="create a chart full of synthetic demo data").set_defaults(
+        fn=cmd_demo
+    )
+    p = sub.add_parser("patients", help="list or search patients")
+    p.add_argument("--search", default="")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_patients)
+    p = sub.add_parser("export", help="export the whole chart")
+    p.add_argument("--format", choices=["json"], default="json")
+    p.add_argument("--out", help="file to write (default: standard output)")
+    p.set_defaults(fn=cmd_export)
+    sub.add_parser("verify-audit", help="check the audit log's hash chain").set_defaults(
+        fn=cmd_verify_audit
+    )
+    sub.add_parser("change-passphrase", help="rewrap the chart key").set_defaults(
+        fn=cmd_change_passphrase
+    )
+    for register in _command_modules():
+        register(sub)
+    return parser
+
+
+def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    """Feature areas add their own subcommands (rules, scribe, billing, …)."""
+    from desktop import cli_commands
+
+    return cli_commands.REGISTRARS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.chart is None:
+        args.chart = default_chart_path()
+    fn: Callable[[argparse.Namespace], int] = getattr(args, "fn", cmd_gui)
+    try:
+        return fn(args)
+    except ChartsideError as exc:
+        print(f"chartside: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("chartside: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""``chartside units`` and ``chartside check``: the billing rules from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from core.domain.errors import InvalidInput
+
+
+def _parse_pairs(pairs: list[str]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for pair in pairs:
+        code, sep, minutes = pair.partition("=")
+        if not sep or not code.strip():
+            raise InvalidInput(f"{pair!r} is not CODE=MINUTES.", hint="Example: 97110=23")
+        text = minutes.strip()
+        if not text.lstrip("-").isdigit():
+            raise InvalidInput(f"Minutes for {code} must be a whole number, not {minutes!r}.")
+        out.append((code.strip().upper(), int(text)))
+    return out
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    from core.rules.units import compute_units
+
+    result = compute_units(_parse_pairs(args.pairs), args.method)
+    if args.json:
+        print(json.dumps(dict(result.units)))
+    else:
+        print(result.explanation)
+        print(f"Total: {result.total_units} unit{'s' if result.total_units != 1 else ''}.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from core.domain.ids import parse_id
+    from core.services import signing
+    from desktop.cli import _open
+
+    note_id = parse_id(args.note_id)
+    session = _open(args)
+    try:
+        findings = signing.check(session, note_id)
+    finally:
+        session.lock()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": f.id,
+                        "severity": str(f.severity),
+                        "message": f.message,
+                        "field": f.field,
+                        "fix": f.fix,
+                    }
+                    for f in findings
+                ],
+                indent=2,
+            )
+        )
+    elif not findings:
+        print("No findings: the note is ready to sign.")
+    else:
+        for f in findings:
+            print(f"[{str(f.severity).upper():5}] {f.id}: {f.message}")
+            if f.fix:
+                print(f"        fix: {f.fix}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("units", help="billing units for CODE=MINUTES pairs")
+    p.add_argument("--method", choices=["cms", "per-code"], required=True)
+    p.add_argument("--json", action="store_true", help='print {"CODE": units, ...}')
+    p.add_argument("pairs", nargs="+", metavar="CODE=MINUTES")
+    p.set_defaults(fn=cmd_units)
+    p = sub.add_parser("check", help="the findings of a note")
+    p.add_argument("note_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_check)
