@@ -11,9 +11,11 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -249,4 +251,114 @@ audit_events = Table(
     Column("detail", Text, nullable=False, default=""),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# --- r0003: money, measures, the road --------------------------------------------------------
+# Amounts are integer cents. Each feature's repository lives in its own module
+# (repos_billing.py, repos_measures.py, repos_books.py) and is built from ``uow.conn``.
+
+fee_schedule = Table(
+    "fee_schedule",
+    metadata,
+    _id(),
+    Column("code", String(5), nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+    Column("payer_profile_id", Uuid, ForeignKey("payer_profiles.id")),
+    Index("ix_fee_schedule_code", "code", "effective_from"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("date", Date, nullable=False),
+    Column("amount_cents", Integer, nullable=False),  # refunds are negative
+    Column("kind", String(16), nullable=False),  # payment | refund | package
+    Column("method", String(16), nullable=False),  # cash | card | check | hsa | insurance | other
+    Column("reference", Text, nullable=False, default=""),
+    Column("visit_id", Uuid, ForeignKey("visits.id")),
+    Column("memo", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+
+packages = Table(
+    "packages",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("visits_total", Integer, nullable=False),
+    Column("price_cents", Integer, nullable=False),
+    Column("purchased_on", Date, nullable=False),
+    Column("expires_on", Date),
+    Column("payment_id", Uuid, ForeignKey("payments.id")),
+)
+
+package_uses = Table(
+    "package_uses",
+    metadata,
+    _id(),
+    Column("package_id", Uuid, ForeignKey("packages.id"), nullable=False, index=True),
+    Column("visit_id", Uuid, ForeignKey("visits.id"), nullable=False, unique=True),
+    Column("used_on", Date, nullable=False),
+)
+
+measure_scores = Table(
+    "measure_scores",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("episode_id", Uuid, ForeignKey("episodes.id")),
+    Column("note_id", Uuid, ForeignKey("notes.id")),
+    Column("measure_id", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("responses", JsonValue, nullable=False),  # numbers only, never item wording
+    Column("value", Float),
+    Column("scale", String(32), nullable=False, default=""),
+    Column("band", Text, nullable=False, default=""),
+    Column("unit", String(16), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_measure_scores_patient", "patient_id", "measure_id", "date"),
+)
+
+mileage_entries = Table(
+    "mileage_entries",
+    metadata,
+    _id(),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False),
+    Column("visit_id", Uuid, ForeignKey("visits.id")),
+    Column("patient_id", Uuid, ForeignKey("patients.id")),
+    Column("date", Date, nullable=False),
+    Column("odometer_start", Float),
+    Column("odometer_end", Float),
+    Column("miles", Float, nullable=False),
+    Column("from_label", Text, nullable=False, default=""),
+    Column("to_label", Text, nullable=False, default=""),
+    Column("purpose", Text, nullable=False, default=""),
+    Column("vehicle", Text, nullable=False, default=""),
+    Index("ix_mileage_date", "date"),
+)
+
+clock_entries = Table(
+    "clock_entries",
+    metadata,
+    _id(),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # visit | documentation | travel | admin
+    Column("visit_id", Uuid, ForeignKey("visits.id")),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    Column("memo", Text, nullable=False, default=""),
+    Index("ix_clock_started", "clinician_id", "started_at"),
+)
+
+practice_assets = Table(
+    "practice_assets",
+    metadata,
+    Column("name", String(32), primary_key=True),  # "logo"
+    Column("content_type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

@@ -75,3 +75,15 @@ def test_old_chart_is_backed_up_and_upgraded(tmp_path: Path) -> None:
 
 def test_new_chart_is_at_head(chart) -> None:  # type: ignore[no-untyped-def]
     assert migrate.current_revision(chart.engine) == migrate.head_revision()
+
+
+def test_migrations_match_the_table_definitions(chart) -> None:  # type: ignore[no-untyped-def]
+    """The Core tables used by the repositories and the migrated schema never drift apart."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from core.storage.tables import metadata
+
+    with chart.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diffs == []
