@@ -362,3 +362,41 @@ practice_assets = Table(
     Column("content_type", String(32), nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+# --- r0004: record versions and the sync outbox ----------------------------------------------
+
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("version_id", Uuid, primary_key=True),
+    Column("change_id", Uuid, nullable=False, unique=True),
+    Column("record_id", Uuid, nullable=False, index=True),
+    Column("entity", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_ids", IdTuple, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("server_seq", Integer),
+)
+
+record_heads = Table(
+    "record_heads",
+    metadata,
+    Column("record_id", Uuid, primary_key=True),
+    Column("entity", String(32), nullable=False),
+    Column("heads", IdTuple, nullable=False),
+)
+
+sync_outbox = Table(
+    "sync_outbox",
+    metadata,
+    Column("change_id", Uuid, primary_key=True),
+    Column("version_id", Uuid, ForeignKey("record_versions.version_id"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("ciphertext", LargeBinary),
+    Column("nonce", LargeBinary),
+    Column("key_id", String(64)),
+    Column("acked_seq", Integer),
+    Index("ix_sync_outbox_pending", "acked_seq"),
+)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.domain.changes import Changes
 from core.domain.errors import ChartCorrupt, SignedNoteImmutable, StorageFailure
-from core.storage import audit
+from core.storage import audit, outbox
 from core.storage.repos import (
     ClinicianRepo,
     EpisodeRepo,
@@ -55,6 +55,7 @@ class UnitOfWork:
         self.session = session
         self._engine: Engine = session.engine
         self._changes: dict[str, set[uuid.UUID]] = defaultdict(set)
+        self._versions: dict[tuple[str, uuid.UUID], str] = {}
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
@@ -87,7 +88,13 @@ class UnitOfWork:
                 raise mapped from ev
 
     def commit(self) -> Changes:
+        """Capture record versions into the outbox, then commit everything atomically."""
         try:
+            outbox.capture(
+                self.conn,
+                self.session.device_id,
+                [(entity, ident, kind) for (entity, ident), kind in self._versions.items()],
+            )
             self._tx.commit()
         except DBAPIError as exc:
             raise translate(exc) from exc
@@ -111,12 +118,8 @@ class UnitOfWork:
             entity_id=str(entity_id),
             detail=detail,
         )
-        if action not in (
-            "view",
-            "export",
-            "print",
-            "unlock",
-            "unlock_failed",
-            "lock",
-        ) and isinstance(entity_id, uuid.UUID):
+        kind = outbox.WRITE_KINDS.get(action)
+        if kind is not None and isinstance(entity_id, uuid.UUID):
             self._changes[entity].add(entity_id)
+            key = (entity, entity_id)
+            self._versions[key] = outbox.strongest(self._versions.get(key), kind)
