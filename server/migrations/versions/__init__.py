@@ -1,0 +1,1 @@
+"""Alembic revisions of the sync server schema, oldest first."""
