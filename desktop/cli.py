@@ -222,7 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.chart is None:
         args.chart = default_chart_path()
-    fn: Callable[[argparse.Namespace], int] = getattr(args, "fn", cmd_gui)
+    # Feature modules set ``fn`` (or ``func``, the scribe's convention); none means the GUI.
+    fn: Callable[[argparse.Namespace], int] = (
+        getattr(args, "fn", None) or getattr(args, "func", None) or cmd_gui
+    )
     try:
         return fn(args)
     except ChartsideError as exc:

@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Callable
 
 from desktop import cli_rules
+from scribe import cli as scribe_cli
 
 Registrar = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-REGISTRARS: list[Registrar] = [cli_rules.register]
+REGISTRARS: list[Registrar] = [cli_rules.register, scribe_cli.add_subparsers]

@@ -1,0 +1,213 @@
+"""Scribe benchmark: speed, overhead, memory, WER and negation accuracy (``make bench``).
+
+Figures (all measured in this run, on this machine):
+- model load time of the bundled tiny.en (median of 3);
+- end-to-end real-time factor on a 5-minute dictation built by concatenating the fixtures
+  (target: drafted in < 40 s, i.e. ≥ 7.5× real time);
+- the pipeline's overhead over bare faster-whisper on the same audio in the same run
+  (``WhisperModel.transcribe`` with VAD, word timestamps, the same prompt and beam; target
+  < 10 %), and the cost of drafting + checks alone;
+- peak resident memory of a fresh process that loads, transcribes and drafts (target < 700 MB);
+- WER per fixture after normalization, with and without the mishearing fixes;
+- negation accuracy of ``scribe.negation`` side by side with medspaCy's ConText (default
+  rules) on tests/scribe/fixtures/negation_set.jsonl. medspaCy is optional: imported if
+  present, else run through the interpreter named by ``MEDSPACY_PYTHON`` (a separate
+  virtualenv — it pins numpy < 2, which would downgrade our transcription stack), else
+  reported as not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench._harness import median_time, ms, report
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "scribe" / "fixtures"
+NEGATION_SET = FIXTURES / "negation_set.jsonl"
+SECONDS = 300.0
+
+_MEDSPACY_SCRIPT = """
+import json, sys
+import medspacy
+from medspacy.ner import TargetRule
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+nlp = medspacy.load(medspacy_enable=["medspacy_pyrush", "medspacy_target_matcher",
+                                     "medspacy_context"])
+nlp.get_pipe("medspacy_target_matcher").add(
+    [TargetRule(c, "CONCEPT") for c in sorted({r["concept"].lower() for r in rows})])
+out = {}
+for r in rows:
+    doc = nlp(r["sentence"])
+    hits = [e for e in doc.ents if e.text.lower() == r["concept"].lower()]
+    out[r["id"]] = bool(hits and hits[0]._.is_negated)
+print(json.dumps(out))
+"""
+
+# VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a child started from a parent
+# that already holds the model would report the parent's peak.
+_RSS_SCRIPT = """
+import sys, json
+sys.path.insert(0, sys.argv[1])
+from scribe.audio import load_audio
+from scribe.draft import build_draft
+from scribe.transcribe import transcribe
+audio = load_audio(sys.argv[2])
+build_draft(transcribe(audio))
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"max_rss_mb": int(hwm.split()[1]) / 1024}))
+"""
+
+
+def five_minutes() -> np.ndarray:
+    from scribe.audio import load_audio
+
+    spec = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    parts, total = [], 0
+    while total < SECONDS * 16000:
+        for d in spec:
+            a = load_audio(FIXTURES / f"{d['id']}.wav")
+            parts.append(a)
+            total += a.size
+    return np.concatenate(parts)[: int(SECONDS * 16000)]
+
+
+def bare(model: Any, audio: np.ndarray) -> None:
+    from scribe.transcribe import THERAPY_PROMPT
+
+    segments, _ = model.whisper.transcribe(
+        audio, language="en", beam_size=5, vad_filter=True, word_timestamps=True,
+        condition_on_previous_text=False, initial_prompt=THERAPY_PROMPT)
+    for _ in segments:
+        pass
+
+
+def speed(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    from scribe.draft import build_draft
+    from scribe.model import load_model
+    from scribe.transcribe import transcribe
+
+    load = median_time(lambda: load_model(), repeat=3, warmup=0)
+    model = load_model()
+    audio = five_minutes()
+    bare_times, pipe_times, draft_times = [], [], []
+    for _ in range(2):  # interleaved so both see the same machine state
+        t0 = time.perf_counter()
+        bare(model, audio)
+        bare_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        transcript = transcribe(audio, model=model)
+        t1 = time.perf_counter()
+        build_draft(transcript)
+        t2 = time.perf_counter()
+        pipe_times.append(t2 - t0)
+        draft_times.append(t2 - t1)
+    b, p, d = (statistics.median(x) for x in (bare_times, pipe_times, draft_times))
+    rows += [
+        ("model load (tiny.en, int8)", ms(load)),
+        ("5-min dictation, end to end", f"{p:.1f} s = {SECONDS / p:.1f}× real time "
+                                        f"(target < 40 s)"),
+        ("bare faster-whisper, same audio", f"{b:.1f} s = {SECONDS / b:.1f}× real time"),
+        ("pipeline overhead over bare", f"{(p / b - 1) * 100:+.1f} % (target < 10 %)"),
+        ("draft + checks alone", ms(d)),
+    ]
+    raw.update(load_s=load, pipeline_s=pipe_times, bare_s=bare_times, draft_s=draft_times)
+
+
+def memory(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    import wave
+
+    path = ROOT / "bench" / "results" / "_five_minutes.wav"
+    path.parent.mkdir(exist_ok=True)
+    pcm = (five_minutes() * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(pcm.tobytes())
+    try:
+        out = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, str(ROOT), str(path)],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        rss = json.loads(out.stdout.strip().splitlines()[-1])["max_rss_mb"]
+    finally:
+        path.unlink(missing_ok=True)
+    rows.append(("peak RSS, load + 5 min + draft", f"{rss:.0f} MB (target < 700 MB)"))
+    raw["max_rss_mb"] = rss
+
+
+def quality(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    from scribe.transcribe import default_model, transcribe
+    from scribe.wer import wer
+
+    spec = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    fixed, plain = {}, {}
+    for d in spec:
+        t = transcribe(FIXTURES / f"{d['id']}.wav", model=default_model())
+        fixed[d["id"]] = wer(d["text"], t.word_text)
+        plain[d["id"]] = wer(d["text"], t.word_text, fix_mishearings=False)
+    for name in fixed:
+        rows.append((f"WER {name}", f"{fixed[name]:.3f} (without mishearing fixes "
+                                    f"{plain[name]:.3f})"))
+    rows.append(("WER mean / max", f"{statistics.mean(fixed.values()):.3f} / "
+                                   f"{max(fixed.values()):.3f}"))
+    raw.update(wer=fixed, wer_without_mishearing_fixes=plain)
+
+
+def _medspacy() -> tuple[dict[str, bool] | None, str]:
+    try:
+        import medspacy  # noqa: F401
+        python = sys.executable
+    except ImportError:
+        python = os.environ.get("MEDSPACY_PYTHON", "")
+        if not python:
+            return None, "not installed (set MEDSPACY_PYTHON to a virtualenv that has it)"
+    out = subprocess.run([python, "-c", _MEDSPACY_SCRIPT, str(NEGATION_SET)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        return None, f"failed: {out.stderr.strip().splitlines()[-1:]}"
+    return json.loads(out.stdout.strip().splitlines()[-1]), "medspaCy default ConText rules"
+
+
+def negation(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    from scribe.negation import is_negated
+
+    data = [json.loads(line) for line in NEGATION_SET.read_text().splitlines() if line.strip()]
+    ours = {r["id"]: is_negated(r["sentence"], r["concept"]) for r in data}
+    per_sentence = median_time(lambda: [is_negated(r["sentence"], r["concept"]) for r in data],
+                               repeat=5) / len(data)
+    theirs, note = _medspacy()
+    for subset in ("general", "therapy", "heldout", None):
+        chosen = [r for r in data if subset is None or r["subset"] == subset]
+        label = subset or "all"
+        a = sum(ours[r["id"]] == r["negated"] for r in chosen) / len(chosen)
+        b = (sum(theirs[r["id"]] == r["negated"] for r in chosen) / len(chosen)
+             if theirs else None)
+        versus = f"medspaCy {b:.1%}" if b is not None else f"medspaCy {note}"
+        rows.append((f"negation {label} (n={len(chosen)})", f"ours {a:.1%} vs {versus}"))
+        raw[f"negation_{label}"] = {"ours": a, "medspacy": b}
+    rows.append(("negation time per sentence", ms(per_sentence)))
+
+
+def main() -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    rows: list[tuple[str, str]] = []
+    raw: dict[str, Any] = {}
+    negation(rows, raw)
+    quality(rows, raw)
+    speed(rows, raw)
+    memory(rows, raw)
+    report("scribe", rows, raw=raw)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Confidence check: weak words and suspected hallucinations, marked for review.
+
+Contract: ``check_confidence(draft)`` flags each run of consecutive words whose recognizer
+probability is below ``LOW_WORD_PROBABILITY`` — ``warn`` when the run overlaps an extracted
+item (a number, side, grade or finding could be wrong), ``info`` otherwise — plus every segment
+the transcriber kept but suspects (``hallucination.suspect``, warn: repeated n-gram loop or
+known filler phrase) and every segment it dropped (``hallucination.dropped``, info).
+
+Highlighting low-confidence words alone does not speed correction (see docs/scribe.md), so
+these flags are quiet unless they touch an item; the targeted checks are the loud ones.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from scribe.flags import Flag, FlagKind, Severity
+from scribe.transcript import Span
+
+if TYPE_CHECKING:
+    from scribe.draft import Draft
+
+# Measured on the fixtures (docs/scribe.md, "Confidence threshold"): at 0.45 tiny.en flags
+# 10 % of correct words and 24 % of wrong ones — a weak signal, hence quiet by default.
+LOW_WORD_PROBABILITY = 0.45
+
+
+def check_confidence(draft: Draft) -> list[Flag]:
+    t = draft.transcript
+    words = t.words
+    flags: list[Flag] = []
+    item_ranges = [(i.span.first_word, i.span.last_word) for i in draft.items]
+    for sentence in draft.sentences:
+        run: list[int] = []
+        for index in range(sentence.span.first_word, sentence.span.last_word + 1):
+            if index < len(words) and words[index].probability < LOW_WORD_PROBABILITY:
+                run.append(index)
+                continue
+            if run:
+                flags.append(_run_flag(draft, sentence.id, run, item_ranges))
+                run = []
+        if run:
+            flags.append(_run_flag(draft, sentence.id, run, item_ranges))
+    for segment in t.segments:
+        if segment.hallucination and segment.words:
+            first = t.words.index(segment.words[0])
+            span = t.span(first, first + len(segment.words) - 1)
+            flags.append(Flag(FlagKind.HALLUCINATION, Severity.WARN, "hallucination.suspect",
+                              f"Possible invented text ({segment.hallucination}); play it back.",
+                              span))
+    for dropped in t.dropped:
+        span = Span(dropped.start, dropped.end, -1, -1, dropped.text, 0.0, 0.0)
+        flags.append(Flag(FlagKind.HALLUCINATION, Severity.INFO, "hallucination.dropped",
+                          f"Removed text the recognizer produced over {dropped.reason}.", span))
+    return flags
+
+
+_CRITICAL = re.compile(
+    r"\d|\b(right|left|bilateral(?:ly)?|no|not|denies|denied|without|negative|positive|"
+    r"absent|plus|minus|over|out)\b", re.I)
+
+
+def _run_flag(draft: Draft, sentence_id: str, run: list[int],
+              item_ranges: list[tuple[int, int]]) -> Flag:
+    span = draft.transcript.span(run[0], run[-1])
+    words = " ".join(w.text for w in draft.transcript.words[run[0] : run[-1] + 1])
+    touches = any(a <= run[-1] and run[0] <= b for a, b in item_ranges)
+    # Loud only when the weak word carries a number, a side or a negation inside an item.
+    severity = Severity.WARN if touches and _CRITICAL.search(words) else Severity.INFO
+    return Flag(FlagKind.LOW_CONFIDENCE, severity, "low_confidence.words",
+                f"Low confidence: '{words}'.", span, sentence_id)

@@ -1,0 +1,110 @@
+"""``chartside scribe ...``: draft a note from audio, or run the negation detector on JSONL.
+
+Contract: ``add_subparsers(subparsers)`` adds a ``scribe`` command to an argparse subparsers
+object (the desktop CLI calls it); ``main(argv) -> int`` runs standalone
+(``python -m scribe.cli draft AUDIO``). Every ``ChartsideError`` becomes one line on stderr and
+its ``exit_code``; nothing here prints a traceback for an expected failure.
+
+  chartside scribe draft AUDIO [--dx ICD10 ...] [--model DIR_OR_NAME] [--allow-download] [--json]
+  chartside scribe negation --input FILE.jsonl   (lines {"id","sentence","concept"} →
+                                                   lines {"id","negated"})
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from core.domain.errors import ChartsideError, InvalidInput
+
+
+def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``scribe`` (with ``draft`` and ``negation``) to an argparse subparsers object."""
+    scribe = subparsers.add_parser("scribe", help="dictation: audio → draft note with checks")
+    commands = scribe.add_subparsers(dest="scribe_command", required=True)
+    draft = commands.add_parser("draft", help="transcribe a recording and draft a SOAP note")
+    draft.add_argument("audio", type=Path, help="wav, mp3, m4a, ogg or webm file")
+    draft.add_argument("--dx", nargs="*", default=[], metavar="ICD10",
+                       help="the episode's ICD-10-CM codes (for the laterality check)")
+    draft.add_argument("--model", default=None,
+                       help="a CTranslate2 Whisper model folder (default: the bundled tiny.en)")
+    draft.add_argument("--allow-download", action="store_true",
+                       help="consent to download a named model (e.g. base.en) if not present")
+    draft.add_argument("--json", action="store_true", help="print one JSON object")
+    draft.set_defaults(func=run_draft)
+    neg = commands.add_parser("negation", help="negation detector over a JSONL file")
+    neg.add_argument("--input", type=Path, required=True, help="JSONL: id, sentence, concept")
+    neg.set_defaults(func=run_negation)
+    return scribe
+
+
+def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    from scribe.context import DictationContext
+    from scribe.draft import build_draft
+    from scribe.model import load_model
+    from scribe.serialize import draft_to_dict
+    from scribe.transcribe import transcribe
+
+    context = DictationContext.from_codes(args.dx)
+    model = load_model(args.model, allow_download=args.allow_download)
+    transcript = transcribe(args.audio, model=model)
+    draft = build_draft(transcript, context)
+    if args.json:
+        json.dump(draft_to_dict(draft), out, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    for section, text in draft.sections.items():
+        out.write(f"{section.upper()}\n  {text or '-'}\n")
+    if draft.blocks:
+        out.write("SUGGESTED BLOCKS\n")
+        for b in draft.blocks:
+            when = f" {b.start}–{b.stop}" if b.start else ""
+            alt = f" (or {', '.join(b.alternatives)})" if b.alternatives else ""
+            minutes = f"{b.minutes} min" if b.minutes is not None else "minutes not dictated"
+            out.write(f"  {b.code}{alt}: {minutes}{when}\n")
+    if draft.flags:
+        out.write("FLAGS\n")
+        for f in draft.flags:
+            where = f" @{f.span.start:.1f}s" if f.span and f.span.first_word >= 0 else ""
+            out.write(f"  [{f.severity.value}] {f.kind.value}: {f.message}{where}\n")
+    return 0
+
+
+def run_negation(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    from scribe.negation import is_negated
+
+    path: Path = args.input
+    if not path.is_file():
+        raise InvalidInput(f"There is no file at {path}.")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            result = {"id": row["id"], "negated": is_negated(row["sentence"], row["concept"])}
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise InvalidInput(f"Line {number} of {path.name} is not "
+                               '{"id", "sentence", "concept"} JSON.') from error
+        out.write(json.dumps(result) + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="chartside")
+    add_subparsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        return int(args.func(args))
+    except ChartsideError as error:
+        print(f"chartside: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main(["scribe", *sys.argv[1:]]))

@@ -1,0 +1,187 @@
+"""Speech → ``Transcript`` with faster-whisper (CTranslate2, int8, CPU), offline.
+
+Contract: ``transcribe(source, model=..., progress=..., cancel=...)`` decodes the audio in
+memory (``scribe.audio``), finds speech with faster-whisper's Silero VAD (speech shorter gaps
+are kept, silences removed), decodes only the speech with ``condition_on_previous_text=False``,
+word timestamps and word probabilities, and an initial prompt of therapy vocabulary, then maps
+every time back to the original recording. Segments judged as hallucination are dropped or
+flagged (``scribe.hallucination``). Raises ``AudioUnreadable``, ``NoSpeechFound``,
+``ModelUnavailable`` or ``TranscriptionCancelled`` — never a decoder traceback.
+
+Threads: call it from a worker thread. ``progress`` is called from that thread after each
+decoded segment with a ``Progress`` (fraction of the speech done, ETA); ``cancel`` (a callable
+returning True, or anything with ``is_set()``, e.g. ``threading.Event``) is polled before the
+model starts and after each segment (a segment is at most 30 s of audio, ~1–2 s of work).
+``HF_HUB_OFFLINE=1`` is set before faster-whisper is imported; nothing is downloaded here.
+
+We run the VAD ourselves (with faster-whisper's own functions) instead of ``vad_filter=True``
+so that no-speech audio fails fast with a clear error and progress is measured on speech.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from scribe.audio import SAMPLE_RATE, AudioSource, load_audio
+from scribe.errors import NoSpeechFound, TranscriptionCancelled
+from scribe.hallucination import judge
+from scribe.model import ScribeModel, _offline, load_model
+from scribe.transcript import DroppedSegment, Segment, Transcript, Word
+
+THERAPY_PROMPT = (
+    "Physical therapy note. Subjective, objective, assessment, plan. Patient reports pain "
+    "6/10, denies numbness or tingling. Right knee flexion 110 degrees, quadriceps 4-/5, "
+    "3 sets of 15. Lachman, McMurray, Hawkins-Kennedy, supraspinatus, theraband, gait "
+    "training, stair training, sit-to-stand, therapeutic exercise, LEFS, Oswestry."
+)
+
+
+class _Event(Protocol):
+    def is_set(self) -> bool: ...
+
+
+Cancel = Callable[[], bool] | _Event
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    fraction: float  # 0..1 of the speech decoded so far
+    audio_done: float  # seconds of the recording covered so far
+    audio_total: float
+    elapsed: float  # seconds of work so far
+    eta_seconds: float | None  # None until the first segment gives a rate
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeOptions:
+    beam_size: int = 5
+    initial_prompt: str | None = THERAPY_PROMPT
+    language: str = "en"
+    vad_threshold: float = 0.5
+    min_silence_ms: int = 500
+    speech_pad_ms: int = 300
+    # Whisper's fallback: re-decode a window at higher temperature when the text looks
+    # degenerate. Each step costs a full decode of the window.
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+WINDOW_SECONDS = 29.0  # Whisper decodes 30 s windows; VAD chunks are packed up to this
+
+_default: ScribeModel | None = None
+_default_lock = threading.Lock()
+
+
+def default_model() -> ScribeModel:
+    """The bundled model, loaded once per process."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = load_model()
+        return _default
+
+
+def _cancelled(cancel: Cancel | None) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    return bool(is_set() if callable(is_set) else cancel())  # type: ignore[operator]
+
+
+def transcribe(source: AudioSource, *, model: ScribeModel | None = None,
+               options: TranscribeOptions = TranscribeOptions(),
+               progress: Callable[[Progress], None] | None = None,
+               cancel: Cancel | None = None) -> Transcript:
+    """Transcribe ``source`` (path, bytes, file object or 16 kHz mono float32 array)."""
+    _offline()
+    t0 = time.perf_counter()
+    audio = load_audio(source)
+    if _cancelled(cancel):
+        raise TranscriptionCancelled("Transcription cancelled.")
+    model = model or default_model()
+    from faster_whisper.vad import (
+        SpeechTimestampsMap,
+        VadOptions,
+        collect_chunks,
+        get_speech_timestamps,
+    )
+
+    vad = VadOptions(threshold=options.vad_threshold,
+                     min_silence_duration_ms=options.min_silence_ms,
+                     speech_pad_ms=options.speech_pad_ms, max_speech_duration_s=WINDOW_SECONDS)
+    speech = get_speech_timestamps(audio, vad)
+    if not speech:
+        raise NoSpeechFound("No speech was found in this recording.",
+                            hint="Check the microphone and record again.")
+    windows, metadata = collect_chunks(audio, speech, max_duration=WINDOW_SECONDS)
+    speech_seconds = sum(w.size for w in windows) / SAMPLE_RATE
+    ts_map = SpeechTimestampsMap(speech, SAMPLE_RATE)
+    kept: list[Segment] = []
+    dropped: list[DroppedSegment] = []
+    for window, meta in zip(windows, metadata, strict=True):
+        if window.size == 0:
+            continue
+        # One window per call, decoded whole (no timestamp tokens): Whisper cannot then skip
+        # ahead inside the window after a premature end-of-segment timestamp.
+        segments_iter, _info = model.whisper.transcribe(
+            window, language="en" if model.english_only else options.language,
+            beam_size=options.beam_size, vad_filter=False, condition_on_previous_text=False,
+            word_timestamps=True, without_timestamps=True, initial_prompt=options.initial_prompt,
+            temperature=list(options.temperatures),
+        )
+        for raw in segments_iter:
+            if _cancelled(cancel):
+                raise TranscriptionCancelled("Transcription cancelled.")
+            segment = _restore(raw, ts_map, float(meta["offset"]), len(kept))
+            words = [(w.text, w.start, w.end) for w in segment.words]
+            verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
+                            raw.compression_ratio, audio)
+            if verdict and verdict[0] == "drop":
+                dropped.append(DroppedSegment(segment.start, segment.end, segment.text, verdict[1]))
+            elif segment.words:
+                kept.append(segment if verdict is None else _with(segment, verdict[1]))
+            if progress is not None:
+                elapsed = time.perf_counter() - t0
+                done = float(meta["offset"]) + min(raw.end, window.size / SAMPLE_RATE)
+                fraction = min(1.0, done / speech_seconds) if speech_seconds else 1.0
+                eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+                progress(Progress(fraction, segment.end, audio.size / SAMPLE_RATE, elapsed, eta))
+    if not kept:
+        raise NoSpeechFound("No words could be recognized in this recording.",
+                            hint="It may be noise or music; record again closer to the microphone.")
+    if progress is not None:
+        elapsed = time.perf_counter() - t0
+        total = audio.size / SAMPLE_RATE
+        progress(Progress(1.0, total, total, elapsed, 0.0))
+    return Transcript(tuple(kept), audio.size / SAMPLE_RATE, "en", model.name, tuple(dropped),
+                      time.perf_counter() - t0)
+
+
+def _restore(raw: Any, ts_map: Any, offset: float, index: int) -> Segment:
+    """A faster-whisper segment with times mapped back to the original recording.
+
+    Times inside a window are relative to it; ``offset`` places the window in the speech-only
+    audio and ``ts_map`` (faster-whisper's own) maps speech-only time to recording time.
+    """
+    words: list[Word] = []
+    for w in raw.words or []:
+        chunk = ts_map.get_chunk_index(offset + (w.start + w.end) / 2)
+        text = w.word.strip()
+        if text:
+            glued = bool(words) and not w.word.startswith(" ")
+            words.append(Word(text, ts_map.get_original_time(offset + w.start, chunk),
+                              ts_map.get_original_time(offset + w.end, chunk),
+                              round(float(w.probability), 3), glued))
+    start = words[0].start if words else ts_map.get_original_time(offset + raw.start)
+    end = words[-1].end if words else ts_map.get_original_time(offset + raw.end, is_end=True)
+    return Segment(index, start, end, raw.text.strip(), tuple(words), float(raw.avg_logprob),
+                   float(raw.no_speech_prob), float(raw.compression_ratio))
+
+
+def _with(segment: Segment, reason: str) -> Segment:
+    from dataclasses import replace
+
+    return replace(segment, hallucination=reason)
