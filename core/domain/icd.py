@@ -135,9 +135,20 @@ def search(query: str, limit: int = 25) -> list[IcdCode]:
     return out
 
 
-@lru_cache(maxsize=1)
+_index_lock = threading.Lock()
+
+
 def _index() -> tuple[tuple[str, str, str], ...]:
-    """(dotted code, bare code, lower-case description) of every billable code, built once."""
+    """(dotted code, bare code, lower-case description) of every billable code, built once.
+
+    Thread-safe: the first two searches may start together on different workers.
+    """
+    with _index_lock:
+        return _build_index()
+
+
+@lru_cache(maxsize=1)
+def _build_index() -> tuple[tuple[str, str, str], ...]:
     icd = _icd()
     rows = []
     for bare in icd.get_all_codes(False):

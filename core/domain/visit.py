@@ -260,6 +260,22 @@ class Note:
         self.untimed.append(service)
         return service
 
+    def update_untimed(self, service_id: uuid.UUID, **changes: Any) -> UntimedService:
+        """Change fields of one untimed service, validated as a whole before applying."""
+        self.ensure_editable()
+        current = next((s for s in self.untimed if s.id == service_id), None)
+        if current is None:
+            raise ValidationError("That service is not on this note.", field="untimed")
+        allowed = {"code", "laterality", "goal_ids", "details", "modifiers", "minutes"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValidationError(f"Cannot change {', '.join(sorted(unknown))} on a service.")
+        values = {k: getattr(current, k) for k in allowed} | changes
+        checked = UntimedService(**values)
+        for key in changes:
+            setattr(current, key, getattr(checked, key))
+        return current
+
     def remove_untimed(self, service_id: uuid.UUID) -> None:
         self.ensure_editable()
         self.untimed = [s for s in self.untimed if s.id != service_id]

@@ -123,6 +123,16 @@ def set_total_treatment_minutes(
     )
 
 
+def set_note_type(chart: ChartSession, note_id: uuid.UUID, note_type: NoteType) -> Result[None]:
+    """Change a draft's type (e.g. make the 10th treatment day a progress report)."""
+
+    def change(note: Note, _: UnitOfWork) -> None:
+        note.ensure_editable()
+        note.note_type = NoteType(note_type)
+
+    return _edit(chart, note_id, "note_type", change)
+
+
 def set_visit_times(
     chart: ChartSession, visit_id: uuid.UUID, start: dt.time | None, end: dt.time | None
 ) -> Result[Visit]:
@@ -180,6 +190,19 @@ def add_untimed(
 ) -> Result[UntimedService]:
     service = UntimedService(code=code, **fields)
     return _edit(chart, note_id, "untimed added", lambda n, _: n.add_untimed(service))
+
+
+def update_untimed(
+    chart: ChartSession, note_id: uuid.UUID, service_id: uuid.UUID, **changes: Any
+) -> Result[UntimedService]:
+    """Change an untimed service's minutes, side, goal links, details or modifiers."""
+
+    def change(note: Note, uow: UnitOfWork) -> UntimedService:
+        if "goal_ids" in changes:
+            _check_goal_links(uow, note, tuple(changes["goal_ids"]))
+        return note.update_untimed(service_id, **changes)
+
+    return _edit(chart, note_id, "untimed " + ",".join(sorted(changes)), change)
 
 
 def remove_untimed(chart: ChartSession, note_id: uuid.UUID, service_id: uuid.UUID) -> Result[None]:

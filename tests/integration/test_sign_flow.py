@@ -113,3 +113,19 @@ def test_tampered_snapshot_is_detected(chart: ChartSession, draft) -> None:  # t
     conn.execute("UPDATE notes SET objective = 'added later' WHERE id = ?", (draft["note"].hex,))
     raw.close()
     assert not signing.verify_signed(chart, draft["note"])
+
+
+def test_note_type_and_untimed_edits(chart: ChartSession, draft) -> None:  # type: ignore[no-untyped-def]
+    from core.domain.enums import NoteType
+
+    notes.set_note_type(chart, draft["note"], NoteType.PROGRESS_REPORT)
+    svc = notes.add_untimed(chart, draft["note"], "97010").value
+    notes.update_untimed(chart, draft["note"], svc.id, minutes=10)
+    view = notes.get_note(chart, draft["note"])
+    assert view.note.note_type is NoteType.PROGRESS_REPORT
+    assert view.note.untimed[0].minutes == 10
+    from core.domain.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        notes.update_untimed(chart, draft["note"], svc.id, minutes=-3)
+    assert notes.get_note(chart, draft["note"]).note.untimed[0].minutes == 10

@@ -1,0 +1,203 @@
+"""``MainWindow``: the error banner, the screens (welcome, create, unlock, setup, workspace)
+and the menus whose actions carry every shortcut. It composes; it decides nothing.
+
+Contract:
+- Screens are built up front except the workspace, which is built once the services are
+  imported (in the background after the first paint, or at the latest at unlock), so the
+  unlock screen appears before SQLAlchemy is loaded.
+- Actions come from ``desktop.shortcuts.SHORTCUTS``; those that need an open chart, a
+  patient or a note are enabled only then.
+- Closing flushes pending saves, locks the chart and stops the database worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop.context import AppContext
+from desktop.errors import ErrorBanner, ErrorPresenter, install_excepthook
+from desktop.screens.create_chart import CreateChartScreen
+from desktop.screens.setup import SetupScreen
+from desktop.screens.unlock import UnlockScreen
+from desktop.screens.welcome import WelcomeScreen
+from desktop.shortcuts import SHORTCUTS, ShortcutsDialog, keys
+from desktop.widgets import named
+
+if TYPE_CHECKING:
+    from desktop.flow import ChartFlow
+    from desktop.workspace import Workspace
+
+
+@dataclass
+class Screens:
+    welcome: WelcomeScreen
+    create: CreateChartScreen
+    unlock: UnlockScreen
+    setup: SetupScreen
+
+
+MENUS = {"Chart": "&Chart", "Patients": "&Patient", "Note": "&Note", "Help": "&Help"}
+
+
+class MainWindow(QMainWindow):
+    screen_changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, chart_path: Path) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Chartside")
+        self.ctx = ctx
+        central = named(QWidget(), "central")
+        v = QVBoxLayout(central)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(0)
+        self.banner = ErrorBanner()
+        v.addWidget(self.banner)
+        self.stack = named(QStackedWidget(), "screens")
+        v.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        ctx.presenter = ErrorPresenter(self.banner)
+        ctx.worker.deliver_failure = lambda error, _op: ctx.present(error)
+        ctx.worker.on_changes = ctx.bus.changes_applied.emit
+        install_excepthook(ctx.presenter)
+        self.screens = Screens(WelcomeScreen(), CreateChartScreen(), UnlockScreen(), SetupScreen())
+        self._pages: dict[str, QWidget] = {
+            "welcome": self.screens.welcome,
+            "create": self.screens.create,
+            "unlock": self.screens.unlock,
+            "setup": self.screens.setup,
+        }
+        for page in self._pages.values():
+            self.stack.addWidget(page)
+        self.workspace: Workspace | None = None
+        self._dialog: QDialog | None = None
+        self.actions_by_id: dict[str, QAction] = {}
+        self._build_menus()
+        self.resize(1280, 800)
+        geometry = ctx.options.get("window/geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        from desktop.flow import ChartFlow
+
+        self.flow: ChartFlow = ChartFlow(ctx, self, chart_path)
+        self._update_actions()
+
+    # -- screens --------------------------------------------------------------------------------
+    def ensure_workspace(self) -> Workspace:
+        if self.workspace is None:
+            from desktop.workspace import Workspace
+
+            self.workspace = Workspace(self.ctx)
+            self.workspace.page_changed.connect(lambda _p: self._update_actions())
+            self._pages["workspace"] = self.workspace
+            self.stack.addWidget(self.workspace)
+        return self.workspace
+
+    def show_screen(self, name: str) -> None:
+        self.stack.setCurrentWidget(self._pages[name])
+        if name == "welcome":
+            self.banner.hide()
+        self._update_actions()
+        self.screen_changed.emit(name)
+
+    def current_screen(self) -> str:
+        current = self.stack.currentWidget()
+        return next((n for n, w in self._pages.items() if w is current), "")
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        menus = {area: self.menuBar().addMenu(title) for area, title in MENUS.items()}
+        handlers: dict[str, Any] = {
+            "find_patient": lambda: self._ws("patients").focus_search(),
+            "new_patient": lambda: self._ws().new_patient(),
+            "new_note": lambda: self._ws().new_note(),
+            "plan_of_care": lambda: self._ws("chart").request_plan(),
+            "back": lambda: self._ws().back(),
+            "section_s": lambda: self._editor().focus_section("subjective"),
+            "section_o": lambda: self._editor().focus_section("objective"),
+            "section_a": lambda: self._editor().focus_section("assessment"),
+            "section_p": lambda: self._editor().focus_section("plan"),
+            "add_block": lambda: self._editor().focus_add_block(),
+            "start_now": lambda: self._editor().block_now("start"),
+            "stop_now": lambda: self._editor().block_now("stop"),
+            "add_untimed": lambda: self._editor().focus_add_untimed(),
+            "copy_forward": lambda: self._editor().copy_forward(),
+            "next_finding": lambda: self._editor().next_finding(),
+            "sign": lambda: self._editor().sign(),
+            "addendum": lambda: self._editor().addenda.text.setFocus(),
+            "lock": lambda: self.flow.lock("manual"),
+            "preferences": self.show_preferences,
+            "shortcuts": self.show_shortcuts,
+            "quit": self.close,
+        }
+        for shortcut in SHORTCUTS:
+            action = QAction(shortcut.label, self)
+            action.setShortcut(keys(shortcut.id))
+            action.setObjectName(f"action_{shortcut.id}")
+            action.triggered.connect(lambda _c=False, h=handlers[shortcut.id]: h())
+            menus[shortcut.area].addAction(action)
+            self.addAction(action)  # shortcuts work with the menu bar hidden, too
+            self.actions_by_id[shortcut.id] = action
+
+    def _ws(self, part: str = "") -> Any:
+        ws = self.workspace
+        if ws is None or not self.flow.unlocked:
+            return _Null()
+        return getattr(ws, part) if part else ws
+
+    def _editor(self) -> Any:
+        ws = self.workspace
+        if ws is None or not self.flow.unlocked or ws.page() != "note":
+            return _Null()
+        return ws.editor
+
+    def _update_actions(self) -> None:
+        unlocked = bool(getattr(self, "flow", None) and self.flow.unlocked)
+        page = self.workspace.page() if self.workspace is not None and unlocked else ""
+        needs = {"Patients": unlocked, "Note": page == "note"}
+        for shortcut in SHORTCUTS:
+            enabled = needs.get(shortcut.area, True)
+            if shortcut.id == "lock":
+                enabled = unlocked
+            self.actions_by_id[shortcut.id].setEnabled(enabled)
+
+    def show_shortcuts(self) -> None:
+        dialog = ShortcutsDialog(self)
+        dialog.open()
+        self._dialog = dialog
+
+    def show_preferences(self) -> None:
+        from desktop.dialogs.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.ctx, self)
+        dialog.changed.connect(self._preferences_changed)
+        dialog.open()
+        self._dialog = dialog
+
+    def _preferences_changed(self) -> None:
+        self.flow.idle.minutes = self.ctx.options.auto_lock_minutes
+
+    # -- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.ctx.options.set("window/geometry", bytes(self.saveGeometry().data()))
+        if self.workspace is not None and self.flow.unlocked:
+            self.workspace.clear()
+        self.flow.shutdown()
+        self.ctx.clipboard.clear_if_ours()
+        super().closeEvent(event)
+
+
+class _Null:
+    """Absorbs actions that have nothing to act on (e.g. Ctrl+T outside a note)."""
+
+    def __getattr__(self, _name: str) -> Any:
+        return self
+
+    def __call__(self, *_a: Any, **_k: Any) -> Any:
+        return self
