@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from desktop import cli_rules
+from desktop import cli_billing, cli_books, cli_rules
 from scribe import cli as scribe_cli
 
 Registrar = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 
-REGISTRARS: list[Registrar] = [cli_rules.register, scribe_cli.add_subparsers]
+REGISTRARS: list[Registrar] = [
+    cli_rules.register,
+    scribe_cli.add_subparsers,
+    cli_billing.register,
+    cli_books.register,
+]

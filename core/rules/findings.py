@@ -122,6 +122,9 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("kx.applied", "warn", "Over the KX threshold: KX will be added."),
         _spec("kx.targeted_review", "warn", "Over the targeted medical review threshold."),
         _spec("kx.threshold_unknown", "warn", "No KX threshold for the visit's year."),
+        # authorship
+        _spec("note.unfinished_text", "block", "A drafted section still awaits the clinician."),
+        _spec("note.assistant_author", "block", "An assistant cannot author this note type."),
     ]
 )
 

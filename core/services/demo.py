@@ -222,10 +222,10 @@ def _goals(case: _Case, episode: Episode, start: dt.date) -> list[Goal]:
             term=GoalTerm.LONG,
             activity="Walk community distances without device",
             functional_purpose="shop for groceries independently",
-            measure="feet",
-            baseline="300",
-            target="1500",
-            unit="feet",
+            measure="LEFS",
+            baseline="38",
+            target="60",
+            unit="points",
             target_date=start + dt.timedelta(weeks=8),
             measure_id="LEFS",
         )
@@ -244,10 +244,10 @@ def _goals(case: _Case, episode: Episode, start: dt.date) -> list[Goal]:
             term=GoalTerm.LONG,
             activity="Sit 60 minutes with pain ≤ 2/10",
             functional_purpose="complete a work shift",
-            measure="minutes",
-            baseline="15",
-            target="60",
-            unit="minutes",
+            measure="ODI",
+            baseline="42",
+            target="20",
+            unit="%",
             target_date=start + dt.timedelta(weeks=8),
             measure_id="ODI",
         )
@@ -514,4 +514,28 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
                 n += 1
                 day += dt.timedelta(days=3 if n % 2 else 4)
             uow.commit()
+    _seed_billing(chart, today)
+    from core.services.measures import add_demo_scores  # LEFS/ODI/QuickDASH + NPRS trends
+
+    add_demo_scores(chart, today=today)
     return f"{len(CASES)} patients, {n_visits} visits, {n_signed} signed notes"
+
+
+DEMO_FEES = {"97162": 18500, "97166": 18500, "97110": 6200, "97112": 6400, "97116": 6000,
+             "97140": 5800, "97530": 6800, "97535": 6000, "97164": 12000, "97168": 12000}
+
+
+def _seed_billing(chart: ChartSession, today: dt.date) -> None:
+    """A fee schedule, a prepaid package and a few payments (all synthetic) for superbills."""
+    from core.services import billing
+
+    for code, cents in DEMO_FEES.items():
+        billing.set_fee(chart, code, cents, effective_from=today - dt.timedelta(days=400))
+    with chart.uow() as uow:
+        ids = {r.last_name: r.id for r in uow.patients.search("", limit=100)}
+    billing.sell_package(chart, ids["Vasquez-Hale"], name="10-visit package", visits_total=10,
+                         price_cents=95000, purchased_on=today - dt.timedelta(days=45))
+    billing.record_payment(chart, ids["Oyelaran"], 25000, date=today - dt.timedelta(days=14),
+                           method="card", reference="1042")
+    billing.record_payment(chart, ids["Marchetti"], 4000, date=today - dt.timedelta(days=20),
+                           method="check", reference="311")

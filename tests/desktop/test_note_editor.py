@@ -95,6 +95,9 @@ def test_tab_follows_the_note_and_focus_out_saves(
     editor = _new_note(qtbot, window)
     editor.blocks.picker.choose("97530")
     qtbot.waitUntil(lambda: len(editor.blocks.rows) == 1, timeout=10_000)
+    # Tab skips widgets that are not shown yet: wait until the new row has been laid out.
+    row = next(iter(editor.blocks.rows.values()))
+    qtbot.waitUntil(lambda: all(w.isVisible() for w in row.focus_chain()[:2]), timeout=10_000)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     order = []

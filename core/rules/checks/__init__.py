@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 from core.domain.visit import Note
-from core.rules.checks import codes, forms, goals, laterality, pairs, plan, timing
+from core.rules.checks import authorship, codes, forms, goals, laterality, pairs, plan, timing
 from core.rules.checks.facts import NoteFacts, build_facts
 from core.rules.context import NoteContext
 from core.rules.findings import Finding, apply_acknowledgements
@@ -43,6 +43,7 @@ CHECKS: tuple[Check, ...] = (
     plan.check_certification,
     plan.check_claim_modifiers,
     plan.check_kx,
+    authorship.check_authorship,
 )
 
 

@@ -1,0 +1,387 @@
+"""Fee schedule, charges, payments and refunds, prepaid packages, the patient's account, the logo.
+
+Contract:
+- One function per user action, each in one unit of work, returning ``Result(value, changes)``
+  for writes; every write records an audit row whose detail holds no PHI (kinds, counts, codes).
+- Charges are never stored: a visit's charge is derived, like its units, from its signed note:
+  ``price_services`` → Σ fee × units over the codes the payer pays (0-unit timed codes and codes
+  the payer bundles are left off). Only held visits with a signed note are charged.
+- Packages draw down automatically: ``account`` (and every superbill) first gives each charged
+  visit without a package use or a direct payment a use of the open package that expires first
+  (``core.domain.billing.plan_draw_down``); the uses are stored, so the draw-down is stable.
+- Refunds are stored negative; a refund cannot exceed the money the patient has paid.
+- Thread: call from the database worker (desktop) or the CLI, never the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.domain.billing import (
+    FeeScheduleEntry,
+    Ledger,
+    Package,
+    PaymentKind,
+    PaymentMethod,
+    VisitCharge,
+    build_ledger,
+    fee_for,
+    plan_draw_down,
+)
+from core.domain.billing import Payment as PaymentRecord
+from core.domain.episode import Episode
+from core.domain.errors import InvalidInput, NotFound, ValidationError
+from core.domain.practice import PayerProfile
+from core.rules.context import effective_payer_rules
+from core.rules.packs import PayerRules, RulePacks, default_packs
+from core.rules.units import UnitResult, compute_units
+from core.services.result import Result
+from core.storage.chart import ChartSession
+from core.storage.repos_billing import BilledVisit, BillingRepos
+from core.storage.uow import UnitOfWork
+
+LOGO_MAX_BYTES = 512 * 1024
+_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# -- pricing ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PricedService:
+    """One code of one visit: its units under the payer's method and its charge."""
+
+    code: str
+    units: int
+    minutes: int
+    fee_cents: int | None  # per unit; None: no fee on file for the day
+    charge_cents: int
+    left_off: str | None = None  # "zero_units" | "bundled" | "unknown": not billed
+
+
+@dataclass(frozen=True, slots=True)
+class Payer:
+    """The payer an episode bills: the stored profile (if any) and its effective rules."""
+
+    profile_id: uuid.UUID | None
+    rules: PayerRules
+    profile: PayerProfile | None = None
+
+    @property
+    def context_payer(self) -> str | PayerProfile:
+        """What ``NoteContext.payer`` takes (the profile, else the pack key)."""
+        return self.profile if self.profile is not None else self.rules.key
+
+
+def payer_for(uow: UnitOfWork, episode: Episode, packs: RulePacks) -> Payer:
+    """Like ``signing.build_context``: the episode's profile, else the pack's "cash" rules."""
+    if episode.payer_profile_id is None:
+        return Payer(None, packs.payer("cash"))
+    profile = uow.payers.get(episode.payer_profile_id)
+    return Payer(profile.id, effective_payer_rules(packs, profile), profile)
+
+
+def price_services(
+    minutes: Sequence[tuple[str, int]],
+    payer: Payer,
+    day: dt.date,
+    fees: Sequence[FeeScheduleEntry],
+    packs: RulePacks,
+    *,
+    memo: dict[Any, UnitResult] | None = None,
+) -> tuple[UnitResult, list[PricedService]]:
+    """Units by the payer's method (``core.rules.units``) and charges from the fee schedule.
+    ``memo`` caches unit results by (minutes, method) across the visits of one call."""
+    known = tuple((c, m) for c, m in minutes if packs.find_code(c) is not None)
+    key = (known, payer.rules.unit_method)
+    result = memo.get(key) if memo is not None else None
+    if result is None:
+        result = compute_units(known, payer.rules.unit_method, packs=packs)
+        if memo is not None:
+            memo[key] = result
+    out: list[PricedService] = []
+    for code, _m in minutes:
+        if packs.find_code(code) is None and all(s.code != code for s in out):
+            out.append(PricedService(code, 0, _m, None, 0, "unknown"))
+    for code, units in result.units.items():
+        fee = fee_for(fees, code, day, payer.profile_id)
+        note = packs.code(code).payer_note(payer.rules.key)
+        left_off = "bundled" if note and note.action == "bundled" else None
+        if left_off is None and units <= 0:
+            left_off = "zero_units"
+        charge = 0 if left_off else (fee or 0) * units
+        out.append(
+            PricedService(code, units, result.minutes.get(code, 0), fee, charge, left_off)
+        )
+    return result, out
+
+
+# -- the account ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PackageStatus:
+    package: Package
+    used: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.package.visits_total - self.used, 0)
+
+
+@dataclass(frozen=True)
+class Account:
+    patient_id: uuid.UUID
+    ledger: Ledger
+    payments: tuple[PaymentRecord, ...]
+    packages: tuple[PackageStatus, ...]
+    charged_visits: Mapping[uuid.UUID, list[PricedService]]
+    billed: tuple[BilledVisit, ...] = ()
+
+    @property
+    def balance_cents(self) -> int:
+        return self.ledger.balance_cents
+
+
+def load_account(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    *,
+    packs: RulePacks | None = None,
+    fees: Sequence[FeeScheduleEntry] | None = None,
+    episodes: dict[uuid.UUID, Episode] | None = None,
+) -> tuple[Account, int]:
+    """The ledger over every charged visit, after drawing packages down (persisted in ``uow``).
+    Returns the account and the number of new package uses (audited here). ``fees`` and
+    ``episodes`` (filled in as episodes are loaded) let a caller share what it already read."""
+    packs = packs or default_packs()
+    repos = BillingRepos(uow.conn)
+    fees = repos.fees.list() if fees is None else fees
+    billed = repos.reads.billed_minutes(patient_id)
+    priced = _price_visits(uow, billed, fees, packs, {} if episodes is None else episodes)
+    payments = repos.payments.for_patient(patient_id)
+    packages = repos.packages.for_patient(patient_id)
+    uses = repos.packages.uses_for_patient(patient_id)
+    paid_directly = frozenset(
+        p.visit_id for p in payments if p.visit_id and p.kind is PaymentKind.PAYMENT
+    )
+    charged = [
+        (b.visit_id, b.date) for b in billed if sum(s.charge_cents for s in priced[b.visit_id])
+    ]
+    new = plan_draw_down(packages, uses, charged, paid_visits=paid_directly)
+    if new:
+        repos.packages.add_uses(new)
+        for package_id in sorted({u.package_id for u in new}, key=str):
+            n = sum(1 for u in new if u.package_id == package_id)
+            uow.record("update", "package", package_id, detail=f"draw_down uses+={n}")
+        uses = [*uses, *new]
+    charges = [
+        VisitCharge(b.visit_id, b.date, sum(s.charge_cents for s in priced[b.visit_id]))
+        for b in billed
+    ]
+    ledger = build_ledger(charges, payments, packages, uses)
+    counts = {p.id: sum(1 for u in uses if u.package_id == p.id) for p in packages}
+    account = Account(
+        patient_id, ledger, tuple(payments),
+        tuple(PackageStatus(p, counts[p.id]) for p in packages), priced, tuple(billed),
+    )
+    return account, len(new)
+
+
+def _price_visits(
+    uow: UnitOfWork, billed: Iterable[BilledVisit], fees: Sequence[FeeScheduleEntry],
+    packs: RulePacks, episodes: dict[uuid.UUID, Episode],
+) -> dict[uuid.UUID, list[PricedService]]:
+    payers: dict[uuid.UUID, Payer] = {}
+    memo: dict[Any, UnitResult] = {}
+    out: dict[uuid.UUID, list[PricedService]] = {}
+    for b in billed:
+        if b.episode_id not in payers:
+            if b.episode_id not in episodes:
+                episodes[b.episode_id] = uow.episodes.get(b.episode_id)
+            payers[b.episode_id] = payer_for(uow, episodes[b.episode_id], packs)
+        out[b.visit_id] = price_services(
+            b.minutes, payers[b.episode_id], b.date, fees, packs, memo=memo
+        )[1]
+    return out
+
+
+def account(chart: ChartSession, patient_id: uuid.UUID) -> Result[Account]:
+    """The patient's charges, payments, packages and balance (draws packages down first)."""
+    with chart.uow() as uow:
+        uow.patients.get(patient_id)
+        value, _new = load_account(uow, patient_id)
+        uow.record("view", "account", patient_id)
+        return Result(value, uow.commit())
+
+
+# -- fee schedule -----------------------------------------------------------------------------
+def set_fee(
+    chart: ChartSession,
+    code: str,
+    amount_cents: int,
+    *,
+    effective_from: dt.date,
+    effective_to: dt.date | None = None,
+    payer_profile_id: uuid.UUID | None = None,
+) -> Result[FeeScheduleEntry]:
+    """Add a fee. An open-ended earlier fee for the same code and payer is closed the day
+    before; any other overlap is refused (edit or remove the old fee first)."""
+    entry = FeeScheduleEntry(code, amount_cents, effective_from, effective_to, payer_profile_id)
+    with chart.uow() as uow:
+        if payer_profile_id is not None:
+            uow.payers.get(payer_profile_id)
+        repos = BillingRepos(uow.conn)
+        for old in repos.fees.list(entry.code):
+            if not old.overlaps(entry):
+                continue
+            if old.effective_to is None and old.effective_from < entry.effective_from:
+                old.effective_to = entry.effective_from - dt.timedelta(days=1)
+                repos.fees.save(old)
+                uow.record("update", "fee", old.id, detail=f"code={old.code} closed")
+                continue
+            raise ValidationError(
+                f"A fee for {entry.code} already covers part of those dates.",
+                field="effective_from",
+                hint="Start the new fee after the current one, or remove the current one.",
+            )
+        repos.fees.save(entry)
+        uow.record("create", "fee", entry.id, detail=f"code={entry.code}")
+        return Result(entry, uow.commit())
+
+
+def list_fees(chart: ChartSession, *, on: dt.date | None = None) -> list[FeeScheduleEntry]:
+    with chart.uow() as uow:
+        fees = BillingRepos(uow.conn).fees.list()
+    return [f for f in fees if on is None or f.applies_on(on)]
+
+
+def remove_fee(chart: ChartSession, entry_id: uuid.UUID) -> Result[None]:
+    with chart.uow() as uow:
+        if not BillingRepos(uow.conn).fees.delete(entry_id):
+            raise NotFound(f"No fee with id {entry_id} in this chart.")
+        uow.record("delete", "fee", entry_id)
+        return Result(None, uow.commit())
+
+
+# -- payments, refunds, packages --------------------------------------------------------------
+def _check_visit(uow: UnitOfWork, patient_id: uuid.UUID, visit_id: uuid.UUID | None) -> None:
+    if visit_id is not None and uow.visits.get(visit_id).patient_id != patient_id:
+        raise InvalidInput("That visit belongs to another patient.")
+
+
+def record_payment(
+    chart: ChartSession,
+    patient_id: uuid.UUID,
+    amount_cents: int,
+    *,
+    date: dt.date,
+    method: PaymentMethod | str = PaymentMethod.CARD,
+    visit_id: uuid.UUID | None = None,
+    reference: str = "",
+    memo: str = "",
+) -> Result[PaymentRecord]:
+    """A payment received; ``visit_id`` allocates it to one visit (else applied oldest first)."""
+    payment = PaymentRecord(
+        patient_id, date, amount_cents, PaymentKind.PAYMENT, PaymentMethod(method),
+        reference.strip(), visit_id, memo, _now(),
+    )
+    with chart.uow() as uow:
+        uow.patients.get(patient_id)
+        _check_visit(uow, patient_id, visit_id)
+        BillingRepos(uow.conn).payments.save(payment)
+        uow.record("create", "payment", payment.id, detail=f"kind=payment method={payment.method}")
+        return Result(payment, uow.commit())
+
+
+def record_refund(
+    chart: ChartSession,
+    patient_id: uuid.UUID,
+    amount_cents: int,
+    *,
+    date: dt.date,
+    method: PaymentMethod | str = PaymentMethod.CARD,
+    visit_id: uuid.UUID | None = None,
+    reference: str = "",
+    memo: str = "",
+) -> Result[PaymentRecord]:
+    """Money returned to the patient (``amount_cents`` positive; stored negative)."""
+    if amount_cents <= 0:
+        raise InvalidInput("A refund must be more than $0.")
+    refund = PaymentRecord(
+        patient_id, date, -amount_cents, PaymentKind.REFUND, PaymentMethod(method),
+        reference.strip(), visit_id, memo, _now(),
+    )
+    with chart.uow() as uow:
+        uow.patients.get(patient_id)
+        _check_visit(uow, patient_id, visit_id)
+        repos = BillingRepos(uow.conn)
+        received = sum(p.amount_cents for p in repos.payments.for_patient(patient_id))
+        if amount_cents > received:
+            raise InvalidInput(
+                "The refund is more than the patient has paid.",
+                hint="Check the amount against the account's payments.",
+            )
+        repos.payments.save(refund)
+        uow.record("create", "payment", refund.id, detail=f"kind=refund method={refund.method}")
+        return Result(refund, uow.commit())
+
+
+def sell_package(
+    chart: ChartSession,
+    patient_id: uuid.UUID,
+    *,
+    name: str,
+    visits_total: int,
+    price_cents: int,
+    purchased_on: dt.date,
+    expires_on: dt.date | None = None,
+    method: PaymentMethod | str = PaymentMethod.CARD,
+    reference: str = "",
+) -> Result[Package]:
+    """A prepaid bundle of visits: records the purchase payment and the package."""
+    payment = PaymentRecord(
+        patient_id, purchased_on, price_cents, PaymentKind.PACKAGE, PaymentMethod(method),
+        reference.strip(), None, "", _now(),
+    )
+    package = Package(
+        patient_id, name.strip(), visits_total, price_cents, purchased_on, expires_on, payment.id
+    )
+    with chart.uow() as uow:
+        uow.patients.get(patient_id)
+        repos = BillingRepos(uow.conn)
+        repos.payments.save(payment)
+        repos.packages.save(package)
+        uow.record("create", "payment", payment.id, detail=f"kind=package method={payment.method}")
+        uow.record("create", "package", package.id, detail=f"visits={visits_total}")
+        return Result(package, uow.commit())
+
+
+# -- practice logo ----------------------------------------------------------------------------
+def set_logo(chart: ChartSession, data: bytes) -> Result[str]:
+    """Store the practice logo (PNG or JPEG, ≤ 512 KB) for superbills; returns its type."""
+    kind = next((k for magic, k in _IMAGE_MAGIC.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise InvalidInput("The logo must be a PNG or JPEG image.")
+    if len(data) > LOGO_MAX_BYTES:
+        raise InvalidInput("The logo is larger than 512 KB.", hint="Use a smaller image.")
+    with chart.uow() as uow:
+        BillingRepos(uow.conn).assets.put("logo", kind, data)
+        uow.record("update", "practice_asset", "logo", detail=f"type={kind} bytes={len(data)}")
+        return Result(kind, uow.commit())
+
+
+def remove_logo(chart: ChartSession) -> Result[None]:
+    with chart.uow() as uow:
+        BillingRepos(uow.conn).assets.remove("logo")
+        uow.record("delete", "practice_asset", "logo")
+        return Result(None, uow.commit())
+
+
+def get_logo(chart: ChartSession) -> tuple[str, bytes] | None:
+    with chart.uow() as uow:
+        return BillingRepos(uow.conn).assets.get("logo")

@@ -1,0 +1,157 @@
+"""``chartside superbill`` (and fees/payment/balance) end to end, as real subprocesses."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from core.services import charts, practice
+from tests.e2e.test_cli_foundation import PASS, run
+
+ENV = {"CHARTSIDE_PASSPHRASE": PASS}
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-demo")
+    path = folder / "demo.chart"
+    res = run(["--chart", str(path), "demo"], ENV, folder / "state")
+    assert res.returncode == 0, res.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def ellery(demo_source: Path) -> tuple[str, list[dict[str, object]]]:
+    """Ellery's id and visits (the same in every copy of the module's demo chart)."""
+    return ids(demo_source, "Ellery")
+
+
+@pytest.fixture
+def demo_chart(demo_source: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.chart"
+    shutil.copy(demo_source, path)
+    shutil.copy(charts.key_path(demo_source), charts.key_path(path))
+    return path
+
+
+def cli(chart: Path, *args: str) -> tuple[int, str, str]:
+    res = run(["--chart", str(chart), *args], ENV, chart.parent / "state")
+    return res.returncode, res.stdout, res.stderr
+
+
+def ids(chart: Path, last_name: str) -> tuple[str, list[dict[str, object]]]:
+    code, out, err = cli(chart, "export", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    patient = next(p for p in data["patients"] if p["last_name"] == last_name)
+    visits = [v for e in patient["episodes"] for v in e["visits"]]
+    return patient["id"], visits
+
+
+def test_statement_then_one_visit(
+    demo_chart: Path, tmp_path: Path, ellery: tuple[str, list[dict[str, object]]]
+) -> None:
+    pid, visits = ellery
+    out = tmp_path / "statement.pdf"
+    code, stdout, stderr = cli(demo_chart, "superbill", "--patient", pid, "--out", str(out),
+                               "--date", "2030-01-02", "--json")
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["pages"] >= 2 and summary["visits"] >= 8
+    assert "scrub.unsigned_excluded" in summary["findings"]
+    assert "[INFO ] scrub.unsigned_excluded" in stderr
+    text = " ".join(p.extract_text() for p in PdfReader(out).pages)
+    assert "Ellery, Rowan" in text and "GP" in text and "Statement date 01/02/2030" in text
+    again = tmp_path / "again.pdf"
+    assert cli(demo_chart, "superbill", "--patient", pid, "--out", str(again),
+               "--date", "2030-01-02")[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+
+    signed = [v for v in visits if v["note"] and v["note"]["status"] == "signed"]
+    one = tmp_path / "one.pdf"
+    code, stdout, stderr = cli(demo_chart, "superbill", "--patient", pid, "--visit",
+                               signed[-1]["id"], "--out", str(one))
+    assert code == 0, stderr
+    assert "1 visit(s)" in stdout and len(PdfReader(one).pages) == 1
+    day = signed[-1]["date"]
+    code, stdout, _ = cli(demo_chart, "superbill", "--patient", pid, "--from", day, "--to", day,
+                          "--out", str(tmp_path / "range.pdf"))
+    assert code == 0 and "1 visit(s)" in stdout
+
+
+def test_missing_npi_exit_8_then_override(
+    demo_chart: Path, tmp_path: Path, ellery: tuple[str, list[dict[str, object]]]
+) -> None:
+    pid, _ = ellery
+    session = charts.open_chart(demo_chart, passphrase=PASS)
+    try:
+        okafor = next(c for c in practice.list_clinicians(session) if c.last_name == "Okafor")
+        practice.update_clinician(session, okafor.id, npi=None)
+    finally:
+        session.lock()
+    out = tmp_path / "sb.pdf"
+    code, _, stderr = cli(demo_chart, "superbill", "--patient", pid, "--out", str(out))
+    assert code == 8
+    assert "[BLOCK] scrub.rendering_npi_missing" in stderr and "fix:" in stderr
+    assert "Traceback" not in stderr and not out.exists()
+    code, _, stderr = cli(demo_chart, "superbill", "--patient", pid, "--out", str(out),
+                          "--override-reason", "NPI issued, registry not updated yet")
+    assert code == 0, stderr
+    assert "Overrode: scrub.rendering_npi_missing (audited)" in stderr
+    assert PdfReader(io.BytesIO(out.read_bytes())).pages
+    assert cli(demo_chart, "verify-audit")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "needle"),
+    [
+        (["--visit", "01234567-89ab-7def-8123-456789abcdef", "--from", "2026-01-01"], 2,
+         "not both"),
+        (["--from", "2026-13-01"], 2, "not a date"),
+        (["--from", "2026-03-01", "--to", "2026-02-01"], 2, "ends before"),
+        (["--paper", "a4", "--from", "1990-01-01", "--to", "1990-12-31"], 4, "No signed visit"),
+    ],
+)
+def test_bad_requests(
+    demo_chart: Path, tmp_path: Path, args: list[str], exit_code: int, needle: str,
+    ellery: tuple[str, list[dict[str, object]]],
+) -> None:
+    pid, _ = ellery
+    code, _, stderr = cli(demo_chart, "superbill", "--patient", pid, "--out",
+                          str(tmp_path / "x.pdf"), *args)
+    assert code == exit_code, stderr
+    assert needle in stderr and "Traceback" not in stderr
+
+
+def test_unknown_patient_and_unwritable_folder(
+    demo_chart: Path, tmp_path: Path, ellery: tuple[str, list[dict[str, object]]]
+) -> None:
+    pid, _ = ellery
+    code, _, stderr = cli(demo_chart, "superbill", "--patient",
+                          "01234567-89ab-7def-8123-456789abcdef", "--out", str(tmp_path / "y.pdf"))
+    assert code == 4
+    code, _, stderr = cli(demo_chart, "superbill", "--patient", pid, "--out",
+                          str(tmp_path / "missing-folder" / "z.pdf"))
+    assert code == 2 and "Cannot write the PDF" in stderr and "Traceback" not in stderr
+
+
+def test_fees_payment_balance(demo_chart: Path) -> None:
+    pid, _ = ids(demo_chart, "Penhaligon")
+    code, out, _ = cli(demo_chart, "fees", "list")
+    assert code == 0 and "97110" in out and "$62.00" in out
+    assert cli(demo_chart, "fees", "set", "97110", "70", "--from", "2099-01-01")[0] == 0
+    before = json.loads(cli(demo_chart, "balance", "--patient", pid, "--json")[1])
+    code, out, err = cli(demo_chart, "payment", "--patient", pid, "--amount", "45.50",
+                         "--method", "cash")
+    assert code == 0, err
+    code, out, err = cli(demo_chart, "refund", "--patient", pid, "--amount", "5.50")
+    assert code == 0, err
+    after = json.loads(cli(demo_chart, "balance", "--patient", pid, "--json")[1])
+    assert after["received_cents"] == before["received_cents"] + 4000
+    assert after["balance_cents"] == before["balance_cents"] - 4000
+    assert cli(demo_chart, "payment", "--patient", pid, "--amount", "ten")[0] == 2
