@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def _command_modules() -> list[Callable[[argparse._SubParsersAction], object]]:  # type: ignore[type-arg]
     """Feature areas add their own subcommands (rules, scribe, billing, …)."""
     from desktop import cli_commands
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from desktop import cli_billing, cli_books, cli_rules
 from scribe import cli as scribe_cli
 
-Registrar = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
+Registrar = Callable[[argparse._SubParsersAction], object]  # type: ignore[type-arg]
 
 REGISTRARS: list[Registrar] = [
     cli_rules.register,

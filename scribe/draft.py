@@ -128,9 +128,7 @@ def _hand_back_time(items: list[Item], text: str, section: Section) -> None:
             if v.minutes is None:
                 # The whole run of untimed same-code interventions shares it; the first owns it.
                 j = k
-                while j > 0 and isinstance(items[j - 1].values, Intervention) and \
-                        items[j - 1].values.minutes is None and \
-                        items[j - 1].values.cpt_candidates[0] == v.cpt_candidates[0]:
+                while j > 0 and _same_untimed_run(items[j - 1].values, v):
                     j -= 1
                 owner = items[j].values
                 assert isinstance(owner, Intervention)
@@ -168,3 +166,12 @@ def check_sentence_edit(draft: Draft, sentence_id: str, new_text: str,
     from scribe.checks import check_edit
 
     return check_edit(draft, draft.sentence(sentence_id), new_text, context or DictationContext())
+
+
+def _same_untimed_run(prev: object, current: Intervention) -> bool:
+    """True when ``prev`` is an intervention without minutes for the same candidate code."""
+    return (
+        isinstance(prev, Intervention)
+        and prev.minutes is None
+        and prev.cpt_candidates[0] == current.cpt_candidates[0]
+    )

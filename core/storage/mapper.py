@@ -26,7 +26,7 @@ def to_row(obj: Any, table: Table, **extra: Any) -> dict[str, Any]:
     return row
 
 
-def from_row(cls: type[T], row: Mapping[str, Any], **extra: Any) -> T:
+def from_row(cls: type[T], row: Mapping[Any, Any], **extra: Any) -> T:
     """Build ``cls`` without re-running domain validation (the row was valid when written)."""
     obj = cls.__new__(cls)
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]

@@ -166,17 +166,17 @@ def _both_sides(draft: Draft, found: list[Mention]) -> list[Flag]:
                                   "part.", sentence.span, sentence.id))
     symptoms: dict[tuple[str, str], set[str]] = {}
     first: dict[tuple[str, str], Mention] = {}
-    for m in found:
-        if m.kind == "symptom" and not m.comparison and m.side != "bilateral":
-            symptoms.setdefault((m.key, m.region), set()).add(m.side)
-            first.setdefault((m.key, m.region), m)
+    for mention in found:
+        if mention.kind == "symptom" and not mention.comparison and mention.side != "bilateral":
+            symptoms.setdefault((mention.key, mention.region), set()).add(mention.side)
+            first.setdefault((mention.key, mention.region), mention)
     for (key, region), sides in symptoms.items():
         if sides >= {"right", "left"}:
-            m = first[(key, region)]
+            mention = first[(key, region)]
             flags.append(Flag(FlagKind.LATERALITY, Severity.WARN, "laterality.both_sides",
                               f"{key.capitalize()} is reported on both the right and the left "
                               f"{region}; say 'bilateral' if both are involved.",
-                              m.span, m.sentence_id))
+                              mention.span, mention.sentence_id))
     return flags
 
 
