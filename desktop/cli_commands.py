@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from desktop import cli_billing, cli_books, cli_rules
+from desktop import cli_billing, cli_books, cli_rules, cli_sync
 from scribe import cli as scribe_cli
 
 Registrar = Callable[[argparse._SubParsersAction], object]  # type: ignore[type-arg]
@@ -15,4 +15,5 @@ REGISTRARS: list[Registrar] = [
     scribe_cli.add_subparsers,
     cli_billing.register,
     cli_books.register,
+    cli_sync.register,
 ]

@@ -25,6 +25,7 @@ from core.domain.billing import (
     FeeScheduleEntry,
     Ledger,
     Package,
+    PackageUse,
     PaymentKind,
     PaymentMethod,
     VisitCharge,
@@ -42,6 +43,7 @@ from core.rules.units import UnitResult, compute_units
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
+from core.storage.repos_books import BooksReads
 from core.storage.uow import UnitOfWork
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -162,10 +164,69 @@ def load_account(
     repos = BillingRepos(uow.conn)
     fees = repos.fees.list() if fees is None else fees
     billed = repos.reads.billed_minutes(patient_id)
-    priced = _price_visits(uow, billed, fees, packs, {} if episodes is None else episodes)
-    payments = repos.payments.for_patient(patient_id)
-    packages = repos.packages.for_patient(patient_id)
-    uses = repos.packages.uses_for_patient(patient_id)
+    known = {} if episodes is None else episodes
+    payers: dict[uuid.UUID, Payer] = {}
+    for b in billed:
+        if b.episode_id not in payers:
+            if b.episode_id not in known:
+                known[b.episode_id] = uow.episodes.get(b.episode_id)
+            payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
+    priced = _price_visits(billed, payers, fees, packs, {})
+    return _settle(
+        uow, repos, patient_id, billed, priced, repos.payments.for_patient(patient_id),
+        repos.packages.for_patient(patient_id), repos.packages.uses_for_patient(patient_id),
+    )
+
+
+def load_accounts(
+    uow: UnitOfWork,
+    patient_ids: Iterable[uuid.UUID],
+    *,
+    packs: RulePacks | None = None,
+    fees: Sequence[FeeScheduleEntry] | None = None,
+) -> dict[uuid.UUID, tuple[Account, int]]:
+    """``load_account`` of every patient in ``patient_ids`` (same accounts, same package
+    draw-downs and audit rows, in the order given), read in a fixed number of statements per
+    500 patients instead of about ten per patient: what the revenue report needs."""
+    packs = packs or default_packs()
+    ids = list(dict.fromkeys(patient_ids))
+    repos = BillingRepos(uow.conn)
+    fees = repos.fees.list() if fees is None else fees
+    billed = repos.reads.billed_minutes_of(ids)
+    payments = repos.payments.for_patients(ids)
+    packages = repos.packages.for_patients(ids)
+    uses = repos.packages.uses_for_patients(ids)
+    episodes = BooksReads(uow.conn).episodes(
+        {b.episode_id for visits in billed.values() for b in visits})
+    by_profile: dict[uuid.UUID | None, Payer] = {}
+    payers: dict[uuid.UUID, Payer] = {}
+    for eid in sorted(episodes, key=str):
+        profile_id = episodes[eid].payer_profile_id
+        if profile_id not in by_profile:
+            by_profile[profile_id] = payer_for(uow, episodes[eid], packs)
+        payers[eid] = by_profile[profile_id]
+    memo: dict[Any, UnitResult] = {}
+    out: dict[uuid.UUID, tuple[Account, int]] = {}
+    for pid in ids:
+        mine = billed.get(pid, [])
+        out[pid] = _settle(
+            uow, repos, pid, mine, _price_visits(mine, payers, fees, packs, memo),
+            payments.get(pid, []), packages.get(pid, []), uses.get(pid, []),
+        )
+    return out
+
+
+def _settle(
+    uow: UnitOfWork,
+    repos: BillingRepos,
+    patient_id: uuid.UUID,
+    billed: list[BilledVisit],
+    priced: dict[uuid.UUID, list[PricedService]],
+    payments: list[PaymentRecord],
+    packages: list[Package],
+    uses: list[PackageUse],
+) -> tuple[Account, int]:
+    """Draw packages down (stored and audited in ``uow``) and build the patient's ledger."""
     paid_directly = frozenset(
         p.visit_id for p in payments if p.visit_id and p.kind is PaymentKind.PAYMENT
     )
@@ -193,21 +254,15 @@ def load_account(
 
 
 def _price_visits(
-    uow: UnitOfWork, billed: Iterable[BilledVisit], fees: Sequence[FeeScheduleEntry],
-    packs: RulePacks, episodes: dict[uuid.UUID, Episode],
+    billed: Iterable[BilledVisit], payers: Mapping[uuid.UUID, Payer],
+    fees: Sequence[FeeScheduleEntry], packs: RulePacks, memo: dict[Any, UnitResult],
 ) -> dict[uuid.UUID, list[PricedService]]:
-    payers: dict[uuid.UUID, Payer] = {}
-    memo: dict[Any, UnitResult] = {}
-    out: dict[uuid.UUID, list[PricedService]] = {}
-    for b in billed:
-        if b.episode_id not in payers:
-            if b.episode_id not in episodes:
-                episodes[b.episode_id] = uow.episodes.get(b.episode_id)
-            payers[b.episode_id] = payer_for(uow, episodes[b.episode_id], packs)
-        out[b.visit_id] = price_services(
-            b.minutes, payers[b.episode_id], b.date, fees, packs, memo=memo
-        )[1]
-    return out
+    """Each visit's priced services (``memo``: unit results shared across calls)."""
+    return {
+        b.visit_id: price_services(b.minutes, payers[b.episode_id], b.date, fees, packs,
+                                   memo=memo)[1]
+        for b in billed
+    }
 
 
 def account(chart: ChartSession, patient_id: uuid.UUID) -> Result[Account]:
@@ -233,25 +288,30 @@ def set_fee(
     before; any other overlap is refused (edit or remove the old fee first)."""
     entry = FeeScheduleEntry(code, amount_cents, effective_from, effective_to, payer_profile_id)
     with chart.uow() as uow:
-        if payer_profile_id is not None:
-            uow.payers.get(payer_profile_id)
-        repos = BillingRepos(uow.conn)
-        for old in repos.fees.list(entry.code):
-            if not old.overlaps(entry):
-                continue
-            if old.effective_to is None and old.effective_from < entry.effective_from:
-                old.effective_to = entry.effective_from - dt.timedelta(days=1)
-                repos.fees.save(old)
-                uow.record("update", "fee", old.id, detail=f"code={old.code} closed")
-                continue
-            raise ValidationError(
-                f"A fee for {entry.code} already covers part of those dates.",
-                field="effective_from",
-                hint="Start the new fee after the current one, or remove the current one.",
-            )
-        repos.fees.save(entry)
-        uow.record("create", "fee", entry.id, detail=f"code={entry.code}")
+        set_fee_within(uow, entry)
         return Result(entry, uow.commit())
+
+
+def set_fee_within(uow: UnitOfWork, entry: FeeScheduleEntry) -> None:
+    """``set_fee`` inside an open unit of work (the demo writes its whole schedule in one)."""
+    if entry.payer_profile_id is not None:
+        uow.payers.get(entry.payer_profile_id)
+    repos = BillingRepos(uow.conn)
+    for old in repos.fees.list(entry.code):
+        if not old.overlaps(entry):
+            continue
+        if old.effective_to is None and old.effective_from < entry.effective_from:
+            old.effective_to = entry.effective_from - dt.timedelta(days=1)
+            repos.fees.save(old)
+            uow.record("update", "fee", old.id, detail=f"code={old.code} closed")
+            continue
+        raise ValidationError(
+            f"A fee for {entry.code} already covers part of those dates.",
+            field="effective_from",
+            hint="Start the new fee after the current one, or remove the current one.",
+        )
+    repos.fees.save(entry)
+    uow.record("create", "fee", entry.id, detail=f"code={entry.code}")
 
 
 def list_fees(chart: ChartSession, *, on: dt.date | None = None) -> list[FeeScheduleEntry]:

@@ -10,7 +10,8 @@ Contract:
   (``target_kind`` "note" | "episode" | "patient", ``target_id``) that the UI opens.
   ``patient_ref`` (initials + short id) is what exports print instead of the name.
 - The rules reuse the sign gate's logic, never a copy of it: progress reports and plan-of-care
-  expiry come from ``core.rules.measures.episode_alerts`` (``plan.treatment_day`` counting);
+  expiry come from ``core.rules.measures.episode_alerts`` (``plan.treatment_day`` counting)
+  through ``core.services.progress.alerts_for``, as the measures panel's alerts do;
   plan-of-care signature deadlines from the payer's ``CertificationRules``; the KX threshold
   from ``core.rules.kx.kx_status`` over this year's charges priced by
   ``core.services.billing.price_services`` (as the superbill does); identical 97110 parameters
@@ -29,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.domain.books import patient_reference
-from core.domain.enums import NoteStatus, NoteType, VisitStatus
+from core.domain.enums import NoteType, VisitStatus
 from core.domain.episode import Episode
 from core.domain.practice import PayerProfile
 from core.domain.visit import Note, Visit
@@ -38,11 +39,11 @@ from core.rules.checks.facts import build_facts
 from core.rules.context import NoteContext, PriorNote
 from core.rules.findings import apply_acknowledgements
 from core.rules.kx import kx_status
-from core.rules.measures import episode_alerts
 from core.rules.measures.alerts import payer_rules
 from core.rules.packs import RulePacks, default_packs
 from core.rules.units import compute_units
 from core.services.billing import Payer, payer_for, price_services
+from core.services.progress import alerts_for, stub_visit
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BillingRepos
 from core.storage.repos_books import BooksReads, BooksRepos, DraftNoteRow, EpisodeVisit
@@ -139,15 +140,12 @@ def load_dashboard(uow: UnitOfWork, today: dt.date, packs: RulePacks) -> Dashboa
     payer_of = {e.id: profiles.get(e.payer_profile_id) if e.payer_profile_id else None
                 for e in episodes}
     visits = reads.episode_visits(episodes)
+    for ep, alert in alerts_for(episodes, payer_of, visits, today):
+        raw.append(_row(alert.kind.value, alert.severity, alert.message, "episode", ep,
+                        date=alert.due_date))
     for ep in episodes:
-        payer: str | PayerProfile = payer_of[ep.id] or "cash"
         rows = visits.get(ep.id, [])
-        prior = [PriorNote(_note_stub(r), _visit(r, ep)) for r in rows
-                 if r.note_id is not None and r.note_type is not None and r.date <= today]
-        for alert in episode_alerts(ep, payer, prior, today):
-            raw.append(_row(alert.kind.value, alert.severity, alert.message, "episode", ep,
-                            date=alert.due_date))
-        raw += _plan_unsigned(ep, payer, rows, today)
+        raw += _plan_unsigned(ep, payer_of[ep.id] or "cash", rows, today)
         raw += _visit_cap(ep, rows, today)
     raw += _kx(uow, reads, episodes, today, packs)
     raw += _identical(reads, episodes, visits, payer_of, today, packs)
@@ -169,18 +167,6 @@ def _row(rule: str, severity: str, message: str, kind: str, ep: Episode, *,
     return dict(rule=rule, severity=severity, message=message, target_kind=kind,
                 target_id=target, patient_id=ep.patient_id, episode_id=ep.id,
                 note_id=note_id, date=date, detail=detail)
-
-
-def _visit(r: EpisodeVisit, ep: Episode) -> Visit:
-    return Visit(patient_id=ep.patient_id, episode_id=r.episode_id, clinician_id=r.clinician_id,
-                 date=r.date, start_time=r.start_time, status=r.status, id=r.id)
-
-
-def _note_stub(r: EpisodeVisit) -> Note:
-    """Type and status are all the counting rules read from history notes."""
-    assert r.note_id is not None and r.note_type is not None
-    return Note(visit_id=r.id, note_type=r.note_type, status=r.note_status or NoteStatus.DRAFT,
-                id=r.note_id)
 
 
 def _unsigned(drafts: Iterable[DraftNoteRow], today: dt.date) -> Iterable[dict[str, Any]]:
@@ -326,7 +312,7 @@ def _identical(
         rows = last3.get(ep.id)
         if not rows:
             continue
-        loaded = [(notes[r.id], _visit(r, ep)) for r in rows if r.id in notes]
+        loaded = [(notes[r.id], stub_visit(r, ep)) for r in rows if r.id in notes]
         if len(loaded) < 2:
             continue
         *before, (note, visit) = loaded

@@ -20,6 +20,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.domain.episode import Episode
 from core.domain.errors import SignedNoteImmutable, ValidationError
@@ -251,35 +252,37 @@ _DEMO_PATHS = {"LEFS": (38, 49, 58), "ODI": (44, 34, 26), "QuickDASH": (52, 40, 
 _DEMO_PAIN = (6, 4, 3)
 
 
-def _demo_items(d: MeasureDefinition, target: float) -> list[Response]:
+@lru_cache(maxsize=64)
+def _demo_items(measure_id: str, target: float) -> tuple[Response, ...]:
     """Item answers whose score first reaches ``target`` (raising items one step at a time)."""
+    d = definition(measure_id)
     items: list[float] = [d.response_min] * d.max_items
     i = 0
     while (score(d.id, items).value or 0) < target and any(v < d.response_max for v in items):
         if items[i % len(items)] < d.response_max:
             items[i % len(items)] += 1
         i += 1
-    return [int(v) for v in items]
+    return tuple(int(v) for v in items)
 
 
 def add_demo_scores(chart: ChartSession, *, today: dt.date) -> int:
     """Synthetic scores for the demo chart: each episode's goal measure and NPRS at evaluation,
-    two weeks in and three days ago (one unit of work per episode). Returns how many."""
+    two weeks in and three days ago (one unit of work for the whole demo). Returns how many."""
     count = 0
     with chart.uow() as uow:
         patient_ids = [p.id for p in uow.patients.search("", limit=10_000)]
-        episodes = [e for pid in patient_ids for e in uow.episodes.for_patient(pid)]
-    for ep in episodes:
-        measure = next((g.measure_id for g in ep.goals if g.measure_id in _DEMO_PATHS), None)
-        if measure is None:
-            continue
-        days = (ep.start_date, ep.start_date + dt.timedelta(days=14), today - dt.timedelta(days=3))
-        with chart.uow() as uow:
+        by_patient = uow.episodes.for_patients(patient_ids)
+        for ep in (e for pid in patient_ids for e in by_patient.get(pid, [])):
+            measure = next((g.measure_id for g in ep.goals if g.measure_id in _DEMO_PATHS), None)
+            if measure is None:
+                continue
+            days = (ep.start_date, ep.start_date + dt.timedelta(days=14),
+                    today - dt.timedelta(days=3))
             for n, day in enumerate(d for d in days if d <= today):
-                items = _demo_items(definition(measure), _DEMO_PATHS[measure][n])
+                items = list(_demo_items(measure, _DEMO_PATHS[measure][n]))
                 _store(uow, ep, measure, day, items, None)
                 _store(uow, ep, "NPRS", day, [_DEMO_PAIN[n]], None)
                 count += 2
             apply_goal_rule(uow, ep, today)
-            uow.commit()
+        uow.commit()
     return count

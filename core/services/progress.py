@@ -12,29 +12,34 @@ Contract:
   the plan of care agree.
 - The report is the therapist's: an assistant (PTA/COTA) cannot be its author
   (clinical.md §4: PTAs may write parts, not the report).
-- ``progress_alerts(chart, today=...)`` lists alert rows for every active episode (progress
-  report overdue/due/upcoming, plan of care expired/expiring). Like the patient list it shows
-  names and dates only and is not audited per refresh.
+- ``progress_alerts(chart, today=...)`` lists alert rows for every active episode of every
+  active patient (progress report overdue/due/upcoming, plan of care expired/expiring), read in
+  a fixed number of statements (``BooksReads``). Like the patient list it shows names and
+  dates only and is not audited per refresh. ``alerts_for`` is the shared core the compliance
+  dashboard uses for the same two rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.domain.enums import NoteType, VisitStatus
+from core.domain.enums import NoteStatus, NoteType, VisitStatus
 from core.domain.episode import Episode
 from core.domain.errors import ValidationError
 from core.domain.practice import PayerProfile
 from core.domain.visit import Note, Visit
 from core.rules.context import PriorNote
 from core.rules.measures import ReportInputs, ScorePoint, certified_until, compose, episode_alerts
-from core.rules.measures.alerts import report_period
+from core.rules.measures.alerts import Alert, report_period
 from core.services.measures import apply_goal_rule, episode_goal_progress
 from core.services.notes import NoteView
 from core.services.result import Result
 from core.storage.chart import ChartSession
+from core.storage.repos_books import BooksReads, EpisodeVisit
 from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.rows import VisitRow
 from core.storage.uow import UnitOfWork
@@ -159,22 +164,67 @@ class AlertRow:
     due_date: dt.date | None
 
 
+def stub_visit(r: EpisodeVisit, episode: Episode) -> Visit:
+    """A ``Visit`` carrying what the counting rules read from a bulk visit row."""
+    return Visit(patient_id=episode.patient_id, episode_id=r.episode_id,
+                 clinician_id=r.clinician_id, date=r.date, start_time=r.start_time,
+                 status=r.status, id=r.id)
+
+
+def alert_history(
+    rows: Sequence[EpisodeVisit], episode: Episode, today: dt.date
+) -> list[PriorNote]:
+    """Light ``PriorNote``s (note type and status, visit date and status) of the episode's
+    notes dated up to ``today``: all ``episode_alerts`` reads from history."""
+    return [
+        PriorNote(Note(visit_id=r.id, note_type=r.note_type,
+                       status=r.note_status or NoteStatus.DRAFT, id=r.note_id),
+                  stub_visit(r, episode))
+        for r in rows if r.note_id is not None and r.note_type is not None and r.date <= today
+    ]
+
+
+def alerts_for(
+    episodes: Sequence[Episode],
+    payer_of: Mapping[uuid.UUID, PayerProfile | None],
+    visits: Mapping[uuid.UUID, Sequence[EpisodeVisit]],
+    today: dt.date,
+) -> list[tuple[Episode, Alert]]:
+    """``episode_alerts`` of each episode (in the order given) from bulk-read visits
+    (``BooksReads.episode_visits``); ``payer_of`` maps an episode to its profile (None: cash).
+    The compliance dashboard's report and plan-of-care rows come from here too."""
+    return [
+        (ep, alert)
+        for ep in episodes
+        for alert in episode_alerts(ep, payer_of.get(ep.id) or "cash",
+                                    alert_history(visits.get(ep.id, ()), ep, today), today)
+    ]
+
+
 def progress_alerts(chart: ChartSession, *, today: dt.date | None = None) -> list[AlertRow]:
-    """Alerts for every active episode of every active patient, most urgent first."""
+    """Alerts for every active episode of every active patient, most urgent first.
+
+    A fixed number of statements whatever the chart's size: the active patients, the
+    undischarged episodes and their visits (``BooksReads``), the payer profiles."""
     today = today or dt.date.today()
-    out: list[AlertRow] = []
     with chart.uow() as uow:
-        payers = {p.id: p for p in uow.payers.list()}
-        for patient in uow.patients.search("", limit=1_000_000, active_only=True):
-            for ep in uow.episodes.for_patient(patient.id):
-                if ep.discharged_on is not None and ep.discharged_on <= today:
-                    continue
-                payer = payers.get(ep.payer_profile_id) if ep.payer_profile_id else None
-                history = _history(uow.visits.rows(episode_id=ep.id), until=today, skip=None)
-                for alert in episode_alerts(ep, payer or "cash", history, today):
-                    out.append(AlertRow(
-                        patient.id, patient.display_name, ep.id, str(ep.discipline),
-                        alert.kind.value, alert.severity, alert.message, alert.due_date,
-                    ))
+        reads = BooksReads(uow.conn)
+        patients = uow.patients.search("", limit=1_000_000, active_only=True)
+        profiles = {p.id: p for p in uow.payers.list()}
+        by_patient: dict[uuid.UUID, list[Episode]] = defaultdict(list)
+        for ep in reads.active_episodes(today):
+            by_patient[ep.patient_id].append(ep)
+        # patients by name, each patient's episodes newest first (as the list shows them)
+        episodes = [ep for patient in patients for ep in sorted(
+            by_patient.get(patient.id, ()), key=lambda e: e.start_date, reverse=True)]
+        visits = reads.episode_visits(episodes)
+    names = {p.id: p.display_name for p in patients}
+    payer_of = {ep.id: profiles.get(ep.payer_profile_id) if ep.payer_profile_id else None
+                for ep in episodes}
+    out = [
+        AlertRow(ep.patient_id, names[ep.patient_id], ep.id, str(ep.discipline),
+                 alert.kind.value, alert.severity, alert.message, alert.due_date)
+        for ep, alert in alerts_for(episodes, payer_of, visits, today)
+    ]
     order = {"urgent": 0, "due": 1, "soon": 2}
     return sorted(out, key=lambda a: (order[a.severity], a.due_date or today, a.patient_name))

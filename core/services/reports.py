@@ -5,9 +5,10 @@ Contract:
   and units; dates received for money), run in one unit of work, and record one ``view`` audit
   row on entity ``"report"`` (detail: the report kind and period; no PHI). ``export_report_csv``
   writes the same report through ``core.export.reports_csv`` and records an ``export`` row.
-- Revenue calls the billing engineer's ``core.services.billing.load_account`` for every patient
-  with a visit or a payment (charges are derived from signed notes there; packages draw down
-  there and that draw-down is committed, exactly as opening the account would):
+- Revenue loads the account of every patient with a visit or a payment through
+  ``core.services.billing.load_accounts`` (the bulk form of ``load_account``: charges are
+  derived from signed notes there; packages draw down there and that draw-down is committed,
+  exactly as opening each account would):
   * accrual revenue = charges of services dated in the period − package adjustments;
   * cash-basis revenue = money received in the period (payments + package sales − refunds);
   * a patient's balance on day D = Σ(charges − adjustments, dated ≤ D) − Σ(received ≤ D);
@@ -35,7 +36,7 @@ from core.domain.billing import PaymentKind
 from core.domain.enums import VisitStatus
 from core.domain.errors import InvalidInput
 from core.rules.packs import default_packs
-from core.services.billing import load_account, price_services
+from core.services.billing import load_accounts, price_services
 from core.services.dashboard import Dashboard, load_dashboard, payers_by_episode
 from core.services.result import Result
 from core.storage.chart import ChartSession
@@ -126,8 +127,9 @@ def load_revenue(uow: UnitOfWork, date_from: dt.date, date_to: dt.date) -> Reven
     before = date_from - dt.timedelta(days=1)
     opening = closing = receivable = credit = 0
     patients = reads.billing_patients()
+    accounts = load_accounts(uow, patients, packs=packs)
     for pid in patients:
-        account, _new = load_account(uow, pid, packs=packs)
+        account, _new = accounts[pid]
         bal_open = bal_close = 0
         for v in account.ledger.visits.values():
             net = v.charge_cents - v.adjustment_cents

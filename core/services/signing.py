@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from core.domain.episode import Episode
 from core.domain.errors import SignBlocked
-from core.domain.visit import Note
+from core.domain.practice import Clinician, PayerProfile
+from core.domain.visit import Note, Visit
 from core.rules import snapshot
 from core.rules.checks import check_note
 from core.rules.context import NoteContext, PriorNote
@@ -24,26 +26,73 @@ from core.storage.uow import UnitOfWork
 HISTORY_NOTES = 40  # enough for progress-report counting and three-visit progression checks
 
 
-def build_context(uow: UnitOfWork, note: Note, *, today: dt.date | None = None) -> NoteContext:
-    """Everything outside the note that the rules need, read in the caller's transaction."""
+class ContextCache:
+    """What ``build_context`` reads, kept across the notes signed in one unit of work (the
+    demo, bulk imports), so signing the n-th note of an episode does not re-read the n − 1
+    before it.
+
+    Episodes, payer profiles and clinicians are read once; the note history is still chosen by
+    the same query every time (so new notes are seen) and only signed notes are kept, with
+    their visits: notes signed through the cache as signed, others as read. Signed notes are
+    immutable, so a kept note is what a fresh read would return. Valid while the caller
+    changes no episode, payer profile, clinician, visit of a kept note or addendum while
+    using it; ``sign_note`` never uses one.
+    """
+
+    def __init__(self) -> None:
+        self.episodes: dict[uuid.UUID, Episode] = {}
+        self.payers: dict[uuid.UUID, PayerProfile] = {}
+        self.clinicians: dict[uuid.UUID, Clinician] = {}
+        self.signed: dict[uuid.UUID, PriorNote] = {}
+
+
+def _history(
+    uow: UnitOfWork, note: Note, visit: Visit, episode_id: uuid.UUID, cache: ContextCache | None
+) -> list[PriorNote]:
+    """The episode's last ``HISTORY_NOTES`` notes (by visit date and time) other than ``note``,
+    dated on or before its visit: the ids in one query, the notes and visits not kept in
+    ``cache`` in a bulk read."""
+    ids = [i for i in uow.notes.ids_for_episode(episode_id)[-HISTORY_NOTES:] if i != note.id]
+    kept = cache.signed if cache is not None else {}
+    missing = [i for i in ids if i not in kept]
+    notes = uow.notes.get_many(missing) if missing else {}
+    visits = uow.visits.get_many(n.visit_id for n in notes.values()) if notes else {}
+    loaded = {i: PriorNote(n, visits[n.visit_id]) for i, n in notes.items()}
+    if cache is not None:
+        cache.signed.update({i: p for i, p in loaded.items() if p.note.is_signed})
+    history = []
+    for other_id in ids:
+        prior = kept.get(other_id) or loaded[other_id]
+        if prior.visit.date <= visit.date:
+            history.append(prior)
+    return history
+
+
+def build_context(
+    uow: UnitOfWork,
+    note: Note,
+    *,
+    today: dt.date | None = None,
+    cache: ContextCache | None = None,
+) -> NoteContext:
+    """Everything outside the note that the rules need, read in the caller's transaction
+    (``cache``: see ``ContextCache``)."""
     visit = uow.visits.get(note.visit_id)
-    episode = uow.episodes.get(visit.episode_id)
-    payer = uow.payers.get(episode.payer_profile_id) if episode.payer_profile_id else "cash"
-    clinician = uow.clinicians.get(visit.clinician_id)
-    history: list[PriorNote] = []
-    for other_id in uow.notes.ids_for_episode(episode.id)[-HISTORY_NOTES:]:
-        if other_id == note.id:
-            continue
-        other = uow.notes.get(other_id)
-        other_visit = uow.visits.get(other.visit_id)
-        if other_visit.date <= visit.date:
-            history.append(PriorNote(other, other_visit))
+    keep = cache if cache is not None else ContextCache()
+    episode = keep.episodes.get(visit.episode_id) or keep.episodes.setdefault(
+        visit.episode_id, uow.episodes.get(visit.episode_id))
+    payer: str | PayerProfile = "cash"
+    if episode.payer_profile_id:
+        payer = keep.payers.get(episode.payer_profile_id) or keep.payers.setdefault(
+            episode.payer_profile_id, uow.payers.get(episode.payer_profile_id))
+    clinician = keep.clinicians.get(visit.clinician_id) or keep.clinicians.setdefault(
+        visit.clinician_id, uow.clinicians.get(visit.clinician_id))
     return NoteContext(
         visit=visit,
         episode=episode,
         payer=payer,
         clinician=clinician,
-        history=tuple(history),
+        history=tuple(_history(uow, note, visit, episode.id, cache)),
         today=today,
     )
 
@@ -63,23 +112,32 @@ def sign_within(
     signer_id: uuid.UUID,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    cache: ContextCache | None = None,
 ) -> Note:
-    """Sign inside an open unit of work (used by ``sign_note`` and by bulk imports/demo)."""
+    """Sign inside an open unit of work (used by ``sign_note`` and by bulk imports/demo, which
+    pass one ``ContextCache`` for all the notes they sign). The gate is ``sign_note``'s."""
     note = uow.notes.get(note_id)
     note.ensure_editable()
-    context = build_context(uow, note, today=today)
+    context = build_context(uow, note, today=today, cache=cache)
     blockers = blocking(check_note(note, context))
     if blockers:
         listed = "; ".join(f.message for f in blockers[:5])
         more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
         raise SignBlocked(f"Cannot sign yet: {listed}{more}", findings=list(blockers))
-    uow.clinicians.get(signer_id)
+    if cache is None or signer_id not in cache.clinicians:
+        signer = uow.clinicians.get(signer_id)
+        if cache is not None:
+            cache.clinicians[signer_id] = signer
     at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     text = snapshot.canonical_note_json(
         note, context.visit, unit_method=context.unit_method, signed_by=signer_id, signed_at=at
     )
     note.mark_signed(by=signer_id, at=at, snapshot=text, content_hash=snapshot.snapshot_hash(text))
-    uow.notes.save(note)
+    uow.notes.save_signed(note)  # read above, changed only by mark_signed
+    if cache is not None and at.tzinfo is None:
+        # Exactly what reading it back would give (stored naive datetimes round-trip as is);
+        # signed, it can no longer change.
+        cache.signed[note.id] = PriorNote(note, context.visit)
     uow.record("sign", "note", note.id)
     return note
 

@@ -43,6 +43,11 @@ ACTIONS = frozenset(
 )
 
 
+# Built once: constructing the statements per event cost more than running them.
+_HEAD = select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+_INSERT = insert(audit_events)
+
+
 def canonical(row: dict[str, Any]) -> bytes:
     fields = ("seq", "at", "actor", "device", "action", "entity", "entity_id", "detail")
     return json.dumps({k: row[k] for k in fields}, sort_keys=True, separators=(",", ":")).encode()
@@ -66,9 +71,7 @@ def append(
     """Append one event in the caller's transaction; returns its sequence number."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    head = conn.execute(
-        select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
-    ).first()
+    head = conn.execute(_HEAD).first()
     seq = (head.seq + 1) if head else 1
     prev = head.hash if head else GENESIS
     row = {
@@ -81,7 +84,7 @@ def append(
         "entity_id": entity_id,
         "detail": detail,
     }
-    conn.execute(insert(audit_events).values(**row, prev_hash=prev, hash=link(prev, row)))
+    conn.execute(_INSERT, {**row, "prev_hash": prev, "hash": link(prev, row)})
     return seq
 
 

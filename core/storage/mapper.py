@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, delete
@@ -44,12 +45,31 @@ def from_row(cls: type[T], row: Mapping[Any, Any], **extra: Any) -> T:
     return obj
 
 
+@lru_cache(maxsize=256)
+def _upsert_statement(table: Table, columns: tuple[str, ...]) -> Any:
+    stmt = insert(table)
+    cols = {k: stmt.excluded[k] for k in columns if k != "id"}
+    return stmt.on_conflict_do_update(index_elements=["id"], set_=cols)
+
+
 def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or update rows by primary key ``id``."""
+    """Insert or update rows by primary key ``id``, in order.
+
+    One statement per table and column set, built once and executed with the rows as
+    parameters (consecutive rows with the same columns in one ``executemany``): building a
+    statement around each row's values cost more than the write itself.
+    """
+    batch: list[dict[str, Any]] = []
+    columns: tuple[str, ...] = ()
     for row in rows:
-        stmt = insert(table).values(**row)
-        cols = {k: stmt.excluded[k] for k in row if k != "id"}
-        conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=cols))
+        keys = tuple(row)
+        if batch and keys != columns:
+            conn.execute(_upsert_statement(table, columns), batch)
+            batch = []
+        columns = keys
+        batch.append(row)
+    if batch:
+        conn.execute(_upsert_statement(table, columns), batch)
 
 
 def replace_children(

@@ -22,11 +22,11 @@ import base64
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from core.domain.ids import new_id
 from core.storage import tables as t
@@ -60,7 +60,7 @@ RECORDS: dict[str, RecordSpec] = {
     "mileage": RecordSpec(t.mileage_entries),
     "clock": RecordSpec(t.clock_entries),
 }
-NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit"})
+NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {
     "create": "create",
     "update": "edit",
@@ -84,109 +84,164 @@ def _raw_value(value: Any) -> Any:
     return value
 
 
-def _rows(conn: Connection, table: Table, column: str, ident: uuid.UUID) -> list[dict[str, Any]]:
+_CHUNK = 500  # SQLite host-parameter budget per IN (...)
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _rows_of(
+    conn: Connection, table: Table, column: str, idents: Sequence[uuid.UUID]
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows whose ``column`` is one of ``idents``, by the id's hex, each list in rowid order."""
     # Driver-level SQL returns values exactly as stored, so the payload can be re-applied
     # verbatim on another device.
-    cursor = conn.exec_driver_sql(
-        f'SELECT * FROM "{table.name}" WHERE "{column}" = ? ORDER BY rowid', (ident.hex,)
-    )
-    names = [d[0] for d in cursor.cursor.description] if cursor.cursor else []
-    return [{n: _raw_value(v) for n, v in zip(names, row, strict=True)} for row in cursor]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for chunk in _chunks([i.hex for i in idents]):
+        marks = ", ".join("?" * len(chunk))
+        cursor = conn.exec_driver_sql(
+            f'SELECT * FROM "{table.name}" WHERE "{column}" IN ({marks}) ORDER BY rowid',
+            tuple(chunk),
+        )
+        names = [d[0] for d in cursor.cursor.description] if cursor.cursor else []
+        at = names.index(column) if names else 0
+        for row in cursor:
+            out.setdefault(row[at], []).append(
+                {n: _raw_value(v) for n, v in zip(names, row, strict=True)})
+    return out
+
+
+def record_payloads(
+    conn: Connection, entity: str, idents: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """``record_payload`` of several records of one entity: one query per table and 500 ids."""
+    spec = RECORDS[entity]
+    rows = _rows_of(conn, spec.table, "id", idents)
+    children = [(table.name, _rows_of(conn, table, col, idents)) for table, col in spec.children]
+    out = {}
+    for ident in idents:
+        own = rows.get(ident.hex)
+        doc = {
+            "entity": entity,
+            "row": own[0] if own else None,
+            "children": {name: kids.get(ident.hex, []) for name, kids in children},
+        }
+        out[ident] = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return out
 
 
 def record_payload(conn: Connection, entity: str, ident: uuid.UUID) -> str:
     """Canonical JSON of the record as stored: ``{"row": {...} | null, "children": {...}}``."""
-    spec = RECORDS[entity]
-    rows = _rows(conn, spec.table, "id", ident)
-    doc = {
-        "entity": entity,
-        "row": rows[0] if rows else None,
-        "children": {table.name: _rows(conn, table, col, ident) for table, col in spec.children},
-    }
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return record_payloads(conn, entity, [ident])[ident]
 
 
 def heads(conn: Connection, record_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
-    value = conn.execute(
-        select(t.record_heads.c.heads).where(t.record_heads.c.record_id == record_id)
-    ).scalar_one_or_none()
-    return tuple(value or ())
+    return _heads_of(conn, [record_id]).get(record_id, ())
+
+
+def _heads_of(
+    conn: Connection, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, ...]]:
+    h = t.record_heads
+    out: dict[uuid.UUID, tuple[uuid.UUID, ...]] = {}
+    for chunk in _chunks(record_ids):
+        stmt = select(h.c.record_id, h.c.heads).where(h.c.record_id.in_(chunk))
+        out.update({rid: tuple(value or ()) for rid, value in conn.execute(stmt)})
+    return out
 
 
 def capture(conn: Connection, device_id: str, pending: Iterable[tuple[str, uuid.UUID, str]]) -> int:
     """Write one version (and outbox entry) per pending ``(entity, record_id, kind)``.
 
-    Returns the number of versions appended (coalesced drafts are not counted).
+    Returns the number of versions appended (coalesced drafts are not counted). Each record is
+    independent of the others, so the payloads, heads and coalescible heads of the whole batch
+    are read first (a few queries per entity, not several per record), then the writes go out
+    as one ``executemany`` per table, in ``pending`` order.
     """
-    appended = 0
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    items = []
     for entity, record_id, kind in pending:
         if entity in NOT_SYNCED:
             continue
         if entity not in RECORDS:
             raise UnsyncedEntity(f"entity {entity!r} has no sync record spec")
-        payload = record_payload(conn, entity, record_id)
-        current = heads(conn, record_id)
-        if kind not in ("sign", "addendum") and _coalesce(conn, current, payload, now):
+        items.append((entity, record_id, kind))
+    if not items:
+        return 0
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    by_entity: dict[str, list[uuid.UUID]] = {}
+    for entity, record_id, _kind in items:
+        by_entity.setdefault(entity, []).append(record_id)
+    payloads: dict[uuid.UUID, str] = {}
+    for entity, idents in by_entity.items():
+        payloads.update(record_payloads(conn, entity, idents))
+    current = _heads_of(conn, [record_id for _e, record_id, _k in items])
+    foldable = _unsent_drafts(conn, [
+        current[record_id][0] for _e, record_id, kind in items
+        if kind not in ("sign", "addendum") and len(current.get(record_id, ())) == 1
+    ])
+    folded: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    for entity, record_id, kind in items:
+        parents = current.get(record_id, ())
+        if kind not in ("sign", "addendum") and len(parents) == 1 and parents[0] in foldable:
+            # the single head is an unsent local draft version: fold this edit into it
+            folded.append({"vid": parents[0], "folded": payloads[record_id]})
             continue
-        version_id = new_id()
-        change_id = new_id()
+        versions.append({
+            "version_id": new_id(), "change_id": new_id(), "record_id": record_id,
+            "entity": entity, "kind": kind, "parent_ids": parents,
+            "payload": payloads[record_id], "device_id": device_id, "created_at": now,
+        })
+    v = t.record_versions
+    if folded:
         conn.execute(
-            insert(t.record_versions).values(
-                version_id=version_id,
-                change_id=change_id,
-                record_id=record_id,
-                entity=entity,
-                kind=kind,
-                parent_ids=current,
-                payload=payload,
-                device_id=device_id,
-                created_at=now,
+            update(v).where(v.c.version_id == bindparam("vid"))
+            .values(payload=bindparam("folded"), created_at=now),
+            folded,
+        )
+    if versions:
+        conn.execute(insert(v), versions)
+        conn.execute(insert(t.sync_outbox), [
+            {"change_id": x["change_id"], "version_id": x["version_id"], "created_at": now}
+            for x in versions
+        ])
+        _set_heads(conn, [(x["record_id"], x["entity"], (x["version_id"],)) for x in versions])
+    return len(versions)
+
+
+def _unsent_drafts(conn: Connection, version_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """The versions among ``version_ids`` that are local drafts never sent (foldable)."""
+    v, o = t.record_versions, t.sync_outbox
+    out: set[uuid.UUID] = set()
+    for chunk in _chunks(version_ids):
+        rows = conn.execute(
+            select(v.c.version_id, v.c.kind)
+            .join(o, o.c.version_id == v.c.version_id)
+            .where(
+                v.c.version_id.in_(chunk),
+                o.c.ciphertext.is_(None),
+                o.c.acked_seq.is_(None),
+                v.c.server_seq.is_(None),
             )
         )
-        conn.execute(
-            insert(t.sync_outbox).values(change_id=change_id, version_id=version_id, created_at=now)
-        )
-        _set_heads(conn, record_id, entity, (version_id,))
-        appended += 1
-    return appended
-
-
-def _coalesce(
-    conn: Connection, current: tuple[uuid.UUID, ...], payload: str, now: dt.datetime
-) -> bool:
-    """Fold this edit into the single head if that head is an unsent local draft version."""
-    if len(current) != 1:
-        return False
-    v, o = t.record_versions, t.sync_outbox
-    row = conn.execute(
-        select(v.c.version_id, v.c.kind)
-        .join(o, o.c.version_id == v.c.version_id)
-        .where(
-            v.c.version_id == current[0],
-            o.c.ciphertext.is_(None),
-            o.c.acked_seq.is_(None),
-            v.c.server_seq.is_(None),
-        )
-    ).first()
-    if row is None or row.kind in ("sign", "addendum"):
-        return False
-    conn.execute(
-        update(v).where(v.c.version_id == row.version_id).values(payload=payload, created_at=now)
-    )
-    return True
+        out.update(r.version_id for r in rows if r.kind not in ("sign", "addendum"))
+    return out
 
 
 def _set_heads(
-    conn: Connection, record_id: uuid.UUID, entity: str, new_heads: tuple[uuid.UUID, ...]
+    conn: Connection, new_heads: Sequence[tuple[uuid.UUID, str, tuple[uuid.UUID, ...]]]
 ) -> None:
+    """Make each ``(record_id, entity, heads)`` the record's heads (one ``executemany``)."""
     from sqlalchemy.dialects.sqlite import insert as upsert
 
-    stmt = upsert(t.record_heads).values(record_id=record_id, entity=entity, heads=new_heads)
+    stmt = upsert(t.record_heads)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=["record_id"], set_={"heads": stmt.excluded.heads}
-        )
+        ),
+        [{"record_id": r, "entity": e, "heads": h} for r, e, h in new_heads],
     )
 
 

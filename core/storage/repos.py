@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -27,6 +29,38 @@ def _one(conn: Connection, table: Any, ident: uuid.UUID, what: str) -> dict[str,
     if row is None:
         raise NotFound(f"No {what} with id {ident} in this chart.")
     return dict(row)
+
+
+_CHUNK = 500  # SQLite host-parameter budget per IN (...)
+
+
+def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def assemble_notes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Note]:
+    """Full ``Note``s (blocks by position, untimed services by position, addenda by time) for
+    note rows already read, in their order: 3 queries per 500 notes, whatever their size."""
+    kids: dict[uuid.UUID, tuple[list[Any], ...]] = defaultdict(lambda: ([], [], []))
+    specs = (
+        (t.timed_blocks, TimedBlock, 0, t.timed_blocks.c.position),
+        (t.untimed_services, UntimedService, 1, t.untimed_services.c.position),
+        (t.addenda, Addendum, 2, t.addenda.c.created_at),
+    )
+    for chunk in _chunks([r["id"] for r in rows]):
+        for table, cls, slot, order in specs:
+            stmt = select(table).where(table.c.note_id.in_(chunk)).order_by(order)
+            for r in conn.execute(stmt).mappings():
+                kids[r["note_id"]][slot].append(from_row(cls, dict(r)))
+    out = []
+    for row in rows:
+        blocks, untimed, addenda = kids[row["id"]]
+        out.append(from_row(
+            Note, row, blocks=blocks, untimed=untimed, addenda=addenda,
+            acknowledged=list(row["acknowledged"] or []),
+        ))
+    return out
 
 
 def patient_search_key(p: Patient) -> str:
@@ -142,6 +176,32 @@ class EpisodeRepo:
         ).mappings()
         return [self._assemble(dict(r)) for r in rows]
 
+    def for_patients(self, patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Episode]]:
+        """``for_patient`` of many patients (newest first, with diagnoses by rank and goals):
+        3 queries per 500 patients (patients without an episode are absent)."""
+        e, dx, g = t.episodes, t.diagnoses, t.goals
+        out: dict[uuid.UUID, list[Episode]] = {}
+        for chunk in _chunks(list(dict.fromkeys(patient_ids))):
+            rows = [dict(r) for r in self.conn.execute(
+                select(e).where(e.c.patient_id.in_(chunk)).order_by(e.c.start_date.desc())
+            ).mappings()]
+            kids: dict[uuid.UUID, tuple[list[Diagnosis], list[Goal]]] = defaultdict(
+                lambda: ([], []))
+            for ids in _chunks([r["id"] for r in rows]):
+                for d in self.conn.execute(
+                    select(dx).where(dx.c.episode_id.in_(ids)).order_by(dx.c.rank)
+                ).mappings():
+                    kids[d["episode_id"]][0].append(from_row(Diagnosis, d))
+                for k in self.conn.execute(
+                    select(g).where(g.c.episode_id.in_(ids)).order_by(g.c.id)
+                ).mappings():
+                    kids[k["episode_id"]][1].append(from_row(Goal, k))
+            for row in rows:
+                diagnoses, goals = kids[row["id"]]
+                out.setdefault(row["patient_id"], []).append(
+                    from_row(Episode, row, diagnoses=diagnoses, goals=goals))
+        return out
+
     def save(self, episode: Episode) -> None:
         upsert(self.conn, t.episodes, [to_row(episode, t.episodes)])
         replace_children(
@@ -166,6 +226,14 @@ class VisitRepo:
 
     def get(self, ident: uuid.UUID) -> Visit:
         return from_row(Visit, _one(self.conn, t.visits, ident, "visit"))
+
+    def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Visit]:
+        """Visits by id, one query per 500 (ids not in the chart are absent)."""
+        out: dict[uuid.UUID, Visit] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            stmt = select(t.visits).where(t.visits.c.id.in_(chunk))
+            out.update({r["id"]: from_row(Visit, r) for r in self.conn.execute(stmt).mappings()})
+        return out
 
     def save(self, visit: Visit) -> None:
         upsert(self.conn, t.visits, [to_row(visit, t.visits)])
@@ -212,6 +280,16 @@ class NoteRepo:
 
     def get(self, ident: uuid.UUID) -> Note:
         return self._assemble(_one(self.conn, t.notes, ident, "note"))
+
+    def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Note]:
+        """Full notes by id (as ``get`` builds them): 4 queries per 500 notes (ids not in the
+        chart are absent)."""
+        out: dict[uuid.UUID, Note] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids))):
+            stmt = select(t.notes).where(t.notes.c.id.in_(chunk))
+            rows = [dict(r) for r in self.conn.execute(stmt).mappings()]
+            out.update({n.id: n for n in assemble_notes(self.conn, rows)})
+        return out
 
     def for_visit(self, visit_id: uuid.UUID) -> Note | None:
         row = self.conn.execute(select(t.notes).where(t.notes.c.visit_id == visit_id)).mappings()
@@ -268,6 +346,14 @@ class NoteRepo:
         )
         if note.is_signed:
             upsert(self.conn, t.notes, row)
+
+    def save_signed(self, note: Note) -> None:
+        """Store the signature of a note read in this transaction whose content has not
+        changed since: only the note row is written (its child rows are already what they
+        hold, and from now on the triggers refuse any change to them)."""
+        if not note.is_signed:
+            raise ValueError("save_signed is for a note that has just been signed")
+        upsert(self.conn, t.notes, [to_row(note, t.notes)])
 
     def add_addendum(self, addendum: Addendum) -> None:
         self.conn.execute(t.addenda.insert().values(**to_row(addendum, t.addenda)))

@@ -400,3 +400,76 @@ sync_outbox = Table(
     Column("acked_seq", Integer),
     Index("ix_sync_outbox_pending", "acked_seq"),
 )
+
+# --- r0005: the sync client (core.sync; all SQL in core/storage/sync_store.py) ----------------
+# Settings, the device token, the practice sync key and the pull cursor live in ``meta``.
+
+sync_batches = Table(
+    "sync_batches",
+    metadata,
+    Column("batch_id", Uuid, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("body", LargeBinary),  # exact request bytes until the response is recorded
+    Column("response", LargeBinary),  # exact response bytes, once recorded
+    Column("recorded_at", DateTime),
+    Column("sends", Integer, nullable=False, default=0),
+)
+
+sync_change_state = Table(
+    "sync_change_state",
+    metadata,
+    Column("change_id", Uuid, primary_key=True),
+    Column("batch_id", Uuid, index=True),  # the open batch that carries it, if any
+    Column("status", String(16), nullable=False),  # in_batch | retry | rejected | stuck
+    Column("detail", String(32), nullable=False, default=""),  # the server's per-change status
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("salvaged", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+sync_conflicts = Table(
+    "sync_conflicts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("record_id", Uuid, nullable=False, index=True),
+    Column("entity", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # draft | sign_race | fields
+    Column("local_head", Uuid),
+    Column("heads", IdTuple, nullable=False),
+    Column("detail", Text, nullable=False, default=""),  # field names only, never values
+    Column("detected_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Column("resolution", String(16)),  # local | remote | merged | superseded | noted
+    Column("merge_version_id", Uuid),
+)
+
+sync_addendum_drafts = Table(
+    "sync_addendum_drafts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("note_id", Uuid, nullable=False, index=True),
+    Column("source_version_id", Uuid, nullable=False, unique=True),
+    Column("reason", String(32), nullable=False),  # note_signed | concurrent_edit | sign_race
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # open | filed | dismissed
+    Column("addendum_id", Uuid),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# --- r0006: dictation recordings (core/storage/repos_recordings.py; never synced) -------------
+# ``sealed`` is ``scribe.seal_recording``'s XChaCha20-Poly1305 blob, bound to the recording and
+# note ids; ``key`` is its per-recording key, kept only inside this encrypted chart. Erasing
+# sets both to NULL and stamps ``deleted_at`` (crypto-erase); the row stays for the audit log.
+
+recordings = Table(
+    "recordings",
+    metadata,
+    _id(),
+    Column("note_id", Uuid, ForeignKey("notes.id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),  # when it was dictated (UTC)
+    Column("duration_s", Float, nullable=False),
+    Column("sample_rate", Integer, nullable=False),
+    Column("sealed", LargeBinary),
+    Column("key", LargeBinary),
+    Column("deleted_at", DateTime),
+)

@@ -1,0 +1,156 @@
+"""HTTP client for the sync server's wire protocol v1 (docs/server.md §1), over httpx.
+
+Contract: one ``SyncApi`` per server URL and device token; blocking calls, safe to run on any
+thread but not shared between threads. ``transport`` is injectable so tests run the FastAPI
+app in-process. Every failure becomes a ``core.sync.errors`` exception: 401 ``device_revoked``
+→ ``DeviceRevoked``; network errors, 5xx, 429 and 503 → ``ServerUnavailable`` (retryable, with
+``retry_after``); 409 ``resync_required`` → ``ResyncRequired``. Push bodies are sent as the
+exact bytes given, so a retried batch is byte-identical.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from core.sync import wire
+from core.sync.errors import (
+    AuthFailed,
+    DeviceRevoked,
+    EnrollmentRefused,
+    ProtocolError,
+    ServerUnavailable,
+    SyncError,
+)
+
+DEFAULT_TIMEOUT = 60.0
+
+
+class ResyncRequired(SyncError):
+    """The pull cursor is past the end of the server's log (restored or different server)."""
+
+
+class SyncApi:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, transport=transport, timeout=timeout
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kw)
+        except httpx.TimeoutException as exc:
+            raise ServerUnavailable("The sync server did not answer in time.") from exc
+        except httpx.TransportError as exc:
+            raise ServerUnavailable("The sync server cannot be reached.") from exc
+        if response.status_code < 400:
+            return response
+        raise _error(response)
+
+    @staticmethod
+    def _parse(model: type[Any], response: httpx.Response) -> Any:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise ProtocolError("The sync server sent an answer this app cannot read.") from exc
+
+    # -- endpoints --------------------------------------------------------------------------
+    def health(self) -> wire.Health:
+        result: wire.Health = self._parse(wire.Health, self._send("GET", "/v1/health"))
+        return result
+
+    def enroll(self, code: str, device_name: str, public_key: bytes) -> wire.EnrollResponse:
+        body = wire.EnrollRequest(
+            code=code, device_name=device_name, public_key=wire.b64encode(public_key)
+        )
+        response = self._send("POST", "/v1/enroll", content=body.model_dump_json())
+        result: wire.EnrollResponse = self._parse(wire.EnrollResponse, response)
+        return result
+
+    def devices(self) -> list[wire.DeviceInfo]:
+        listed: wire.DeviceList = self._parse(wire.DeviceList, self._send("GET", "/v1/devices"))
+        return list(listed.devices)
+
+    def revoke(self, device_id: uuid.UUID) -> wire.DeviceInfo:
+        result: wire.DeviceInfo = self._parse(
+            wire.DeviceInfo, self._send("POST", f"/v1/devices/{device_id}/revoke")
+        )
+        return result
+
+    def push(self, body: bytes) -> bytes:
+        """POST the exact batch bytes; returns the exact response bytes."""
+        return self._send("POST", "/v1/sync/push", content=body).content
+
+    def pull(self, after: int, limit: int = wire.MAX_PULL_LIMIT) -> wire.PullResponse:
+        response = self._send("GET", "/v1/sync/pull", params={"after": after, "limit": limit})
+        result: wire.PullResponse = self._parse(wire.PullResponse, response)
+        return result
+
+    def post_key(self, post: wire.WrappedKeyPost) -> wire.WrappedKey:
+        response = self._send("POST", "/v1/keys", content=post.model_dump_json())
+        result: wire.WrappedKey = self._parse(wire.WrappedKey, response)
+        return result
+
+    def keys(self) -> list[wire.WrappedKey]:
+        listed: wire.KeyList = self._parse(wire.KeyList, self._send("GET", "/v1/keys"))
+        return list(listed.keys)
+
+
+def _error(response: httpx.Response) -> SyncError:
+    try:
+        code = str(response.json().get("error", ""))
+    except ValueError:
+        code = ""
+    status = response.status_code
+    if code == wire.ErrorCode.DEVICE_REVOKED:
+        return DeviceRevoked()
+    if code in (wire.ErrorCode.INVALID_CODE, wire.ErrorCode.CODE_EXPIRED, wire.ErrorCode.CODE_USED):
+        reason = {
+            wire.ErrorCode.INVALID_CODE: "is not known to the server",
+            wire.ErrorCode.CODE_EXPIRED: "has expired",
+            wire.ErrorCode.CODE_USED: "was already used",
+        }[wire.ErrorCode(code)]
+        return EnrollmentRefused(
+            f"The enrollment code {reason}.", hint="Ask the practice admin for a new code."
+        )
+    if status == 401:
+        return AuthFailed(
+            "The sync server does not recognise this device.",
+            hint="Check the server address, or enroll this device again.",
+        )
+    if code == wire.ErrorCode.RESYNC_REQUIRED:
+        return ResyncRequired("The sync server's log is older than this device's position.")
+    if status == 429 or status >= 500:
+        retry = response.headers.get("Retry-After")
+        try:
+            wait = float(retry) if retry else None
+        except ValueError:
+            wait = None
+        what = "is busy" if status in (429, 503) else "had an internal error"
+        return ServerUnavailable(f"The sync server {what}.", retry_after=wait)
+    if code == wire.ErrorCode.UNKNOWN_DEVICE:
+        return ProtocolError("That device is not part of this practice.")
+    return ProtocolError(f"The sync server refused the request ({status} {code or 'error'}).")

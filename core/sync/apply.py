@@ -1,0 +1,348 @@
+"""Applying pulled versions and reconciling each touched record with the merge rules.
+
+Contract: ``apply_page`` runs inside one chart transaction together with the cursor update
+(``core.sync.engine``). It decrypts and authenticates every new version (a failure raises and
+nothing of the page is kept), stores it, then ``reconcile``s each touched record once, in the
+order the page first touched them. ``reconcile`` is idempotent and is also run after a push
+whose changes the server refused. Foreign keys are checked at commit, since a page may carry a
+record before a record it refers to.
+
+What ``reconcile`` does, by entity (rules in ``core.sync.merge``; docs/sync.md §5):
+
+* **note with a signature**: the first signature the server accepted fixes the note. If this
+  device has the note as a draft, the signed version is materialized (children first, then the
+  signing UPDATE). If this device signed a *different* version (two devices signed at once), its
+  own signed rows stay (the triggers freeze them) and a ``sign_race`` conflict tells the user.
+  Addenda are the union of every addendum version. Edits that lost the race (refused by the
+  server with ``note_signed``, or concurrent edits that this device's signature beat) become
+  addendum *drafts*: their text is kept, synced, and shown to the clinician; never dropped.
+* **keep-both entities** (draft notes, measure scores, payments): one head → materialize it;
+  several heads with different content → the materialized record stays the local one and a
+  ``draft`` conflict asks the clinician to choose or merge.
+* **everything else**: three-way field merge of all heads against their common ancestor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from core.domain.changes import Changes
+from core.storage import sync_store as store
+from core.sync import crypto, merge, wire
+from core.sync.config import SyncConfig
+from core.sync.errors import MissingSyncKey
+
+
+@dataclass
+class ApplyOutcome:
+    applied: int = 0
+    known: int = 0
+    conflicts: int = 0
+    notices: int = 0
+    drafts: int = 0
+    changed: dict[str, set[uuid.UUID]] = field(default_factory=dict)
+
+    def touch(self, entity: str, record_id: uuid.UUID) -> None:
+        self.changed.setdefault(entity, set()).add(record_id)
+
+    @property
+    def changes(self) -> Changes:
+        return Changes({k: frozenset(v) for k, v in self.changed.items()})
+
+
+class _Docs:
+    """Parsed payloads of one record's versions, fetched on first use."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._cache: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def __getitem__(self, version_id: uuid.UUID) -> dict[str, Any]:
+        if version_id not in self._cache:
+            text = store.payloads(self._conn, [version_id])[version_id]
+            self._cache[version_id] = json.loads(text)
+        return self._cache[version_id]
+
+
+def apply_page(
+    conn: Connection, cfg: SyncConfig, changes: Sequence[wire.PulledChange], out: ApplyOutcome
+) -> None:
+    store.defer_foreign_keys(conn)
+    known = store.known_versions(conn, [c.version_id for c in changes])
+    seen = [c for c in changes if c.version_id in known]
+    store.ack_if_local(conn, [(c.change_id, c.seq) for c in seen])  # ours: maybe a lost ack
+    out.known += len(seen)
+    new = [c for c in changes if c.version_id not in known]
+    if not new:
+        return
+    before = store.records_with_versions(conn, list({c.record_id for c in new}))
+    rows: list[dict[str, Any]] = []
+    touched: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for c in new:
+        key = cfg.keys.get(c.key_id)
+        if key is None:
+            raise MissingSyncKey(f"Changes on the server use key {c.key_id}.")
+        header = crypto.VersionHeader(
+            change_id=c.change_id,
+            record_id=c.record_id,
+            entity=c.entity,
+            version_id=c.version_id,
+            parent_ids=tuple(c.parent_ids),
+            kind=c.kind,
+            key_id=c.key_id,
+            schema_version=c.schema_version,
+        )
+        body = crypto.open_version(
+            key, header, wire.b64decode(c.ciphertext), wire.b64decode(c.nonce)
+        )
+        rows.append(
+            {
+                "version_id": c.version_id,
+                "change_id": c.change_id,
+                "record_id": c.record_id,
+                "entity": c.entity,
+                "kind": c.kind,
+                "parents": c.parent_ids,
+                "payload": body.payload,
+                "device": body.device,
+                "created_at": _parse_time(body.created_at),
+                "seq": c.seq,
+            }
+        )
+        touched.setdefault(c.record_id, []).append(rows[-1])
+    store.insert_remote_versions(conn, rows)
+    out.applied += len(rows)
+    for record_id, versions in touched.items():
+        entity = versions[0]["entity"]
+        first = versions[0]
+        if record_id not in before and len(versions) == 1 and not first["parents"]:
+            _fresh(conn, record_id, entity, first, out)
+        else:
+            reconcile(conn, cfg, record_id, entity, out)
+
+
+def _fresh(
+    conn: Connection,
+    record_id: uuid.UUID,
+    entity: str,
+    version: dict[str, Any],
+    out: ApplyOutcome,
+) -> None:
+    """A record this device has never seen, arriving as one version: just write it."""
+    if entity not in store.SPECS:
+        return
+    store.materialize(conn, entity, record_id, json.loads(version["payload"]), fresh=True)
+    store.set_heads(conn, record_id, entity, (version["version_id"],))
+    out.touch(entity, record_id)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dt.datetime(1970, 1, 1)
+    return value.replace(tzinfo=None)
+
+
+def reconcile(
+    conn: Connection, cfg: SyncConfig, record_id: uuid.UUID, entity: str, out: ApplyOutcome
+) -> None:
+    """Bring one record's materialized rows, heads and conflicts in line with its versions."""
+    if entity not in store.SPECS:
+        return  # a record type from a newer app: kept in history, shown after an upgrade
+    rows = store.version_rows(conn, record_id)
+    graph = merge.Graph(
+        merge.Node(r.version_id, r.parents, r.kind, r.device, r.seq, r.rejected) for r in rows
+    )
+    docs = _Docs(conn)
+    if entity == "note" and (
+        graph.winning_sign() or any(r.rejected and not r.salvaged for r in rows)
+    ):
+        _signed(conn, cfg, record_id, rows, graph, docs, out)
+    elif entity in merge.KEEP_BOTH:
+        _keep_both(conn, record_id, entity, graph, docs, out)
+    else:
+        _fields(conn, record_id, entity, graph, docs, out)
+
+
+def _fields(
+    conn: Connection,
+    record_id: uuid.UUID,
+    entity: str,
+    graph: merge.Graph,
+    docs: _Docs,
+    out: ApplyOutcome,
+) -> None:
+    heads = graph.heads()
+    if not heads:
+        return
+    found: list[str] = []
+    if len(heads) == 1:
+        doc = docs[heads[0]]
+    else:
+        base = graph.common_ancestor(heads)
+        doc, found = merge.merge_heads(docs[base] if base else None, [docs[h] for h in heads])
+    if store.materialize(conn, entity, record_id, doc):
+        out.touch(entity, record_id)
+    store.set_heads(conn, record_id, entity, heads)
+    if found and not store.noted_before(conn, record_id, heads):
+        store.upsert_conflict(
+            conn,
+            record_id=record_id,
+            entity=entity,
+            kind="fields",
+            local_head=None,
+            heads=heads,
+            detail=",".join(found),
+            resolved="noted",
+        )
+        out.notices += 1
+
+
+def _keep_both(
+    conn: Connection,
+    record_id: uuid.UUID,
+    entity: str,
+    graph: merge.Graph,
+    docs: _Docs,
+    out: ApplyOutcome,
+) -> None:
+    heads = graph.heads()
+    if not heads:
+        return
+    local = [h for h in store.get_heads(conn, record_id) if h in graph.nodes]
+    cur = next((h for h in local if h in heads), local[0] if local else None)
+    if len(heads) == 1 or all(merge.same_content(docs[h], docs[heads[0]]) for h in heads[1:]):
+        target = cur if cur in heads else heads[-1]
+        if store.materialize(conn, entity, record_id, docs[target]):
+            out.touch(entity, record_id)
+        store.set_heads(conn, record_id, entity, heads)
+        if store.close_conflicts(conn, record_id, "superseded", kind="draft"):
+            out.touch("sync_conflict", record_id)
+        return
+    if cur in heads:
+        keep = cur
+    else:
+        ahead = [h for h in heads if cur is not None and graph.is_ancestor(cur, h)]
+        keep = min(ahead or heads, key=lambda h: (graph.nodes[h].seq or math.inf, str(h)))
+        if store.materialize(conn, entity, record_id, docs[keep]):
+            out.touch(entity, record_id)
+    assert keep is not None
+    store.set_heads(conn, record_id, entity, (keep,))
+    if store.upsert_conflict(
+        conn, record_id=record_id, entity=entity, kind="draft", local_head=keep, heads=heads
+    ):
+        out.conflicts += 1
+        out.touch("sync_conflict", record_id)
+
+
+def _signed(
+    conn: Connection,
+    cfg: SyncConfig,
+    record_id: uuid.UUID,
+    rows: list[store.VersionRow],
+    graph: merge.Graph,
+    docs: _Docs,
+    out: ApplyOutcome,
+) -> None:
+    winner = graph.winning_sign()
+    if winner is None:
+        return  # a refused edit waits here until the signature it lost to arrives
+    lineage = graph.lineage(winner.version_id)
+    parented = {p for v in lineage for p in graph.nodes[v].parents}
+    lineage_heads = sorted((v for v in lineage if v not in parented), key=str)
+    kept = docs[winner.version_id]
+    state = store.note_state(conn, record_id)
+    if state is None or state[0] != "signed":
+        if store.materialize(conn, "note", record_id, kept):
+            out.touch("note", record_id)
+    elif state[1] != (kept.get("row") or {}).get("content_hash"):
+        others = [
+            r.version_id for r in rows if r.kind == "sign" and r.version_id != winner.version_id
+        ]
+        if store.upsert_conflict(
+            conn,
+            record_id=record_id,
+            entity="note",
+            kind="sign_race",
+            local_head=others[0] if others else None,
+            heads=[winner.version_id, *others],
+            detail="signed twice",
+        ):
+            out.conflicts += 1
+            out.touch("sync_conflict", record_id)
+    if store.insert_addenda(conn, merge.addenda_rows(docs[v] for v in lineage).values()):
+        out.touch("note", record_id)
+    store.set_heads(conn, record_id, "note", lineage_heads)
+    if store.close_conflicts(conn, record_id, "superseded", kind="draft"):
+        out.touch("sync_conflict", record_id)
+
+    for head in graph.heads():
+        node = graph.nodes[head]
+        if head not in lineage and node.seq is not None and winner.device == cfg.chart_device:
+            _rescue(conn, cfg, record_id, head, "concurrent_edit", docs[head], kept, out)
+    refused = [r for r in rows if r.rejected and not r.salvaged]
+    refused_parents = {p for r in refused for p in r.parents}
+    for r in refused:
+        if r.version_id in refused_parents or r.kind == "addendum":
+            continue  # a later refused version carries its text; addenda are re-sent below
+        reason = "sign_race" if r.kind == "sign" else "note_signed"
+        _rescue(conn, cfg, record_id, r.version_id, reason, docs[r.version_id], kept, out)
+    store.mark_salvaged(conn, [r.change_id for r in refused])
+
+    carried = set(merge.addenda_rows(docs[v] for v in lineage))
+    if store.addendum_ids(conn, record_id) - carried:
+        # Addenda written here on a version the server refused: send them again on the
+        # signature that holds (addenda are append-only rows keyed by id, so this is a union).
+        payload = store.canonical(store.current_doc(conn, "note", record_id))
+        store.insert_local_version(
+            conn,
+            record_id=record_id,
+            entity="note",
+            kind="addendum",
+            parents=lineage_heads,
+            payload=payload,
+            device=cfg.chart_device,
+        )
+
+
+def _rescue(
+    conn: Connection,
+    cfg: SyncConfig,
+    note_id: uuid.UUID,
+    source: uuid.UUID,
+    reason: str,
+    lost: dict[str, Any],
+    kept: dict[str, Any],
+    out: ApplyOutcome,
+) -> None:
+    """Keep the text of a version that lost to a signature as an addendum draft (synced)."""
+    if store.draft_exists(conn, source):
+        return
+    text = merge.rescued_text(lost, kept)
+    if not text:
+        return  # it said nothing the signed note does not
+    draft_id = store.new_addendum_draft(
+        conn, note_id=note_id, source_version=source, reason=reason, text_value=text
+    )
+    payload = store.canonical(store.current_doc(conn, "addendum_draft", draft_id))
+    store.insert_local_version(
+        conn,
+        record_id=draft_id,
+        entity="addendum_draft",
+        kind="create",
+        parents=(),
+        payload=payload,
+        device=cfg.chart_device,
+    )
+    out.drafts += 1
+    out.touch("addendum_draft", draft_id)
+    out.touch("note", note_id)

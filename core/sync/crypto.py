@@ -1,0 +1,116 @@
+"""End-to-end encryption of record versions with the practice sync key.
+
+Contract:
+
+* The practice sync key is 32 random bytes made once, at the first enrollment of the first
+  device, and kept in the encrypted chart's ``meta`` (so a chart backup plus its recovery key
+  restores it). ``key_id`` names it on the wire (``pk-`` + 16 hex digits).
+* Each version is sealed with XChaCha20-Poly1305 (libsodium via PyNaCl), a fresh random
+  24-byte nonce, and associated data binding it to its place in the log:
+  ``["chartside-sync-v1", change_id, record_id, entity, version_id, sorted parent_ids, kind,
+  key_id, schema_version]`` as canonical JSON. The server can therefore neither move a
+  ciphertext to another record or version, nor relabel an edit as an addendum, nor change its
+  parents, without ``open_version`` failing.
+* The plaintext is one header line of canonical JSON (``created_at``, ``device``, ``v``)
+  followed by the record payload exactly as ``core.storage.outbox`` stored it.
+* Sealing happens once per version; the ciphertext is stored before the first send.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_decrypt,
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+)
+from nacl.exceptions import CryptoError
+
+from core.sync.errors import TamperedChange
+
+SCHEMA_VERSION = 1
+AAD_TAG = "chartside-sync-v1"
+KEY_BYTES = 32
+NONCE_BYTES = 24
+
+
+def new_sync_key() -> tuple[str, bytes]:
+    """A fresh practice key and its id."""
+    return f"pk-{secrets.token_hex(8)}", os.urandom(KEY_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHeader:
+    """What the AAD binds: a version's identity and place in its record's graph."""
+
+    change_id: uuid.UUID
+    record_id: uuid.UUID
+    entity: str
+    version_id: uuid.UUID
+    parent_ids: tuple[uuid.UUID, ...]
+    kind: str
+    key_id: str
+    schema_version: int = SCHEMA_VERSION
+
+
+def aad(h: VersionHeader) -> bytes:
+    fields = [
+        AAD_TAG,
+        str(h.change_id),
+        str(h.record_id),
+        h.entity,
+        str(h.version_id),
+        sorted(str(p) for p in h.parent_ids),
+        h.kind,
+        h.key_id,
+        h.schema_version,
+    ]
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionBody:
+    """The decrypted content of a version."""
+
+    payload: str
+    created_at: str
+    device: str
+
+
+def seal_version(key: bytes, h: VersionHeader, body: VersionBody) -> tuple[bytes, bytes]:
+    """(ciphertext, nonce) for one version."""
+    header = json.dumps(
+        {"created_at": body.created_at, "device": body.device, "v": 1},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    plaintext = (header + "\n" + body.payload).encode("utf-8")
+    nonce = os.urandom(NONCE_BYTES)
+    return crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad(h), nonce, key), nonce
+
+
+def open_version(key: bytes, h: VersionHeader, ciphertext: bytes, nonce: bytes) -> VersionBody:
+    """Decrypt and authenticate; ``TamperedChange`` if anything bound by the AAD was altered."""
+    try:
+        plaintext = crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, aad(h), nonce, key)
+    except CryptoError as exc:
+        raise TamperedChange(
+            "A change from the sync server failed its integrity check and was not applied.",
+            hint="Nothing was changed here. Tell your practice admin; the server may be "
+            "damaged or tampered with.",
+        ) from exc
+    text = plaintext.decode("utf-8")
+    header_text, _, payload = text.partition("\n")
+    header = json.loads(header_text)
+    return VersionBody(
+        payload=payload, created_at=str(header["created_at"]), device=str(header["device"])
+    )
+
+
+def sorted_ids(ids: Sequence[uuid.UUID]) -> tuple[uuid.UUID, ...]:
+    return tuple(sorted(ids, key=str))

@@ -1,0 +1,285 @@
+"""Joining a sync server, sharing the practice key, listing and revoking devices.
+
+Each operation is a run of ``engine.DbStep``/``engine.NetStep`` steps (driven by
+``engine.run_blocking`` or the desktop's driver), so no chart transaction is held open while
+waiting on the network.
+
+* ``enroll_run``: spend an admin's one-time code with a fresh X25519 key pair. The *first*
+  device of an empty practice (no other active device, an empty log) creates the practice sync
+  key; any other device waits for a key shared by ``approve_run`` + ``pair_run``. A chart that
+  already holds a key (re-enrollment after a revocation, a restored backup) keeps it.
+* ``approve_run`` (on a device that has the key): wraps the key for the chosen device and
+  returns the pairing code to show on screen (``core.sync.pairing`` explains the scheme).
+* ``pair_run`` (on the new device): opens the offered key with the code the user typed and
+  checks it against a change already on the server when there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.storage import sync_store as store
+from core.sync import config, crypto, pairing, wire
+from core.sync.config import SyncConfig
+from core.sync.engine import ApiMaker, DbStep, NetStep, Run, load_config
+from core.sync.errors import AlreadyEnrolled, MissingSyncKey, PairingFailed, ProtocolError
+
+if TYPE_CHECKING:
+    from core.storage.chart import ChartSession
+
+
+@dataclass(frozen=True)
+class EnrollResult:
+    account_id: uuid.UUID
+    device_id: uuid.UUID
+    device_name: str
+    key_ready: bool
+    created_key: bool
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Approval:
+    device_id: uuid.UUID
+    device_name: str
+    pairing_code: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    device_id: uuid.UUID
+    name: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    current: bool
+    fingerprint: str
+
+
+def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[EnrollResult]:
+    def check(chart: ChartSession) -> bool:
+        with chart.uow() as uow:
+            revoked = store.get_meta(uow.conn, config.REVOKED) is not None
+            if config.enrolled(uow.conn) and not revoked:
+                raise AlreadyEnrolled(
+                    "This chart is already enrolled with a sync server.",
+                    hint="Revoke this device first to enroll it again.",
+                )
+            return bool(store.meta_with_prefix(uow.conn, config.KEY_PREFIX))
+
+    has_key: bool = yield DbStep(check, "check")
+    secret, public = pairing.new_box_keypair()
+    with make_api(server, None) as anonymous:
+        enrolled: wire.EnrollResponse = yield NetStep(
+            lambda: anonymous.enroll(code, name, public), "enroll"
+        )
+    with make_api(server, enrolled.token) as api:
+        devices: list[wire.DeviceInfo] = yield NetStep(api.devices, "devices")
+        first_page: wire.PullResponse = yield NetStep(lambda: api.pull(0, 1), "peek")
+    others = [d for d in devices if not d.current and d.revoked_at is None]
+    create_key = not has_key and not others and first_page.last_seq == 0
+
+    def save(chart: ChartSession) -> bool:
+        with chart.uow() as uow:
+            previous = store.get_meta(uow.conn, config.ACCOUNT)
+            config.store_enrollment(
+                uow.conn,
+                server=server,
+                account_id=enrolled.account_id,
+                device_id=enrolled.device_id,
+                name=name,
+                token=enrolled.token,
+                box_secret=secret,
+                box_public=public,
+            )
+            if previous is not None and previous != str(enrolled.account_id):
+                store.unack_all(uow.conn)  # another practice log: everything goes out again
+                store.set_meta(uow.conn, config.KEY_ID, None)
+            if create_key:
+                key_id, key = crypto.new_sync_key()
+                config.store_key(uow.conn, key_id, key)
+            ready = store.get_meta(uow.conn, config.KEY_ID) is not None
+            store.audit_event(
+                uow.conn,
+                actor=chart.actor,
+                device=chart.device_id,
+                action="create",
+                entity="sync_device",
+                entity_id=str(enrolled.device_id),
+                detail="enrolled",
+            )
+            uow.commit()
+        return ready
+
+    ready: bool = yield DbStep(save, "save")
+    return EnrollResult(
+        enrolled.account_id,
+        enrolled.device_id,
+        name,
+        ready,
+        create_key,
+        pairing.fingerprint(public),
+    )
+
+
+def approve_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[Approval]:
+    cfg: SyncConfig = yield load_config()
+    if cfg.key_id is None:
+        raise MissingSyncKey()
+    with make_api(cfg.server, cfg.token) as api:
+        devices: list[wire.DeviceInfo] = yield NetStep(api.devices, "devices")
+        target = next((d for d in devices if d.device_id == device_id), None)
+        if target is None or target.revoked_at is not None:
+            raise ProtocolError("That device is not an active device of this practice.")
+        if not target.public_key:
+            raise PairingFailed("That device enrolled without a key pair; enroll it again.")
+        recipient_pub = wire.b64decode(target.public_key)
+        code = pairing.new_pairing_code()
+        blob = pairing.wrap_key(
+            code=code,
+            sender=cfg.device_id,
+            sender_secret=cfg.box_secret,
+            recipient=device_id,
+            recipient_pub=recipient_pub,
+            key_id=cfg.key_id,
+            key=cfg.key,
+        )
+        post = wire.WrappedKeyPost(
+            recipient_device_id=device_id,
+            key_id=cfg.key_id,
+            scheme=pairing.SCHEME,
+            wrapped_key=wire.b64encode(blob),
+            sender_public_key=wire.b64encode(cfg.box_public),
+        )
+        yield NetStep(lambda: api.post_key(post), "post key")
+
+    def audit(chart: ChartSession) -> None:
+        with chart.uow() as uow:
+            store.audit_event(
+                uow.conn,
+                actor=chart.actor,
+                device=chart.device_id,
+                action="export",
+                entity="sync_key",
+                entity_id=str(device_id),
+                detail="practice sync key wrapped for a device",
+            )
+            uow.commit()
+
+    yield DbStep(audit, "audit")
+    return Approval(device_id, target.name, code, pairing.fingerprint(recipient_pub))
+
+
+def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
+    """Take the key offered to this device; returns its key id."""
+    pairing.parse_pairing_code(code)  # a typo fails before any network call
+    cfg: SyncConfig = yield load_config(need_key=False)
+    with make_api(cfg.server, cfg.token) as api:
+        offered: list[wire.WrappedKey] = yield NetStep(api.keys, "keys")
+        found: tuple[str, bytes] | None = None
+        for blob in reversed([k for k in offered if k.scheme == pairing.SCHEME]):
+            if not blob.sender_public_key:
+                continue
+            try:
+                key = pairing.unwrap_key(
+                    code=code,
+                    blob=wire.b64decode(blob.wrapped_key),
+                    sender=blob.sender_device_id,
+                    sender_pub=wire.b64decode(blob.sender_public_key),
+                    recipient=cfg.device_id,
+                    recipient_secret=cfg.box_secret,
+                    key_id=blob.key_id,
+                )
+            except PairingFailed:
+                continue
+            found = (blob.key_id, key)
+            break
+        if found is None:
+            raise PairingFailed(
+                "No key offered to this device opens with that pairing code.",
+                hint="Check the code, or approve this device again on the other device.",
+            )
+        page: wire.PullResponse = yield NetStep(lambda: api.pull(0, 1), "check")
+    key_id, key = found
+    for change in page.changes:
+        if change.key_id == key_id:
+            header = crypto.VersionHeader(
+                change_id=change.change_id,
+                record_id=change.record_id,
+                entity=change.entity,
+                version_id=change.version_id,
+                parent_ids=tuple(change.parent_ids),
+                kind=change.kind,
+                key_id=key_id,
+                schema_version=change.schema_version,
+            )
+            try:
+                crypto.open_version(
+                    key, header, wire.b64decode(change.ciphertext), wire.b64decode(change.nonce)
+                )
+            except Exception as exc:
+                raise PairingFailed(
+                    "The offered key does not open the practice's data.",
+                    hint="Approve this device again from a device that already syncs.",
+                ) from exc
+
+    def save(chart: ChartSession) -> None:
+        with chart.uow() as uow:
+            config.store_key(uow.conn, key_id, key)
+            store.audit_event(
+                uow.conn,
+                actor=chart.actor,
+                device=chart.device_id,
+                action="create",
+                entity="sync_key",
+                entity_id=key_id,
+                detail="practice sync key received",
+            )
+            uow.commit()
+
+    yield DbStep(save, "save")
+    return key_id
+
+
+def devices_run(make_api: ApiMaker) -> Run[list[DeviceRow]]:
+    cfg: SyncConfig = yield load_config(need_key=False)
+    with make_api(cfg.server, cfg.token) as api:
+        listed: list[wire.DeviceInfo] = yield NetStep(api.devices, "devices")
+    return [
+        DeviceRow(
+            d.device_id,
+            d.name,
+            d.created_at,
+            d.revoked_at,
+            d.current,
+            pairing.fingerprint(wire.b64decode(d.public_key)) if d.public_key else "",
+        )
+        for d in listed
+    ]
+
+
+def revoke_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[DeviceRow]:
+    cfg: SyncConfig = yield load_config(need_key=False)
+    with make_api(cfg.server, cfg.token) as api:
+        info: wire.DeviceInfo = yield NetStep(lambda: api.revoke(device_id), "revoke")
+
+    def save(chart: ChartSession) -> None:
+        with chart.uow() as uow:
+            if device_id == cfg.device_id:
+                store.set_meta(uow.conn, config.REVOKED, dt.datetime.now(dt.UTC).isoformat())
+            store.audit_event(
+                uow.conn,
+                actor=chart.actor,
+                device=chart.device_id,
+                action="delete",
+                entity="sync_device",
+                entity_id=str(device_id),
+                detail="revoked",
+            )
+            uow.commit()
+
+    yield DbStep(save, "save")
+    return DeviceRow(info.device_id, info.name, info.created_at, info.revoked_at, info.current, "")

@@ -1,0 +1,280 @@
+"""One sync run as a sequence of steps: database steps and network steps, never both at once.
+
+Contract: ``sync_run(make_api)`` is a generator that yields ``DbStep``s (a function of the
+``ChartSession``, one chart transaction each, run by whoever owns the session: the CLI thread or
+the desktop's database worker) and ``NetStep``s (a blocking HTTP call that needs no chart, run on
+any other thread). The driver sends each step's result back, or throws its exception in.
+``run_blocking`` is the driver for the CLI, services and tests; ``desktop.sync.background`` is
+the Qt driver, so the database worker is never held while waiting on the network.
+
+A run: push every outbox batch (resending an open batch first), pull pages by cursor and apply
+each page with its cursor in one transaction, then push what applying created (addendum drafts,
+re-sent addenda). Loops are bounded. ``DeviceRevoked`` marks the device revoked (later runs refuse
+before touching the network); other ``SyncError``s are recorded for the status bar and
+re-raised; a 409 ``resync_required`` resets the cursor, re-queues every local change (same
+bytes, so duplicates are harmless) and runs once more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Generator
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from core.domain.changes import Changes
+from core.storage import sync_store as store
+from core.sync import apply, config, push, wire
+from core.sync.api import ResyncRequired, SyncApi
+from core.sync.config import SyncConfig
+from core.sync.errors import DeviceRevoked, SyncError
+
+if TYPE_CHECKING:
+    from core.storage.chart import ChartSession
+
+T = TypeVar("T")
+MAX_PUSH_ROUNDS = 1_000  # 500 changes each: far beyond any real outbox
+MAX_PAGES = 10_000
+
+
+@dataclass(frozen=True)
+class DbStep:
+    fn: Callable[[ChartSession], Any]
+    label: str
+
+
+@dataclass(frozen=True)
+class NetStep:
+    fn: Callable[[], Any]
+    label: str
+
+
+Step = DbStep | NetStep
+Run = Generator[Step, Any, T]
+ApiMaker = Callable[[str, str | None], SyncApi]
+"""``make_api(server_url, token)``: the HTTP client (tests inject an in-process transport)."""
+
+
+@dataclass
+class SyncReport:
+    """What one run did (counts only: safe to log and show)."""
+
+    pushed: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    retrying: int = 0
+    stuck: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    notices: int = 0
+    addendum_drafts: int = 0
+    batches: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    changes: Changes = field(default_factory=Changes)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("changes")
+        return data
+
+    def add_apply(self, out: apply.ApplyOutcome) -> None:
+        self.pulled += out.applied
+        self.conflicts += out.conflicts
+        self.notices += out.notices
+        self.addendum_drafts += out.drafts
+        self.changes = self.changes | out.changes
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A write step's outcome; ``changes`` reaches the desktop's ``changes_applied``."""
+
+    value: Any
+    changes: Changes
+
+
+def run_blocking(chart: ChartSession, run: Run[T]) -> T:
+    """Drive a run on the calling thread."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            step = run.throw(error) if error is not None else run.send(value)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        try:
+            value = step.fn(chart) if isinstance(step, DbStep) else step.fn()
+            error = None
+        except BaseException as exc:  # handed to the run, which records or re-raises it
+            value, error = None, exc
+
+
+def load_config(need_key: bool = True) -> DbStep:
+    def fn(chart: ChartSession) -> SyncConfig:
+        with chart.uow() as uow:
+            return config.load(uow.conn, chart.device_id, need_key=need_key)
+
+    return DbStep(fn, "load")
+
+
+def sync_run(
+    make_api: ApiMaker,
+    *,
+    pull_limit: int = wire.MAX_PULL_LIMIT,
+    push_changes: bool = True,
+    pull_changes: bool = True,
+) -> Run[SyncReport]:
+    """A full run (push, pull, push); ``push_changes``/``pull_changes`` select one half."""
+    started = time.perf_counter()
+    cfg: SyncConfig = yield load_config()
+    report = SyncReport()
+    api = make_api(cfg.server, cfg.token)
+    try:
+        for attempt in range(2):
+            try:
+                if push_changes:
+                    yield from _push_all(api, cfg, report)
+                if pull_changes:
+                    yield from _pull_all(api, cfg, report, pull_limit)
+                if push_changes and pull_changes:
+                    yield from _push_all(api, cfg, report)
+                break
+            except ResyncRequired:
+                if attempt:
+                    raise
+                yield DbStep(_reset_for_resync, "resync")
+                cfg = yield load_config()
+    except DeviceRevoked as exc:
+        yield DbStep(_recorder(exc, revoked=True), "revoked")
+        raise
+    except SyncError as exc:
+        yield DbStep(_recorder(exc), "failed")
+        raise
+    finally:
+        api.close()
+    report.seconds = time.perf_counter() - started
+    yield DbStep(_recorder(None, report=report), "done")
+    return report
+
+
+def _push_all(api: SyncApi, cfg: SyncConfig, report: SyncReport) -> Run[None]:
+    for _ in range(MAX_PUSH_ROUNDS):
+        batch: push.Batch | None = yield DbStep(lambda chart: _prepare(chart, cfg), "seal")
+        if batch is None:
+            return
+        answer: bytes = yield NetStep(partial(api.push, batch.body), "push")
+        outcome: push.PushOutcome = yield DbStep(
+            partial(_record, cfg=cfg, batch=batch, answer=answer, report=report), "ack"
+        )
+        report.batches += 1
+        if not outcome.progressed and not batch.resend:
+            return  # only retries left: the next run tries again
+
+
+def _pull_all(api: SyncApi, cfg: SyncConfig, report: SyncReport, limit: int) -> Run[None]:
+    cursor = cfg.cursor
+    for _ in range(MAX_PAGES):
+        page: wire.PullResponse = yield NetStep(partial(api.pull, cursor, limit), "pull")
+        result: StepResult = yield DbStep(partial(_apply, cfg=cfg, page=page), "apply")
+        report.add_apply(result.value)
+        report.pages += 1
+        cursor = page.next_after
+        if not page.has_more:
+            return
+
+
+def _prepare(chart: ChartSession, cfg: SyncConfig) -> push.Batch | None:
+    with chart.uow() as uow:
+        batch = push.prepare_batch(uow.conn, cfg)
+        if batch is not None:  # nothing to send: read only, no commit (no fsync)
+            store.count_send(uow.conn, batch.batch_id)
+            uow.commit()
+    return batch
+
+
+def _record(
+    chart: ChartSession, *, cfg: SyncConfig, batch: push.Batch, answer: bytes, report: SyncReport
+) -> push.PushOutcome:
+    out = apply.ApplyOutcome()
+    with chart.uow() as uow:
+        outcome = push.record_response(uow.conn, cfg, batch, answer)
+        for record_id, entity in sorted(outcome.records, key=str):
+            apply.reconcile(uow.conn, cfg, record_id, entity, out)
+        uow.commit()
+    report.pushed += outcome.accepted
+    report.duplicates += outcome.duplicate
+    report.refused += outcome.rejected
+    report.retrying += outcome.retry
+    report.stuck += outcome.stuck
+    report.add_apply(out)
+    return outcome
+
+
+def _apply(chart: ChartSession, *, cfg: SyncConfig, page: wire.PullResponse) -> StepResult:
+    try:
+        return _apply_once(chart, cfg, page)
+    except IntegrityError as exc:
+        if "FOREIGN KEY" not in str(exc).upper():
+            raise
+    # A page that refers to a record the server has not handed over yet (a device that sent
+    # out of order): apply it anyway; the reference resolves when that record arrives.
+    store.set_foreign_keys(chart.engine, enabled=False)
+    try:
+        return _apply_once(chart, cfg, page)
+    finally:
+        store.set_foreign_keys(chart.engine, enabled=True)
+
+
+def _apply_once(chart: ChartSession, cfg: SyncConfig, page: wire.PullResponse) -> StepResult:
+    out = apply.ApplyOutcome()
+    if not page.changes and page.next_after == cfg.cursor:
+        return StepResult(out, out.changes)  # nothing new: no transaction at all
+    with chart.uow() as uow:
+        apply.apply_page(uow.conn, cfg, page.changes, out)
+        store.set_meta(uow.conn, config.CURSOR, str(page.next_after))
+        if out.applied:
+            store.audit_event(
+                uow.conn,
+                actor=chart.actor,
+                device=chart.device_id,
+                action="update",
+                entity="chart",
+                entity_id=chart.chart_id,
+                detail=f"sync: {out.applied} changes applied",
+            )
+        uow.commit()
+    return StepResult(out, out.changes)
+
+
+def _reset_for_resync(chart: ChartSession) -> None:
+    with chart.uow() as uow:
+        store.set_meta(uow.conn, config.CURSOR, "0")
+        store.unack_all(uow.conn)
+        uow.commit()
+
+
+def _recorder(
+    error: SyncError | None, *, revoked: bool = False, report: SyncReport | None = None
+) -> Callable[[ChartSession], None]:
+    def fn(chart: ChartSession) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with chart.uow() as uow:
+            store.set_meta(uow.conn, config.LAST_ATTEMPT, now)
+            if error is None:
+                store.set_meta(uow.conn, config.LAST_OK, now)
+                store.set_meta(uow.conn, config.LAST_ERROR, None)
+                if report is not None:
+                    store.set_meta(uow.conn, config.LAST_REPORT, json.dumps(report.summary()))
+            else:
+                store.set_meta(uow.conn, config.LAST_ERROR, error.message)
+            if revoked:
+                store.set_meta(uow.conn, config.REVOKED, now)
+            uow.commit()
+
+    return fn

@@ -1,0 +1,97 @@
+"""``chartside --chart PATH sync enroll|now|status|devices|approve|pair|revoke`` end to end,
+against the in-process server (the CLI's HTTP goes through ``desktop.cli_sync.TRANSPORT``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from core.services import patients
+from desktop import cli, cli_sync
+from tests.sync.helpers import PASSPHRASE, URL, SyncServer, new_chart, seed
+
+
+def _run(capsys: pytest.CaptureFixture[str], chart: Path, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["--chart", str(chart), "sync", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_enroll_pair_sync_and_status_from_the_command_line(
+    server: SyncServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CHARTSIDE_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setattr(cli_sync, "TRANSPORT", server.transport)
+    account = server.practice()
+    first, second = tmp_path / "first.chart", tmp_path / "second.chart"
+    for path in (first, second):
+        new_chart(path).lock()
+    with_data = __import__("core.services.charts", fromlist=["open_chart"]).open_chart(
+        first, passphrase=PASSPHRASE
+    )
+    seed(with_data, last_name="Clitest")
+    with_data.lock()
+
+    code, out, _ = _run(capsys, first, "status")
+    assert code == 0 and "Sync is off" in out
+    code, out, _ = _run(
+        capsys,
+        first,
+        "enroll",
+        "--server",
+        URL,
+        "--code",
+        server.code(account),
+        "--name",
+        "Front desk",
+    )
+    assert code == 0 and "first device" in out
+    code, out, _ = _run(capsys, first, "now")
+    assert code == 0 and re.search(r"Sent [1-9]\d* change", out)
+
+    code, out, _ = _run(
+        capsys,
+        second,
+        "enroll",
+        "--server",
+        URL,
+        "--code",
+        server.code(account),
+        "--name",
+        "Laptop",
+    )
+    assert code == 0 and "sync approve" in out
+    new_id = re.search(r"device ([0-9a-f-]{36})", out).group(1)  # type: ignore[union-attr]
+    code, out, err = _run(capsys, second, "now")
+    assert code == 8 and "sync key" in err
+    code, out, _ = _run(capsys, first, "approve", new_id)
+    pairing = re.search(r"([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})", out).group(1)  # type: ignore[union-attr]
+    code, out, _ = _run(capsys, second, "pair", pairing)
+    assert code == 0 and "Received the practice sync key" in out
+    code, out, _ = _run(capsys, second, "now")
+    assert code == 0 and re.search(r"received [1-9]\d*", out)
+    code, out, _ = _run(capsys, second, "status", "--json")
+    state = json.loads(out)
+    assert state["state"] == "ok" and state["pending"] == 0 and state["last_ok_at"]
+    code, out, _ = _run(capsys, first, "devices")
+    assert "Front desk" in out and "Laptop" in out and "(this device)" in out
+
+    code, out, _ = _run(capsys, first, "revoke", new_id)
+    assert code == 0
+    code, out, err = _run(capsys, second, "now")
+    assert code == 8 and "removed from the practice's sync" in err
+    code, out, _ = _run(capsys, second, "status")
+    assert "revoked" in out
+    opened = __import__("core.services.charts", fromlist=["open_chart"]).open_chart(
+        second, passphrase=PASSPHRASE
+    )
+    try:
+        assert [p.last_name for p in patients.search_patients(opened)] == ["Clitest"]
+    finally:
+        opened.lock()
