@@ -78,6 +78,7 @@ class AppContext:
     savers: SaverRegistry
     clipboard: ClipboardGuard
     kdf: Any = None  # core.storage.keys.KdfParams | None (None: the production default)
+    sync_transport: Any = None  # httpx.BaseTransport | None (None: the network); for tests
     presenter: ErrorPresenter | None = None
     session: SessionFacts = field(default_factory=SessionFacts)
 

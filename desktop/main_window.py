@@ -1,12 +1,15 @@
-"""``MainWindow``: the error banner, the screens (welcome, create, unlock, setup, workspace)
-and the menus whose actions carry every shortcut. It composes; it decides nothing.
+"""``MainWindow``: the error banner, the screens (welcome, create, unlock, setup, workspace),
+the menus whose actions carry every shortcut, and the status bar (the clock, sync). It
+composes; it decides nothing.
 
 Contract:
 - Screens are built up front except the workspace, which is built once the services are
   imported (in the background after the first paint, or at the latest at unlock), so the
   unlock screen appears before SQLAlchemy is loaded.
 - Actions come from ``desktop.shortcuts.SHORTCUTS``; those that need an open chart, a
-  patient or a note are enabled only then.
+  patient or a note are enabled only then. The workspace adds its own actions without keys
+  (Superbill…) to the Patient and Note menus and keeps their state itself.
+- The status bar shows only with the workspace (it names the visit being clocked).
 - Closing flushes pending saves, locks the chart and stops the database worker.
 """
 
@@ -16,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Signal
+import shiboken6
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -31,6 +35,7 @@ from desktop.widgets import named
 
 if TYPE_CHECKING:
     from desktop.flow import ChartFlow
+    from desktop.sync_bar import SyncBar
     from desktop.workspace import Workspace
 
 
@@ -42,7 +47,13 @@ class Screens:
     setup: SetupScreen
 
 
-MENUS = {"Chart": "&Chart", "Patients": "&Patient", "Note": "&Note", "Help": "&Help"}
+MENUS = {
+    "Chart": "&Chart",
+    "Patients": "&Patient",
+    "Note": "&Note",
+    "View": "&View",
+    "Help": "&Help",
+}
 
 
 class MainWindow(QMainWindow):
@@ -76,6 +87,7 @@ class MainWindow(QMainWindow):
         for page in self._pages.values():
             self.stack.addWidget(page)
         self.workspace: Workspace | None = None
+        self.sync: SyncBar | None = None
         self._dialog: QDialog | None = None
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
@@ -86,6 +98,7 @@ class MainWindow(QMainWindow):
         from desktop.flow import ChartFlow
 
         self.flow: ChartFlow = ChartFlow(ctx, self, chart_path)
+        ctx.bus.locked.connect(self._close_dialog)  # e.g. Preferences showing the Sync page
         self._update_actions()
 
     # -- screens --------------------------------------------------------------------------------
@@ -93,16 +106,35 @@ class MainWindow(QMainWindow):
         if self.workspace is None:
             from desktop.workspace import Workspace
 
-            self.workspace = Workspace(self.ctx)
-            self.workspace.page_changed.connect(lambda _p: self._update_actions())
-            self._pages["workspace"] = self.workspace
-            self.stack.addWidget(self.workspace)
+            ws = self.workspace = Workspace(self.ctx)
+            ws.page_changed.connect(lambda _p: self._update_actions())
+            self._pages["workspace"] = ws
+            self.stack.addWidget(ws)
+            self._place_workspace_parts(ws)
         return self.workspace
+
+    def _place_workspace_parts(self, ws: Workspace) -> None:
+        """The workspace's keyless actions in the menus; the clock and sync in the status bar."""
+        from desktop.sync_bar import SyncBar
+
+        for area, action in ws.menu_actions():
+            self.menus[area].addSeparator()
+            self.menus[area].addAction(action)
+        self.statusBar().addWidget(ws.clock)
+        self.sync = SyncBar(self.ctx, self)
+        self.sync.settings_requested.connect(lambda: self.show_preferences("Sync"))
+        self.statusBar().addPermanentWidget(self.sync.widget)
+        sync_settings = QAction("Sync settings…", self)
+        sync_settings.setObjectName("action_sync_settings")
+        sync_settings.triggered.connect(lambda: self.show_preferences("Sync"))
+        self.menus["Chart"].insertAction(self.actions_by_id["preferences"], sync_settings)
+        self.statusBar().setVisible(self.current_screen() == "workspace")
 
     def show_screen(self, name: str) -> None:
         self.stack.setCurrentWidget(self._pages[name])
         if name == "welcome":
             self.banner.hide()
+        self.statusBar().setVisible(name == "workspace")
         self._update_actions()
         self.screen_changed.emit(name)
 
@@ -113,12 +145,18 @@ class MainWindow(QMainWindow):
     # -- actions ----------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         menus = {area: self.menuBar().addMenu(title) for area, title in MENUS.items()}
+        self.menus = menus
         handlers: dict[str, Any] = {
             "find_patient": lambda: self._ws("patients").focus_search(),
             "new_patient": lambda: self._ws().new_patient(),
             "new_note": lambda: self._ws().new_note(),
             "plan_of_care": lambda: self._ws("chart").request_plan(),
             "back": lambda: self._ws().back(),
+            "record_measure": lambda: self._ws().record_measure(),
+            "page_patients": lambda: self._ws().show_area("patients"),
+            "page_dashboard": lambda: self._ws().show_area("dashboard"),
+            "page_mileage": lambda: self._ws().show_area("mileage"),
+            "page_reports": lambda: self._ws().show_area("reports"),
             "section_s": lambda: self._editor().focus_section("subjective"),
             "section_o": lambda: self._editor().focus_section("objective"),
             "section_a": lambda: self._editor().focus_section("assessment"),
@@ -129,6 +167,7 @@ class MainWindow(QMainWindow):
             "add_untimed": lambda: self._editor().focus_add_untimed(),
             "copy_forward": lambda: self._editor().copy_forward(),
             "next_finding": lambda: self._editor().next_finding(),
+            "dictate": lambda: self._editor().open_dictation(),
             "sign": lambda: self._editor().sign(),
             "addendum": lambda: self._editor().addenda.text.setFocus(),
             "lock": lambda: self.flow.lock("manual"),
@@ -160,7 +199,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         unlocked = bool(getattr(self, "flow", None) and self.flow.unlocked)
         page = self.workspace.page() if self.workspace is not None and unlocked else ""
-        needs = {"Patients": unlocked, "Note": page == "note"}
+        needs = {"Patients": unlocked, "Note": page == "note", "View": unlocked}
         for shortcut in SHORTCUTS:
             enabled = needs.get(shortcut.area, True)
             if shortcut.id == "lock":
@@ -172,13 +211,30 @@ class MainWindow(QMainWindow):
         dialog.open()
         self._dialog = dialog
 
-    def show_preferences(self) -> None:
+    def show_preferences(self, page: str = "") -> None:
         from desktop.dialogs.preferences import PreferencesDialog
 
-        dialog = PreferencesDialog(self.ctx, self)
+        pages: list[tuple[str, QWidget]] = []
+        if self.flow.unlocked and self.sync is not None:  # sync settings live in the chart
+            from desktop.sync.settings_page import SyncSettingsPage
+
+            settings = SyncSettingsPage(transport=self.ctx.sync_transport)
+            settings.setObjectName("syncSettings")
+            settings.status_changed.connect(self.sync.refresh)
+            settings.refresh()
+            pages.append(("Sync", settings))
+        dialog = PreferencesDialog(self.ctx, self, pages=pages)
         dialog.changed.connect(self._preferences_changed)
+        if page:
+            dialog.show_page(page)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self._dialog = dialog
+
+    def _close_dialog(self) -> None:
+        dialog, self._dialog = self._dialog, None
+        if dialog is not None and shiboken6.isValid(dialog):
+            dialog.reject()
 
     def _preferences_changed(self) -> None:
         self.flow.idle.minutes = self.ctx.options.auto_lock_minutes

@@ -5,7 +5,10 @@ Contract: everything happens in a temporary folder (chart, settings, state) that
 afterwards, with a fixed clock so the pictures only change when the UI does. Runs offscreen
 (``QT_QPA_PLATFORM=offscreen`` is set if no platform was chosen). The demo data is synthetic.
 Screens: welcome, create (passphrase), recovery key, unlock, patient chart, note editor with
-findings and the 59/X prompt, plan of care with an ICD-10-CM search.
+findings and the 59/X prompt, plan of care with an ICD-10-CM search, the measures tab (goals
+board and trend charts), the billing tab, the superbill dialog, the dashboard, the mileage log
+(linked to an open home visit) and the reports. The demo chart gets a few mileage legs, clock
+entries and one exported superbill first (``_seed_books``), so those pages are not empty.
 """
 
 from __future__ import annotations
@@ -45,13 +48,14 @@ def _settle(window: Any, ms: int = 400) -> None:
         time.sleep(0.01)
 
 
-def _shoot(window: Any, out: Path, name: str) -> Path:
+def _shoot(window: Any, out: Path, name: str, widget: Any = None) -> Path:
     from PySide6.QtGui import QImage
 
     _settle(window)
-    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    image = (widget or window).grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     path = out / f"{name}.png"
     image.save(str(path), "PNG", 9)
+    _shrink(path)
     print(f"  {path}  {path.stat().st_size // 1024} KB")
     return path
 
@@ -71,6 +75,7 @@ def render(out: Path) -> list[Path]:
         chart = root / "demo.chart"
         session, _key = charts.create_chart(chart, PASSPHRASE, kdf=fast)
         demo.populate(session, today=TODAY.date())
+        _seed_books(session)
         session.lock()
 
         first = create_main_window(root / "new.chart", kdf=fast, clock=clock, explicit=True)
@@ -132,10 +137,92 @@ def render(out: Path) -> list[Path]:
         editor.findings.table.selectRow(0)
         editor.scroll_area.verticalScrollBar().setValue(editor.blocks.y() - 8)
         shots.append(_shoot(window, out, "note-editor"))
+        shots += _practice_pages(window, out, choose)
         window.close()
         from desktop.worker import wait_for_jobs
 
         wait_for_jobs()
+    return shots
+
+
+def _shrink(path: Path) -> None:
+    """A 256-colour palette without dithering: a flat UI keeps its colours (maximum-coverage
+    palette: small accents such as the amber "Draft" survive) at about a third of the bytes.
+    Pillow comes with reportlab; without it the PNG stays as Qt wrote it."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(
+            colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
+        )
+    small.save(path, optimize=True)
+
+
+def _seed_books(session: Any) -> None:
+    """Synthetic mileage legs for the demo's home visits, an errand and clock entries for this
+    morning, so the books pages have something to show. (No superbill export: its audit time
+    is the real clock's, which would change every picture.)"""
+    from core.services import clock, mileage
+
+    day = TODAY.date()
+    with session.uow() as uow:
+        ids = {p.last_name: p.id for p in uow.patients.search("", limit=100)}
+        maya = next(c for c in uow.clinicians.list() if c.first_name == "Maya")
+        homes = [
+            v
+            for name in ("Dunmore", "Castellanos")
+            for v in uow.visits.rows(patient_id=ids[name])
+            if v.date.year == day.year and str(v.status) == "completed"
+        ]
+    for n, visit in enumerate(sorted(homes, key=lambda v: v.date)[-8:]):
+        miles = (6.4, 11.8, 7.9, 12.3)[n % 4]
+        mileage.record_trip(session, maya.id, visit_id=visit.id, patient_id=visit.patient_id,
+                            miles=miles, vehicle="Civic")
+    mileage.record_trip(session, maya.id, date=day - dt.timedelta(days=5), miles=4.6,
+                        to_label="Supply store", purpose="Theraband and putty restock",
+                        vehicle="Civic")
+    start = TODAY.replace(hour=7, minute=50)
+    clock.add_entry(session, maya.id, "admin", started_at=start,
+                    ended_at=start + dt.timedelta(minutes=25))
+    clock.clock_in(session, maya.id, "documentation", at=start + dt.timedelta(minutes=30))
+
+
+def _practice_pages(window: Any, out: Path, choose: Callable[[str], None]) -> list[Path]:
+    """The measures and billing tabs, the superbill dialog, dashboard, mileage and reports."""
+    ws = window.workspace
+    tabs = ws.chart.tabs
+    shots: list[Path] = []
+    ws.back()
+    choose("Ellery, Rowan")  # LEFS trend with the MCID band and a goal target
+    tabs.show_measures()
+    _wait(lambda: tabs.measures.data is not None)
+    shots.append(_shoot(window, out, "measures-tab"))
+    choose("Vasquez-Hale, Imogen")  # self-pay with a 10-visit package
+    tabs.setCurrentWidget(tabs.billing)
+    _wait(lambda: tabs.billing.account is not None)
+    shots.append(_shoot(window, out, "billing-tab"))
+    ws.patient_superbill.trigger()
+    dialog = ws._dialog
+    dialog.preset.setCurrentText("Last 3 months")  # early March: "This month" has no signed visit
+    _wait(lambda: bool(dialog.page_images), timeout=60)
+    shots.append(_shoot(window, out, "superbill-dialog", dialog))
+    dialog.reject()
+    tabs.setCurrentIndex(0)
+    choose("Dunmore, Percival")  # a home visit: the mileage form links to it
+    home = next(v for v in ws.chart.visit_model.rows if v.note_id is not None)
+    ws.open_note(home.note_id)
+    _wait(lambda: ws.editor.ws is not None)
+    ws.show_area("mileage")
+    _wait(lambda: ws.mileage.panel.model.rowCount() > 0)
+    shots.append(_shoot(window, out, "mileage"))
+    ws.show_area("dashboard")
+    _wait(lambda: ws.dashboard.board.model.rowCount() > 0)
+    shots.append(_shoot(window, out, "dashboard"))
+    ws.show_area("reports")
+    _wait(lambda: ws.reports.as_of.text() != "", timeout=60)
+    shots.append(_shoot(window, out, "reports"))
     return shots
 
 

@@ -1,5 +1,9 @@
 """Every keyboard shortcut in one table: the menus, Help > Shortcuts and docs/desktop.md all
-read it, so they cannot disagree. ``ShortcutsDialog`` renders it (F1)."""
+read it, so they cannot disagree. ``ShortcutsDialog`` renders it (F1).
+
+Every key sequence appears once (a test checks it): Qt treats two enabled actions with the
+same keys as ambiguous and fires neither. Ctrl+1…4 switch pages (as in browsers and mail
+clients); the note's section jumps are Alt+1…4."""
 
 from __future__ import annotations
 
@@ -33,18 +37,24 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("new_note", "Ctrl+N", "New daily note for the open patient", "Patients"),
     Shortcut("plan_of_care", "Ctrl+Shift+P", "Plan of care of the open episode", "Patients"),
     Shortcut("back", "Alt+Left", "Back to the patient chart", "Patients"),
-    Shortcut("section_s", "Ctrl+1", "Jump to Subjective", "Note"),
-    Shortcut("section_o", "Ctrl+2", "Jump to Objective", "Note"),
-    Shortcut("section_a", "Ctrl+3", "Jump to Assessment", "Note"),
-    Shortcut("section_p", "Ctrl+4", "Jump to Plan", "Note"),
+    Shortcut("record_measure", "Ctrl+M", "Record an outcome measure (open patient)", "Patients"),
+    Shortcut("section_s", "Alt+1", "Jump to Subjective", "Note"),
+    Shortcut("section_o", "Alt+2", "Jump to Objective", "Note"),
+    Shortcut("section_a", "Alt+3", "Jump to Assessment", "Note"),
+    Shortcut("section_p", "Alt+4", "Jump to Plan", "Note"),
     Shortcut("add_block", "Ctrl+B", "Add a timed block (pick the code)", "Note"),
     Shortcut("start_now", "Ctrl+T", "Start the current block now", "Note"),
     Shortcut("stop_now", "Ctrl+Shift+T", "Stop the current block now", "Note"),
     Shortcut("add_untimed", "Ctrl+U", "Add an untimed service", "Note"),
     Shortcut("copy_forward", "Ctrl+Shift+C", "Copy forward last visit's exercises", "Note"),
     Shortcut("next_finding", "F8", "Go to the next finding", "Note"),
+    Shortcut("dictate", "Ctrl+D", "Dictate into the open draft note (review panel)", "Note"),
     Shortcut("sign", "Ctrl+Return", "Sign the note", "Note"),
     Shortcut("addendum", "Ctrl+Shift+A", "Add an addendum (signed note)", "Note"),
+    Shortcut("page_patients", "Ctrl+1", "Patients: list, chart and notes", "View"),
+    Shortcut("page_dashboard", "Ctrl+2", "Dashboard: what needs doing", "View"),
+    Shortcut("page_mileage", "Ctrl+3", "Mileage log", "View"),
+    Shortcut("page_reports", "Ctrl+4", "Reports: revenue, visits, units", "View"),
     Shortcut("lock", "Ctrl+L", "Lock the chart now", "Chart"),
     Shortcut("preferences", "Ctrl+,", "Preferences (auto-lock, smart phrases)", "Chart"),
     Shortcut("shortcuts", "F1", "This list of shortcuts", "Help"),

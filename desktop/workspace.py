@@ -1,28 +1,46 @@
-"""The unlocked workspace: patient list and today's visits on the left; the patient chart,
-note editor or plan-of-care editor in the middle. It wires panels together and navigates;
-it holds no business rules and runs no queries of its own beyond starting a note.
+"""The unlocked workspace: a page bar (Patients, Dashboard, Mileage, Reports) over the pages.
+Patients: the patient list, today's visits and what is due soon on the left; the patient
+chart, note editor or plan-of-care editor in the middle. The other pages are practice-wide
+(``desktop.pages``). It wires panels together and navigates; it holds no business rules and
+runs no queries of its own beyond starting a note.
 
 Contract:
-- Navigation: ``open_patient`` / ``open_note`` / ``open_plan`` / ``new_note`` / ``back``.
+- Navigation: ``show_area`` (Ctrl+1…4) / ``open_patient`` / ``open_note`` / ``open_plan`` /
+  ``new_note`` / ``back`` / ``record_measure`` (Ctrl+M) / ``open_dashboard_row``.
   From the patient list a new note is two clicks: the patient, then "New daily note".
-- ``location()`` returns where the user is (ids only); ``restore(location)`` returns there
-  after an unlock. ``clear()`` empties every panel (lock) and flushes pending saves first.
+- The visit open in the note editor is the one the clock, the mileage log (home visits) and
+  "Superbill…" act on; leaving the note unlinks it.
+- ``location()`` returns where the user is (page and ids only); ``restore(location)`` returns
+  there after an unlock. ``clear()`` empties every panel and page (lock), closes an open
+  dialog, and flushes pending saves first.
+- ``menu_actions()`` and ``clock`` are for MainWindow to place (menus, status bar).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from core.domain.enums import PlaceOfService
+from desktop.billing.actions import patient_superbill_action, visit_superbill_action
+from desktop.books.clock import ClockWidget
 from desktop.context import AppContext
 from desktop.dialogs.new_episode import NewEpisodeDialog
 from desktop.dialogs.new_patient import NewPatientDialog
 from desktop.note.editor import NoteEditor
+from desktop.note.visit_tools import VisitTools
 from desktop.ops import notes as note_ops
+from desktop.pages.dashboard import DashboardPage
+from desktop.pages.mileage import MileagePage
+from desktop.pages.nav import NavBar
+from desktop.pages.reports import ReportsPage
+from desktop.panels.due_soon import DueSoonPanel
 from desktop.panels.patient_chart import PatientChartPanel, today_start
 from desktop.panels.patient_list import PatientListPanel
 from desktop.panels.plan_of_care import PlanOfCareEditor
@@ -35,6 +53,7 @@ class Location:
     patient_id: uuid.UUID | None = None
     note_id: uuid.UUID | None = None
     plan_episode_id: uuid.UUID | None = None
+    area: str = "patients"
 
 
 class Workspace(QWidget):
@@ -46,16 +65,21 @@ class Workspace(QWidget):
         self.ctx = ctx
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.nav = NavBar()
+        layout.addWidget(self.nav)
+        self.areas = named(QStackedWidget(), "areas")
+        layout.addWidget(self.areas, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        layout.addWidget(split)
+        self.patient_area = split
         left = named(QSplitter(Qt.Orientation.Vertical), "sidebar")
         self.sidebar = left
         self.patients = PatientListPanel(ctx)
         self.today = TodayPanel(ctx)
-        left.addWidget(self.patients)
-        left.addWidget(self.today)
-        left.setStretchFactor(0, 3)
-        left.setStretchFactor(1, 1)
+        self.due = DueSoonPanel(ctx)
+        for panel, stretch in ((self.patients, 4), (self.today, 2), (self.due, 1)):
+            left.addWidget(panel)
+            left.setStretchFactor(left.count() - 1, stretch)
         split.addWidget(left)
         self.stack = named(QStackedWidget(), "centerStack")
         self.empty = CenteredCard(width=460)
@@ -77,8 +101,23 @@ class Workspace(QWidget):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([350, 930])
+        self.dashboard = DashboardPage(ctx)
+        self.mileage = MileagePage(ctx)
+        self.reports = ReportsPage(ctx)
+        self._areas: dict[str, QWidget] = {
+            "patients": split,
+            "dashboard": self.dashboard,
+            "mileage": self.mileage,
+            "reports": self.reports,
+        }
+        for area_widget in self._areas.values():
+            self.areas.addWidget(area_widget)
+        self.clock = ClockWidget(ctx, compact=True)
+        self.visit_tools = VisitTools()
+        self.editor.add_header_widget(self.visit_tools)
         self.patient_id: uuid.UUID | None = None
         self._dialog: QDialog | None = None
+        self._build_superbill_actions()
         self._wire()
 
     def _wire(self) -> None:
@@ -94,40 +133,155 @@ class Workspace(QWidget):
         self.editor.plan_requested.connect(self.open_plan)
         self.editor.loaded.connect(self._note_loaded)
         self.plan.back_requested.connect(self.back)
+        self.nav.page_chosen.connect(self.show_area)
+        self.due.patient_chosen.connect(self.open_patient)
+        self.due.episode_chosen.connect(self.chart.select_episode)
+        self.dashboard.row_opened.connect(self.open_dashboard_row)
+        self.chart.superbill_requested.connect(self.patient_superbill.trigger)
+        self.visit_tools.superbill_requested.connect(self.visit_superbill.trigger)
+        self.visit_tools.mileage_requested.connect(self._log_trip)
+
+    def _build_superbill_actions(self) -> None:
+        today = self.ctx.clock.today
+        opened = self._superbill_opened
+        self.patient_superbill = patient_superbill_action(
+            self, lambda: self.patient_id, opened, today=today
+        )
+        self.visit_superbill = visit_superbill_action(self, self._open_visit, opened, today=today)
+        history = visit_superbill_action(
+            self.chart.visit_table, self.chart.selected_visit, opened, today=today
+        )
+        self.chart.visit_table.addAction(history)
+        self.chart.visit_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def menu_actions(self) -> list[tuple[str, QAction]]:
+        """(menu area, action) pairs for MainWindow's menus."""
+        return [("Patients", self.patient_superbill), ("Note", self.visit_superbill)]
+
+    def _superbill_opened(self, dialog: QDialog) -> None:
+        self._dialog = dialog  # closed on lock: it shows the patient's bill
+        self.chart.tabs.billing.watch(dialog)
+
+    def _open_visit(self) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """(patient id, visit id) of the signed note in the editor, for its superbill."""
+        ws = self.editor.ws
+        if self.page() != "note" or ws is None or not ws.note.is_signed:
+            return None
+        return ws.patient_id, ws.visit.id
 
     # -- pages --------------------------------------------------------------------------------
-    def page(self) -> str:
+    def area(self) -> str:
+        current = self.areas.currentWidget()
+        return next((n for n, w in self._areas.items() if w is current), "patients")
+
+    def _inner_page(self) -> str:
         return {
             self.chart: "chart",
             self.editor: "note",
             self.plan: "plan",
         }.get(self.stack.currentWidget() or self.empty, "empty")
 
+    def page(self) -> str:
+        """The patients area's page ("chart", "note", "plan", "empty") or another page's name."""
+        area = self.area()
+        return self._inner_page() if area == "patients" else area
+
+    def show_area(self, name: str) -> None:
+        widget = self._areas[name]
+        self.nav.set_current(name)
+        if self.areas.currentWidget() is not widget:
+            self.ctx.savers.flush_all()
+            self.areas.setCurrentWidget(widget)
+            self.page_changed.emit(self.page())
+            self._sync_actions()
+
     def _show(self, widget: QWidget) -> None:
         # The note gets the whole width (focus mode); Back to chart brings the list back.
         self.sidebar.setVisible(widget is not self.editor)
-        if self.stack.currentWidget() is not widget:
+        moved = self.areas.currentWidget() is not self.patient_area
+        self.areas.setCurrentWidget(self.patient_area)
+        self.nav.set_current("patients")
+        if self.stack.currentWidget() is not widget or moved:
             self.stack.setCurrentWidget(widget)
             self.page_changed.emit(self.page())
+        self._sync_visit()
+
+    def _sync_visit(self) -> None:
+        """Link the clock, the mileage log and the visit tools to the note in the editor."""
+        ws = self.editor.ws if self.stack.currentWidget() is self.editor else None
+        if ws is None:
+            self.clock.set_visit(None)
+            self.mileage.link_visit(None)
+            self.visit_tools.clear()
+        else:
+            visit = ws.visit
+            home = visit.place_of_service == PlaceOfService.HOME
+            label_text = f"{ws.patient_name}, {visit.date:%b %d}"
+            self.clock.set_visit(visit.id, label_text)
+            if home:
+                self.mileage.link_visit(visit.id, label_text, ws.patient_id, visit.date)
+            else:
+                self.mileage.link_visit(None)
+            self.visit_tools.set_visit(signed=ws.note.is_signed, home=home)
+        self._sync_actions()
+
+    def _sync_actions(self) -> None:
+        self.patient_superbill.setEnabled(self.patient_id is not None)
+        self.visit_superbill.setEnabled(self._open_visit() is not None)
 
     # -- navigation ---------------------------------------------------------------------------
     def refresh(self) -> None:
         self.patients.refresh()
         self.today.refresh()
+        self.due.refresh()
+        self.clock.refresh()
 
-    def open_patient(self, patient_id: uuid.UUID) -> None:
+    def open_patient(
+        self, patient_id: uuid.UUID, episode_id: uuid.UUID | None = None
+    ) -> None:
         if self.page() in ("note", "plan"):
             self.ctx.savers.flush_all()
         same = patient_id == self.chart.patient_id and self.chart.chart is not None
         self.patient_id = patient_id
         if not same:
             self.chart.show_patient(patient_id)
+        if episode_id is not None:
+            self.chart.select_episode(episode_id)
         self.patients.select(patient_id)
         self._show(self.chart)
 
+    def open_dashboard_row(self, row: Any) -> None:
+        """Open what a dashboard row names: the note; for an episode, its plan of care when
+        the plan is the problem, its measures when a progress report is due, else the chart."""
+        if row.target_kind == "note":
+            self.open_note(row.target_id)
+            return
+        episode_id = row.target_id if row.target_kind == "episode" else None
+        self.open_patient(row.patient_id, episode_id)
+        if episode_id is None:
+            return
+        if row.rule.startswith("plan_of_care"):
+            self.open_plan(episode_id, row.patient_name)
+        elif row.rule.startswith("progress_report"):
+            self.chart.tabs.show_measures()
+
+    def record_measure(self) -> None:
+        if self.patient_id is None:
+            return
+        if self.page() != "chart":
+            self.open_patient(self.patient_id)
+        self.chart.tabs.record_measure()
+
+    def _log_trip(self) -> None:
+        self.show_area("mileage")
+        self.mileage.focus_form()
+
     def open_note(self, note_id: uuid.UUID) -> None:
         self.ctx.savers.flush_all()
-        self.editor.show_note(note_id)
+        # A double-click emits both activated and doubleClicked: the second request for the
+        # note already on screen must not re-render it under the user's cursor.
+        if not (self.page() == "note" and self.editor.note_id == note_id):
+            self.editor.show_note(note_id)
         self._show(self.editor)
 
     def _note_loaded(self, _note_id: uuid.UUID) -> None:
@@ -136,10 +290,11 @@ class Workspace(QWidget):
             self.patient_id = ws.patient_id
             self.patients.select(ws.patient_id)
             self.chart.show_patient(ws.patient_id)
+        self._sync_visit()
 
-    def open_plan(self, episode_id: uuid.UUID) -> None:
+    def open_plan(self, episode_id: uuid.UUID, patient_name: str = "") -> None:
         self.ctx.savers.flush_all()
-        name = self.chart.name.text() if self.chart.chart is not None else ""
+        name = patient_name or (self.chart.name.text() if self.chart.chart is not None else "")
         self.plan.show_episode(episode_id, name)
         self._show(self.plan)
 
@@ -185,13 +340,14 @@ class Workspace(QWidget):
 
     # -- lock / unlock ----------------------------------------------------------------------------
     def location(self) -> Location:
-        page = self.page()
+        page = self._inner_page()
         return Location(
             patient_id=self.patient_id,
             note_id=self.editor.note_id if page == "note" else None,
             plan_episode_id=(
                 self.plan.episode.id if page == "plan" and self.plan.episode else None
             ),
+            area=self.area(),
         )
 
     def restore(self, where: Location | None) -> None:
@@ -205,6 +361,8 @@ class Workspace(QWidget):
             self.open_note(where.note_id)
         elif where.plan_episode_id is not None:
             self.open_plan(where.plan_episode_id)
+        if where.area != "patients":
+            self.show_area(where.area)
 
     def clear(self) -> None:
         self.ctx.savers.flush_all()
@@ -213,9 +371,7 @@ class Workspace(QWidget):
             dialog.reject()
             self._dialog = None
         self.patient_id = None
-        self.patients.clear()
-        self.today.clear()
-        self.chart.clear()
-        self.editor.clear()
-        self.plan.clear()
+        for panel in (self.patients, self.today, self.due, self.chart, self.editor, self.plan,
+                      self.dashboard, self.mileage, self.reports, self.clock):
+            panel.clear()
         self._show(self.empty)

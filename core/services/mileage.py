@@ -103,10 +103,12 @@ def record_trip(
     """One leg driven for the practice (see the module docstring for the rules)."""
     with chart.uow() as uow:
         linked = visit_id is not None or patient_id is not None
+        if visit_id is not None and (date is None or patient_id is None):
+            visit = uow.visits.get(visit_id)  # a linked visit supplies its date and patient
+            date = date or visit.date
+            patient_id = patient_id or visit.patient_id
         if date is None:
-            if visit_id is None:
-                raise InvalidInput("Give the date of the trip.")
-            date = uow.visits.get(visit_id).date
+            raise InvalidInput("Give the date of the trip.")
         entry = MileageEntry(
             clinician_id, date, miles, odometer_start, odometer_end, visit_id, patient_id,
             from_label, to_label if to_label is not None else (PATIENT_PLACE if linked else ""),

@@ -3,11 +3,13 @@
 Contract: the host passes callables that return the ids currently selected (or None when nothing
 is, which makes the action a no-op); the action opens a non-modal ``SuperbillDialog`` that
 deletes itself when closed and returns it through ``on_open`` (e.g. to connect ``exported`` to
-the exports list's ``refresh``). GUI thread only.
+the exports list's ``refresh``). ``today`` (e.g. the app clock's ``today``) dates the statement
+and its presets; without it the dialog uses the system date. GUI thread only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.billing.dialog import SuperbillDialog
 
 OnOpen = Callable[[SuperbillDialog], None]
+Today = Callable[[], dt.date]
 
 
 def _open(dialog: SuperbillDialog, on_open: OnOpen | None) -> None:
@@ -31,6 +34,8 @@ def visit_superbill_action(
     parent: QWidget,
     selected: Callable[[], tuple[uuid.UUID, uuid.UUID] | None],
     on_open: OnOpen | None = None,
+    *,
+    today: Today | None = None,
 ) -> QAction:
     """"Superbill…" for the selected visit; ``selected()`` returns (patient id, visit id)."""
     action = QAction("Superbill…", parent)
@@ -39,7 +44,8 @@ def visit_superbill_action(
     def trigger() -> None:
         ids = selected()
         if ids is not None:
-            _open(SuperbillDialog.for_visit(ids[0], ids[1], parent=parent), on_open)
+            day = today() if today is not None else None
+            _open(SuperbillDialog.for_visit(ids[0], ids[1], parent=parent, today=day), on_open)
 
     action.triggered.connect(trigger)
     return action
@@ -49,6 +55,8 @@ def patient_superbill_action(
     parent: QWidget,
     selected: Callable[[], uuid.UUID | None],
     on_open: OnOpen | None = None,
+    *,
+    today: Today | None = None,
 ) -> QAction:
     """"Superbill / statement…" for the selected patient (a date range, this month first)."""
     action = QAction("Superbill / statement…", parent)
@@ -57,7 +65,8 @@ def patient_superbill_action(
     def trigger() -> None:
         patient_id = selected()
         if patient_id is not None:
-            _open(SuperbillDialog.for_patient(patient_id, parent=parent), on_open)
+            day = today() if today is not None else None
+            _open(SuperbillDialog.for_patient(patient_id, parent=parent, today=day), on_open)
 
     action.triggered.connect(trigger)
     return action

@@ -116,9 +116,14 @@ class SuperbillDialog(QDialog):
 
     @classmethod
     def for_visit(
-        cls, patient_id: uuid.UUID, visit_id: uuid.UUID, parent: QWidget | None = None
+        cls,
+        patient_id: uuid.UUID,
+        visit_id: uuid.UUID,
+        parent: QWidget | None = None,
+        *,
+        today: dt.date | None = None,
     ) -> SuperbillDialog:
-        return cls(patient_id, visit_id=visit_id, parent=parent)
+        return cls(patient_id, visit_id=visit_id, today=today, parent=parent)
 
     @classmethod
     def for_patient(
@@ -164,7 +169,9 @@ class SuperbillDialog(QDialog):
         sv.setContentsMargins(0, 0, 0, 0)
         sv.addWidget(label("Claim scrub", "h3"))
         self.findings = _named(QListWidget(), "superbillFindings")
-        self.findings.setWordWrap(True)
+        self.findings.setWordWrap(True)  # wraps only with no sideways scrolling:
+        self.findings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.findings.setResizeMode(QListWidget.ResizeMode.Adjust)
         sv.addWidget(self.findings, 1)
         self.override_box = QWidget()
         form = QFormLayout(self.override_box)
@@ -324,6 +331,14 @@ class SuperbillDialog(QDialog):
         if gen != self._generation:
             return True
         if isinstance(exc, ChartsideError):
+            if self.preview is None:  # the preview itself failed: say so where it would be
+                self.findings.clear()
+                self.override_box.hide()
+                self.summary.setText("")
+                self.preview_pane.show_message(
+                    f"{exc}\n\nChoose other dates of service above (for example Last month)."
+                    if self.date_range.isChecked() else str(exc)
+                )
             self._show_error(exc)
             return True
         self.busy.stop()

@@ -65,8 +65,9 @@ class SuperbillExportsWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("superbillExports")
         self.patient_id = patient_id
-        v = QVBoxLayout(self)
-        v.addWidget(heading("Superbill exports", 2))
+        v = self.body = QVBoxLayout(self)
+        self.title = heading("Superbill exports", 2)
+        v.addWidget(self.title)
         self.model = ExportsModel(self)
         self.table = QTableView()
         self.table.setObjectName("superbillExportsTable")

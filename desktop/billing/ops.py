@@ -2,7 +2,8 @@
 
 Contract: the functions only build ops; nothing runs until ``run()``. Preview, export and print
 are ``CommandOp``s (they write audit rows and may draw prepaid packages down, so their
-``Changes`` reach ``changes_applied``); the exports list is a ``QueryOp``. Page images are not
+``Changes`` reach ``changes_applied``); so is the account (an audited view that may draw a
+package down); the exports list is a ``QueryOp``. Page images are not
 an op: ``desktop.billing.pages`` runs pdftoppm as a ``QProcess``.
 """
 
@@ -51,3 +52,12 @@ def exports(parent: QObject, patient_id: uuid.UUID | None) -> QueryOp[Any]:
         return superbill.list_exports(chart, patient_id)
 
     return QueryOp(parent, run)
+
+
+def account(parent: QObject, patient_id: uuid.UUID) -> CommandOp[Any]:
+    def run(chart: Any) -> Any:
+        from core.services import billing
+
+        return billing.account(chart, patient_id)
+
+    return CommandOp(parent, run)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QProcess, Signal, Slot
 
 from desktop.billing.raster import split_pngs
 
@@ -39,16 +40,29 @@ class PageRasterizer(QObject):
             return
         proc = QProcess(self)
         self._running[proc] = tag
-        proc.finished.connect(lambda code, _status, p=proc: self._finished(p, code))
-        proc.errorOccurred.connect(lambda _err, p=proc: self._finished(p, -1))
+        # Bound slots, not lambdas: Qt disconnects a receiver's slots before it deletes its
+        # children, so a process killed while its dialog is being destroyed calls nothing
+        # (a lambda would run on half-destroyed objects).
+        proc.finished.connect(self._on_finished)
+        proc.errorOccurred.connect(self._on_error)
         proc.start(exe, ["-r", str(int(dpi)), "-png", "-"])
         proc.write(pdf)
         proc.closeWriteChannel()
 
-    def _finished(self, proc: QProcess, code: int) -> None:
+    @Slot(int, QProcess.ExitStatus)
+    def _on_finished(self, code: int, _status: QProcess.ExitStatus) -> None:
+        self._finished(self.sender(), code)
+
+    @Slot(QProcess.ProcessError)
+    def _on_error(self, _error: QProcess.ProcessError) -> None:
+        self._finished(self.sender(), -1)
+
+    def _finished(self, proc: Any, code: int) -> None:
         if proc not in self._running:  # errorOccurred and finished can both fire
             return
         tag = self._running.pop(proc)
+        if not shiboken6.isValid(proc):  # nobody is waiting any more
+            return
         pages = split_pngs(bytes(proc.readAllStandardOutput().data())) if code == 0 else []
         proc.deleteLater()
         if pages:

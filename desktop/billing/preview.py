@@ -1,7 +1,9 @@
 """The superbill preview pane: page images in a scroll area, or a text table without pdftoppm.
 
 Contract: ``show_pages(pngs)`` replaces the pages; ``show_text(superbill)`` shows the lines as
-HTML (the fallback when pdftoppm is missing). Formats what it is given; no I/O. GUI thread only.
+HTML (the fallback when pdftoppm is missing); ``show_message(text)`` explains an empty preview
+(nothing signed to bill in these dates) in place of the pages. Formats what it is given; no
+I/O. GUI thread only.
 """
 
 from __future__ import annotations
@@ -35,15 +37,33 @@ class PreviewPane(QWidget):
         v.addWidget(self.pages_area, 1)
         v.addWidget(self.text_preview, 1)
 
-    def show_pages(self, pages: list[bytes]) -> None:
-        self.page_images = pages
-        self.text_preview.hide()
-        self.pages_area.show()
+    def _empty_pages(self) -> None:
         while self.pages_layout.count():
             item = self.pages_layout.takeAt(0)
             old = item.widget() if item is not None else None
             if old is not None:
                 old.deleteLater()
+
+    def show_message(self, text: str) -> None:
+        self.page_images = []
+        self.text_preview.hide()
+        self.pages_area.show()
+        self._empty_pages()
+        message = QLabel(text)
+        message.setObjectName("superbillEmpty")
+        message.setProperty("role", "muted")
+        message.setWordWrap(True)
+        message.setFixedWidth(380)
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages_layout.addStretch(1)
+        self.pages_layout.addWidget(message)
+        self.pages_layout.addStretch(2)
+
+    def show_pages(self, pages: list[bytes]) -> None:
+        self.page_images = pages
+        self.text_preview.hide()
+        self.pages_area.show()
+        self._empty_pages()
         for png in pages:
             page = QLabel()
             page.setObjectName("superbillPage")

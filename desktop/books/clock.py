@@ -13,6 +13,9 @@ Contract:
   note changes reload the sheet at most every 2 s while shown, else on the next show.
 - Totals show a flag while the clinician has unsigned notes for the day or week: hours are
   counted, but the documentation is not finished.
+- ``compact=True`` lays everything on one line for a status bar: today's totals stay visible,
+  the week's go to the tooltip, a refused action shows in place of the totals.
+- ``clear()`` (lock) also forgets the linked visit, whose label names the patient.
 - GUI thread only.
 """
 
@@ -51,10 +54,12 @@ def totals_text(label: str, t: TimeTotals | None) -> str:
 class ClockWidget(QWidget):
     clocked = Signal(object)  # the ClockEntry that was opened or closed
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Any, parent: QWidget | None = None, *, compact: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("clockWidget")
+        self.setProperty("compact", compact)
         self.ctx = ctx
+        self.compact = compact
         self.sheet: TimeSheet | None = None
         self.visit_id: uuid.UUID | None = None
         self.kind = QComboBox(objectName="clockKind")
@@ -72,13 +77,22 @@ class ClockWidget(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.kind)
         row.addWidget(self.button)
-        row.addWidget(self.status, 1)
+        row.addWidget(self.status, 0 if compact else 1)
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.addLayout(row)
-        v.addWidget(self.today)
-        v.addWidget(self.week)
-        v.addWidget(self.error)
+        if compact:
+            row.setContentsMargins(6, 0, 6, 0)
+            self.button.setProperty("role", "small")
+            for lab in (self.today, self.error):
+                lab.setProperty("role", lab.property("role") or "muted")
+                row.addWidget(lab)
+            self.error.setWordWrap(False)
+            self.week.hide()
+        else:
+            v.addWidget(self.today)
+            v.addWidget(self.week)
+            v.addWidget(self.error)
         self._tick = QTimer(self, interval=30_000)
         self._tick.timeout.connect(self._show_running)
         self._stale = False  # notes save as typed: reload at most every 2 s, only when shown
@@ -102,6 +116,8 @@ class ClockWidget(QWidget):
         today = self.ctx.clock.today()
         self.today.setText(totals_text("Today", sheet.day(today)))
         self.week.setText(totals_text("This week", sheet.week(today)))
+        if self.compact:
+            self.today.setToolTip(self.week.text())
         self.button.setEnabled(True)
         running = sheet.open_entry
         self.button.setText("Clock out" if running else "Clock in")
@@ -170,6 +186,8 @@ class ClockWidget(QWidget):
         self._tick.stop()
         self._reload.stop()
         self.sheet = None
+        self.set_visit(None)
         for lab in (self.status, self.today, self.week, self.error):
             lab.setText("")
+            lab.setToolTip("")
 

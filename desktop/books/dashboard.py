@@ -8,7 +8,9 @@ Contract:
   every 1.5 s while shown, once on the next show while hidden (notes save as they are typed).
 - Activating a row (double-click, Enter) emits ``open_requested(kind, id)`` with ``kind`` the
   row's ``target_kind`` ("note" | "episode" | "patient") and the typed ``note_chosen`` /
-  ``episode_chosen`` / ``patient_chosen`` (the patient always, then the target).
+  ``episode_chosen`` / ``patient_chosen`` (the patient always, then the target), and last
+  ``row_opened(DashboardRow)`` for hosts that open a different place per rule (the plan of
+  care for an expiring plan, the measures for a progress report due).
 - The summary line counts rows by severity; the filter narrows to one rule. ``clear()`` on lock.
 - ``DashboardModel`` is a thin ``RowTableModel`` over the frozen rows (no I/O in data()).
 - GUI thread only.
@@ -102,6 +104,7 @@ class ComplianceDashboard(QWidget):
     note_chosen = Signal(object)
     episode_chosen = Signal(object)
     patient_chosen = Signal(object)
+    row_opened = Signal(object)  # the DashboardRow, after open_requested
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,7 +154,7 @@ class ComplianceDashboard(QWidget):
     def set_dashboard(self, board: Dashboard) -> None:
         self.model.set_rows(board.rows)
         for column in (DashboardModel.Column.SEVERITY, DashboardModel.Column.RULE,
-                       DashboardModel.Column.PATIENT):
+                       DashboardModel.Column.PATIENT, DashboardModel.Column.DATE):
             self.table.resizeColumnToContents(column)
         self.table.sortByColumn(DashboardModel.Column.SEVERITY, Qt.SortOrder.AscendingOrder)
         counts = {s: sum(1 for r in board.rows if r.severity == s) for s in ORDER}
@@ -204,6 +207,7 @@ class ComplianceDashboard(QWidget):
         elif row.target_kind == "episode":
             self.episode_chosen.emit(row.target_id)
         self.open_requested.emit(row.target_kind, row.target_id)
+        self.row_opened.emit(row)
 
     def clear(self) -> None:
         self._reload.stop()

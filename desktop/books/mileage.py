@@ -5,8 +5,10 @@ Contract:
 - Uses ``ctx.session.clinician_id`` (the signed-in clinician), ``ctx.clock`` and ``ctx.bus``.
   ``refresh()`` loads ``ops.mileage_log`` for the chosen year; it reloads (debounced) when
   ``changes_applied`` carries ``mileage``. ``set_log`` renders a log value directly.
-- The host may link the form to a home visit (``link_visit(visit_id, label)``): the trip then
-  goes to the patient's home and the log shows the patient by reference only.
+- The host may link the form to a home visit (``link_visit(visit_id, label, patient_id)``): the
+  trip then goes to the patient's home and the log shows the patient by reference only. The
+  patient id is sent with the visit: ``MileageEntry`` validates "@patient" before the service
+  fills the patient in from the visit, so a visit alone is refused (core gap, reported).
 - Adding a trip runs ``ops.record_trip``; a refused trip shows the service's message under the
   form. A leg over 500 miles (``LongTrip``) asks ``confirm_long(miles)`` (a yes/no dialog,
   replaceable in tests) and, if confirmed, saves it with ``confirm_long=True``.
@@ -72,6 +74,7 @@ class MileageLogPanel(QWidget):
         self.setObjectName("mileageLog")
         self.ctx = ctx
         self.visit_id: uuid.UUID | None = None
+        self.patient_id: uuid.UUID | None = None
         self.year = QSpinBox(objectName="mileageYear", minimum=2000, maximum=2200)
         self.year.setValue(ctx.clock.today().year)
         self.year.valueChanged.connect(lambda _v: self.refresh())
@@ -82,6 +85,7 @@ class MileageLogPanel(QWidget):
         self.error = QLabel("", objectName="mileageError", wordWrap=True)
         self.error.setProperty("role", "error")
         self.date = QDateEdit(calendarPopup=True, objectName="tripDate")
+        self.date.setDisplayFormat("yyyy-MM-dd")  # as everywhere else in the app
         self.date.setDate(to_qdate(ctx.clock.today()))
         self.miles = QDoubleSpinBox(objectName="tripMiles", decimals=1, maximum=99999.0)
         self.miles.setSpecialValueText("from odometer")
@@ -91,7 +95,8 @@ class MileageLogPanel(QWidget):
         self.to_place = QLineEdit(objectName="tripTo", placeholderText="e.g. Supply store")
         self.purpose = QLineEdit(objectName="tripPurpose", placeholderText="Business purpose")
         self.vehicle = QLineEdit(objectName="tripVehicle")
-        self.linked = QLabel("", objectName="tripLinked")
+        self.linked = QLabel("", objectName="tripLinked", wordWrap=True)
+        self.linked.setProperty("role", "hint")
         add = QPushButton("Add trip", objectName="tripAdd")
         add.clicked.connect(self.add_from_form)
         remove = QPushButton("Remove selected", objectName="tripRemove")
@@ -111,7 +116,6 @@ class MileageLogPanel(QWidget):
         form.addRow("", self.linked)
         buttons = QHBoxLayout()
         buttons.addWidget(add)
-        buttons.addWidget(remove)
         buttons.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(QLabel("Year"))
@@ -121,14 +125,34 @@ class MileageLogPanel(QWidget):
             b = QPushButton(f"Export {kind.upper()}…", objectName=f"mileageExport{kind}")
             b.clicked.connect(lambda _c=False, k=kind: self._export_clicked(k))
             top.addWidget(b)
+        add.setProperty("role", "primary")
+        # The log on the left, the form beside it at a readable width: the table keeps the
+        # page's height and the form does not stretch across a wide window.
+        entry = QWidget(objectName="tripForm")
+        entry.setFixedWidth(400)
+        ev = QVBoxLayout(entry)
+        ev.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("Add a trip")
+        title.setProperty("role", "h3")
+        ev.addWidget(title)
+        ev.addLayout(form)
+        ev.addLayout(buttons)
+        ev.addWidget(self.error)
+        ev.addStretch(1)
+        log = QVBoxLayout()
+        log.addWidget(self.table, 1)
+        under = QHBoxLayout()
+        under.addWidget(self.totals, 1)
+        under.addWidget(remove)  # acts on the table's selection
+        log.addLayout(under)
+        body = QHBoxLayout()
+        body.setSpacing(20)
+        body.addLayout(log, 1)
+        body.addWidget(entry)
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.addLayout(top)
-        v.addWidget(self.table, 1)
-        v.addWidget(self.totals)
-        v.addLayout(form)
-        v.addLayout(buttons)
-        v.addWidget(self.error)
+        v.addLayout(body, 1)
         self.choose_path: Callable[[str], Path | None] = self._ask_path
         self.confirm_long: Callable[[float], bool] = self._ask_long
         self._reload = QTimer(self, singleShot=True, interval=300)
@@ -154,9 +178,14 @@ class MileageLogPanel(QWidget):
         if "mileage" in changes:
             self._reload.start()
 
-    def link_visit(self, visit_id: uuid.UUID | None, label: str = "") -> None:
-        """Tie the next trip to a home visit (``None`` unlinks)."""
+    def link_visit(self, visit_id: uuid.UUID | None, label: str = "",
+                   patient_id: uuid.UUID | None = None, date: Any = None) -> None:
+        """Tie the next trip to a home visit (``None`` unlinks); ``date`` (the visit's) becomes
+        the trip's date."""
         self.visit_id = visit_id
+        self.patient_id = patient_id if visit_id is not None else None
+        if visit_id is not None and date is not None:
+            self.date.setDate(to_qdate(date))
         self.linked.setText(f"Linked to {label or 'the current visit'}: the trip goes to the "
                             "patient's home." if visit_id else "")
         self.to_place.setPlaceholderText("the patient's home" if visit_id else "e.g. Supply store")
@@ -177,6 +206,8 @@ class MileageLogPanel(QWidget):
             fields["purpose"] = self.purpose.text()
         if self.visit_id is not None:
             fields["visit_id"] = self.visit_id
+            if self.patient_id is not None:
+                fields["patient_id"] = self.patient_id
         return fields
 
     def add_from_form(self) -> None:

@@ -9,6 +9,8 @@ Contract:
   two is what a picture shows faster than the table); visits = completed / cancelled /
   no-show per month (stacked). Units per visit stays a table (one number per clinician reads
   better as a number).
+- ``loaded()`` fires when the last of the three reports of a ``refresh()`` has arrived,
+  ``failed()`` when one of them failed (the app's presenter shows the error).
 - "Export CSV…" asks for a file (``choose_path`` is replaceable in tests) and runs
   ``ops.export_report`` for the visible tab; ``exported(path)`` fires when written.
 - GUI thread only.
@@ -19,20 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -42,9 +40,9 @@ from core.domain.books import round_cents
 from core.services.reports import RevenueReport, UnitsReport, VisitsReport
 from desktop.books import ops
 from desktop.books.charts import BarChart, BarSeries
-from desktop.models.base import RowTableModel
+from desktop.models.columns import Column, ColumnsModel, table_for
 
-Column = tuple[str, Callable[[Any], str]]
+__all__ = ["ColumnsModel", "ReportsView", "table_for", "usd"]  # mileage reuses the helpers
 
 
 def usd(cents: float | int | Decimal) -> str:
@@ -59,41 +57,6 @@ def pct(value: float | None) -> str:
 
 def num(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
-
-
-class ColumnsModel(RowTableModel[Any]):
-    """A read-only table over plain rows, one (header, text-of-row) pair per column; the
-    ``numeric`` columns are right-aligned."""
-
-    def __init__(self, spec: Sequence[Column], parent: Any = None, *,
-                 numeric: Sequence[int] = ()) -> None:
-        super().__init__(parent)
-        self.spec = list(spec)
-        self.numeric = frozenset(numeric)
-        self.columns = IntEnum("Column", [f"C{i}" for i in range(len(spec))], start=0)  # type: ignore[misc]
-        self.headers = tuple(h for h, _f in spec)
-
-    def value(self, row: Any, column: Any, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.spec[int(column)][1](row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and int(column) in self.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-def table_for(model: ColumnsModel, name: str, stretch: int | None = None) -> QTableView:
-    """A plain read-only table: no grid, no row numbers, one line per row; the ``stretch``
-    column takes the spare width."""
-    table = QTableView(objectName=name)
-    table.setModel(model)
-    table.verticalHeader().hide()
-    table.setShowGrid(False)
-    table.setWordWrap(False)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    model.modelReset.connect(table.resizeColumnsToContents)
-    if stretch is not None:
-        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 REVENUE_COLUMNS: list[Column] = [
@@ -138,6 +101,8 @@ class _Tab(QWidget):
 
 class ReportsView(QWidget):
     exported = Signal(object)  # Path
+    loaded = Signal()
+    failed = Signal()
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,7 +111,7 @@ class ReportsView(QWidget):
         self.year = QSpinBox(objectName="reportYear", minimum=2000, maximum=2200)
         self.year.setValue(ctx.clock.today().year)
         self.year.setAccessibleName("Report year")
-        refresh = QPushButton("Refresh", objectName="reportRefresh")
+        refresh = self.refresh_button = QPushButton("Refresh", objectName="reportRefresh")
         refresh.clicked.connect(self.refresh)
         self.export_button = QPushButton("Export CSV…", objectName="reportExport")
         self.export_button.clicked.connect(self._export_clicked)
@@ -163,6 +128,7 @@ class ReportsView(QWidget):
         top.addWidget(refresh)
         top.addStretch(1)
         top.addWidget(self.export_button)
+        self.toolbar = top  # hosts may add a status before the stretch
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.addLayout(top)
@@ -175,9 +141,16 @@ class ReportsView(QWidget):
 
     def refresh(self) -> None:
         start, end = self.period()
-        ops.report(self, "revenue", start, end).success(self.set_revenue).run()
-        ops.report(self, "visits", start, end).success(self.set_visits).run()
-        ops.report(self, "units", start, end).success(self.set_units).run()
+
+        def failed(_error: BaseException) -> bool:
+            self.failed.emit()
+            return False  # the app's presenter shows it
+
+        # One worker runs ops in submission order: units arrives last.
+        ops.report(self, "revenue", start, end).success(self.set_revenue).failure(failed).run()
+        ops.report(self, "visits", start, end).success(self.set_visits).failure(failed).run()
+        ops.report(self, "units", start, end).success(self.set_units).success(
+            lambda _r: self.loaded.emit()).failure(failed).run()
 
     # -- rendering ------------------------------------------------------------------------------
     def set_revenue(self, rep: RevenueReport) -> None:

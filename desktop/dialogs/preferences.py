@@ -1,10 +1,14 @@
-"""Preferences (Ctrl+,): the auto-lock delay and the smart-phrase list.
+"""Preferences (Ctrl+,): the auto-lock delay and the smart-phrase list (General), and pages
+the window adds while a chart is open (Sync: ``desktop.sync.settings_page``).
 
 Writes ``Options`` (QSettings, no PHI) and ``smart_phrases.json`` when accepted;
-``changed`` fires so the app re-arms its idle monitor.
+``changed`` fires so the app re-arms its idle monitor. Added pages act at once (enrolling a
+device is not undone by Cancel); ``show_page(title)`` brings one forward.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -17,6 +21,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,14 +33,29 @@ from desktop.widgets import heading, label, named
 class PreferencesDialog(QDialog):
     changed = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        pages: Sequence[tuple[str, QWidget]] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
         self.setWindowTitle("Preferences")
-        self.resize(620, 520)
+        self.resize(680, 600 if pages else 520)
         self.ctx = ctx
-        v = QVBoxLayout(self)
-        v.addWidget(heading("Preferences", 2))
+        outer = QVBoxLayout(self)
+        outer.addWidget(heading("Preferences", 2))
+        self.tabs = named(QTabWidget(), "preferenceTabs")
+        general = QWidget()
+        self.tabs.addTab(general, "General")
+        for title, page in pages:
+            self.tabs.addTab(page, title)
+        self.tabs.tabBar().setVisible(bool(pages))
+        outer.addWidget(self.tabs, 1)
+        v = QVBoxLayout(general)
+        v.setContentsMargins(0, 8, 0, 0)
         form = QFormLayout()
         self.minutes = named(QSpinBox(), "autoLockMinutes")
         self.minutes.setRange(1, 120)
@@ -75,7 +95,12 @@ class PreferencesDialog(QDialog):
         )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
-        v.addWidget(buttons)
+        outer.addWidget(buttons)
+
+    def show_page(self, title: str) -> None:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == title:
+                self.tabs.setCurrentIndex(index)
 
     def _add(self) -> None:
         row = self.table.rowCount()

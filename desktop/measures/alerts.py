@@ -4,7 +4,9 @@ expiring (rows from ``core.services.progress.progress_alerts``).
 Contract:
 - ``refresh()`` loads on the database worker (``ops.progress_alerts`` for ``ctx.clock``'s
   today) and replaces the rows; it reloads itself (debounced) on ``changes_applied`` carrying
-  notes, visits or episodes. Activating a row emits ``patient_chosen(patient_id)`` and
+  notes, visits or episodes — at once while shown, on the next show while hidden (notes save
+  as they are typed, and the alerts read every active episode). ``empty`` says so when there
+  is nothing due. Activating a row emits ``patient_chosen(patient_id)`` and
   ``episode_chosen(episode_id)``.
 - ``ProgressAlertsModel`` is a thin ``RowTableModel`` over the frozen rows (no I/O in data()).
 - GUI thread only. ``clear()`` on lock.
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxL
 from desktop.measures import ops
 from desktop.measures.common import named
 from desktop.models.base import RowRole, RowTableModel
+from desktop.widgets import label
 
 SEVERITY = {"urgent": "Overdue", "due": "Due", "soon": "Soon"}
 COLOURS = {
@@ -68,6 +71,7 @@ class ProgressAlertsModel(RowTableModel[Any]):
 class ProgressAlertsView(QWidget):
     patient_chosen = Signal(object)
     episode_chosen = Signal(object)
+    loaded = Signal(int)  # rows shown
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,18 +87,38 @@ class ProgressAlertsView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
+        self.empty = label("", "hint", wrap=True, name="progressAlertsEmpty")
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
-        v.addWidget(self.table)
+        v.addWidget(self.table, 1)
+        v.addWidget(self.empty)
+        self._stale = False
         self._reload = QTimer(self, singleShot=True, interval=300)
         self._reload.timeout.connect(self.refresh)
         ctx.bus.changes_applied.connect(self._on_changes)
 
     def refresh(self) -> None:
-        ops.progress_alerts(self, self.ctx.clock.today()).success(self.model.set_rows).run()
+        self._stale = False
+        ops.progress_alerts(self, self.ctx.clock.today()).success(self._show).run()
+
+    def _show(self, rows: Any) -> None:
+        self.model.set_rows(rows)
+        self.table.setVisible(bool(rows))
+        self.empty.setText(
+            "" if rows else "No progress report or plan of care due."
+        )
+        self.loaded.emit(len(rows))
 
     def _on_changes(self, changes: Any) -> None:
         if any(kind in changes for kind in ("note", "visit", "episode")):
+            if self.isVisible():
+                self._reload.start()
+            else:
+                self._stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
             self._reload.start()
 
     def _activated(self, index: Any) -> None:
@@ -105,4 +129,7 @@ class ProgressAlertsView(QWidget):
 
     def clear(self) -> None:
         self._reload.stop()
+        self._stale = False
         self.model.clear()
+        self.empty.setText("")
+        self.loaded.emit(0)

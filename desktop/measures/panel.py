@@ -8,8 +8,9 @@ Contract:
 - Reads with ``ops.episode_measures`` (an audited view) on the database worker; answers for an
   episode no longer shown are dropped. Reloads when ``changes_applied`` carries a
   ``measure_score`` or this episode (debounced; deferred while hidden).
-- "Record measure" (Ctrl+M within the panel) swaps in ``MeasureEntryForm``; a save runs
-  ``ops.record_score``; a refused save (``ChartsideError``) is shown on the form.
+- "Record measure" (Ctrl+M: the app's shortcut table, Patient menu) swaps in
+  ``MeasureEntryForm``; a save runs ``ops.record_score``; a refused save
+  (``ChartsideError``) is shown on the form.
 - "Progress report" / "Discharge summary" draft a note for today and emit
   ``note_chosen(note_id)`` so the workspace opens it in the editor.
 - No SQL, no rules: widgets render what the services return.
@@ -21,7 +22,6 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -70,15 +70,23 @@ class MeasuresPanel(QWidget):
         self.episode_id: uuid.UUID | None = None
         self.data: EpisodeMeasures | None = None
         self._stale = False
-        v = QVBoxLayout(self)
+        v = self.body = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
+        self.title = heading("Outcome measures & goals", 2)  # a host tab may hide it
+        v.addWidget(self.title)
         head = QHBoxLayout()
-        head.addWidget(heading("Outcome measures & goals", 2), 1)
         self.picker = named(QComboBox(), "measurePicker")
         for d in measure_services.catalog():
             self.picker.addItem(
                 f"{d.id} — {d.name}" if not d.name.startswith(d.id) else d.name, d.id
             )
+        # Long names ("QuickDASH — Quick Disabilities of the Arm…") would set the panel's
+        # minimum width; the box stays narrow and its list shows them whole.
+        self.picker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.picker.setMinimumContentsLength(22)
+        self.picker.view().setMinimumWidth(self.picker.view().sizeHintForColumn(0) + 24)
         self.record_button = named(QPushButton("Record measure"), "recordMeasure")
         self.record_button.setToolTip("Enter item scores for the chosen measure (Ctrl+M)")
         self.record_button.clicked.connect(self.start_entry)
@@ -86,8 +94,12 @@ class MeasuresPanel(QWidget):
         self.report_button.clicked.connect(lambda: self._draft("progress"))
         self.discharge_button = named(QPushButton("Discharge summary"), "draftDischarge")
         self.discharge_button.clicked.connect(lambda: self._draft("discharge"))
-        for w in (self.picker, self.record_button, self.report_button, self.discharge_button):
-            head.addWidget(w)
+        for w in (self.picker, self.record_button, None, self.report_button,
+                  self.discharge_button):
+            if w is None:
+                head.addStretch(1)
+            else:
+                head.addWidget(w)
         v.addLayout(head)
         self.stack = named(QStackedWidget(), "measureStack")
         overview = QWidget()
@@ -99,6 +111,7 @@ class MeasuresPanel(QWidget):
         self.charts_area.setWidgetResizable(True)
         self._charts_host = QWidget()
         self._charts_layout = QVBoxLayout(self._charts_host)
+        self._charts_layout.setContentsMargins(8, 4, 8, 8)
         self._charts_layout.addStretch(1)
         self.charts_area.setWidget(self._charts_host)
         ov.addWidget(self.charts_area, 1)
@@ -111,9 +124,8 @@ class MeasuresPanel(QWidget):
         self.stack.addWidget(self.form)
         v.addWidget(self.stack, 1)
         self.charts: list[TrendChart] = []
-        shortcut = QShortcut(QKeySequence("Ctrl+M"), self)  # panel-local; see the report
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(lambda: self.start_entry())
+        # Ctrl+M is the window's "Record measure" action (desktop/shortcuts.py): a second,
+        # panel-local QShortcut on the same keys would make Qt fire neither.
         self._reload = QTimer(self, singleShot=True, interval=200)
         self._reload.timeout.connect(lambda: self.show_episode(self.episode_id))
         ctx.bus.changes_applied.connect(self._on_changes)
@@ -137,10 +149,18 @@ class MeasuresPanel(QWidget):
         self._clear_charts()
         for summary in data.measures:
             caption = label(summary_line(summary), "muted", wrap=True, name="measureSummary")
+            caption.setAlignment(Qt.AlignmentFlag.AlignTop)
             chart = TrendChart()
             chart.set_spec(summary.trend)
-            self._charts_layout.insertWidget(self._charts_layout.count() - 1, caption)
-            self._charts_layout.insertWidget(self._charts_layout.count() - 1, chart)
+            # The verdict beside its chart, like a figure's caption: one measure is one row,
+            # and a whole chart with its verdict shows under the goals board without scrolling.
+            row = QWidget()
+            h = QHBoxLayout(row)
+            h.setContentsMargins(0, 0, 0, 6)
+            h.setSpacing(14)
+            h.addWidget(chart, 2)
+            h.addWidget(caption, 1)
+            self._charts_layout.insertWidget(self._charts_layout.count() - 1, row)
             self.charts.append(chart)
         self.empty.setText(
             ""

@@ -83,7 +83,7 @@ class TrendChart(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QSize:
-        return QSize(560, 260)
+        return QSize(560, 240)  # a whole chart fits under the goals board at 1280 × 800
 
     def set_spec(self, spec: TrendSpec | None) -> None:
         self.spec = spec

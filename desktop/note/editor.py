@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import scribe_panel
 from desktop.context import AppContext
 from desktop.models.lists import NOTE_TYPES, fmt_date
 from desktop.note.blocks import BlockRow
@@ -74,6 +75,13 @@ class NoteEditor(QWidget):
         head.addLayout(titles, 1)
         self.saved_state = label("", "hint", name="saveState")
         head.addWidget(self.saved_state)
+        self.dictation: Any = None  # the open dictation panel, if any
+        self.dictate_button = named(QPushButton("Dictate…"), "noteDictate")
+        self.dictate_button.setToolTip("Record or import a dictation and review its draft")
+        self.dictate_button.clicked.connect(self.open_dictation)
+        head.addWidget(self.dictate_button)
+        scribe_panel.install_retention(ctx, self.signed)  # recordings: on unlock, after signing
+        self._head = head  # the host may add the visit's tools before "Back to chart"
         back = named(QPushButton("Back to chart"), "noteBack")
         back.setToolTip("Alt+Left")
         back.clicked.connect(self._back)
@@ -125,6 +133,10 @@ class NoteEditor(QWidget):
         self._check_timer.timeout.connect(self._run_check)
         self.addenda.hide()
 
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Place ``widget`` in the header, just before "Back to chart" (host composition)."""
+        self._head.insertWidget(self._head.count() - 1, widget)
+
     # -- loading ------------------------------------------------------------------------------
     def show_note(self, note_id: uuid.UUID) -> None:
         if note_id != self.note_id:
@@ -169,6 +181,7 @@ class NoteEditor(QWidget):
         return row
 
     def _set_read_only(self, read_only: bool) -> None:
+        self.dictate_button.setEnabled(not read_only)
         self.soap.set_read_only(read_only)
         self.blocks.set_read_only(read_only)
         self.untimed.set_read_only(read_only)
@@ -400,6 +413,14 @@ class NoteEditor(QWidget):
         chain += [self.total.spin, self.findings.table, self.sign_bar.button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    def open_dictation(self) -> None:
+        """The dictation review panel for this draft; the note reloads after each accept."""
+        if self.note_id is None or self.read_only:
+            return
+        self.ctx.savers.flush_all()
+        self.dictation = scribe_panel.open_dictation(self.ctx, self.note_id, self)
+        self.dictation.note_changed.connect(self._reload)
 
     def _back(self) -> None:
         self.ctx.savers.flush_all()

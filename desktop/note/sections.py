@@ -162,6 +162,7 @@ class BlocksSection(QWidget):
     def remove(self, block_id: uuid.UUID) -> None:
         row = self.rows.pop(block_id, None)
         if row is not None:
+            row.hide()  # moves the focus on if it was inside; an orphan must not keep it
             row.setParent(None)
             row.deleteLater()
         self._summarize()
@@ -227,6 +228,7 @@ class UntimedSection(QWidget):
 
     def set_services(self, services: Sequence[Any], label_for: Callable[[str], str]) -> None:
         for row in self._rows:
+            row.hide()  # as in BlocksSection.remove: the focus must not leave with the row
             row.setParent(None)
             row.deleteLater()
         self._rows = []

@@ -1,12 +1,15 @@
-"""The patient chart: demographics, episodes, diagnoses with side, goals with status, visit
-history; actions "New daily note" (Ctrl+N), "Plan of care", "New episode".
+"""The patient chart: demographics, episodes, and tabs — Overview (diagnoses with side, goals
+with status, visit history), Measures & goals, Billing (``chart_tabs``); actions "New daily
+note" (Ctrl+N), "Plan of care", "New episode", "Superbill…".
 
 Contract:
 - ``show_patient(id)`` loads ``patients.open_patient`` (an audited view) on the worker and
   renders it; answers for a patient no longer shown are dropped.
 - Reloads on ``changes_applied`` that touch this patient, its episodes or visits/notes.
-- Emits requests (``new_note_requested(episode_id)``, ``note_chosen(note_id)``,
-  ``plan_requested(episode_id)``, ``new_episode_requested(patient_id)``); the workspace acts.
+- Emits requests (``new_note_requested(episode_id)``, ``note_chosen(note_id)`` — also for a
+  report drafted on the measures tab —, ``plan_requested(episode_id)``,
+  ``new_episode_requested(patient_id)``, ``superbill_requested()``); the workspace acts.
+- ``select_episode(id)`` shows that episode (now, or when the chart arrives).
 - ``clear()`` drops every PHI-bearing value (lock).
 """
 
@@ -33,6 +36,7 @@ from desktop.context import AppContext
 from desktop.models.base import RowRole
 from desktop.models.lists import DiagnosisModel, GoalModel, VisitHistoryModel, fmt_date
 from desktop.ops import patients as ops
+from desktop.panels.chart_tabs import ChartTabs
 from desktop.saving import make_timer
 from desktop.widgets import heading, label, named
 
@@ -72,6 +76,7 @@ class PatientChartPanel(QWidget):
     note_chosen = Signal(uuid.UUID)
     plan_requested = Signal(uuid.UUID)
     new_episode_requested = Signal(uuid.UUID)
+    superbill_requested = Signal()
     loaded = Signal(uuid.UUID)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -81,6 +86,7 @@ class PatientChartPanel(QWidget):
         self.patient_id: uuid.UUID | None = None
         self.chart: Any = None
         self._stale = False
+        self._want_episode: uuid.UUID | None = None
         v = QVBoxLayout(self)
         v.setContentsMargins(20, 16, 20, 16)
         v.setSpacing(10)
@@ -103,7 +109,11 @@ class PatientChartPanel(QWidget):
         self.episode_button.clicked.connect(
             lambda: self.patient_id and self.new_episode_requested.emit(self.patient_id)
         )
-        for b in (self.episode_button, self.plan_button, self.new_note_button):
+        self.superbill_button = named(QPushButton("Superbill…"), "chartSuperbill")
+        self.superbill_button.setToolTip("Superbill or statement for a visit or a date range")
+        self.superbill_button.clicked.connect(self.superbill_requested)
+        for b in (self.superbill_button, self.episode_button, self.plan_button,
+                  self.new_note_button):
             head.addWidget(b)
             b.setEnabled(False)  # until a chart is shown
         v.addLayout(head)
@@ -144,9 +154,18 @@ class PatientChartPanel(QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setRowStretch(3, 1)
-        v.addLayout(grid, 1)
-        self.visit_hint = label("Double-click a visit to open its note.", "hint")
-        v.addWidget(self.visit_hint)
+        overview = named(QWidget(), "chartOverview")
+        ov = QVBoxLayout(overview)
+        ov.setContentsMargins(0, 8, 0, 0)
+        ov.addLayout(grid, 1)
+        self.visit_hint = label(
+            "Double-click a visit to open its note; right-click it for its superbill.", "hint"
+        )
+        ov.addWidget(self.visit_hint)
+        self.tabs = ChartTabs(ctx, overview)
+        self.tabs.measures.note_chosen.connect(self.note_chosen)
+        self.tabs.billing.superbill_requested.connect(self.superbill_requested)
+        v.addWidget(self.tabs, 1)
         self._reload = make_timer(self, 300, single=True)
         self._reload.timeout.connect(lambda: self.show_patient(self.patient_id))
         ctx.bus.changes_applied.connect(self._on_changes)
@@ -158,13 +177,22 @@ class PatientChartPanel(QWidget):
         if patient_id != self.patient_id:
             self.clear()
         self.patient_id = patient_id
+        self.tabs.set_patient(patient_id)
         self._stale = False
         ops.open_patient(self, patient_id).success(self._render).run()
+
+    def select_episode(self, episode_id: uuid.UUID) -> None:
+        index = self.episodes.findData(str(episode_id)) if self.chart is not None else -1
+        if index >= 0:
+            self.episodes.setCurrentIndex(index)
+        else:
+            self._want_episode = episode_id  # the chart is on its way
 
     def _render(self, chart: Any) -> None:
         if chart.patient.id != self.patient_id:
             return
-        previous = self.current_episode_id()
+        previous = self._want_episode or self.current_episode_id()
+        self._want_episode = None
         self.chart = chart
         p = chart.patient
         self.name.setText(p.display_name)
@@ -217,6 +245,8 @@ class PatientChartPanel(QWidget):
         self.goal_table.resizeRowsToContents()
         self.new_note_button.setEnabled(self.active_episode_id() is not None)
         self.plan_button.setEnabled(has)
+        self.superbill_button.setEnabled(True)
+        self.tabs.set_episode(ep.id if has else None)
         if not has:
             self.episode_facts.setText("No episode yet: start one to plan care and chart visits.")
             return
@@ -260,6 +290,14 @@ class PatientChartPanel(QWidget):
         if episode_id is not None:
             self.plan_requested.emit(episode_id)
 
+    def selected_visit(self) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """(patient id, visit id) of the visit selected in the history, for its superbill."""
+        rows = self.visit_table.selectionModel().selectedRows()
+        row = rows[0].data(RowRole) if rows else None
+        if row is None or self.patient_id is None:
+            return None
+        return self.patient_id, row.id
+
     def _visit_activated(self, index: Any) -> None:
         row = index.data(RowRole)
         if row is not None and row.note_id is not None:
@@ -269,13 +307,16 @@ class PatientChartPanel(QWidget):
         self._reload.stop()
         self.patient_id = None
         self.chart = None
+        self._want_episode = None
+        self.tabs.clear()
         self.name.clear()
         self.facts.clear()
         self.episodes.blockSignals(True)
         self.episodes.clear()
         self.episodes.blockSignals(False)
         self.episode_facts.clear()
-        for button in (self.episode_button, self.plan_button, self.new_note_button):
+        for button in (self.episode_button, self.plan_button, self.new_note_button,
+                       self.superbill_button):
             button.setEnabled(False)
         for model in (self.dx_model, self.goal_model, self.visit_model):
             model.clear()

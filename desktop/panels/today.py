@@ -28,7 +28,7 @@ class TodayPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("todayPanel")
         self.ctx = ctx
-        v = QVBoxLayout(self)
+        v = self._layout = QVBoxLayout(self)
         v.setContentsMargins(12, 6, 6, 12)
         self.title = heading("Today", 2)
         v.addWidget(self.title)
@@ -69,6 +69,15 @@ class TodayPanel(QWidget):
     def _show(self, rows: list[Any]) -> None:
         self.model.set_rows(rows)
         self.empty.setText("" if rows else "No visits recorded today yet.")
+        self._fit(len(rows))
+
+    def _fit(self, count: int) -> None:
+        """As tall as the day's visits (up to eight, then it scrolls): the patient list above
+        keeps the rest of the sidebar instead of an empty box taking it."""
+        shown = min(count, 8)
+        self.table.setVisible(count > 0)
+        self.table.setFixedHeight(shown * self.table.verticalHeader().defaultSectionSize() + 4)
+        self.setMaximumHeight(self._layout.sizeHint().height())
 
     def _on_changes(self, changes: Any) -> None:
         if "visit" in changes or "note" in changes:
@@ -89,3 +98,4 @@ class TodayPanel(QWidget):
         self._day = None
         self.model.clear()
         self.empty.clear()
+        self.setMaximumHeight(16_777_215)

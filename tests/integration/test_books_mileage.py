@@ -197,3 +197,24 @@ def test_long_log_pages_and_bad_extension(home: tuple[Base, Case], tmp_path: Pat
         mileage.export_mileage_log(base.chart, tmp_path / "year.xlsx", year=2025)
     with pytest.raises(InvalidInput):
         mileage.mileage_log(base.chart, year=2025, date_from=D(2025, 1, 1))
+
+
+def test_trip_linked_to_a_visit_takes_its_date_and_patient(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression: record_trip(visit_id=...) without patient_id used to be refused."""
+    import datetime as dt
+
+    from core.services import charts, demo, mileage
+    from core.storage.keys import KdfParams
+
+    monkeypatch.setenv("CHARTSIDE_STATE_DIR", str(tmp_path / "state"))
+    session, _ = charts.create_chart(tmp_path / "m.chart", "mileage-visit-link-1",
+                                     kdf=KdfParams.fast_for_tests())
+    try:
+        demo.populate(session, today=dt.date(2026, 3, 2))
+        with session.uow() as uow:
+            visit = uow.visits.rows(limit=1)[0]
+            clinician = uow.clinicians.list()[0]
+        entry = mileage.record_trip(session, clinician.id, visit_id=visit.id, miles=7.5).value
+        assert entry.date == visit.date and entry.patient_id == visit.patient_id
+    finally:
+        session.lock()

@@ -1,0 +1,186 @@
+"""Dictation ops (Anki's aqt/operations pattern) and the transcription job.
+
+- Chart work (store, load, erase, accept, retention) is one ``CommandOp``/``QueryOp`` per
+  service call on the database worker.
+- Decoding and transcription need no chart: they are ``JobOp``s on the app's job pool.
+  ``Transcription`` carries the job's cancel ``Event`` and a ``progressed`` signal: the scribe
+  calls ``progress`` on the pool thread and the signal is delivered queued on the GUI thread
+  (superqt's worker shape). A cancelled run *returns* ``CANCELLED`` instead of raising, so a
+  cancel never reaches the error presenter; real failures (no speech, unreadable audio) do
+  reach the op's ``failure`` handler.
+- Nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from core.domain.changes import Changes
+from core.domain.enums import Laterality
+from core.services import dictation, notes
+from desktop.worker import CommandOp, JobOp, QueryOp
+
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    data: bytes  # the file's bytes, to be sealed as they are
+    samples: Any  # 16 kHz mono float32 (numpy), for transcription and playback
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / 16_000
+
+    def __repr__(self) -> str:
+        return f"DecodedAudio(<{len(self.data)} bytes>, {self.seconds:.1f} s)"
+
+
+# -- chart ops ------------------------------------------------------------------------------------
+def setup(parent: QObject, note_id: uuid.UUID) -> QueryOp[dictation.DictationSetup]:
+    return QueryOp(parent, lambda chart: dictation.dictation_setup(chart, note_id))
+
+
+def store(parent: QObject, note_id: uuid.UUID, audio: Any, sample_rate: int | None = None, *,
+          channels: int = 1, duration_s: float | None = None,
+          dictated_at: dt.datetime | None = None) -> CommandOp[Any]:
+    return CommandOp(parent, lambda chart: dictation.store_recording(
+        chart, note_id, audio, sample_rate, channels=channels, duration_s=duration_s,
+        dictated_at=dictated_at))
+
+
+def load(parent: QObject, recording_id: uuid.UUID) -> QueryOp[dictation.LoadedRecording]:
+    return QueryOp(parent, lambda chart: dictation.load_recording(chart, recording_id))
+
+
+def erase(parent: QObject, recording_id: uuid.UUID) -> CommandOp[Any]:
+    return CommandOp(parent, lambda chart: dictation.erase_recording(chart, recording_id))
+
+
+def set_retention(parent: QObject, days: int | None, today: dt.date) -> CommandOp[Any]:
+    def run(chart: Any) -> Any:
+        dictation.set_retention(chart, days=days)
+        return dictation.apply_retention(chart, today)
+
+    return CommandOp(parent, run)
+
+
+def apply_retention(parent: QObject | None, today: dt.date) -> CommandOp[Any]:
+    return CommandOp(parent, lambda chart: dictation.apply_retention(chart, today))
+
+
+def accept_text(parent: QObject, note_id: uuid.UUID, recording_id: uuid.UUID | None,
+                parts: Sequence[tuple[str, str]]) -> CommandOp[Changes]:
+    """Append each ``(section, text)`` through ``notes.edit_section`` (one edit per section)
+    and stamp the note's ``dictated_at`` from the recording."""
+    grouped: dict[str, list[str]] = {}
+    for section, text in parts:
+        grouped.setdefault(section, []).append(text)
+
+    def run(chart: Any) -> Changes:
+        changes = Changes()
+        for section, texts in grouped.items():
+            combined = ""
+            for text in texts:
+                combined = dictation.joined(combined, text)
+            changes |= dictation.append_to_section(chart, note_id, section, combined).changes
+        if recording_id is not None:
+            changes |= dictation.mark_dictated(chart, note_id, recording_id).changes
+        return changes
+
+    return CommandOp(parent, run)
+
+
+def add_block(parent: QObject, note_id: uuid.UUID, recording_id: uuid.UUID | None, *,
+              code: str, start: dt.time | None, stop: dt.time | None,
+              laterality: Laterality | None, goal_ids: Sequence[uuid.UUID],
+              details: dict[str, Any]) -> CommandOp[Changes]:
+    def run(chart: Any) -> Changes:
+        result = notes.add_block(chart, note_id, code, start=start, stop=stop,
+                                 laterality=laterality, goal_ids=tuple(goal_ids),
+                                 details=details)
+        changes = result.changes
+        if recording_id is not None:
+            changes |= dictation.mark_dictated(chart, note_id, recording_id).changes
+        return changes
+
+    return CommandOp(parent, run)
+
+
+# -- jobs (no chart) ------------------------------------------------------------------------------
+def decode_file(parent: QObject, path: Path) -> JobOp[DecodedAudio]:
+    """Read and decode an audio file in memory (``AudioUnreadable`` for anything else)."""
+    def run() -> DecodedAudio:
+        from scribe.audio import load_audio
+        from scribe.errors import AudioUnreadable
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise AudioUnreadable(f"{Path(path).name} cannot be read.") from exc
+        return DecodedAudio(data, load_audio(data))
+
+    return JobOp(parent, run)
+
+
+def decode_bytes(parent: QObject, data: bytes) -> JobOp[DecodedAudio]:
+    def run() -> DecodedAudio:
+        from scribe.audio import load_audio
+
+        return DecodedAudio(data, load_audio(data))
+
+    return JobOp(parent, run)
+
+
+def decode_pcm(parent: QObject, pcm: bytes, sample_rate: int, channels: int) -> JobOp[Any]:
+    def run() -> Any:
+        from scribe.audio import pcm_to_audio
+
+        return pcm_to_audio(pcm, sample_rate=sample_rate, channels=channels)
+
+    return JobOp(parent, run)
+
+
+class Transcription(QObject):
+    """One transcription run: ``start`` submits it; ``cancel`` asks it to stop at the next
+    segment. ``progressed(scribe.Progress)`` arrives on the GUI thread."""
+
+    progressed = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_event = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def op(self, parent: QObject, samples: Any, context: Any) -> JobOp[Any]:
+        job = self  # the closure keeps the signal's QObject alive while the run lasts
+        event = self.cancel_event
+
+        def run() -> Any:
+            from scribe.draft import build_draft
+            from scribe.errors import TranscriptionCancelled
+            from scribe.transcribe import transcribe
+
+            try:
+                transcript = transcribe(samples, progress=job.progressed.emit, cancel=event)
+            except TranscriptionCancelled:
+                return CANCELLED
+            if event.is_set():
+                return CANCELLED
+            return build_draft(transcript, context)
+
+        return JobOp(parent, run)

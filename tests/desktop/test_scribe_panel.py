@@ -1,0 +1,273 @@
+"""The dictation review panel on the real app (database worker, job pool, encrypted chart):
+import a fixture dictation, watch progress, cancel, review the flags, accept into the note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+from core.domain.enums import Laterality
+from core.services import charts, dictation, notes
+from desktop.scribe_panel import open_dictation
+from desktop.worker import QueryOp
+from tests.desktop.conftest import PASSPHRASE, Seeded, seed_chart, settle, unlock
+
+FIXTURE = Path(__file__).resolve().parents[1] / "scribe" / "fixtures" / "knee_daily_wrong_side.wav"
+RUN_TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _model_once() -> None:
+    """Load the bundled model once for the module (the scribe keeps it per process)."""
+    from scribe.transcribe import default_model
+
+    default_model()
+
+
+def prepare(tmp_path: Path) -> tuple[Seeded, Any]:
+    """The seeded chart (M17.11, right knee) with an empty draft daily note."""
+    seeded = seed_chart(tmp_path / "clinic.chart")
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        view = notes.start_note(session, episode_id=seeded.episode_id,
+                                clinician_id=seeded.clinician_id, date=dt.date(2026, 3, 2),
+                                start_time=dt.time(9, 0), end_time=dt.time(10, 0)).value
+    finally:
+        session.lock()
+    return seeded, view.note.id
+
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def read(qtbot: Any, window: Any, fn: Any) -> Any:
+    out: list[Any] = []
+    QueryOp(window, fn).success(out.append).run()
+    settle(qtbot, window)
+    return out[0]
+
+
+def open_panel(qtbot: Any, window: Any, note_id: Any) -> Any:
+    panel = open_dictation(window.ctx, note_id, window)
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=10_000)
+    return panel
+
+
+def run_to_review(qtbot: Any, panel: Any) -> list[Any]:
+    seen: list[Any] = []
+    panel.progressed.connect(seen.append)
+    with qtbot.waitSignal(panel.draft_ready, timeout=RUN_TIMEOUT):
+        panel.import_file(FIXTURE)
+    return seen
+
+
+def test_no_microphone_is_said_plainly_and_cancel_writes_nothing(
+    qtbot: Any, open_window: Any, tmp_path: Path
+) -> None:
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    panel = open_panel(qtbot, window, note_id)
+    assert not panel.record_button.isEnabled()
+    assert "microphone" in panel.input_hint.text() or "Qt Multimedia" in panel.input_hint.text()
+    panel.start_recording()  # refused with the same message, nothing starts
+    assert panel.state == "idle"
+    garbage = tmp_path / "memo.m4a"
+    garbage.write_bytes(b"not audio at all " * 64)
+    panel.import_file(garbage)
+    qtbot.waitUntil(lambda: panel.state == "failed", timeout=10_000)
+    assert "audio" in panel.status.text().lower()  # AudioUnreadable, said in the panel
+    seen: list[Any] = []
+    panel.progressed.connect(seen.append)
+    with qtbot.waitSignal(panel.progressed, timeout=RUN_TIMEOUT):  # the first window is done
+        panel.import_file(FIXTURE)
+    assert 0 < seen[0].fraction < 1 and panel.progress.value() > 0
+    assert "left" in panel.eta.text()  # "Transcribing… 72 % · about 2 s left"
+    assert panel.cancel_button.isEnabled()
+    qtbot.mouseClick(panel.cancel_button, LEFT)
+    qtbot.waitUntil(lambda: panel.state == "cancelled", timeout=RUN_TIMEOUT)
+    assert panel.eta.text() == "Cancelled" and "nothing was added" in panel.status.text()
+    assert panel.tree.topLevelItemCount() == 0 and not panel.accept_all_button.isEnabled()
+    settle(qtbot, window)
+    note = read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note)
+    assert (note.subjective, note.objective, note.assessment, note.plan) == ("", "", "", "")
+    assert note.blocks == [] and note.dictated_at is None
+    # The recording itself is in custody (sealed) until discarded: then it is crypto-erased.
+    kept = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))
+    assert len(kept) == 1 and panel.discard_button.isEnabled()
+    panel.discard()
+    settle(qtbot, window)
+    assert read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id)) == []
+
+
+
+def test_full_run_flags_the_side_and_accepts_into_the_note(
+    qtbot: Any, open_window: Any, tmp_path: Path
+) -> None:
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    panel = open_panel(qtbot, window, note_id)
+    seen = run_to_review(qtbot, panel)
+    # Progress arrived on the GUI thread, increasing, ending at 100 % with an ETA on the way.
+    assert len(seen) >= 2 and seen[-1].fraction == 1.0
+    assert [p.fraction for p in seen] == sorted(p.fraction for p in seen)
+    assert any(p.eta_seconds is not None and p.fraction < 1 for p in seen)
+    assert panel.progress.value() == 1000 and panel.state == "review"
+    # The dictation says "left knee" on a right-knee diagnosis: a must-fix laterality flag.
+    codes = {f.code: str(f.severity) for f in panel.draft.flags}
+    assert codes.get("laterality.dx_conflict") == "block"
+    flagged = [r for r in panel.rows.values() if r.needs_confirmation]
+    assert flagged and all(panel.tree.items_by_key[r.key].text(1) == "Must fix" for r in flagged)
+    assert panel.flags.count() == len(panel.draft.flags)
+    assert panel.transcript.low_words  # weak words are marked in the transcript
+    # Clicking a sentence seeks to its moment; with no audio output the position still shows.
+    row = next(r for r in panel.rows.values() if r.kind == "sentence" and r.span.start > 5)
+    item = panel.tree.items_by_key[row.key]
+    panel.tree.itemClicked.emit(item, 0)
+    assert panel.player.position == pytest.approx(row.span.start, abs=0.01)
+    assert panel.position.text().startswith(f"{int(row.span.start // 60)}:")
+    # Accept all unflagged: only sentences without block/warn flags reach the note.
+    unflagged = [r for r in panel.rows.values() if r.kind == "sentence" and not r.flagged]
+    assert unflagged and len(unflagged) < sum(r.kind == "sentence" for r in panel.rows.values())
+    with qtbot.waitSignal(panel.note_changed, timeout=10_000):
+        qtbot.mouseClick(panel.accept_all_button, LEFT)
+    settle(qtbot, window)
+    note = read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note)
+    for r in unflagged:
+        assert r.text.rstrip(".").lower() in getattr(note, r.section).lower()
+    for r in (r for r in flagged if r.kind == "sentence"):
+        assert r.text.rstrip(".").lower() not in getattr(note, r.section).lower()
+    recording = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))[0]
+    assert note.dictated_at == recording.created_at
+    assert panel.tree.status(unflagged[0].key).startswith("Added to")
+    # A suggested timed block is added only through its confirm step.
+    block_row = next(r for r in panel.rows.values()
+                     if r.kind == "block" and r.block and r.block.code == "97110")
+    panel.tree.select_key(block_row.key)
+    panel.accept_selected()
+    dialog = panel.block_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note.blocks) == []
+    assert dialog.start.value() == dt.time(9, 0) and dialog.stop.value() == dt.time(9, 15)
+    dialog.side.setCurrentIndex(dialog.side.findData(Laterality.RIGHT.value))
+    goal = seeded.goal_ids[0]
+    dialog.goal_checks[goal].setChecked(True)
+    if dialog.confirm_box.isVisible():
+        dialog.confirm_box.setChecked(True)
+    with qtbot.waitSignal(panel.note_changed, timeout=10_000):
+        qtbot.mouseClick(dialog.add_button, LEFT)
+    settle(qtbot, window)
+    blocks = read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note.blocks)
+    assert [(b.code, b.start, b.stop, b.laterality, b.goal_ids) for b in blocks] == [
+        ("97110", dt.time(9, 0), dt.time(9, 15), Laterality.RIGHT, (goal,))]
+    names = [e["name"] for e in blocks[0].details["exercises"]]
+    assert "squats" in names and blocks[0].details["target_outcome"] == "strength"
+    note = read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note)
+    assert not note.is_signed  # nothing is signed by the panel
+
+
+def test_the_note_editor_opens_dictation_reloads_after_accepting_and_lock_closes_it(
+    qtbot: Any, open_window: Any, tmp_path: Path
+) -> None:
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    ws = window.workspace
+    ws.open_note(note_id)
+    editor = ws.editor
+    qtbot.waitUntil(lambda: editor.ws is not None and editor.ws.note.id == note_id,
+                    timeout=10_000)
+    assert editor.dictate_button.isEnabled()
+    qtbot.mouseClick(editor.dictate_button, LEFT)
+    panel = editor.dictation
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=10_000)
+    assert panel.isVisible() and panel.windowModality() == Qt.WindowModality.WindowModal
+    # What the panel accepts is written by the services; the editor reloads on note_changed.
+    from desktop.worker import CommandOp
+
+    CommandOp(panel, lambda chart: dictation.append_to_section(
+        chart, note_id, "plan", "continue plan of care")).run()
+    settle(qtbot, window)
+    panel.note_changed.emit(note_id)
+    soap_plan = editor.soap.edits["plan"]
+    qtbot.waitUntil(lambda: soap_plan.toPlainText() == "Continue plan of care.", timeout=10_000)
+    # Lock clears and closes the panel.
+    window.flow.lock()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(panel) or not panel.isVisible(),
+                    timeout=10_000)
+
+
+def test_microphone_pcm_is_sealed_then_transcribed(
+    qtbot: Any, open_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recording path after QAudioSource: in-memory 16-bit PCM → sealed WAV → draft.
+    (No input device exists here, so the recorder's output is stood in for.)"""
+    import numpy as np
+
+    from desktop.scribe_panel.audio import RecordedAudio
+    from scribe.audio import load_audio
+
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    panel = open_panel(qtbot, window, note_id)
+    speech = load_audio(FIXTURE)[: 16_000 * 10]  # "Subjective. … no swelling since last visit"
+    pcm = (speech * 32767).astype("<i2").tobytes()
+    monkeypatch.setattr(panel.recorder, "stop", lambda: RecordedAudio(pcm, 16_000, 1))
+    panel._recording_started = window.ctx.clock.now()
+    with qtbot.waitSignal(panel.draft_ready, timeout=RUN_TIMEOUT):
+        panel.stop_recording()
+    settle(qtbot, window)
+    assert "swelling" in " ".join(s.text.lower() for s in panel.draft.sentences)
+    info = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))[0]
+    assert (info.sample_rate, round(info.duration_s)) == (16_000, 10)
+    assert info.created_at == window.ctx.clock.now().astimezone(dt.UTC).replace(tzinfo=None)
+    stored = read(qtbot, window, lambda chart: dictation.load_recording(chart, info.id))
+    assert stored.audio[:4] == b"RIFF" and pcm in stored.audio  # a WAV of exactly that PCM
+    assert np.allclose(panel.player.duration, 10.0, atol=0.01)
+
+
+def test_review_model_on_typed_text() -> None:
+    """The panel's review rules, on a text draft (no audio, no Qt): the side conflict stands
+    on every left-knee sentence, blocks get their form details, times and goal suggestions."""
+    from core.domain.enums import GoalTerm
+    from core.domain.episode import Goal
+    from desktop.scribe_panel import review
+    from scribe import DictationContext, draft_from_text
+
+    draft = draft_from_text(
+        "Subjective. Left knee pain 4 out of 10. Denies numbness. Objective. Left knee flexion "
+        "120 degrees. Left quadriceps strength 4 minus over 5. Stair training 10 minutes to "
+        "climb stairs. Leg press for strength 3 sets of 12 at 60 pounds, 15 minutes. Plan. "
+        "Continue plan of care.", DictationContext.from_codes(["M17.11"]))
+    rows = {r.text: r for r in review.review_rows(draft)}
+    assert rows["Left knee pain 4/10."].severity == "block"
+    assert rows["Left knee flexion 120°."].needs_confirmation  # same region, same wrong side
+    assert not rows["Denies numbness."].flagged  # info only: accepted by "all unflagged"
+    quads = rows["Left quadriceps strength 4-/5."]  # the dx_conflict reaches the muscle too
+    assert quads.needs_confirmation
+    assert [review.describe_item(i) for i in quads.items] == ["Strength · quadriceps 4-/5, left"]
+    blocks = [r for r in rows.values() if r.kind == "block"]
+    stairs = next(r.block for r in blocks if r.block and r.block.code == "97116")
+    press = next(r.block for r in blocks if r.block and r.block.code == "97110")
+    goals = [Goal(term=GoalTerm.SHORT, activity="Climb 12 stairs"),
+             Goal(term=GoalTerm.LONG, activity="Walk 1500 feet")]
+    assert review.suggest_goals(stairs, draft, goals) == [goals[0].id]
+    assert review.suggest_goals(press, draft, goals) == []
+    assert review.block_details(press, draft) == {
+        "exercises": [{"name": "leg press", "sets": 3, "reps": 12, "load": 60.0,
+                       "load_unit": "lb"}],
+        "target_outcome": "strength", "target_outcomes": ["strength"]}
+    assert review.default_times(press, dt.time(9, 50)) == (dt.time(9, 50), dt.time(10, 5))
+    assert review.default_times(press, None) == (None, None)  # never invented
+    assert review.parse_clock("9:30") == dt.time(9, 30) and review.parse_clock("25:00") is None
