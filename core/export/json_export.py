@@ -15,9 +15,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
-from core.storage import audit, tables
+from core.storage import audit
 from core.storage.uow import UnitOfWork
 
 FORMAT = "chartside-export"
@@ -44,10 +42,7 @@ def export_chart(uow: UnitOfWork, chart_id: str) -> dict[str, Any]:
     """Gather everything inside the caller's unit of work (the caller audits the export)."""
     practice = uow.practice.get()
     patients_out = []
-    patient_ids = uow.conn.execute(
-        select(tables.patients.c.id).order_by(tables.patients.c.search_key)
-    ).scalars()
-    for pid in list(patient_ids):
+    for pid in uow.patients.all_ids():
         patient = _plain(uow.patients.get(pid))
         episodes = []
         for episode in uow.episodes.for_patient(pid):

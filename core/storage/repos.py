@@ -123,6 +123,11 @@ class PatientRepo:
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.patients)).scalar_one())
 
+    def all_ids(self) -> list[uuid.UUID]:
+        """Every patient id, in list order (last name, first name, date of birth)."""
+        stmt = select(t.patients.c.id).order_by(t.patients.c.search_key)
+        return list(self.conn.execute(stmt).scalars())
+
     def search(
         self, query: str = "", *, limit: int = 50, active_only: bool = False
     ) -> list[PatientRow]:
