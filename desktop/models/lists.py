@@ -75,6 +75,13 @@ class PatientListModel(RowTableModel[Any]):
         return None
 
 
+def visit_status_label(row: Any) -> str:
+    """"Signed"/"Draft" for a visit with a note, else its visit status (no-show, cancelled…)."""
+    if row.note_status is None:
+        return str(VISIT_STATUS.get(str(row.status), str(row.status)))
+    return "Signed" if str(row.note_status) == "signed" else "Draft"
+
+
 class TodayModel(RowTableModel[Any]):
     """Rows: ``core.services.ui_queries.TodayVisitRow``."""
 
@@ -92,9 +99,7 @@ class TodayModel(RowTableModel[Any]):
                 return fmt_time(row.start_time) or "—"
             if column is self.Column.PATIENT:
                 return row.patient_name
-            if row.note_status is None:
-                return VISIT_STATUS.get(row.status, row.status)
-            return "Signed" if row.note_status == "signed" else "Draft"
+            return visit_status_label(row)
         if role == FOREGROUND and column is self.Column.NOTE:
             return DRAFT if row.note_status == "draft" else MUTED
         return None
@@ -120,9 +125,7 @@ class VisitHistoryModel(RowTableModel[Any]):
                 return fmt_time(row.start_time)
             if column is self.Column.NOTE:
                 return NOTE_TYPES.get(str(row.note_type), "") if row.note_type else "No note"
-            if row.note_status is None:
-                return VISIT_STATUS.get(str(row.status), str(row.status))
-            return "Signed" if str(row.note_status) == "signed" else "Draft"
+            return visit_status_label(row)
         if role == FOREGROUND and column is self.Column.STATUS:
             return DRAFT if str(row.note_status) == "draft" else MUTED
         if role == TOOLTIP and str(row.note_status) == "draft":
