@@ -9,6 +9,10 @@ Figures (all measured in this run, on this machine):
   < 10 %), and the cost of drafting + checks alone;
 - peak resident memory of a fresh process that loads, transcribes and drafts (target < 700 MB);
 - WER per fixture after normalization, with and without the mishearing fixes;
+- the two compute types side by side (``compute``): WER (mean, worst), key clinical terms heard
+  and real-time factor of int8 and float32 on the 7 fixtures, 3 interleaved passes, with the
+  CPU's name and vector extensions (int8 kernels differ by instruction set) — the figures
+  behind ``scribe.model.DEFAULT_COMPUTE_TYPE``;
 - negation accuracy of ``scribe.negation`` side by side with medspaCy's ConText (default
   rules) on tests/scribe/fixtures/negation_set.jsonl. medspaCy is optional: imported if
   present, else run through the interpreter named by ``MEDSPACY_PYTHON`` (a separate
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -137,7 +143,7 @@ def speed(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
     b, p, d = (statistics.median(x) for x in (bare_times, pipe_times, draft_times))
     same = statistics.median(same_times)
     rows += [
-        ("model load (tiny.en, int8)", ms(load)),
+        (f"model load (tiny.en, {model.compute_type})", ms(load)),
         ("5-min dictation, end to end", f"{p:.1f} s = {SECONDS / p:.1f}× real time "
                                         f"(target < 40 s)"),
         ("bare faster-whisper, same audio", f"{b:.1f} s = {SECONDS / b:.1f}× real time"),
@@ -191,6 +197,58 @@ def quality(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
     raw.update(wer=fixed, wer_without_mishearing_fixes=plain)
 
 
+def cpu() -> str:
+    """The CPU model and the vector extensions that change int8 GEMM kernels."""
+    name, flags = platform.processor() or "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and name in ("", "unknown CPU", platform.machine()):
+                name = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    vector = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    return f"{name} ({', '.join(vector) or 'no AVX2'})"
+
+
+def compute(rows: list[tuple[str, str]], raw: dict[str, Any], passes: int = 3) -> None:
+    from scribe.audio import load_audio
+    from scribe.model import COMPUTE_TYPES, DEFAULT_COMPUTE_TYPE, load_model
+    from scribe.transcribe import transcribe
+    from scribe.wer import wer
+
+    spec = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    audio = {d["id"]: load_audio(FIXTURES / f"{d['id']}.wav") for d in spec}
+    seconds = sum(a.size for a in audio.values()) / 16000
+    models = {c: load_model(compute_type=c) for c in COMPUTE_TYPES}
+    times: dict[str, list[float]] = {c: [] for c in COMPUTE_TYPES}
+    rates: dict[str, dict[str, float]] = {}
+    terms: dict[str, float] = {}
+    for _ in range(passes):  # interleaved so both see the same machine state
+        for c, model in models.items():
+            t0 = time.perf_counter()
+            heard = {k: transcribe(a, model=model).word_text for k, a in audio.items()}
+            times[c].append(time.perf_counter() - t0)
+            rates[c] = {d["id"]: wer(d["text"], heard[d["id"]]) for d in spec}
+            found = [any(alt in set(re.findall(r"[a-z]+", heard[d["id"]].lower()))
+                         for alt in alternatives) for d in spec for alternatives in d["key_terms"]]
+            terms[c] = sum(found) / len(found)
+    rows.append(("CPU", cpu()))
+    base = statistics.median(times["int8"])
+    for c in COMPUTE_TYPES:
+        t = statistics.median(times[c])
+        mark = " (default)" if c == DEFAULT_COMPUTE_TYPE else ""
+        rows.append((f"{c}{mark}: WER mean / worst",
+                     f"{statistics.mean(rates[c].values()):.3f} / {max(rates[c].values()):.3f}"))
+        rows.append((f"{c}{mark}: key terms heard", f"{terms[c]:.1%}"))
+        rows.append((f"{c}{mark}: 7 fixtures ({seconds:.0f} s of audio)",
+                     f"{t:.1f} s = {seconds / t:.1f}× real time, ×{t / base:.2f} of int8"))
+    raw["compute"] = {"cpu": cpu(), "audio_s": seconds, "times_s": times, "wer": rates,
+                      "key_terms": terms}
+
+
 def _medspacy() -> tuple[dict[str, bool] | None, str]:
     try:
         import medspacy  # noqa: F401
@@ -226,10 +284,17 @@ def negation(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
     rows.append(("negation time per sentence", ms(per_sentence)))
 
 
-def main() -> None:
+def main(parts: list[str] | None = None) -> None:
+    """All parts, or those named (``python -m bench.bench_scribe compute``)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     rows: list[tuple[str, str]] = []
     raw: dict[str, Any] = {}
+    if parts:
+        for name in parts:
+            globals()[name](rows, raw)
+        report(f"scribe-{'-'.join(parts)}", rows, raw=raw)
+        return
+    compute(rows, raw)
     negation(rows, raw)
     quality(rows, raw)
     speed(rows, raw)
@@ -238,4 +303,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

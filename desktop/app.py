@@ -118,7 +118,10 @@ def _rss_kb() -> int:
 def run_app(chart_path: Path, *, kdf: Any = None, clock: Clock | None = None) -> int:
     """Open the desktop app on ``chart_path`` (or the last chart used); returns the exit code."""
     from desktop.cli import default_chart_path
+    from desktop.platform_check import install_fatal_hint
 
+    if QApplication.instance() is None:
+        install_fatal_hint()
     app = make_application()
     explicit = Path(chart_path) != default_chart_path()
     window = create_main_window(Path(chart_path), kdf=kdf, clock=clock, explicit=explicit)

@@ -170,6 +170,9 @@ def cmd_change_passphrase(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from desktop.platform_check import check_window_system
+
+    check_window_system()  # a plain sentence, not a Qt abort, when no window can open
     from desktop.app import run_app
 
     return run_app(args.chart)

@@ -78,6 +78,9 @@ class AppContext:
     savers: SaverRegistry
     clipboard: ClipboardGuard
     kdf: Any = None  # core.storage.keys.KdfParams | None (None: the production default)
+    # scribe.transcribe.Transcriber for dictation; None: the bundled model at the precision
+    # chosen in Preferences (``scribe/compute_type``). Tests hand in a ReplayTranscriber.
+    transcriber: Any = None
     sync_transport: Any = None  # httpx.BaseTransport | None (None: the network); for tests
     presenter: ErrorPresenter | None = None
     session: SessionFacts = field(default_factory=SessionFacts)

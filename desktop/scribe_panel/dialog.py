@@ -174,10 +174,14 @@ class DictationDialog(DictationView):
             return
         self._set_state("saving", "Sealing the recording into the chart…")
         started = self._recording_started
+
+        def stored(result: Any) -> None:
+            self._stored(result)
+            ops.decode_pcm(self, audio.pcm, audio.sample_rate, audio.channels).success(
+                self._transcribe).failure(self._failed).run()
+
         ops.store(self, self.note_id, audio.pcm, audio.sample_rate, channels=audio.channels,
-                  dictated_at=_utc(started)).success(self._stored).failure(self._failed).run()
-        ops.decode_pcm(self, audio.pcm, audio.sample_rate, audio.channels).success(
-            self._transcribe).failure(self._failed).run()
+                  dictated_at=_utc(started)).success(stored).failure(self._failed).run()
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a dictation", "", AUDIO_FILTER)
@@ -190,10 +194,16 @@ class DictationDialog(DictationView):
         ops.decode_file(self, Path(path)).success(self._decoded).failure(self._failed).run()
 
     def _decoded(self, decoded: ops.DecodedAudio) -> None:
+        # Sealed first, then transcribed: what is reviewed (and stamped as dictated) always has
+        # its recording in the chart, and a failed seal (disk full) transcribes nothing.
         self._set_state("saving", "Sealing the recording into the chart…")
+
+        def stored(result: Any) -> None:
+            self._stored(result)
+            self._transcribe(decoded.samples)
+
         ops.store(self, self.note_id, decoded.data, duration_s=decoded.seconds).success(
-            self._stored).failure(self._failed).run()
-        self._transcribe(decoded.samples)
+            stored).failure(self._failed).run()
 
     def _stored(self, result: Any) -> None:
         self.recording = result.value
@@ -234,8 +244,8 @@ class DictationDialog(DictationView):
         self.progress.setValue(0)
         self.eta.setText("Transcribing… estimating time left")
         self._set_state("transcribing", "Transcribing on this computer (nothing leaves it)…")
-        self.job.op(self, samples, context).success(self._transcribed).failure(
-            self._failed).run()
+        self.job.op(self, samples, context, ops.app_transcriber(self.ctx)).success(
+            self._transcribed).failure(self._failed).run()
 
     def _progress(self, progress: Any) -> None:
         if self.state != "transcribing":

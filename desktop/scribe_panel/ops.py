@@ -149,6 +149,17 @@ def decode_pcm(parent: QObject, pcm: bytes, sample_rate: int, channels: int) -> 
     return JobOp(parent, run)
 
 
+def app_transcriber(ctx: Any) -> Any:
+    """The transcriber dictation uses: ``ctx.transcriber`` if the app was given one, else the
+    bundled model at the precision set in Preferences (empty: the scribe's measured default).
+    Cheap: the model itself loads on the job thread at the first transcription."""
+    if ctx.transcriber is not None:
+        return ctx.transcriber
+    from scribe.transcribe import ModelTranscriber
+
+    return ModelTranscriber(ctx.options.get("scribe/compute_type") or None)
+
+
 class Transcription(QObject):
     """One transcription run: ``start`` submits it; ``cancel`` asks it to stop at the next
     segment. ``progressed(scribe.Progress)`` arrives on the GUI thread."""
@@ -166,17 +177,17 @@ class Transcription(QObject):
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
-    def op(self, parent: QObject, samples: Any, context: Any) -> JobOp[Any]:
+    def op(self, parent: QObject, samples: Any, context: Any, transcriber: Any) -> JobOp[Any]:
+        """``transcriber``: a ``scribe.transcribe.Transcriber`` (see ``app_transcriber``)."""
         job = self  # the closure keeps the signal's QObject alive while the run lasts
         event = self.cancel_event
 
         def run() -> Any:
             from scribe.draft import build_draft
             from scribe.errors import TranscriptionCancelled
-            from scribe.transcribe import transcribe
 
             try:
-                transcript = transcribe(samples, progress=job.progressed.emit, cancel=event)
+                transcript = transcriber(samples, progress=job.progressed.emit, cancel=event)
             except TranscriptionCancelled:
                 return CANCELLED
             if event.is_set():

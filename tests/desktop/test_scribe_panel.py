@@ -1,5 +1,10 @@
 """The dictation review panel on the real app (database worker, job pool, encrypted chart):
-import a fixture dictation, watch progress, cancel, review the flags, accept into the note."""
+import a fixture dictation, watch progress, cancel, review the flags, accept into the note.
+
+The panel's transcriber is a parameter of the app (``AppContext.transcriber``): these tests hand
+it the *recorded* transcript of the fixture (what the model heard, fixed in the repository), so
+the review they check is the same on every CPU. One test, marked ``real_model``, runs the real
+model end to end and asserts only what is robust."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 
+from scribe.audio import load_audio
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 from core.domain.enums import Laterality
@@ -19,17 +26,13 @@ from core.services import charts, dictation, notes
 from desktop.scribe_panel import open_dictation
 from desktop.worker import QueryOp
 from tests.desktop.conftest import PASSPHRASE, Seeded, seed_chart, settle, unlock
+from tests.scribe.recorded import GatedReplay, recorded
 
 FIXTURE = Path(__file__).resolve().parents[1] / "scribe" / "fixtures" / "knee_daily_wrong_side.wav"
 RUN_TIMEOUT = 60_000
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _model_once() -> None:
-    """Load the bundled model once for the module (the scribe keeps it per process)."""
-    from scribe.transcribe import default_model
-
-    default_model()
+HEARD = recorded("knee_daily_wrong_side")  # "… left knee …" on a right-knee (M17.11) dx
 
 
 def prepare(tmp_path: Path) -> tuple[Seeded, Any]:
@@ -55,7 +58,8 @@ def read(qtbot: Any, window: Any, fn: Any) -> Any:
     return out[0]
 
 
-def open_panel(qtbot: Any, window: Any, note_id: Any) -> Any:
+def open_panel(qtbot: Any, window: Any, note_id: Any, transcriber: Any = None) -> Any:
+    window.ctx.transcriber = transcriber or GatedReplay(HEARD, gated=False)
     panel = open_dictation(window.ctx, note_id, window)
     qtbot.waitUntil(lambda: panel.state == "idle", timeout=10_000)
     return panel
@@ -75,7 +79,8 @@ def test_no_microphone_is_said_plainly_and_cancel_writes_nothing(
     seeded, note_id = prepare(tmp_path)
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    panel = open_panel(qtbot, window, note_id)
+    gate = GatedReplay(HEARD)
+    panel = open_panel(qtbot, window, note_id, gate)
     assert not panel.record_button.isEnabled()
     assert "microphone" in panel.input_hint.text() or "Qt Multimedia" in panel.input_hint.text()
     panel.start_recording()  # refused with the same message, nothing starts
@@ -90,6 +95,7 @@ def test_no_microphone_is_said_plainly_and_cancel_writes_nothing(
     with qtbot.waitSignal(panel.progressed, timeout=RUN_TIMEOUT):  # the first window is done
         panel.import_file(FIXTURE)
     assert 0 < seen[0].fraction < 1 and panel.progress.value() > 0
+    assert gate.received and len(gate.received[0]) == len(load_audio(FIXTURE))
     assert "left" in panel.eta.text()  # "Transcribing… 72 % · about 2 s left"
     assert panel.cancel_button.isEnabled()
     qtbot.mouseClick(panel.cancel_button, LEFT)
@@ -215,12 +221,12 @@ def test_microphone_pcm_is_sealed_then_transcribed(
     import numpy as np
 
     from desktop.scribe_panel.audio import RecordedAudio
-    from scribe.audio import load_audio
 
     seeded, note_id = prepare(tmp_path)
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    panel = open_panel(qtbot, window, note_id)
+    hears = GatedReplay(HEARD, gated=False)
+    panel = open_panel(qtbot, window, note_id, hears)
     speech = load_audio(FIXTURE)[: 16_000 * 10]  # "Subjective. … no swelling since last visit"
     pcm = (speech * 32767).astype("<i2").tobytes()
     monkeypatch.setattr(panel.recorder, "stop", lambda: RecordedAudio(pcm, 16_000, 1))
@@ -228,6 +234,9 @@ def test_microphone_pcm_is_sealed_then_transcribed(
     with qtbot.waitSignal(panel.draft_ready, timeout=RUN_TIMEOUT):
         panel.stop_recording()
     settle(qtbot, window)
+    # The transcriber got exactly the recorded PCM, as 16 kHz float samples.
+    (samples,) = hears.received
+    assert np.allclose(samples, (speech * 32767).astype("<i2") / 32768.0, atol=1e-4)
     assert "swelling" in " ".join(s.text.lower() for s in panel.draft.sentences)
     info = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))[0]
     assert (info.sample_rate, round(info.duration_s)) == (16_000, 10)
@@ -271,3 +280,65 @@ def test_review_model_on_typed_text() -> None:
     assert review.default_times(press, dt.time(9, 50)) == (dt.time(9, 50), dt.time(10, 5))
     assert review.default_times(press, None) == (None, None)  # never invented
     assert review.parse_clock("9:30") == dt.time(9, 30) and review.parse_clock("25:00") is None
+
+
+def test_preferences_choose_the_dictation_precision(qtbot: Any, open_window: Any,
+                                                    tmp_path: Path) -> None:
+    from desktop.dialogs.preferences import PreferencesDialog
+    from desktop.scribe_panel.ops import app_transcriber
+    from scribe.model import DEFAULT_COMPUTE_TYPE
+    from scribe.transcribe import ModelTranscriber
+
+    seeded = seed_chart(tmp_path / "clinic.chart")
+    window = open_window(seeded.path)
+    ctx = window.ctx
+    assert app_transcriber(ctx) == ModelTranscriber(None)  # the measured default
+    dialog = PreferencesDialog(ctx, window)
+    qtbot.addWidget(dialog)
+    assert dialog.precision.currentData() == ""
+    assert DEFAULT_COMPUTE_TYPE in ("int8", "float32")
+    dialog.precision.setCurrentIndex(dialog.precision.findData("float32"))
+    dialog.save()
+    assert ctx.options.get("scribe/compute_type") == "float32"
+    assert app_transcriber(ctx) == ModelTranscriber("float32")
+    ctx.transcriber = replay = GatedReplay(HEARD, gated=False)
+    assert app_transcriber(ctx) is replay  # a transcriber handed to the app wins
+
+
+@pytest.mark.real_model
+def test_the_real_model_drafts_the_dictation_in_the_panel(
+    qtbot: Any, open_window: Any, tmp_path: Path
+) -> None:
+    """The bundled model, for real, behind the panel: progress, a draft, the side flag."""
+    from scribe.transcribe import ModelTranscriber
+
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    panel = open_panel(qtbot, window, note_id, ModelTranscriber())
+    seen = run_to_review(qtbot, panel)
+    assert seen[-1].fraction == 1.0 and panel.state == "review"
+    assert panel.draft.sentences and panel.tree.topLevelItemCount() > 0
+    assert "laterality.dx_conflict" in {f.code for f in panel.draft.flags}  # "left knee"
+
+
+def test_a_recording_that_cannot_be_sealed_is_not_transcribed(
+    qtbot: Any, open_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.domain.errors import StorageFailure
+
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    hears = GatedReplay(HEARD, gated=False)
+    panel = open_panel(qtbot, window, note_id, hears)
+
+    def disk_full(*args: Any, **kwargs: Any) -> Any:
+        raise StorageFailure("The disk is full: the recording was not saved.")
+
+    monkeypatch.setattr(dictation, "store_recording", disk_full)
+    panel.import_file(FIXTURE)
+    qtbot.waitUntil(lambda: panel.state == "failed", timeout=10_000)
+    settle(qtbot, window)
+    assert "disk is full" in panel.status.text()
+    assert hears.received == [] and panel.draft is None

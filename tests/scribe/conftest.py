@@ -1,4 +1,13 @@
-"""Scribe tier: the bundled model is loaded once per session and every fixture transcribed once."""
+"""Scribe tier fixtures.
+
+Two kinds of input, kept apart on purpose (tests/scribe/README.md):
+- *Recorded transcripts* (``fixtures/transcripts/<compute type>/<id>.json``): what the bundled
+  model heard in each fixture, with word times and probabilities, fixed in the repository. The
+  scribe's decisions (items, blocks, flags) are tested on these, identically on every CPU.
+- *Real audio through the real model*, once per compute type (``CHARTSIDE_SCRIBE_COMPUTE_TYPES``,
+  default ``int8,float32``): the proof that the real parts work, asserting only what is robust
+  across CPUs (WER bound, key terms with their alternatives, sides, numbers).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.scribe.recorded import HEARINGS, recorded
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -17,27 +28,49 @@ DICTATIONS: list[dict[str, Any]] = json.loads((FIXTURES / "dictations.json").rea
     "dictations"]
 
 
+def real_compute_types() -> list[str]:
+    chosen = os.environ.get("CHARTSIDE_SCRIBE_COMPUTE_TYPES", "int8,float32")
+    return [c.strip() for c in chosen.split(",") if c.strip()]
+
+
+def _drafts(transcripts: dict[str, Any]) -> dict[str, Any]:
+    from scribe.context import DictationContext
+    from scribe.draft import build_draft
+
+    return {d["id"]: build_draft(transcripts[d["id"]], DictationContext.from_codes(d["dx"]))
+            for d in DICTATIONS}
+
+
+@pytest.fixture(scope="session", params=HEARINGS)
+def transcripts(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Recorded transcripts of every fixture, once per recorded hearing."""
+    return {d["id"]: recorded(d["id"], request.param) for d in DICTATIONS}
+
+
 @pytest.fixture(scope="session")
-def model() -> Any:
+def drafts(transcripts: dict[str, Any]) -> dict[str, Any]:
+    return _drafts(transcripts)
+
+
+@pytest.fixture(scope="session", params=real_compute_types())
+def model(request: pytest.FixtureRequest) -> Any:
+    """The bundled model at one compute type (loaded once per session and type)."""
     from scribe.transcribe import default_model
 
-    return default_model()
+    return default_model(request.param)
 
 
 @pytest.fixture(scope="session")
-def transcripts(model: Any) -> dict[str, Any]:
+def heard(model: Any) -> dict[str, Any]:
+    """Every fixture transcribed from its real audio by ``model``."""
     from scribe.transcribe import transcribe
 
     return {d["id"]: transcribe(FIXTURES / f"{d['id']}.wav", model=model) for d in DICTATIONS}
 
 
 @pytest.fixture(scope="session")
-def drafts(transcripts: dict[str, Any]) -> dict[str, Any]:
-    from scribe.context import DictationContext
-    from scribe.draft import build_draft
-
-    return {d["id"]: build_draft(transcripts[d["id"]], DictationContext.from_codes(d["dx"]))
-            for d in DICTATIONS}
+def heard_drafts(heard: dict[str, Any]) -> dict[str, Any]:
+    return _drafts(heard)
 
 
 @pytest.fixture

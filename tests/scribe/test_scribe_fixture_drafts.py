@@ -1,4 +1,6 @@
-"""Drafts of the real transcripts: items, suggested blocks and flags per dictation."""
+"""Drafts of the recorded transcripts (what the model heard, fixed in fixtures/transcripts/,
+once per recorded hearing: int8 and float32): items, suggested blocks and flags per dictation.
+Decisions on fixed input, so these hold on every CPU."""
 
 from __future__ import annotations
 

@@ -1,0 +1,60 @@
+"""Pure parts of the transcription seam: the compute-type choice, the transcript round trip,
+and the replay transcriber's progress/cancel contract (no model, no audio)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from scribe.errors import ModelUnavailable, NoSpeechFound, TranscriptionCancelled
+from scribe.model import COMPUTE_ENV, DEFAULT_COMPUTE_TYPE, resolve_compute_type
+from scribe.serialize import transcript_from_dict, transcript_to_dict
+from scribe.transcribe import Progress, ReplayTranscriber
+from scribe.transcript import DroppedSegment, Segment, Transcript, Word
+
+
+def sample() -> Transcript:
+    a = Segment(0, 0.5, 2.0, "Left knee 6-10.", (
+        Word("Left", 0.5, 0.8, 0.91), Word("knee", 0.8, 1.1, 0.88),
+        Word("6", 1.2, 1.5, 0.7), Word("-10.", 1.5, 2.0, 0.66, glued=True)), -0.3, 0.01, 1.2)
+    b = Segment(1, 3.0, 4.0, "Plan.", (Word("Plan.", 3.0, 4.0, 0.97),), hallucination="loop")
+    return Transcript((a, b), 4.5, "en", "tiny.en (bundled, int8)",
+                      (DroppedSegment(4.1, 4.4, "Thank you.", "outro"),), 1.25)
+
+
+def test_compute_type_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(COMPUTE_ENV, raising=False)
+    assert resolve_compute_type() == DEFAULT_COMPUTE_TYPE
+    assert resolve_compute_type("FLOAT32") == "float32"
+    monkeypatch.setenv(COMPUTE_ENV, "float32")
+    assert resolve_compute_type() == "float32"
+    assert resolve_compute_type("int8") == "int8"  # an explicit choice wins over the env
+    monkeypatch.setenv(COMPUTE_ENV, "int4")
+    with pytest.raises(ModelUnavailable, match="int4"):
+        resolve_compute_type()
+
+
+def test_transcript_round_trips_exactly() -> None:
+    t = sample()
+    back = transcript_from_dict(transcript_to_dict(t))
+    assert back == t and back.word_text == "Left knee 6-10. Plan."
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        transcript_from_dict({"segments": [{"words": "nope"}]})
+
+
+def test_replay_reports_progress_and_returns_the_transcript() -> None:
+    seen: list[Progress] = []
+    t = sample()
+    assert ReplayTranscriber(t)(b"ignored", progress=seen.append) is t
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(seen) == 3
+    assert seen[-1].eta_seconds == 0.0
+
+
+def test_replay_cancels_between_segments_and_refuses_no_words() -> None:
+    stop = threading.Event()
+    with pytest.raises(TranscriptionCancelled):
+        ReplayTranscriber(sample())(b"", progress=lambda p: stop.set(), cancel=stop)
+    with pytest.raises(NoSpeechFound):
+        ReplayTranscriber(Transcript((), 3.0))(b"")
