@@ -22,6 +22,7 @@ from desktop.autolock import IdleMonitor
 from desktop.context import AppContext, SessionFacts
 from desktop.ops import charts as ops
 from desktop.settings import demo_chart_path
+from desktop.wheel_guard import install_wheel_guard
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -37,6 +38,9 @@ class ChartFlow(QObject):
         self.path: Path | None = None
         self.unlocked = False
         self._resume: Location | None = None
+        # The wheel guard first: app filters run newest first, so the idle monitor (installed
+        # next) still sees the wheel events the guard takes over.
+        install_wheel_guard()
         self.idle = IdleMonitor(ctx.clock, ctx.options.auto_lock_minutes, self)
         self.idle.idle.connect(lambda: self.lock("idle"))
         s = window.screens

@@ -1,4 +1,5 @@
-"""Small shared widgets: headings, a busy indicator, a centred card, optional dates.
+"""Small shared widgets: headings, a busy indicator, a centred card, pages. Typed date and
+time fields are in ``desktop.fields``.
 
 GUI thread only; no I/O. Styling comes from ``resources/styles/chartside.qss`` via object
 names and the ``role`` dynamic property, never from inline colours.
@@ -11,7 +12,6 @@ from typing import TypeVar
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -19,9 +19,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-NO_DATE = QDate(1900, 1, 1)
-
 
 W = TypeVar("W", bound=QObject)
 
@@ -137,27 +134,6 @@ class Pages(QWidget):
 
     def widget(self, index: int) -> QWidget:
         return self._pages[index]
-
-
-class OptionalDateEdit(QDateEdit):
-    """A date edit whose minimum means "no date" (shown as an em dash)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(NO_DATE)
-        self.setSpecialValueText("—")
-        self.setDate(NO_DATE)
-
-    def value(self) -> dt.date | None:
-        d = self.date()
-        return None if d == NO_DATE else dt.date(d.year(), d.month(), d.day())
-
-    def set_value(self, day: dt.date | None) -> None:
-        self.blockSignals(True)
-        self.setDate(QDate(day.year, day.month, day.day) if day else NO_DATE)
-        self.blockSignals(False)
 
 
 def to_date(qd: QDate) -> dt.date:

@@ -49,7 +49,8 @@ from desktop.billing import ops, raster
 from desktop.billing.pages import PageRasterizer
 from desktop.billing.presets import PRESETS, preset_range
 from desktop.billing.preview import PreviewPane
-from desktop.widgets import Busy, OptionalDateEdit, label
+from desktop.fields import DateField
+from desktop.widgets import Busy, label
 
 W = TypeVar("W", bound=QWidget)
 
@@ -104,8 +105,8 @@ class SuperbillDialog(QDialog):
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.refresh)
         for signal in (
-            self.date_from.dateChanged,
-            self.date_to.dateChanged,
+            self.date_from.valueChanged,
+            self.date_to.valueChanged,
             self.paper.currentIndexChanged,
             self.scope.idToggled,
         ):
@@ -142,7 +143,7 @@ class SuperbillDialog(QDialog):
         self.scope.addButton(self.date_range, 1)
         self.preset = _named(QComboBox(), "superbillPreset")
         self.preset.addItems(PRESETS)
-        self.date_from, self.date_to = OptionalDateEdit(), OptionalDateEdit()
+        self.date_from, self.date_to = DateField("superbillFrom"), DateField("superbillTo")
         self.paper = _named(QComboBox(), "superbillPaper")
         self.paper.addItem("US Letter", "letter")
         self.paper.addItem("A4", "a4")

@@ -26,7 +26,6 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -41,11 +40,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.books import LongTrip, MileageLine, MileageLog
-from core.domain.errors import ChartsideError
+from core.domain.errors import ChartsideError, ValidationError
 from desktop.books import ops
 from desktop.books.reports import ColumnsModel, table_for, usd
+from desktop.fields import DateField
 from desktop.models.base import RowRole
-from desktop.widgets import to_date, to_qdate
 
 LINE_COLUMNS = [
     ("Date", lambda ln: ln.date.isoformat()), ("From", lambda ln: ln.from_place),
@@ -84,9 +83,8 @@ class MileageLogPanel(QWidget):
         self.totals = QLabel("", objectName="mileageTotals", wordWrap=True)
         self.error = QLabel("", objectName="mileageError", wordWrap=True)
         self.error.setProperty("role", "error")
-        self.date = QDateEdit(calendarPopup=True, objectName="tripDate")
-        self.date.setDisplayFormat("yyyy-MM-dd")  # as everywhere else in the app
-        self.date.setDate(to_qdate(ctx.clock.today()))
+        self.date = DateField("tripDate", today=ctx.clock.today)
+        self.date.set_value(ctx.clock.today())
         self.miles = QDoubleSpinBox(objectName="tripMiles", decimals=1, maximum=99999.0)
         self.miles.setSpecialValueText("from odometer")
         self.odo_start = QLineEdit(objectName="tripOdoStart", placeholderText="optional")
@@ -185,15 +183,18 @@ class MileageLogPanel(QWidget):
         self.visit_id = visit_id
         self.patient_id = patient_id if visit_id is not None else None
         if visit_id is not None and date is not None:
-            self.date.setDate(to_qdate(date))
+            self.date.set_value(date)
         self.linked.setText(f"Linked to {label or 'the current visit'}: the trip goes to the "
                             "patient's home." if visit_id else "")
         self.to_place.setPlaceholderText("the patient's home" if visit_id else "e.g. Supply store")
 
     # -- adding and removing --------------------------------------------------------------------
     def form_fields(self) -> dict[str, Any]:
+        day = self.date.value()
+        if day is None:
+            raise ValidationError(self.date.error() or "Enter the date of the trip.", field="date")
         fields: dict[str, Any] = {
-            "date": to_date(self.date.date()),
+            "date": day,
             "miles": self.miles.value() or None,
             "odometer_start": _number(self.odo_start.text()),
             "odometer_end": _number(self.odo_end.text()),

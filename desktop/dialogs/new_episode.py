@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -19,9 +18,10 @@ from PySide6.QtWidgets import (
 
 from core.domain.errors import ChartsideError
 from desktop.context import AppContext
+from desktop.fields import DateField
 from desktop.ops import episodes as ops
 from desktop.screens.setup import DISCIPLINES
-from desktop.widgets import heading, label, named, to_date, to_qdate
+from desktop.widgets import heading, label, named
 
 
 class NewEpisodeDialog(QDialog):
@@ -40,10 +40,8 @@ class NewEpisodeDialog(QDialog):
         self.discipline = named(QComboBox(), "episodeDiscipline")
         for code, name in DISCIPLINES:
             self.discipline.addItem(name, code)
-        self.start = named(QDateEdit(), "episodeStart")
-        self.start.setDisplayFormat("yyyy-MM-dd")
-        self.start.setCalendarPopup(True)
-        self.start.setDate(to_qdate(ctx.clock.today()))
+        self.start = DateField("episodeStart", today=ctx.clock.today)
+        self.start.set_value(ctx.clock.today())
         self.payer = named(QComboBox(), "episodePayer")
         for choice in ctx.session.payers:
             self.payer.addItem(choice.label, str(choice.id))
@@ -64,7 +62,11 @@ class NewEpisodeDialog(QDialog):
         v.addWidget(self.buttons)
 
     def save(self) -> None:
-        start = to_date(self.start.date())
+        start = self.start.value()
+        if start is None:
+            self.error.setText(self.start.error() or "Enter the episode's start date.")
+            self.start.setFocus()
+            return
         fields: dict[str, Any] = {
             "patient_id": self.patient_id,
             "discipline": self.discipline.currentData(),

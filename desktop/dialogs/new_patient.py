@@ -1,7 +1,9 @@
 """New patient form (Ctrl+Shift+N). Window-modal but non-blocking (``open()``).
 
 Saves through ``patients.create_patient`` on the worker; domain validation errors (names,
-date of birth) are shown inline; ``created(id)`` fires after the save.
+date of birth) are shown inline; ``created(id)`` fires after the save. The date of birth is
+typed (``4/12/1958``, ``04121958``, ``1958-04-12``…, ``desktop.fields.DateField``) and
+required: empty or unreadable is an error here, never a default date.
 """
 
 from __future__ import annotations
@@ -10,10 +12,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.errors import ChartsideError
+from desktop.fields import DateField
 from desktop.ops import patients as ops
-from desktop.widgets import heading, label, named, to_date
+from desktop.widgets import heading, label, named
 
 SEXES = (("U", "Not recorded"), ("F", "Female"), ("M", "Male"), ("X", "Other"))
 
@@ -42,11 +44,7 @@ class NewPatientDialog(QDialog):
         form = QFormLayout()
         self.first = named(QLineEdit(), "firstName")
         self.last = named(QLineEdit(), "lastName")
-        self.dob = named(QDateEdit(), "dateOfBirth")
-        self.dob.setDisplayFormat("yyyy-MM-dd")
-        self.dob.setCalendarPopup(True)
-        self.dob.setMinimumDate(QDate(1900, 1, 1))
-        self.dob.setDate(QDate(1970, 1, 1))
+        self.dob = DateField("dateOfBirth")
         self.sex = named(QComboBox(), "sex")
         for code, text in SEXES:
             self.sex.addItem(text, code)
@@ -74,7 +72,7 @@ class NewPatientDialog(QDialog):
         return {
             "first_name": self.first.text().strip(),
             "last_name": self.last.text().strip(),
-            "date_of_birth": to_date(self.dob.date()),
+            "date_of_birth": self.dob.value(),
             "sex": self.sex.currentData(),
             "phone": self.phone.text().strip(),
             "insurance_name": self.insurance.text().strip(),
@@ -83,8 +81,15 @@ class NewPatientDialog(QDialog):
 
     def save(self) -> None:
         fields = self.fields()
-        if fields["date_of_birth"] > dt.date.today():
-            self.error.setText("Date of birth is in the future.")
+        born = fields["date_of_birth"]
+        problem = self.dob.error()
+        if problem is None and born is None:
+            problem = "Enter the date of birth, e.g. 4/12/1958."
+        elif born is not None and born > dt.date.today():
+            problem = "Date of birth is in the future."
+        if problem is not None:
+            self.error.setText(problem)
+            self.dob.setFocus()
             return
         self.buttons.setEnabled(False)
         ops.create_patient(self, **fields).success(self._saved).failure(self._failed).run()

@@ -20,11 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.measures import InvalidResponse, Response, format_value
 from core.rules.measures import MeasureDefinition, response_error, score
+from desktop.fields import DateField
 from desktop.measures.common import named
 from desktop.widgets import label
 
@@ -113,9 +113,7 @@ class MeasureEntryForm(QWidget):
         head = QHBoxLayout()
         self.title = label("", "h3", name="measureTitle")
         head.addWidget(self.title, 1)
-        self.date = named(QDateEdit(), "measureDate")
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date = DateField("measureDate")
         head.addWidget(label("Date", "fieldLabel"))
         head.addWidget(self.date)
         self.unit = named(QComboBox(), "measureUnit")
@@ -157,7 +155,7 @@ class MeasureEntryForm(QWidget):
         self.fields = []
         self.title.setText(d.name)
         day = date or dt.date.today()
-        self.date.setDate(QDate(day.year, day.month, day.day))
+        self.date.set_value(day)
         self.unit.blockSignals(True)
         self.unit.clear()
         for name in d.entry_units:
@@ -282,11 +280,15 @@ class MeasureEntryForm(QWidget):
         self._refresh()
         if not self.save_button.isEnabled():
             return False
-        qd = self.date.date()
+        day = self.date.value()
+        if day is None:
+            self.show_error(self.date.error() or "Enter the date the measure was taken.")
+            self.date.setFocus()
+            return False
         self.submitted.emit(
             MeasureEntry(
                 d.id,
-                dt.date(qd.year(), qd.month(), qd.day()),
+                day,
                 tuple(self.responses()),
                 self.entry_unit(),
             )

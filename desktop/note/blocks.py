@@ -4,7 +4,9 @@ for it), goal links from the plan's active goals, the goal sentence and the code
 
 Contract:
 - Each edit is saved through ``notes.update_block`` on the worker: pickers, checkboxes and
-  "Now" at once; typed text and time spinning debounced (300 ms). Minutes are computed here
+  "Now" at once; typed text and times debounced (300 ms). Times are typed
+  (``desktop.fields.TimeField``: ``900``, ``9a``, ``1:05p``…); unreadable time text is never
+  saved (the field is marked and the stored time stays). Minutes are computed here
   from the two times for display only; units always come from the rules.
 - ``apply_findings`` shows the modifier prompt on a row only when a pair finding asks for
   59/X on that block (the rules raise it only when the two blocks are distinct in time).
@@ -18,7 +20,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,19 +29,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from core.domain.enums import Laterality
+from desktop.fields import TimeField
 from desktop.models.lists import goal_labels
 from desktop.note.block_forms import DetailForm, ExerciseForm, form_for
 from desktop.note.code_picker import CodePicker
 from desktop.saving import DebouncedSaver
 from desktop.widgets import label, named
 
-NO_TIME = QTime(0, 0)
 DISTINCT = ("XU", "XS", "XE", "XP", "59")
 PROMPT_IDS = ("pair.modifier_required", "pair.modifier_suggested", "pair.unverified_edit")
 SIDE_CHOICES: tuple[tuple[str, Laterality | None], ...] = (
@@ -49,27 +50,6 @@ SIDE_CHOICES: tuple[tuple[str, Laterality | None], ...] = (
     ("Bilateral", Laterality.BILATERAL),
     ("Not applicable", Laterality.NOT_APPLICABLE),
 )
-
-
-class TimeField(QTimeEdit):
-    """A clock time, or none ("--:--", stored as 00:00 which no therapy block uses)."""
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setDisplayFormat("HH:mm")
-        self.setMinimumTime(NO_TIME)
-        self.setSpecialValueText("--:--")
-        self.setTime(NO_TIME)
-
-    def value(self) -> dt.time | None:
-        t = self.time()
-        return None if t == NO_TIME else dt.time(t.hour(), t.minute())
-
-    def set_value(self, value: dt.time | None) -> None:
-        self.blockSignals(True)
-        self.setTime(QTime(value.hour, value.minute) if value else NO_TIME)
-        self.blockSignals(False)
 
 
 class BlockRow(QFrame):
@@ -190,9 +170,7 @@ class BlockRow(QFrame):
         self._update_minutes()
 
     def _wire(self) -> None:
-        self._time_saver = DebouncedSaver(
-            self, lambda v: self._save(start=v[0], stop=v[1]), self.times
-        )
+        self._time_saver = DebouncedSaver(self, self._save_times, self.times)
         self.start.timeChanged.connect(lambda *_: self._time_edited())
         self.stop.timeChanged.connect(lambda *_: self._time_edited())
         self._time_saver.watch_focus(self.start)
@@ -213,6 +191,10 @@ class BlockRow(QFrame):
             self, lambda details: self._save(details=details), self.form.details
         )
         self.form.changed.connect(self._form_saver.touch)
+
+    def _save_times(self, times: tuple[dt.time | None, dt.time | None]) -> None:
+        if self.start.is_valid() and self.stop.is_valid():  # unreadable text: keep what is saved
+            self._save(start=times[0], stop=times[1])
 
     # -- values -------------------------------------------------------------------------------
     def times(self) -> tuple[dt.time | None, dt.time | None]:

@@ -2,7 +2,10 @@
 exercise …"). Typing filters by code or words; Enter or a click chooses.
 
 ``code_chosen(code)`` fires when the user picks a catalog entry (or types a bare code that is
-in the catalog). The catalog comes from ``SessionFacts.codes`` (loaded on the worker).
+in the catalog). The mouse wheel never chooses (``wheel_guard.SCROLLS_ONLY``): QComboBox
+reports a wheel notch as ``activated``, which once turned 97110 into 97112 and, on the
+"Add a timed service" picker, added a block. The catalog comes from ``SessionFacts.codes``
+(loaded on the worker).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+
+from desktop.wheel_guard import SCROLLS_ONLY
 
 
 class CodePicker(QComboBox):
@@ -27,6 +32,7 @@ class CodePicker(QComboBox):
     ) -> None:
         super().__init__(parent)
         self.setEditable(True)
+        self.setProperty(SCROLLS_ONLY, True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(14)
         # Size to a sensible width, not to the longest label in the catalog.

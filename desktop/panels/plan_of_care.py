@@ -12,6 +12,7 @@ Contract:
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -34,13 +35,14 @@ from PySide6.QtWidgets import (
 
 from core.domain.enums import GoalStatus, GoalTerm
 from desktop.context import AppContext
+from desktop.fields import DateField
 from desktop.models.base import RowRole
 from desktop.models.lists import GOAL_STATUS, SIDES, DiagnosisModel, GoalModel
 from desktop.ops import charts as chart_ops
 from desktop.ops import episodes as ops
 from desktop.panels.patient_chart import fit_columns, fit_height, table
 from desktop.saving import DebouncedSaver, make_timer
-from desktop.widgets import Busy, OptionalDateEdit, heading, hline, label, named
+from desktop.widgets import Busy, heading, hline, label, named
 
 
 class PlanOfCareEditor(QWidget):
@@ -89,12 +91,10 @@ class PlanOfCareEditor(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
         self.payer = named(QComboBox(), "planPayer")
-        self.cert_start = OptionalDateEdit()
-        self.cert_start.setObjectName("certStart")
-        self.cert_end = OptionalDateEdit()
-        self.cert_end.setObjectName("certEnd")
-        self.certified_on = OptionalDateEdit()
-        self.certified_on.setObjectName("certifiedOn")
+        today = self.ctx.clock.today
+        self.cert_start = DateField("certStart", today=today)
+        self.cert_end = DateField("certEnd", today=today, open_on=self._cert_end_month)
+        self.certified_on = DateField("certifiedOn", today=today)
         self.frequency = named(QSpinBox(), "frequency")
         self.frequency.setRange(0, 7)
         self.frequency.setSpecialValueText("—")
@@ -122,13 +122,18 @@ class PlanOfCareEditor(QWidget):
         grid.setColumnStretch(3, 1)
         self.body.addLayout(grid)
         self._bind(self.payer.currentIndexChanged, "payer_profile_id", self._payer_id)
-        self._bind(self.cert_start.dateChanged, "cert_start", self.cert_start.value)
-        self._bind(self.cert_end.dateChanged, "cert_end", self.cert_end.value)
-        self._bind(self.certified_on.dateChanged, "certified_on", self.certified_on.value)
+        self._bind(self.cert_start.valueChanged, "cert_start", self.cert_start.value)
+        self._bind(self.cert_end.valueChanged, "cert_end", self.cert_end.value)
+        self._bind(self.certified_on.valueChanged, "certified_on", self.certified_on.value)
         self._bind(self.frequency.valueChanged, "frequency_per_week", self._freq)
         self._bind(self.duration.valueChanged, "duration_weeks", self._dur)
         self._bind(self.referring.textChanged, "referring_provider", self.referring.text)
         self._bind(self.precautions.textChanged, "precautions", self.precautions.text)
+
+    def _cert_end_month(self) -> dt.date:
+        """The certification end's calendar opens ~90 days after its start (or today)."""
+        start = self.cert_start.value()
+        return start + dt.timedelta(days=89) if start else self.ctx.clock.today()
 
     def _payer_id(self) -> uuid.UUID | None:
         data = self.payer.currentData()
@@ -217,8 +222,7 @@ class PlanOfCareEditor(QWidget):
         self.goal_unit.setPlaceholderText("unit")
         for w in (self.goal_measure, self.goal_baseline, self.goal_target, self.goal_unit):
             measure.addWidget(w)
-        self.goal_date = OptionalDateEdit()
-        self.goal_date.setObjectName("goalDate")
+        self.goal_date = DateField("goalDate", today=self.ctx.clock.today)
         form.addRow("Term", self.goal_term)
         form.addRow("Activity", self.goal_activity)
         form.addRow("Purpose", self.goal_purpose)
@@ -360,6 +364,9 @@ class PlanOfCareEditor(QWidget):
     # -- goals --------------------------------------------------------------------------------
     def add_goal(self) -> None:
         if self.episode is None:
+            return
+        if self.goal_date.error() is not None:  # the hint beside it says what to type
+            self.goal_date.setFocus()
             return
         fields = {
             "term": self.goal_term.currentData(),

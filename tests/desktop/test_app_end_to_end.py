@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import Qt
 
 from core.domain.enums import Laterality, NoteStatus
 from core.services import charts, signing, ui_queries
@@ -76,7 +76,7 @@ def create_patient_and_episode(qtbot: Any, window: Any) -> None:
     dialog = ws._dialog
     qtbot.keyClicks(dialog.first, "Zebulon")
     qtbot.keyClicks(dialog.last, "Quillfeatherstone")
-    dialog.dob.setDate(QDate(1958, 4, 9))
+    qtbot.keyClicks(dialog.dob.edit, "4/9/1958")
     dialog.save()
     qtbot.waitUntil(lambda: ws.chart.name.text() == "Quillfeatherstone, Zebulon", timeout=10_000)
     qtbot.waitUntil(lambda: ws.patients.model.rowCount() == 1)
@@ -85,7 +85,8 @@ def create_patient_and_episode(qtbot: Any, window: Any) -> None:
     qtbot.mouseClick(ws.chart.episode_button, LEFT)
     dialog = ws._dialog
     dialog.payer.setCurrentIndex(dialog.payer.findText("Commercial insurance (default)"))
-    dialog.start.setDate(QDate(2026, 2, 20))
+    dialog.start.edit.clear()
+    qtbot.keyClicks(dialog.start.edit, "2026-02-20")
     dialog.save()
     plan = ws.plan
     qtbot.waitUntil(lambda: ws.page() == "plan" and plan.episode is not None, timeout=10_000)
@@ -119,10 +120,12 @@ def create_patient_and_episode(qtbot: Any, window: Any) -> None:
     qtbot.waitUntil(lambda: ws.chart.goal_model.rowCount() == 2, timeout=10_000)
 
 
-def set_times(row: Any, start: str | None, stop: str | None) -> None:
+def set_times(qtbot: Any, row: Any, start: str | None, stop: str | None) -> None:
+    """Type the times as a clinician would (``915``, not a spin box)."""
     for field, value in ((row.start, start), (row.stop, stop)):
         if value is not None:
-            field.setTime(QTime.fromString(value, "HH:mm"))
+            field.selectAll()
+            qtbot.keyClicks(field, value.replace(":", ""))
     row._time_saver.flush()
 
 
@@ -166,7 +169,7 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     clock.set_now(dt.datetime(2026, 3, 2, 9, 23))
     qtbot.mouseClick(ex_row.stop_now, LEFT)  # 09:23
     assert ex_row.minutes.text() == "23 min"
-    set_times(act_row, "09:15", "09:30")  # overlapping 97110 first
+    set_times(qtbot, act_row, "09:15", "09:30")  # overlapping 97110 first
     for r in (ex_row, act_row):
         next(iter(r.goal_boxes.values())).click()
         qtbot.keyClicks(r.connection, "to climb stairs at home (STG 1)")
@@ -191,7 +194,7 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     assert "pair.same_time" in found  # 97110 + 97530 overlap: no 59/X possible
     assert not act_row.prompt.isVisible() and not ex_row.prompt.isVisible()
 
-    set_times(act_row, "09:23", "09:38")  # now distinct in time
+    set_times(qtbot, act_row, "09:23", "09:38")  # now distinct in time
     wait_check(qtbot, window, editor)
     found = ids(editor)
     assert "pair.same_time" not in found
@@ -203,7 +206,7 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     editor.blocks.picker.choose("97140")
     qtbot.waitUntil(lambda: len(editor.blocks.rows) == 3, timeout=10_000)
     man_row = list(editor.blocks.rows.values())[2]
-    set_times(man_row, "09:30", "09:40")  # overlaps 97530
+    set_times(qtbot, man_row, "09:30", "09:40")  # overlaps 97530
     next(iter(man_row.goal_boxes.values())).click()
     man_row.side.setCurrentIndex(man_row.side.findData("right"))
     man_row.side.activated.emit(man_row.side.currentIndex())
@@ -215,7 +218,7 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     assert same_time and "97140" in same_time[0].message
     assert "97140" not in act_row.prompt_text.text()  # no NCCI prompt while overlapping
 
-    set_times(man_row, "09:38", "09:48")
+    set_times(qtbot, man_row, "09:38", "09:48")
     wait_check(qtbot, window, editor)
     assert "pair.same_time" not in ids(editor)
     assert "pair.modifier_required" in ids(editor)  # NCCI: blocks signing until chosen

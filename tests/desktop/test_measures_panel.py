@@ -89,7 +89,7 @@ def test_refused_save_is_shown_on_the_form(
     panel = open_panel(qtbot, window, seeded)
     panel.start_entry("NPRS")
     panel.form.set_responses([4])
-    panel.form.date.setDate(panel.form.date.date().addDays(5))  # the future: refused
+    panel.form.date.set_value(panel.form.date.value() + dt.timedelta(days=5))  # the future: refused
     panel.form.submit()
     settle(qtbot, window)
     assert "future date" in panel.form.errors

@@ -243,7 +243,7 @@ def test_mileage_from_a_home_visit_the_clock_and_reports(
     assert ws.area() == "mileage"
     panel = ws.mileage.panel
     assert panel.visit_id == visit.id and "Dunmore" in panel.linked.text()
-    assert panel.date.date().toPython() == visit.date
+    assert panel.date.value() == visit.date
     qtbot.waitUntil(lambda: panel.miles.hasFocus())
     qtbot.keyClicks(panel.miles, "8.5")
     qtbot.mouseClick(panel.findChild(type(ws.visit_tools.mileage), "tripAdd"), LEFT)
