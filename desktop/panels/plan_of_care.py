@@ -5,8 +5,8 @@ Contract:
 - ``show_episode(id)`` loads the episode on the worker. Every field saves as it changes
   (debounced 300 ms) through ``episodes.update_episode``; a refused value (e.g. a
   certification that ends before it starts) goes to the presenter and the form reloads.
-- ICD-10-CM search runs as a job off the GUI thread (the first search builds an index,
-  ~2 s) with a busy indicator; only the newest answer is shown.
+- Diagnoses are found with ``DiagnosisPicker`` (ICD-10-CM search as a job, ↑↓ + Enter adds
+  the selected row).
 - ``clear()`` drops every PHI-bearing value (lock).
 """
 
@@ -17,15 +17,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -37,12 +35,13 @@ from core.domain.enums import GoalStatus, GoalTerm
 from desktop.context import AppContext
 from desktop.fields import DateField
 from desktop.models.base import RowRole
-from desktop.models.lists import GOAL_STATUS, SIDES, DiagnosisModel, GoalModel
+from desktop.models.lists import GOAL_STATUS, DiagnosisModel, GoalModel
 from desktop.ops import charts as chart_ops
 from desktop.ops import episodes as ops
+from desktop.panels.diagnosis_picker import DiagnosisPicker
 from desktop.panels.patient_chart import fit_columns, fit_height, table
-from desktop.saving import DebouncedSaver, make_timer
-from desktop.widgets import Busy, heading, hline, label, named
+from desktop.saving import DebouncedSaver
+from desktop.widgets import heading, hline, label, named
 
 
 class PlanOfCareEditor(QWidget):
@@ -54,7 +53,6 @@ class PlanOfCareEditor(QWidget):
         self.setObjectName("planOfCare")
         self.ctx = ctx
         self.episode: Any = None
-        self._search_seq = 0
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -165,25 +163,14 @@ class PlanOfCareEditor(QWidget):
         self.remove_dx.clicked.connect(self._remove_diagnosis)
         below.addWidget(self.remove_dx)
         self.body.addLayout(below)
-        self.icd_search = named(QLineEdit(), "icdSearch")
-        self.icd_search.setPlaceholderText(
-            "Add a diagnosis: type an ICD-10-CM code (M17.11) or words (knee osteoarthritis)"
-        )
-        self.icd_search.setClearButtonEnabled(True)
-        self.body.addWidget(self.icd_search)
-        self.icd_busy = Busy("Searching ICD-10-CM…")
-        self.icd_busy.setObjectName("icdBusy")
-        self.body.addWidget(self.icd_busy)
-        self.icd_results = named(QListWidget(), "icdResults")
-        self.icd_results.setMaximumHeight(150)
-        self.icd_results.hide()
-        self.icd_results.itemActivated.connect(self._add_diagnosis)
-        self.icd_results.itemDoubleClicked.connect(self._add_diagnosis)
-        self.body.addWidget(self.icd_results)
-        self._search_timer = make_timer(self, 350, single=True)
-        self._search_timer.timeout.connect(self.search_icd)
-        self.icd_search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.icd_search.returnPressed.connect(self._search_or_add)
+        self.dx_picker = DiagnosisPicker()
+        self.dx_picker.chosen.connect(self._add_diagnosis)
+        self.body.addWidget(self.dx_picker)
+        # the picker's parts, by the names the tests and screenshots use
+        self.icd_search = self.dx_picker.search
+        self.icd_results = self.dx_picker.results
+        self.icd_busy = self.dx_picker.busy
+        self._search_timer = self.dx_picker.timer
 
     def _goal_section(self) -> None:
         self.body.addWidget(heading("Goals", 2))
@@ -302,57 +289,15 @@ class PlanOfCareEditor(QWidget):
 
     # -- diagnoses ----------------------------------------------------------------------------
     def search_icd(self) -> None:
-        query = self.icd_search.text().strip()
-        self._search_seq += 1
-        seq = self._search_seq
-        if len(query) < 2:
-            self.icd_results.clear()
-            self.icd_results.hide()
-            self.icd_busy.stop()
-            return
-        self.icd_busy.start("Searching ICD-10-CM… (the first search takes a few seconds)")
-        ops.search_icd(self, query).success(lambda rows: self._show_icd(seq, rows)).failure(
-            lambda e: self._icd_failed(seq, e)
-        ).run()
+        self.dx_picker.run_search()
 
-    def _show_icd(self, seq: int, rows: list[Any]) -> None:
-        if seq != self._search_seq:
-            return
-        self.icd_busy.stop()
-        self.icd_results.clear()
-        for info in rows:
-            side = SIDES.get(info.laterality, "")
-            side = f"  ·  {side}" if side and side != "—" else ""
-            item = QListWidgetItem(f"{info.code}   {info.description}{side}")
-            item.setData(Qt.ItemDataRole.UserRole, info.code)
-            self.icd_results.addItem(item)
-        if not rows:
-            self.icd_results.addItem("No billable ICD-10-CM code matches. Try other words.")
-        else:
-            self.icd_results.setCurrentRow(0)
-        self.icd_results.show()
-
-    def _icd_failed(self, seq: int, error: BaseException) -> bool:
-        if seq == self._search_seq:
-            self.icd_busy.stop()
-        return False
-
-    def _search_or_add(self) -> None:
-        if self.icd_results.isVisible() and self.icd_results.currentItem() is not None:
-            self._add_diagnosis(self.icd_results.currentItem())
-        else:
-            self.search_icd()
-
-    def _add_diagnosis(self, item: QListWidgetItem | None) -> None:
-        code = item.data(Qt.ItemDataRole.UserRole) if item else None
-        if not code or self.episode is None:
+    def _add_diagnosis(self, code: str) -> None:
+        if self.episode is None:
             return
         ops.add_diagnosis(self, self.episode.id, code).success(lambda _r: self._dx_added()).run()
 
     def _dx_added(self) -> None:
-        self.icd_search.clear()
-        self.icd_results.clear()
-        self.icd_results.hide()
+        self.dx_picker.reset()
         self.reload()
 
     def _remove_diagnosis(self) -> None:
@@ -421,7 +366,6 @@ class PlanOfCareEditor(QWidget):
         for w in (
             self.referring,
             self.precautions,
-            self.icd_search,
             self.goal_activity,
             self.goal_purpose,
             self.goal_measure,
@@ -430,8 +374,7 @@ class PlanOfCareEditor(QWidget):
             self.goal_unit,
         ):
             w.clear()
-        self.icd_results.clear()
-        self.icd_results.hide()
+        self.dx_picker.reset()
         self.dx_model.clear()
         self.goal_model.clear()
         self._loading = False
