@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 from core.domain.errors import InvalidInput
+
+_MINUTES = re.compile(r"-?[0-9]+")  # ASCII digits only: "²" and "٣" are digits to str.isdigit
 
 
 def _parse_pairs(pairs: list[str]) -> list[tuple[str, int]]:
@@ -15,8 +18,10 @@ def _parse_pairs(pairs: list[str]) -> list[tuple[str, int]]:
         if not sep or not code.strip():
             raise InvalidInput(f"{pair!r} is not CODE=MINUTES.", hint="Example: 97110=23")
         text = minutes.strip()
-        if not text.lstrip("-").isdigit():
-            raise InvalidInput(f"Minutes for {code} must be a whole number, not {minutes!r}.")
+        if not _MINUTES.fullmatch(text):
+            raise InvalidInput(
+                f"Minutes for {code.strip()} must be a whole number, not {minutes!r}.",
+                hint="Example: 97110=23")
         out.append((code.strip().upper(), int(text)))
     return out
 
@@ -26,7 +31,17 @@ def cmd_units(args: argparse.Namespace) -> int:
 
     result = compute_units(_parse_pairs(args.pairs), args.method)
     if args.json:
-        print(json.dumps(dict(result.units)))
+        print(json.dumps({
+            "method": str(result.method),
+            "units": dict(result.units),
+            "total_units": result.total_units,
+            "ties": [
+                {"codes": list(t.codes), "remainder_minutes": t.remainder_minutes,
+                 "units": t.units, "default": list(t.default)}
+                for t in result.ties
+            ],
+            "explanation": list(result.lines),
+        }))
     else:
         print(result.explanation)
         print(f"Total: {result.total_units} unit{'s' if result.total_units != 1 else ''}.")
@@ -73,7 +88,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("units", help="billing units for CODE=MINUTES pairs")
     p.add_argument("--method", choices=["cms", "per-code"], required=True)
-    p.add_argument("--json", action="store_true", help='print {"CODE": units, ...}')
+    p.add_argument("--json", action="store_true",
+                   help='print {"units": {"CODE": n}, "ties": [...], "total_units", ...}')
     p.add_argument("pairs", nargs="+", metavar="CODE=MINUTES")
     p.set_defaults(fn=cmd_units)
     p = sub.add_parser("check", help="the findings of a note")

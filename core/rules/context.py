@@ -15,6 +15,11 @@ Contract:
   per discipline (``{"PT": Decimal("1800")}``); the rules add up the KX bucket (PT+SLP, OT).
   Empty means unknown: no KX findings. ``fee_schedule`` (allowed amount per unit per code)
   lets the rules estimate this visit's amount.
+- ``day_notes``: the other notes (with their visits) dated the same day as this visit for the
+  same patient (any episode) or the same clinician (any patient): the day checks look for
+  overlapping clock times and count units per day over them. Empty: not known (no findings).
+- ``kx_year_missing``: the caller could not price the year-to-date amounts because the
+  fee-schedule pack lacks the visit's year (``kx.fee_schedule_missing`` reports it).
 - ``today`` is the date deadlines are measured against (certification signature); it defaults
   to the visit date so results never depend on the wall clock.
 """
@@ -51,12 +56,16 @@ class NoteContext:
     fee_schedule: Mapping[str, Decimal] | None = None
     today: dt.date | None = None
     packs: RulePacks | None = None
+    day_notes: tuple[PriorNote, ...] = ()
+    kx_year_missing: bool = False
 
     def __post_init__(self) -> None:
         items: Iterable[PriorNote | tuple[Note, Visit]] = self.history or ()
         prior = [p if isinstance(p, PriorNote) else PriorNote(*p) for p in items]
         prior.sort(key=lambda p: (p.visit.date, p.visit.start_time or dt.time.min))
         object.__setattr__(self, "history", tuple(prior))
+        day = [p if isinstance(p, PriorNote) else PriorNote(*p) for p in self.day_notes or ()]
+        object.__setattr__(self, "day_notes", tuple(day))
 
     @cached_property
     def rules(self) -> RulePacks:

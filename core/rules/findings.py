@@ -74,6 +74,7 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("visit.timed_exceeds_visit", "block", "Timed minutes exceed the visit length."),
         _spec("note.total_time_missing", "warn", "Total treatment time is not documented."),
         _spec("note.total_time_below_timed", "block", "Total treatment time < timed minutes."),
+        _spec("note.section_required", "block", "A section this note type needs is empty."),
         # goals
         _spec("block.missing_goal_link", "block", "A timed block is linked to no goal."),
         _spec("block.goal_not_on_plan", "block", "A linked goal is not on the plan of care."),
@@ -122,6 +123,16 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("kx.applied", "warn", "Over the KX threshold: KX will be added."),
         _spec("kx.targeted_review", "warn", "Over the targeted medical review threshold."),
         _spec("kx.threshold_unknown", "warn", "No KX threshold for the visit's year."),
+        # the day of service (core.rules.checks.day)
+        _spec("day.overlap_same_patient", "block", "Times overlap the patient's other note."),
+        _spec("day.overlap_clinician", "block", "Times overlap your note for another patient."),
+        _spec("block.outside_visit", "block", "A block falls outside the visit's times."),
+        _spec("block.implausible_length", "block", "One block lasts more than 3 hours."),
+        _spec("visit.times_missing", "warn", "Timed blocks but no visit start/end time."),
+        _spec("note.total_time_exceeds_visit", "block", "Total treatment time > the visit."),
+        _spec("day.units_combined", "info", "Units are counted over the day's notes."),
+        _spec("day.units_above_mue", "warn", "Units of a code today exceed its MUE."),
+        _spec("kx.fee_schedule_missing", "warn", "No Medicare fee schedule for the year."),
         # authorship
         _spec("note.unfinished_text", "block", "A drafted section still awaits the clinician."),
         _spec("note.assistant_author", "block", "An assistant cannot author this note type."),

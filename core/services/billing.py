@@ -3,9 +3,10 @@
 Contract:
 - One function per user action, each in one unit of work, returning ``Result(value, changes)``
   for writes; every write records an audit row whose detail holds no PHI (kinds, counts, codes).
-- Charges are never stored: a visit's charge is derived, like its units, from its signed note:
-  ``price_services`` → Σ fee × units over the codes the payer pays (0-unit timed codes and codes
-  the payer bundles are left off). Only held visits with a signed note are charged.
+- Charges are never stored: a visit's charge is derived, like its units, from its signed note
+  and the other signed visits of its day (``core.services.pricing.price_by_day``): Σ fee ×
+  units over the codes the payer pays (0-unit timed codes and codes the payer bundles are left
+  off). Only held visits with a signed note are charged.
 - Packages draw down automatically: ``account`` (and every superbill) first gives each charged
   visit without a package use or a direct payment a use of the open package that expires first
   (``core.domain.billing.plan_draw_down``); the uses are stored, so the draw-down is stable.
@@ -30,16 +31,15 @@ from core.domain.billing import (
     PaymentMethod,
     VisitCharge,
     build_ledger,
-    fee_for,
     plan_draw_down,
 )
 from core.domain.billing import Payment as PaymentRecord
 from core.domain.episode import Episode
 from core.domain.errors import InvalidInput, NotFound, ValidationError
-from core.domain.practice import PayerProfile
-from core.rules.context import effective_payer_rules
-from core.rules.packs import PayerRules, RulePacks, default_packs
-from core.rules.units import UnitResult, compute_units
+from core.rules.packs import RulePacks, default_packs
+from core.rules.units import UnitResult
+from core.services.pricing import Payer, PricedService, payer_for, price_by_day
+from core.services.pricing import price_services as price_services  # re-exported
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
@@ -52,76 +52,6 @@ _IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-# -- pricing ----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class PricedService:
-    """One code of one visit: its units under the payer's method and its charge."""
-
-    code: str
-    units: int
-    minutes: int
-    fee_cents: int | None  # per unit; None: no fee on file for the day
-    charge_cents: int
-    left_off: str | None = None  # "zero_units" | "bundled" | "unknown": not billed
-
-
-@dataclass(frozen=True, slots=True)
-class Payer:
-    """The payer an episode bills: the stored profile (if any) and its effective rules."""
-
-    profile_id: uuid.UUID | None
-    rules: PayerRules
-    profile: PayerProfile | None = None
-
-    @property
-    def context_payer(self) -> str | PayerProfile:
-        """What ``NoteContext.payer`` takes (the profile, else the pack key)."""
-        return self.profile if self.profile is not None else self.rules.key
-
-
-def payer_for(uow: UnitOfWork, episode: Episode, packs: RulePacks) -> Payer:
-    """Like ``signing.build_context``: the episode's profile, else the pack's "cash" rules."""
-    if episode.payer_profile_id is None:
-        return Payer(None, packs.payer("cash"))
-    profile = uow.payers.get(episode.payer_profile_id)
-    return Payer(profile.id, effective_payer_rules(packs, profile), profile)
-
-
-def price_services(
-    minutes: Sequence[tuple[str, int]],
-    payer: Payer,
-    day: dt.date,
-    fees: Sequence[FeeScheduleEntry],
-    packs: RulePacks,
-    *,
-    memo: dict[Any, UnitResult] | None = None,
-) -> tuple[UnitResult, list[PricedService]]:
-    """Units by the payer's method (``core.rules.units``) and charges from the fee schedule.
-    ``memo`` caches unit results by (minutes, method) across the visits of one call."""
-    known = tuple((c, m) for c, m in minutes if packs.find_code(c) is not None)
-    key = (known, payer.rules.unit_method)
-    result = memo.get(key) if memo is not None else None
-    if result is None:
-        result = compute_units(known, payer.rules.unit_method, packs=packs)
-        if memo is not None:
-            memo[key] = result
-    out: list[PricedService] = []
-    for code, _m in minutes:
-        if packs.find_code(code) is None and all(s.code != code for s in out):
-            out.append(PricedService(code, 0, _m, None, 0, "unknown"))
-    for code, units in result.units.items():
-        fee = fee_for(fees, code, day, payer.profile_id)
-        note = packs.code(code).payer_note(payer.rules.key)
-        left_off = "bundled" if note and note.action == "bundled" else None
-        if left_off is None and units <= 0:
-            left_off = "zero_units"
-        charge = 0 if left_off else (fee or 0) * units
-        out.append(
-            PricedService(code, units, result.minutes.get(code, 0), fee, charge, left_off)
-        )
-    return result, out
 
 
 # -- the account ------------------------------------------------------------------------------
@@ -171,7 +101,7 @@ def load_account(
             if b.episode_id not in known:
                 known[b.episode_id] = uow.episodes.get(b.episode_id)
             payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
-    priced = _price_visits(billed, payers, fees, packs, {})
+    priced = price_by_day(billed, payers, known, fees, packs, {})
     return _settle(
         uow, repos, patient_id, billed, priced, repos.payments.for_patient(patient_id),
         repos.packages.for_patient(patient_id), repos.packages.uses_for_patient(patient_id),
@@ -210,7 +140,7 @@ def load_accounts(
     for pid in ids:
         mine = billed.get(pid, [])
         out[pid] = _settle(
-            uow, repos, pid, mine, _price_visits(mine, payers, fees, packs, memo),
+            uow, repos, pid, mine, price_by_day(mine, payers, episodes, fees, packs, memo),
             payments.get(pid, []), packages.get(pid, []), uses.get(pid, []),
         )
     return out
@@ -251,18 +181,6 @@ def _settle(
         tuple(PackageStatus(p, counts[p.id]) for p in packages), priced, tuple(billed),
     )
     return account, len(new)
-
-
-def _price_visits(
-    billed: Iterable[BilledVisit], payers: Mapping[uuid.UUID, Payer],
-    fees: Sequence[FeeScheduleEntry], packs: RulePacks, memo: dict[Any, UnitResult],
-) -> dict[uuid.UUID, list[PricedService]]:
-    """Each visit's priced services (``memo``: unit results shared across calls)."""
-    return {
-        b.visit_id: price_services(b.minutes, payers[b.episode_id], b.date, fees, packs,
-                                   memo=memo)[1]
-        for b in billed
-    }
 
 
 def account(chart: ChartSession, patient_id: uuid.UUID) -> Result[Account]:

@@ -14,13 +14,14 @@ Contract:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from core.domain.billing import POS_LABELS, Superbill
 from core.domain.errors import ChartsideError, NotFound
 from core.domain.patient import Patient
 from core.rules.findings import Finding, FindingSpec, Severity
+from core.rules.mue import default_mue
 
 REASON_MAX = 200
 
@@ -66,6 +67,8 @@ SCRUB_CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("scrub.zero_units", "info", "A timed code earned 0 units: left off, not billed."),
         _spec("scrub.bundled", "info", "The payer never pays this code separately: left off."),
         _spec("scrub.unsigned_excluded", "info", "Unsigned notes were left out."),
+        _spec("scrub.units_above_mue", "block", "Units of a code on a day exceed its MUE."),
+        _spec("scrub.day_combined", "info", "Several visits on one day billed as one day."),
     ]
 )
 
@@ -97,6 +100,7 @@ class ScrubFacts:
     left_off: tuple[LeftOff, ...] = ()
     drafts_excluded: int = 0
     modifiers_truncated: tuple[str, ...] = field(default_factory=tuple)  # "date code"
+    days_combined: tuple[tuple[str, str], ...] = ()  # (date, explanation) of multi-visit days
 
 
 def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
@@ -179,12 +183,35 @@ def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
             add(scrub_finding("scrub.bundled", f"{item.code} on {item.date} is never paid "
                               "separately by this payer; it is not billed.", "lines",
                               "Nothing to fix: it stays documented in the note."))
+    _mue(bill, add)
+    for day, explanation in facts.days_combined:
+        add(scrub_finding("scrub.day_combined", f"{day}: {explanation}", "lines",
+                          "Nothing to fix: Medicare and most payers price a day, not a visit."))
     if facts.drafts_excluded:
         n = facts.drafts_excluded
         add(scrub_finding("scrub.unsigned_excluded",
                           f"{n} visit{'s' if n != 1 else ''} with an unsigned note left out.",
                           "notes", "Sign the notes, then make the superbill again."))
     return out
+
+
+def _mue(bill: Superbill, add: Callable[[Finding], None]) -> None:
+    """Units per code per day above the MUE pack's ceiling (``core.rules.mue``)."""
+    days: dict[tuple[str, str], int] = {}
+    for line in bill.lines:
+        key = (line.date.isoformat(), line.code)
+        days[key] = days.get(key, 0) + line.units
+    pack = default_mue()
+    for (day, code), units in days.items():
+        value = pack.ceiling(code)
+        if value is None or units <= value.units:
+            continue
+        checked = "" if value.verified else " (MUE value not yet checked against the CMS file)"
+        add(scrub_finding(
+            "scrub.units_above_mue",
+            f"{code} on {day}: {units} units, above the medically unlikely edit of "
+            f"{value.units}{checked}.", "lines",
+            "Check the block times in the notes (addendum); units above the MUE are denied."))
 
 
 _SPACES = re.compile(r"\s+")

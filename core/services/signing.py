@@ -19,6 +19,7 @@ from core.rules import snapshot
 from core.rules.checks import check_note
 from core.rules.context import NoteContext, PriorNote
 from core.rules.findings import Finding, blocking
+from core.services import day_context
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.uow import UnitOfWork
@@ -87,14 +88,16 @@ def build_context(
             episode.payer_profile_id, uow.payers.get(episode.payer_profile_id))
     clinician = keep.clinicians.get(visit.clinician_id) or keep.clinicians.setdefault(
         visit.clinician_id, uow.clinicians.get(visit.clinician_id))
-    return NoteContext(
+    context = NoteContext(
         visit=visit,
         episode=episode,
         payer=payer,
         clinician=clinician,
         history=tuple(_history(uow, note, visit, episode.id, cache)),
         today=today,
+        day_notes=tuple(day_context.day_notes(uow, visit)),
     )
+    return day_context.with_kx_amounts(uow, context, note)
 
 
 def check(

@@ -24,20 +24,15 @@ from core.domain.patient import Patient
 from core.domain.practice import Clinician, Practice
 from core.domain.visit import Note, Visit
 from core.rules.context import NoteContext, PriorNote
+from core.rules.day import day_units
 from core.rules.findings import Finding
 from core.rules.lines import DISTINCT_MODIFIERS, ServiceLine, note_lines
 from core.rules.modifiers import modifiers_for
 from core.rules.packs import RulePacks, default_packs
 from core.rules.units import UnitResult, note_minutes
-from core.services.billing import (
-    Account,
-    Payer,
-    PricedService,
-    load_account,
-    payer_for,
-    price_services,
-)
+from core.services.billing import Account, load_account
 from core.services.claim_scrub import LeftOff, NothingToBill, ScrubFacts, scrub
+from core.services.pricing import Payer, PricedService, day_key, payer_for, price_services
 from core.storage.repos_billing import BillingRepos
 from core.storage.uow import UnitOfWork
 
@@ -76,44 +71,78 @@ def gather(
     truncated: list[str] = []
     same_day = _same_day_history(uow, repos, g)
     memo: dict[Any, UnitResult] = {}
-    for visit, note in g.signed:
-        episode, payer = g.episodes[visit.episode_id], g.payers[visit.episode_id]
-        clinician = g.clinicians[visit.clinician_id]
-        _result, priced = price_services(
-            note_minutes(note, packs), payer, visit.date, fees, packs, memo=memo
-        )
+    combined: list[tuple[str, str]] = []
+    for members in _days(g):
+        first = members[0][0]
+        episode, payer = g.episodes[first.episode_id], g.payers[first.episode_id]
+        pooled = [m for _v, n in members for m in note_minutes(n, packs)]
+        _result, priced = price_services(pooled, payer, first.date, fees, packs, memo=memo)
         priced.sort(key=lambda s: _is_add_on(s.code, packs))  # stable: add-ons after parents
+        if len(members) > 1:
+            units = day_units([(v.id, note_minutes(n, packs, skip_unknown=True))
+                               for v, n in members], payer.rules.unit_method, packs=packs)
+            combined.append((first.date.isoformat(), " ".join(units.lines)))
         fee_map = {s.code: Decimal(s.fee_cents) / 100 for s in priced if s.fee_cents}
-        ctx = NoteContext(
-            visit=visit, episode=episode, payer=payer.context_payer, clinician=clinician,
-            history=same_day.get((visit.episode_id, visit.date), ()),
-            ytd_allowed=ytd_by_visit.get(visit.id, {}), fee_schedule=fee_map,
-            today=visit.date, packs=packs,
-        )
-        mods = modifiers_for(note, ctx)
-        service_lines = note_lines(note, packs)
+        mods: dict[uuid.UUID, tuple[str, ...]] = {}
+        service_lines: list[tuple[Visit, ServiceLine]] = []
+        for visit, note in members:
+            ctx = NoteContext(
+                visit=visit, episode=g.episodes[visit.episode_id], payer=payer.context_payer,
+                clinician=g.clinicians[visit.clinician_id],
+                history=same_day.get((visit.episode_id, visit.date), ()),
+                ytd_allowed=ytd_by_visit.get(visit.id, {}), fee_schedule=fee_map,
+                today=visit.date, packs=packs,
+            )
+            mods.update(modifiers_for(note, ctx))
+            service_lines.extend((visit, ln) for ln in note_lines(note, packs))
+        all_lines = [ln for _v, ln in service_lines]
         for s in priced:
             if s.left_off:
-                left_off.append(LeftOff(visit.date.isoformat(), s.code, s.left_off,
+                left_off.append(LeftOff(first.date.isoformat(), s.code, s.left_off,
                                         _zero_explanation(s, payer)))
                 continue
-            mine = [ln for ln in service_lines if ln.code == s.code] or _pool_lines(
-                s.code, service_lines, packs)
+            mine = [ln for ln in all_lines if ln.code == s.code] or _pool_lines(
+                s.code, all_lines, packs)
             modifiers = _merge_modifiers([mods.get(ln.id, ()) for ln in mine])
             if len(modifiers) > 4:
-                truncated.append(f"{s.code} on {visit.date.isoformat()}")
+                truncated.append(f"{s.code} on {first.date.isoformat()}")
                 modifiers = modifiers[:4]
             pointers = _merge(
                 [diagnosis_pointers(ln.laterality, episode, letters) for ln in mine]
             )[:4]
+            renderer = g.clinicians[_main_visit(s.code, service_lines, first).clinician_id]
             lines.append(b.SuperbillLine(
-                visit.date, str(visit.place_of_service), s.code, packs.code(s.code).label,
+                first.date, str(first.place_of_service), s.code, packs.code(s.code).label,
                 modifiers, "".join(pointers), s.units, s.fee_cents, s.charge_cents,
-                clinician.npi, visit.id,
+                renderer.npi, first.id,
             ))
     bill = _assemble(g, request, lines, letters)
-    facts = _facts(g, left_off, truncated, n_dx)
+    facts = _facts(g, left_off, truncated, n_dx, combined)
     return bill, scrub(bill, facts)
+
+
+def _days(g: _Gathered) -> list[list[tuple[Visit, Note]]]:
+    """The signed visits grouped into claim days (``pricing.day_key``), in date order."""
+    groups: dict[Any, list[tuple[Visit, Note]]] = {}
+    for visit, note in g.signed:
+        key = day_key(visit.date, g.payers[visit.episode_id],
+                      g.episodes[visit.episode_id].discipline)
+        groups.setdefault(key, []).append((visit, note))
+    return list(groups.values())
+
+
+def _main_visit(code: str, lines: list[tuple[Visit, ServiceLine]], default: Visit) -> Visit:
+    """The visit (and so the rendering clinician) with the most minutes of ``code``."""
+    minutes: dict[uuid.UUID, int] = {}
+    visits: dict[uuid.UUID, Visit] = {}
+    for visit, ln in lines:
+        if ln.code == code:
+            minutes[visit.id] = minutes.get(visit.id, 0) + max(ln.minutes or 0, 0)
+            visits[visit.id] = visit
+    if not minutes:
+        return default
+    best = max(minutes, key=lambda vid: minutes[vid])  # first of equals wins
+    return visits[best]
 
 
 def _is_add_on(code: str, packs: RulePacks) -> bool:
@@ -134,7 +163,9 @@ def _load(uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks) -> _Gath
         visit = uow.visits.get(request.visit_id)
         if visit.patient_id != patient.id:
             raise InvalidInput("That visit belongs to another patient.")
-        visits = [visit]
+        # A claim prices the whole day: the visit's day comes with it (``pricing.day_key``).
+        visits = [v for v in repos.reads.visits(patient.id, visit.date, visit.date)
+                  if v.id == visit.id or v.status not in _NOT_HELD]
     else:
         visits = repos.reads.visits(patient.id, request.date_from, request.date_to)
     fees = repos.fees.list()
@@ -326,7 +357,10 @@ def _address(line1: str, line2: str, city: str, state: str, postal: str) -> tupl
     return tuple(x for x in (line1, line2, last) if x)
 
 
-def _facts(g: _Gathered, left_off: list[LeftOff], truncated: list[str], n_dx: int) -> ScrubFacts:
+def _facts(
+    g: _Gathered, left_off: list[LeftOff], truncated: list[str], n_dx: int,
+    combined: list[tuple[str, str]],
+) -> ScrubFacts:
     required, missing, no_npi = False, False, []
     for eid in sorted({v.episode_id for v, _n in g.signed}, key=str):
         if g.payers[eid].rules.certification is None:
@@ -341,4 +375,5 @@ def _facts(g: _Gathered, left_off: list[LeftOff], truncated: list[str], n_dx: in
         referrer_npi_missing=tuple(dict.fromkeys(no_npi)), referrer_missing=missing,
         too_many_diagnoses=n_dx if n_dx > 12 else 0, left_off=tuple(left_off),
         drafts_excluded=g.drafts, modifiers_truncated=tuple(truncated),
+        days_combined=tuple(combined),
     )

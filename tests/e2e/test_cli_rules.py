@@ -22,7 +22,20 @@ from tests.e2e.test_cli_foundation import PASS, run
 def test_units_json(method: str, pairs: list[str], expected: dict[str, int]) -> None:
     res = run(["units", "--method", method, *pairs, "--json"])
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout) == expected
+    data = json.loads(res.stdout)
+    assert data["units"] == expected
+    assert data["total_units"] == sum(expected.values())
+    assert data["ties"] == []
+
+
+def test_units_json_reports_ties() -> None:
+    res = run(["units", "--method", "cms", "97112=20", "97110=20", "--json"])
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["total_units"] == 3
+    assert data["ties"] == [{"codes": ["97112", "97110"], "remainder_minutes": 5, "units": 1,
+                             "default": ["97112"]}]
+    assert any("TIE" in line for line in data["explanation"])
 
 
 def test_units_explains() -> None:
@@ -34,7 +47,8 @@ def test_units_explains() -> None:
 @pytest.mark.parametrize(
     ("pairs", "needle"),
     [(["99999=10"], "99999"), (["97110=ten"], "whole number"), (["97110=-5"], "negative"),
-     (["97110"], "CODE=MINUTES")],
+     (["97110"], "CODE=MINUTES"), (["97110=--5"], "whole number"),
+     (["97110=²"], "whole number"), (["97110=٣"], "whole number"), (["97110=5.5"], "whole number")],
 )
 def test_units_malformed_exit_2(pairs: list[str], needle: str) -> None:
     res = run(["units", "--method", "cms", *pairs])

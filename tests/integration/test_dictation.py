@@ -57,9 +57,9 @@ def visit(chart: ChartSession) -> dict[str, uuid.UUID]:
     goal = episodes.add_goal(chart, ep.id, term=GoalTerm.SHORT, activity="Climb 12 stairs",
                              functional_purpose="reach the bedroom").value
     ids = {"pt": pt.id, "episode": ep.id, "goal": goal.id}
-    for key in ("note", "other"):
+    for key, day in (("note", 2), ("other", 3)):  # one a day: same-day times may not overlap
         view = notes.start_note(chart, episode_id=ep.id, clinician_id=pt.id,
-                                date=dt.date(2026, 10, 2), start_time=dt.time(9),
+                                date=dt.date(2026, 10, day), start_time=dt.time(9),
                                 end_time=dt.time(10)).value
         notes.add_block(chart, view.note.id, "97110", start=dt.time(9), stop=dt.time(9, 25),
                         goal_ids=(goal.id,), laterality=Laterality.RIGHT,

@@ -15,7 +15,18 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 from core.domain.visit import Note
-from core.rules.checks import authorship, codes, forms, goals, laterality, pairs, plan, timing
+from core.rules.checks import (
+    authorship,
+    codes,
+    day,
+    forms,
+    goals,
+    laterality,
+    pairs,
+    plan,
+    sections,
+    timing,
+)
 from core.rules.checks.facts import NoteFacts, build_facts
 from core.rules.context import NoteContext
 from core.rules.findings import Finding, apply_acknowledgements
@@ -23,11 +34,16 @@ from core.rules.findings import Finding, apply_acknowledgements
 Check = Callable[[NoteFacts], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
+    sections.check_required_sections,
     codes.check_catalog,
     timing.check_times,
     timing.check_overlaps,
     timing.check_visit_length,
     timing.check_total_time,
+    day.check_block_in_visit,
+    day.check_block_length,
+    day.check_total_vs_visit,
+    day.check_day_overlaps,
     goals.check_goal_links,
     laterality.check_laterality,
     laterality.check_unspecified_diagnoses,
@@ -43,6 +59,8 @@ CHECKS: tuple[Check, ...] = (
     plan.check_certification,
     plan.check_claim_modifiers,
     plan.check_kx,
+    day.check_day_units,
+    day.check_kx_fee_schedule,
     authorship.check_authorship,
 )
 

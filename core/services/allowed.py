@@ -1,0 +1,136 @@
+"""Medicare allowed amounts toward the KX threshold, from the physician-fee-schedule pack.
+
+Contract:
+- ``kx_days(uow, patient_id, packs)`` prices every held, signed visit of the patient under a
+  payer that uses the KX threshold, **per day** (``pricing.day_key``: one date, payer and
+  discipline) with ``core.rules.pfs`` at the practice's locality (``practice_locality``), MPPR
+  included and CQ/CO days at the assistant rate: a list of ``AllowedDay``. Codes the payer
+  bundles (97010 under Medicare) and 0-unit codes count nothing.
+- ``ytd_before(days, day)`` adds up, per discipline, the allowed amounts of the same calendar
+  year before ``day``, and says whether a year was missing from the pack (then the caller
+  reports ``kx.fee_schedule_missing`` instead of pretending the amount is zero).
+- The locality is a practice setting stored as the ``pfs_locality`` practice asset (the schema
+  has no column for it); unset → ``national``.
+- Reads in the caller's unit of work; pure otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.domain.episode import Episode
+from core.domain.practice import Clinician
+from core.rules.packs import RulePacks, default_packs
+from core.rules.pfs import NATIONAL, FeeScheduleYearMissing, PfsPack, default_pfs
+from core.rules.units import compute_units
+from core.services.pricing import Payer, day_key, payer_for
+from core.services.result import Result
+from core.storage.chart import ChartSession
+from core.storage.repos_billing import BilledVisit, BillingRepos
+from core.storage.uow import UnitOfWork
+
+LOCALITY_ASSET = "pfs_locality"
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedDay:
+    date: dt.date
+    discipline: str
+    amount: Decimal | None  # None: the pack has no amounts for the year
+
+
+def practice_locality(uow: UnitOfWork) -> str:
+    stored = BillingRepos(uow.conn).assets.get(LOCALITY_ASSET)
+    return stored[1].decode("utf-8") if stored else NATIONAL
+
+
+def set_locality(chart: ChartSession, locality: str, *, pfs: PfsPack | None = None) -> Result[str]:
+    """Choose the fee-schedule locality (an id in ``pfs.json``); audited."""
+    ident = (pfs or default_pfs()).locality(locality).id  # raises InvalidInput when unknown
+    with chart.uow() as uow:
+        BillingRepos(uow.conn).assets.put(LOCALITY_ASSET, "text/plain", ident.encode("utf-8"))
+        uow.record("update", "practice_asset", LOCALITY_ASSET, detail=f"locality={ident}")
+        return Result(ident, uow.commit())
+
+
+def kx_days(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    *,
+    packs: RulePacks | None = None,
+    pfs: PfsPack | None = None,
+    billed: Sequence[BilledVisit] | None = None,
+    episodes: dict[uuid.UUID, Episode] | None = None,
+    before: dt.date | None = None,
+) -> list[AllowedDay]:
+    """Allowed amount of each KX-payer day of the patient (see the module docstring)."""
+    packs, pfs = packs or default_packs(), pfs or default_pfs()
+    if billed is None:
+        end = before - dt.timedelta(days=1) if before else None
+        billed = BillingRepos(uow.conn).reads.billed_minutes(patient_id, end)
+    known = {} if episodes is None else episodes
+    payers: dict[uuid.UUID, Payer] = {}
+    groups: dict[tuple[dt.date, object, str], list[BilledVisit]] = {}
+    for b in billed:
+        if before is not None and (b.date >= before or b.date.year != before.year):
+            continue
+        if b.episode_id not in known:
+            known[b.episode_id] = uow.episodes.get(b.episode_id)
+        if b.episode_id not in payers:
+            payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
+        payer = payers[b.episode_id]
+        if payer.rules.uses_kx_threshold:
+            key = day_key(b.date, payer, known[b.episode_id].discipline)
+            groups.setdefault(key, []).append(b)
+    if not groups:
+        return []
+    locality = practice_locality(uow)
+    visits = uow.visits.get_many(b.visit_id for g in groups.values() for b in g)
+    clinicians: dict[uuid.UUID, Clinician] = {}
+    out: list[AllowedDay] = []
+    for (date, _p, discipline), members in groups.items():
+        payer = payers[members[0].episode_id]
+        minutes = [m for b in members for m in b.minutes if packs.find_code(m[0]) is not None]
+        units = dict(compute_units(minutes, payer.rules.unit_method, packs=packs).units)
+        for code in list(units):
+            note = packs.code(code).payer_note(payer.rules.key)
+            if note is not None and note.action == "bundled":
+                units[code] = 0
+        assistant = False
+        for b in members:
+            cid = visits[b.visit_id].clinician_id
+            if cid not in clinicians:
+                clinicians[cid] = uow.clinicians.get(cid)
+            assistant = assistant or clinicians[cid].is_assistant
+        try:
+            amount: Decimal | None = pfs.allowed_for_day(
+                units, date.year, locality,
+                assistant_codes=frozenset(units) if assistant else frozenset()).total
+        except FeeScheduleYearMissing:
+            amount = None
+        out.append(AllowedDay(date, discipline, amount))
+    out.sort(key=lambda d: d.date)
+    return out
+
+
+def ytd_before(days: Sequence[AllowedDay], day: dt.date) -> tuple[dict[str, Decimal], bool]:
+    """Per-discipline allowed amounts of ``day``'s year before ``day``; and whether any of
+    those days (or ``day``'s year itself) lacked fee-schedule amounts."""
+    totals = {"PT": Decimal(0), "OT": Decimal(0), "SLP": Decimal(0)}
+    missing = False
+    for d in days:
+        if d.date.year != day.year or d.date >= day:
+            continue
+        if d.amount is None:
+            missing = True
+        else:
+            totals[d.discipline] = totals.get(d.discipline, Decimal(0)) + d.amount
+    return totals, missing
+
+
+def year_priced(day: dt.date, pfs: PfsPack | None = None) -> bool:
+    return day.year in (pfs or default_pfs()).years

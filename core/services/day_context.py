@@ -1,0 +1,55 @@
+"""What the sign gate needs beyond the episode: the day's other notes and KX amounts.
+
+Contract (called by ``signing.build_context`` in the caller's unit of work):
+- ``day_notes(uow, visit)``: the other notes dated the same day for the same patient (any
+  episode) or the same clinician (any patient), with their visits: 2 queries plus the notes.
+- ``with_kx_amounts(uow, context, note)``: under a payer that uses the KX threshold, the
+  context with ``ytd_allowed`` (Medicare allowed amounts of the year before this visit, per
+  discipline, from ``core.services.allowed``), ``fee_schedule`` (the fee-schedule amount per
+  unit of each code on the note: an estimate without MPPR) and ``kx_year_missing``; other
+  payers get the context unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from core.domain.visit import Note, Visit
+from core.rules.context import NoteContext, PriorNote
+from core.rules.pfs import FeeScheduleYearMissing, default_pfs
+from core.rules.units import note_minutes
+from core.services.allowed import kx_days, practice_locality, ytd_before
+from core.storage.repos_billing import BillingRepos
+from core.storage.repos_day import DayReads
+from core.storage.uow import UnitOfWork
+
+
+def day_notes(uow: UnitOfWork, visit: Visit) -> list[PriorNote]:
+    visits = DayReads(uow.conn).visits_on(
+        visit.date, patient_id=visit.patient_id, clinician_id=visit.clinician_id,
+        exclude=visit.id)
+    if not visits:
+        return []
+    notes = BillingRepos(uow.conn).reads.notes_for_visits([v.id for v in visits])
+    return [PriorNote(notes[v.id], v) for v in visits if v.id in notes]
+
+
+def with_kx_amounts(uow: UnitOfWork, context: NoteContext, note: Note) -> NoteContext:
+    if not context.payer_rules.uses_kx_threshold:
+        return context
+    visit = context.visit
+    pfs = default_pfs()
+    days = kx_days(uow, visit.patient_id, packs=context.rules, pfs=pfs, before=visit.date,
+                   episodes={context.episode.id: context.episode})
+    ytd, missing = ytd_before(days, visit.date)
+    per_unit: dict[str, Decimal] = {}
+    try:
+        locality = practice_locality(uow)
+        for code, _m in note_minutes(note, context.rules, skip_unknown=True):
+            if code not in per_unit:
+                per_unit[code] = pfs.allowed_for_day({code: 1}, visit.date.year, locality).total
+    except FeeScheduleYearMissing:
+        missing = True
+    return dataclasses.replace(context, ytd_allowed=ytd, fee_schedule=per_unit,
+                               kx_year_missing=missing)
