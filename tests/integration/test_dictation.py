@@ -67,6 +67,8 @@ def visit(chart: ChartSession) -> dict[str, uuid.UUID]:
                         details={"exercises": [{"name": "Step-ups", "sets": 3, "reps": 10}],
                                  "target_outcome": "strength"})
         notes.set_total_treatment_minutes(chart, view.note.id, 30)
+        notes.edit_section(chart, view.note.id, "objective", "Step-ups 3x10.")
+        notes.edit_section(chart, view.note.id, "assessment", "Tolerated well.")
         ids[key] = view.note.id
     return ids
 

@@ -56,6 +56,8 @@ def draft(chart: ChartSession) -> dict[str, uuid.UUID]:
         start_time=dt.time(9),
         end_time=dt.time(10),
     ).value
+    notes.edit_section(chart, view.note.id, "objective", "Step-ups 3x10, cues for knee control.")
+    notes.edit_section(chart, view.note.id, "assessment", "Tolerated well; stairs improving.")
     block = notes.add_block(
         chart,
         view.note.id,
