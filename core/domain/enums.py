@@ -39,6 +39,7 @@ class NoteType(StrEnum):
 class NoteStatus(StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"
+    VOIDED = "voided"  # a draft started by mistake: kept and audited, never deleted or signed
 
 
 class VisitStatus(StrEnum):

@@ -19,6 +19,12 @@ from core.domain.ids import new_id
 
 _CODE_RE = re.compile(r"^(\d{5}|[A-Z]\d{4})$")
 SECTIONS = ("subjective", "objective", "assessment", "plan")
+VOID_REASONS = (
+    "Started by mistake",
+    "Wrong patient",
+    "Duplicate note",
+    "Visit did not take place",
+)  # fixed choices: the reason goes into the audit log, which must stay free of PHI
 _MODIFIERS = {"59", "XE", "XS", "XP", "XU", "KX", "CQ", "CO", "GP", "GO", "GN", "RT", "LT", "50"}
 
 
@@ -192,11 +198,31 @@ class Note:
     def is_signed(self) -> bool:
         return NoteStatus(self.status) is NoteStatus.SIGNED
 
+    @property
+    def is_voided(self) -> bool:
+        return NoteStatus(self.status) is NoteStatus.VOIDED
+
     def ensure_editable(self) -> None:
         if self.is_signed:
             raise SignedNoteImmutable(
                 "This note is signed and cannot change.", hint="Add an addendum instead."
             )
+        if self.is_voided:
+            raise ValidationError(
+                "This note was voided and cannot change.",
+                field="status",
+                hint="Start a new note for the visit.",
+            )
+
+    def void(self, reason: str) -> None:
+        """Set a draft aside for good (started by mistake…): it stays on file, read-only, never
+        signed or billed. ``reason`` is one of ``VOID_REASONS``."""
+        self.ensure_editable()
+        if reason not in VOID_REASONS:
+            raise ValidationError(
+                f"Choose why the note is voided: {', '.join(VOID_REASONS)}.", field="reason"
+            )
+        self.status = NoteStatus.VOIDED
 
     # -- text ----------------------------------------------------------------------------
     def set_section(self, section: str, text: str) -> None:

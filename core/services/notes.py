@@ -217,6 +217,19 @@ def acknowledge_warning(
     )
 
 
+def void_note(chart: ChartSession, note_id: uuid.UUID, *, reason: str) -> Result[Note]:
+    """Void a draft started by mistake: the note stays (read-only, status ``voided``), is never
+    signed or billed and no longer counts as a visit's note for the rules; audited as an
+    ``update`` whose detail is ``voided: <reason>`` (one of ``VOID_REASONS``, no PHI)."""
+    with chart.uow() as uow:
+        note = uow.notes.get(note_id)
+        note.void(reason)
+        note.updated_at = _now()
+        uow.notes.save(note)
+        uow.record("update", "note", note.id, detail=f"voided: {reason}")
+        return Result(note, uow.commit())
+
+
 def add_addendum(
     chart: ChartSession, note_id: uuid.UUID, *, author_id: uuid.UUID, text: str
 ) -> Result[Addendum]:

@@ -343,7 +343,8 @@ class BooksReads:
             .select_from(v.outerjoin(n, n.c.visit_id == v.c.id))
             .where(v.c.date >= date_from, v.c.date <= date_to,
                    v.c.status == VisitStatus.COMPLETED.value,
-                   or_(n.c.id.is_(None), n.c.status != NoteStatus.SIGNED.value))
+                   or_(n.c.id.is_(None),
+                       n.c.status.not_in((NoteStatus.SIGNED.value, NoteStatus.VOIDED.value))))
         )
         return int(self.conn.execute(stmt).scalar_one())
 

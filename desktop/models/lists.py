@@ -76,10 +76,10 @@ class PatientListModel(RowTableModel[Any]):
 
 
 def visit_status_label(row: Any) -> str:
-    """"Signed"/"Draft" for a visit with a note, else its visit status (no-show, cancelled…)."""
+    """"Signed"/"Draft"/"Voided" for a visit with a note, else its visit status (no-show…)."""
     if row.note_status is None:
         return str(VISIT_STATUS.get(str(row.status), str(row.status)))
-    return "Signed" if str(row.note_status) == "signed" else "Draft"
+    return {"signed": "Signed", "voided": "Voided"}.get(str(row.note_status), "Draft")
 
 
 class TodayModel(RowTableModel[Any]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from core.domain.enums import VisitStatus
+from core.domain.enums import NoteStatus, VisitStatus
 from core.domain.visit import Note
 from core.rules.context import NoteContext, PriorNote
 from core.rules.lines import PairHit, ServiceLine, note_lines, pair_hits
@@ -63,6 +63,8 @@ def build_facts(note: Note, ctx: NoteContext) -> NoteFacts:
     for prior in ctx.history:
         if prior.note.id == note.id or prior.visit.status in _NOT_HELD:
             continue
+        if NoteStatus(prior.note.status) is NoteStatus.VOIDED:
+            continue  # set aside by the clinician: not a treatment day, no services
         if prior.visit.date < day:
             earlier.append(prior)
         elif prior.visit.date == day:
