@@ -16,7 +16,11 @@ Boundaries: no Qt, no SQL, no ``core.storage``/``core.services`` (checked by imp
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# Before anything loads onnxruntime (the VAD): no telemetry file outside the chart.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 _EXPORTS = {
     "load_model": "scribe.model", "ScribeModel": "scribe.model",

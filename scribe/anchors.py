@@ -20,7 +20,8 @@ from scribe.vocab import SIDE_WORDS, regions_in
 
 _SIDE = r"right|left|bilateral(?:ly)?|both"
 _AFTER_VALUE = re.compile(
-    rf"^\s*(?:(?:on the|on|in the)\s+)?({_SIDE})\b(?!\s+(?:side\s+)?\w*\s*\d)", re.I)
+    rf"^\s*(?:(?:on the|on|in the|to the|toward the|towards the)\s+)?({_SIDE})\b"
+    rf"(?!\s+(?:side\s+)?\w*\s*\d)", re.I)
 _BEFORE_REGION = re.compile(rf"\b({_SIDE})\s+(?:(?:side|sided|lateral|medial|anterior|posterior|"
                             r"upper|lower|distal|proximal)\s+)?$", re.I)
 _AFTER_REGION = re.compile(

@@ -5,18 +5,27 @@ Contract: ``DictationContext`` is a frozen value; ``from_codes`` validates codes
 ``core.domain.icd`` (raises ``InvalidCode``/``ValidationError`` for unknown or category codes)
 and derives each diagnosis's side from the code set's description. ``dx_sites`` gives, per
 diagnosis, the body regions its description names ("Unilateral primary osteoarthritis, right
-knee" → knee), which is what the laterality check compares the dictation against.
+knee" → knee; "neck of right femur" → hip; hemiplegia of one side → arm and leg), which is what
+the laterality check compares the dictation against.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.domain.enums import Laterality
 from core.domain.episode import Diagnosis, Goal
 from core.domain.visit import TimedBlock
-from scribe.vocab import regions_in
+from scribe.vocab import regions_compatible, regions_in
+
+_BONE_PART = re.compile(
+    r"\b(?:neck|head|shaft|base) of (?:the )?(?:(?:right|left|unspecified) )?"
+    r"((?:femur|humerus|radius|ulna|tibia|fibula|(?:\w+ )?metacarpal|(?:\w+ )?metatarsal)\b)",
+    re.I)
+_LIMBS = ("arm", "leg")
+_WHOLE_SIDE = re.compile(r"\b(?:hemiplegia|hemiparesis|hemiplegic)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,14 @@ class DictationContext:
     def dx_sites(self) -> list[DxSite]:
         sites = []
         for dx in self.diagnoses:
-            regions = tuple(dict.fromkeys(r for _, _, r in regions_in(dx.description)))
+            # "neck of right femur" is the hip, not the neck; hemiplegia takes a whole side.
+            description = _BONE_PART.sub(r"\1", dx.description)
+            regions = tuple(dict.fromkeys(r for _, _, r in regions_in(description)))
+            if _WHOLE_SIDE.search(description):
+                regions = ("arm", "leg")
+            # The specific region only: "carpal tunnel …, right upper limb" is the wrist.
+            regions = tuple(r for r in regions
+                            if not any(o != r and regions_compatible(r, o) and r in _LIMBS
+                                       for o in regions)) or regions
             sites.append(DxSite(dx.code, dx.description, Laterality(dx.laterality), regions))
         return sites

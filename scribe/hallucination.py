@@ -4,7 +4,8 @@ Contract: pure functions over one decoded segment and the audio it came from.
 ``judge(segment, audio)`` returns ``("drop", reason)`` for a segment to remove (no-speech
 probability high, or its words sit over near-silence, or it is a known filler phrase said over
 quiet audio), ``("flag", reason)`` for one to keep but mark (an n-gram repeated in a loop, a
-gzip compression ratio above Whisper's own 2.4 failure threshold, a known filler phrase), or
+gzip compression ratio above Whisper's own 2.4 failure threshold, a known filler phrase, a run
+of punctuation-only tokens — which the n-gram loop detector cannot see), or
 ``None``. Thresholds follow Whisper's defaults and Koenecke et al. (FAccT 2024), see
 docs/scribe.md.
 """
@@ -15,6 +16,8 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+
+from scribe.coverage import punctuation_run
 
 NO_SPEECH_DROP = 0.8
 NO_SPEECH_WITH_LOW_LOGPROB = 0.5
@@ -74,7 +77,11 @@ def judge(text: str, words: Sequence[tuple[str, float, float]], no_speech_prob: 
         if no_speech_prob >= FILLER_NO_SPEECH or spoken < FILLER_MIN_SECONDS:
             return "drop", "a pause (a stock phrase Whisper invents)"
         return "flag", "a stock phrase Whisper is known to invent"
-    loop = repeated_ngram([w for w, _, _ in words] or text.split())
+    tokens = [w for w, _, _ in words] or text.split()
+    dashes = punctuation_run(tokens)
+    if dashes:
+        return "flag", f"a run of {dashes} punctuation marks where speech was"
+    loop = repeated_ngram(tokens)
     if loop:
         return "flag", f"repeated '{loop}'"
     if compression_ratio > COMPRESSION_LIMIT:

@@ -83,7 +83,10 @@ def _check_folder(path: Path) -> None:
 
 
 def _offline() -> None:
+    """No network, and no telemetry: onnxruntime (Silero VAD) otherwise writes a device id and
+    machine facts to ~/.cache/Microsoft/DeveloperTools/.onnxruntime on every run."""
     os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 
 def resolve_model(model: str | os.PathLike[str] | None = None, *,

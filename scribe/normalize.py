@@ -2,7 +2,9 @@
 
 Contract: ``normalize(MappedText) -> MappedText`` (and ``normalize_text(str) -> str``) rewrite,
 in this order: common mishearings of therapy terms, number words to digits, clock times
-("ten oh five to ten twenty three" → "10:05 to 10:23"), pain scales ("six out of ten" → 6/10),
+("ten oh five to ten twenty three" → "10:05 to 10:23"; never a number followed by a unit),
+hundreds said short before a unit ("one twenty degrees" → 120°), pain scales
+("six out of ten" → 6/10),
 manual muscle test grades ("three plus over five", "four minus", "good minus" after a strength
 word → 3+/5, 4-/5, 4-/5), degrees ("110 degrees" → 110°), sets × reps ("3 sets of 15" → 3×15)
 and units (lb, kg, min, s, ft, m, %). It accepts both the words Whisper hears and the digits it
@@ -19,7 +21,7 @@ import re
 from collections.abc import Callable
 
 from scribe.mapped import MappedText
-from scribe.numbers import NUMBER_WORDS_RE, run_to_digits
+from scribe.numbers import NUMBER_WORDS_RE, parse_run, run_to_digits
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 _I = re.IGNORECASE
@@ -76,10 +78,30 @@ _TIME_WORDS = (
     r"ended at|ending at|time in|time out|in at|out at|began at|beginning at|begin at"
 )
 _TIME = r"\d{1,2}(?::\d{2}|[.-]\d{2}|\s+oh?\s+\d|\s+\d{2}(?!\d))|\d{3,4}(?!\d)|\d{1,2}\s+o'?clock"
+# A number followed by a unit is a measurement, never a clock time: "flexion at 120 degrees",
+# "leg press at 110 pounds", "from 150 to 200 feet".
+_UNIT = (r"°|degrees?\b|deg\b|pounds?\b|lbs?\b|kg\b|kilos?\b|kilograms?\b|feet\b|foot\b|"
+         r"ft\b|meters?\b|metres?\b|m\b|inch(?:es)?\b|cm\b|%|percent\b|reps?\b|"
+         r"repetitions?\b|sets?\b|steps?\b|seconds?\b|secs?\b|minutes?\b|mins?\b")
+_NOT_MEASURE = rf"(?!\s*(?:{_UNIT}))(?!\s*(?:to|-|–)\s*\d+\s*(?:{_UNIT}))"
 _TIME_PAIR = re.compile(
-    rf"(?<![\d:.])({_TIME})(\s*(?:to|until|till|through|thru|-|–)\s*)({_TIME})(?![\d:])", _I
+    rf"(?<![\d:.])({_TIME})(\s*(?:to|until|till|through|thru|-|–)\s*)({_TIME})(?![\d:])"
+    rf"{_NOT_MEASURE}", _I
 )
-_TIME_SINGLE = re.compile(rf"\b({_TIME_WORDS})(\s+)({_TIME})(?![\d:])", _I)
+_TIME_SINGLE = re.compile(rf"\b({_TIME_WORDS})(\s+)({_TIME})(?![\d:]){_NOT_MEASURE}", _I)
+# "one twenty degrees", "one oh five degrees": hundreds said the short way before a unit.
+_DIGIT_WORD = "one|two|three|four|five|six|seven|eight|nine"
+_SHORT_HUNDREDS = re.compile(
+    rf"\b({_DIGIT_WORD})\s+(?:(?:oh|o)\s+({_DIGIT_WORD})|"
+    r"((?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)|"
+    rf"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:{_DIGIT_WORD}))?))"
+    r"(?=\s*(?:°|degrees?\b|pounds?\b|lbs?\b|feet\b|ft\b))", _I)
+
+
+def _short_hundreds(m: re.Match[str]) -> str:
+    hundreds = int(parse_run(m.group(1))[0])
+    rest = parse_run(m.group(2) or m.group(3))
+    return str(hundreds * 100 + int(sum(rest)))
 _MUSCLE_CONTEXT = (
     r"strength|graded|grade|mmt|quadriceps|quads?|hamstrings?|abductors?|adductors?|flexors?|"
     r"extensors?|rotators?|supraspinatus|infraspinatus|deltoids?|glut\w*|biceps|triceps|"
@@ -151,6 +173,7 @@ def _r(pattern: str) -> re.Pattern[str]:
 
 RULES: list[Rule] = [
     *[(_r(p), r) for p, r in MISHEARINGS],
+    (_SHORT_HUNDREDS, _short_hundreds),
     (NUMBER_WORDS_RE, run_to_digits),
     (_TIME_PAIR, _pair),
     (_TIME_SINGLE, _single),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from scribe.coverage import Gap
 from scribe.draft import Draft
 from scribe.transcript import DroppedSegment, Segment, Span, Transcript, Word
 
@@ -44,7 +45,8 @@ def transcript_to_dict(t: Transcript) -> dict[str, Any]:
     return {"duration": round(t.duration, 3), "language": t.language, "model": t.model,
             "transcribe_seconds": round(t.transcribe_seconds, 2),
             "segments": [_segment_dict(s) for s in t.segments],
-            "dropped_segments": [asdict(d) for d in t.dropped]}
+            "dropped_segments": [asdict(d) for d in t.dropped],
+            "gaps": [asdict(g) for g in t.gaps]}
 
 
 def transcript_from_dict(data: dict[str, Any]) -> Transcript:
@@ -60,9 +62,10 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
         for i, s in enumerate(data["segments"]))
     dropped = tuple(DroppedSegment(float(d["start"]), float(d["end"]), str(d["text"]),
                                    str(d["reason"])) for d in data.get("dropped_segments", ()))
+    gaps = tuple(Gap(float(g["start"]), float(g["end"])) for g in data.get("gaps", ()))
     return Transcript(segments, float(data["duration"]), str(data.get("language", "en")),
                       str(data.get("model", "")), dropped,
-                      float(data.get("transcribe_seconds", 0.0)))
+                      float(data.get("transcribe_seconds", 0.0)), gaps)
 
 
 def draft_to_dict(draft: Draft) -> dict[str, Any]:
@@ -74,6 +77,7 @@ def draft_to_dict(draft: Draft) -> dict[str, Any]:
         "transcribe_seconds": round(t.transcribe_seconds, 2),
         "segments": [_segment_dict(s) for s in t.segments],
         "dropped_segments": [asdict(d) for d in t.dropped],
+        "gaps": [asdict(g) for g in t.gaps],
         "sentences": [
             {"id": s.id, "section": s.section.value, "text": s.text, "source_text": s.source_text,
              "spoken_heading": s.spoken_heading, "negated": list(s.negated),

@@ -22,6 +22,11 @@ decisions the scribe makes are then independent of what a model heard on one CPU
 
 We run the VAD ourselves (with faster-whisper's own functions) instead of ``vad_filter=True``
 so that no-speech audio fails fast with a clear error and progress is measured on speech.
+
+Coverage (``scribe.coverage``): after each window, the VAD's speech is compared with the words
+kept; a window that leaves ≥ 3 s of speech without a word is decoded again with other settings
+and the better of the two kept, and what is still uncovered is returned as ``Transcript.gaps``
+(the checks flag each one: "about N s may be missing").
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from scribe.audio import SAMPLE_RATE, AudioSource, load_audio
+from scribe.coverage import Gap, missing_speech
 from scribe.errors import NoSpeechFound, TranscriptionCancelled
 from scribe.hallucination import judge
 from scribe.model import ScribeModel, _offline, load_model, resolve_compute_type
@@ -75,7 +81,8 @@ class TranscribeOptions:
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
-WINDOW_SECONDS = 29.0  # Whisper decodes 30 s windows; VAD chunks are packed up to this
+WINDOW_SECONDS = 29.0
+SAMPLING_SEED = 20261203  # Whisper decodes 30 s windows; VAD chunks are packed up to this
 
 _default: dict[str, ScribeModel] = {}
 _default_lock = threading.Lock()
@@ -126,33 +133,34 @@ def transcribe(source: AudioSource, *, model: ScribeModel | None = None,
     windows, metadata = collect_chunks(audio, speech, max_duration=WINDOW_SECONDS)
     speech_seconds = sum(w.size for w in windows) / SAMPLE_RATE
     ts_map = SpeechTimestampsMap(speech, SAMPLE_RATE)
+    chunks = _speech_chunks(speech)
     kept: list[Segment] = []
     dropped: list[DroppedSegment] = []
+    gaps: list[Gap] = []
     for window, meta in zip(windows, metadata, strict=True):
         if window.size == 0:
             continue
-        # One window per call, decoded whole (no timestamp tokens): Whisper cannot then skip
-        # ahead inside the window after a premature end-of-segment timestamp.
-        segments_iter, _info = model.whisper.transcribe(
-            window, language="en" if model.english_only else options.language,
-            beam_size=options.beam_size, vad_filter=False, condition_on_previous_text=False,
-            word_timestamps=True, without_timestamps=True, initial_prompt=options.initial_prompt,
-            temperature=list(options.temperatures),
-        )
-        for raw in segments_iter:
-            if _cancelled(cancel):
-                raise TranscriptionCancelled("Transcription cancelled.")
-            segment = _restore(raw, ts_map, float(meta["offset"]), len(kept))
-            words = [(w.text, w.start, w.end) for w in segment.words]
-            verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
-                            raw.compression_ratio, audio)
-            if verdict and verdict[0] == "drop":
-                dropped.append(DroppedSegment(segment.start, segment.end, segment.text, verdict[1]))
-            elif segment.words:
-                kept.append(segment if verdict is None else _with(segment, verdict[1]))
+        offset, length = float(meta["offset"]), window.size / SAMPLE_RATE
+        said = [(a, b) for s0, a, b in chunks if offset - 1e-6 <= s0 < offset + length - 1e-6]
+
+        def decode(retry: bool, window: Any = window, offset: float = offset) -> _Decoded:
+            return _decode(model, window, offset, ts_map, audio, options, cancel, len(kept),
+                           retry=retry)
+
+        decoded = decode(False)
+        missing = missing_speech(said, decoded.words)
+        if missing:  # a suspect window: decode it again with other settings, keep the better
+            again = decode(True)
+            still = missing_speech(said, again.words)
+            if _missing_seconds(still) < _missing_seconds(missing):
+                decoded, missing = again, still
+        gaps.extend(missing)
+        dropped.extend(decoded.dropped)
+        for segment, raw_end in decoded.kept:
+            kept.append(replace(segment, id=len(kept)))
             if progress is not None:
                 elapsed = time.perf_counter() - t0
-                done = float(meta["offset"]) + min(raw.end, window.size / SAMPLE_RATE)
+                done = offset + min(raw_end, length)
                 fraction = min(1.0, done / speech_seconds) if speech_seconds else 1.0
                 eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
                 progress(Progress(fraction, segment.end, audio.size / SAMPLE_RATE, elapsed, eta))
@@ -164,7 +172,68 @@ def transcribe(source: AudioSource, *, model: ScribeModel | None = None,
         total = audio.size / SAMPLE_RATE
         progress(Progress(1.0, total, total, elapsed, 0.0))
     return Transcript(tuple(kept), audio.size / SAMPLE_RATE, "en", model.name, tuple(dropped),
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, tuple(gaps))
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    kept: list[tuple[Segment, float]]  # segment, its end inside the window (for progress)
+    dropped: list[DroppedSegment]
+
+    @property
+    def words(self) -> list[tuple[str, float, float]]:
+        return [(w.text, w.start, w.end) for s, _ in self.kept for w in s.words]
+
+
+def _decode(model: ScribeModel, window: Any, offset: float, ts_map: Any, audio: Any,
+            options: TranscribeOptions, cancel: Cancel | None, first_id: int, *,
+            retry: bool) -> _Decoded:
+    """One window, decoded whole (no timestamp tokens: Whisper cannot then skip ahead inside
+    the window after a premature end-of-segment timestamp). ``retry``: the second try for a
+    window that left speech uncovered — no prompt (its notation, "4-/5", "6/10", can seed a loop
+    of punctuation) and a repetition penalty with no repeated trigrams."""
+    import ctranslate2
+
+    # Whisper's temperature fallback samples: seeded per window, one recording gives one draft
+    # (unseeded, four runs of one file gave four transcripts).
+    ctranslate2.set_random_seed(SAMPLING_SEED)
+    extra: dict[str, Any] = {"repetition_penalty": 1.1, "no_repeat_ngram_size": 3} if retry else {}
+    segments_iter, _info = model.whisper.transcribe(
+        window, language="en" if model.english_only else options.language,
+        beam_size=options.beam_size, vad_filter=False, condition_on_previous_text=False,
+        word_timestamps=True, without_timestamps=True,
+        initial_prompt=None if retry else options.initial_prompt,
+        temperature=list(options.temperatures), **extra,
+    )
+    out = _Decoded([], [])
+    for raw in segments_iter:
+        if _cancelled(cancel):
+            raise TranscriptionCancelled("Transcription cancelled.")
+        segment = _restore(raw, ts_map, offset, first_id + len(out.kept))
+        words = [(w.text, w.start, w.end) for w in segment.words]
+        verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
+                        raw.compression_ratio, audio)
+        if verdict and verdict[0] == "drop":
+            out.dropped.append(DroppedSegment(segment.start, segment.end, segment.text,
+                                              verdict[1]))
+        elif segment.words:
+            out.kept.append((segment if verdict is None else _with(segment, verdict[1]),
+                             float(raw.end)))
+    return out
+
+
+def _speech_chunks(speech: list[dict[str, int]]) -> list[tuple[float, float, float]]:
+    """Each VAD chunk as (start in speech-only time, start and end in recording time)."""
+    out, cumulative = [], 0
+    for chunk in speech:
+        out.append((cumulative / SAMPLE_RATE, chunk["start"] / SAMPLE_RATE,
+                    chunk["end"] / SAMPLE_RATE))
+        cumulative += chunk["end"] - chunk["start"]
+    return out
+
+
+def _missing_seconds(gaps: list[Gap]) -> float:
+    return sum(g.seconds for g in gaps)
 
 
 class Transcriber(Protocol):
@@ -242,6 +311,4 @@ def _restore(raw: Any, ts_map: Any, offset: float, index: int) -> Segment:
 
 
 def _with(segment: Segment, reason: str) -> Segment:
-    from dataclasses import replace
-
     return replace(segment, hallucination=reason)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from scribe.coverage import Gap
+
 
 @dataclass(frozen=True, slots=True)
 class Word:
@@ -74,6 +76,7 @@ class Transcript:
     model: str = ""
     dropped: tuple[DroppedSegment, ...] = ()
     transcribe_seconds: float = 0.0
+    gaps: tuple[Gap, ...] = ()  # speech the VAD heard where no word was recognised
 
     @cached_property
     def words(self) -> tuple[Word, ...]:

@@ -35,6 +35,11 @@ REGION_PHRASES: dict[str, str] = {
     "leg": "leg", "lower extremity": "leg", "le": "leg",
     "back": "back", "low back": "back", "lumbar": "back", "spine": "back", "sacral": "back",
     "neck": "neck", "cervical": "neck", "thoracic": "back", "trunk": "back",
+    # Words diagnosis descriptions use (ICD-10-CM): limbs, long bones, nerves at a joint.
+    "upper limb": "arm", "lower limb": "leg", "upper arm": "arm", "lower leg": "leg",
+    "humerus": "arm", "radius": "arm", "ulna": "arm", "carpal tunnel": "wrist",
+    "carpometacarpal": "hand", "femur": "hip", "femoral": "hip", "tibia": "leg",
+    "fibula": "leg", "tibial": "leg", "metatarsal": "foot", "metacarpal": "hand",
 }
 MUSCLE_REGIONS: dict[str, str] = {
     "quadriceps": "knee", "quads": "knee", "quad": "knee", "hamstrings": "knee",

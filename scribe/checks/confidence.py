@@ -4,7 +4,10 @@ Contract: ``check_confidence(draft)`` flags each run of consecutive words whose 
 probability is below ``LOW_WORD_PROBABILITY`` — ``warn`` when the run overlaps an extracted
 item (a number, side, grade or finding could be wrong), ``info`` otherwise — plus every segment
 the transcriber kept but suspects (``hallucination.suspect``, warn: repeated n-gram loop or
-known filler phrase) and every segment it dropped (``hallucination.dropped``, info).
+known filler phrase), every stretch of speech with no recognised word
+(``coverage.missing_speech``, warn, from ``Transcript.gaps``), every sentence that is only a
+stock phrase (``hallucination.filler``, warn: "Thank you very much.") and every segment it
+dropped (``hallucination.dropped``, info).
 
 Highlighting low-confidence words alone does not speed correction (see docs/scribe.md), so
 these flags are quiet unless they touch an item; the targeted checks are the loud ones.
@@ -20,6 +23,12 @@ from scribe.transcript import Span
 
 if TYPE_CHECKING:
     from scribe.draft import Draft
+
+# Judged per sentence, not per 29-s window: a stock phrase inside a long window of real speech
+# passes the window-level guards (``scribe.hallucination``).
+_FILLER_SENTENCE = re.compile(
+    r"^\W*(?:thanks?(?: you)?(?: (?:very|so) much)?(?: for (?:watching|listening|your time))?|"
+    r"please subscribe|bye(?:[ -]bye)?|you|see you next time)\W*$", re.I)
 
 # Measured on the fixtures (docs/scribe.md, "Confidence threshold"): at 0.45 tiny.en flags
 # 10 % of correct words and 24 % of wrong ones — a weak signal, hence quiet by default.
@@ -49,11 +58,27 @@ def check_confidence(draft: Draft) -> list[Flag]:
             flags.append(Flag(FlagKind.HALLUCINATION, Severity.WARN, "hallucination.suspect",
                               f"Possible invented text ({segment.hallucination}); play it back.",
                               span))
+    for sentence in draft.sentences:
+        if _FILLER_SENTENCE.match(sentence.source_text.strip()):
+            flags.append(Flag(FlagKind.HALLUCINATION, Severity.WARN, "hallucination.filler",
+                              f"'{sentence.source_text.strip()}' is a phrase Whisper often "
+                              "invents at pauses; play it back or leave it out.", sentence.span,
+                              sentence.id))
+    for gap in t.gaps:
+        span = Span(gap.start, gap.end, -1, -1, "", 0.0, 0.0)
+        flags.append(Flag(FlagKind.HALLUCINATION, Severity.WARN, "coverage.missing_speech",
+                          f"About {gap.seconds:.0f} s of speech may be missing here "
+                          f"({_clock(gap.start)}–{_clock(gap.end)}): no words were recognised "
+                          "where the recording has speech. Play it back.", span))
     for dropped in t.dropped:
         span = Span(dropped.start, dropped.end, -1, -1, dropped.text, 0.0, 0.0)
         flags.append(Flag(FlagKind.HALLUCINATION, Severity.INFO, "hallucination.dropped",
                           f"Removed text the recognizer produced over {dropped.reason}.", span))
     return flags
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
 _CRITICAL = re.compile(

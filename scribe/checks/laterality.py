@@ -11,7 +11,11 @@ Contract: ``check_laterality(draft, context)`` flags
 - ``laterality.both_sides`` (warn): the same finding asserted on both sides, or two side words
   for one body part ("right left knee");
 - ``laterality.block_conflict`` (warn): a suggested block's side differs from the same code's
-  timed block already on the note.
+  timed block already on the note;
+- ``laterality.bilateral_vs_dx`` (warn): "bilateral"/"both" said for a region whose only
+  diagnosis is one-sided (M17.11 and "bilateral knee flexion");
+- ``laterality.not_checked`` (info): a diagnosis has a side but no body region the check knows
+  ("side check could not run for …"), so silence is never mistaken for agreement.
 Comparisons with the uninvolved side are allowed: a sentence with "versus", "compared to",
 "uninvolved", "contralateral", "unaffected", "other side", or a measurement of the opposite side
 next to the same measurement of the diagnosed side. Side words are counted only when bound to a
@@ -96,6 +100,12 @@ def check_laterality(draft: Draft, context: DictationContext) -> list[Flag]:
     sites = context.dx_sites()
     flags: list[Flag] = []
     for site in sites:
+        if site.side in (Laterality.RIGHT, Laterality.LEFT) and not any(
+                r in PAIRED_REGIONS for r in site.regions):
+            flags.append(Flag(
+                FlagKind.LATERALITY, Severity.INFO, "laterality.not_checked",
+                f"The side check could not run for {site.code} ({site.side.value}): its body "
+                "region is not one the scribe knows. Check the sides yourself."))
         for region in site.regions:
             if region not in PAIRED_REGIONS:
                 continue
@@ -116,7 +126,15 @@ def check_laterality(draft: Draft, context: DictationContext) -> list[Flag]:
             if any(s.side is not site.side and s.side.is_sided and region in s.regions
                    for s in sites):
                 continue
-            same = [m for m in here if m.side in _sides_of(site.side)]
+            both = [m for m in here if m.side == "bilateral" and not m.comparison]
+            if both and not any(s.side is Laterality.BILATERAL and region in s.regions
+                                for s in sites):
+                flags.append(Flag(
+                    FlagKind.LATERALITY, Severity.WARN, "laterality.bilateral_vs_dx",
+                    f"{site.code} is the {site.side.value} {region} only, but the dictation "
+                    f"says both sides ({both[0].key or region}). Add a diagnosis for the other "
+                    "side, or correct the side.", both[0].span, both[0].sentence_id))
+            same = [m for m in here if m.side in _sides_of(site.side) and m.side != "bilateral"]
             opposite = [m for m in here if m.side == _OPPOSITE[site.side.value]]
             if opposite and not same:
                 flags.append(Flag(

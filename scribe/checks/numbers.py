@@ -8,6 +8,11 @@ Contract: ``check_numbers(draft)`` flags
 - ``number.implausible`` (warn): ROM beyond the joint's plausible range, an extension deficit
   over 60°, an MMT grade outside 0–5 or "5+", pain outside 0–10, an outcome score outside its
   instrument's range, a timed block of ≤ 0 or > 120 minutes.
+- ``number.ambiguous_grade`` (warn): a muscle grade whose +/− modifier rests only on a dash the
+  recognizer wrote between the digits ("4-5" is "four over five" as often as "four minus over
+  five"), so the modifier may be invented;
+- ``number.unbound_minutes`` (warn): minutes dictated outside the Subjective that no suggested
+  block took ("… 12 minutes." after no service): every dictated time ends in a block or a flag.
 Scale denominators (/5, /10, /80 …) are not counted as dictated numbers: "four minus" → 4-/5.
 ``numbers_not_dictated`` applies the first rule to an edited sentence.
 """
@@ -15,6 +20,7 @@ Scale denominators (/5, /10, /80 …) are not counted as dictated numbers: "four
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -28,6 +34,15 @@ if TYPE_CHECKING:
     from scribe.draft import Draft, Sentence
 
 _DENOMINATOR = re.compile(r"(?<=\d)([+-]?)/(\d+)")
+_ONLY_A_DASH = re.compile(r"\b[0-5]\s*-\s*5\b")  # "4-5", "4 - 5": no minus/plus said
+_SAID_MODIFIER = re.compile(r"\b(?:minus|plus)\b|[0-5]\s*[-+]\s*(?:/|over\b)|[0-5]\+", re.I)
+_PAIN_WORD = re.compile(r"\b(pain|hurts?|sore(?:ness)?|nprs|vas)\b", re.I)
+_OVER_TEN = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*-\s*10\b")  # "12/10" is a PainScore
+_MINUTES = re.compile(r"\b(\d+) min\b")
+# Minutes that describe the patient, not a service: tolerance, walking time, symptom onset.
+_NOT_A_SERVICE_TIME = re.compile(
+    r"\b(?:tolerat\w*|walks?|walked|walking|ambulat\w*|stands?|standing|sits?|sitting|after|"
+    r"within|every|lasting|lasts?|for up to|morning stiffness|stiffness)\b", re.I)
 _MISHEARD = re.compile(r"\b(for|to|too|free|tree)\b", re.I)
 
 
@@ -84,9 +99,14 @@ def _implausible(draft: Draft) -> Iterable[Flag]:
             if not 0 <= v.grade <= 5 or (v.grade == 5 and v.modifier == "+") or (
                     v.grade == 0 and v.modifier):
                 problem = f"muscle grade {v.label}"
-        elif isinstance(v, PainScore):
-            if not 0 <= v.score <= 10:
-                problem = f"pain {format_number(v.score)}/10"
+        elif isinstance(v, PainScore) and not 0 <= v.score <= 10:
+            problem = f"pain {format_number(v.score)}/10"
+        if isinstance(v, MuscleGrade) and v.modifier and _ONLY_A_DASH.search(item.span.text) \
+                and not _SAID_MODIFIER.search(item.span.text):
+            yield Flag(FlagKind.NUMBER, Severity.WARN, "number.ambiguous_grade",
+                       f"Heard '{_ONLY_A_DASH.search(item.span.text).group(0)}': is it "  # type: ignore[union-attr]
+                       f"{v.grade}/5 or {v.label}? Confirm the grade.", item.span,
+                       item.sentence_id, item.id)
         elif isinstance(v, OutcomeScore):
             _, low, high, _unit = OUTCOME_MEASURES[v.measure]
             top = v.scale_max if v.unit != "s" and v.scale_max else high
@@ -102,9 +122,42 @@ def _implausible(draft: Draft) -> Iterable[Flag]:
                        f"Check the time: {block.code} for {block.minutes} min.", block.span)
 
 
+def _pain_out_of_scale(draft: Draft) -> Iterable[Flag]:
+    """"Pain 12-10": a score over its scale that the normalizer could not read as pain."""
+    for sentence in draft.sentences:
+        if not _PAIN_WORD.search(sentence.text):
+            continue
+        for m in _OVER_TEN.finditer(sentence.text):
+            if float(m.group(1)) > 10:
+                yield Flag(FlagKind.NUMBER, Severity.WARN, "number.implausible",
+                           f"Check the value: pain '{m.group(0)}' is beyond the 0–10 scale.",
+                           sentence.span, sentence.id)
+
+
+def _unbound_minutes(draft: Draft) -> Iterable[Flag]:
+    from scribe.sections import Section
+
+    bound = Counter(b.minutes for b in draft.blocks if b.minutes is not None)
+    for sentence in draft.sentences:
+        if sentence.section is Section.SUBJECTIVE or _NOT_A_SERVICE_TIME.search(sentence.text):
+            continue
+        if re.search(r"\btime (?:in|out)\b", sentence.text, re.I):
+            continue
+        for m in _MINUTES.finditer(sentence.text):
+            minutes = int(m.group(1))
+            if bound[minutes] > 0:
+                bound[minutes] -= 1
+                continue
+            yield Flag(FlagKind.NUMBER, Severity.WARN, "number.unbound_minutes",
+                       f"{minutes} min is not tied to a service in the draft: choose the "
+                       "service it belongs to, or leave it out.", sentence.span, sentence.id)
+
+
 def check_numbers(draft: Draft) -> list[Flag]:
     flags: list[Flag] = []
     for sentence in draft.sentences:
         flags.extend(_missing(draft, sentence, sentence.text, "number.not_dictated"))
     flags.extend(_implausible(draft))
+    flags.extend(_pain_out_of_scale(draft))
+    flags.extend(_unbound_minutes(draft))
     return flags
