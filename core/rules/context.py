@@ -20,6 +20,8 @@ Contract:
   overlapping clock times and count units per day over them. Empty: not known (no findings).
 - ``kx_year_missing``: the caller could not price the year-to-date amounts because the
   fee-schedule pack lacks the visit's year (``kx.fee_schedule_missing`` reports it).
+- ``supervisor``: the supervising therapist of an assistant's visit (the plan of care's
+  therapist); under Medicare the assistant's services are billed under this NPI with CQ/CO.
 - ``today`` is the date deadlines are measured against (certification signature); it defaults
   to the visit date so results never depend on the wall clock.
 """
@@ -58,6 +60,7 @@ class NoteContext:
     packs: RulePacks | None = None
     day_notes: tuple[PriorNote, ...] = ()
     kx_year_missing: bool = False
+    supervisor: Clinician | None = None
 
     def __post_init__(self) -> None:
         items: Iterable[PriorNote | tuple[Note, Visit]] = self.history or ()

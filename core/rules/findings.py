@@ -133,6 +133,11 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("day.units_combined", "info", "Units are counted over the day's notes."),
         _spec("day.units_above_mue", "warn", "Units of a code today exceed its MUE."),
         _spec("kx.fee_schedule_missing", "warn", "No Medicare fee schedule for the year."),
+        # payer rules on the note (core.rules.checks.payer)
+        _spec("claim.supervisor_missing", "block", "An assistant's visit has no supervisor."),
+        _spec("claim.billed_under_supervisor", "info", "Billed under the supervising PT/OT."),
+        _spec("code.modifier_50", "block", "Modifier 50 on a therapy code."),
+        _spec("block.bilateral_one_sided_plan", "block", "Bilateral block, one-sided plan."),
         # authorship
         _spec("note.unfinished_text", "block", "A drafted section still awaits the clinician."),
         _spec("note.assistant_author", "block", "An assistant cannot author this note type."),

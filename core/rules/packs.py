@@ -139,6 +139,9 @@ class PayerRules:
     out_of_network: bool
     payer_pairs: tuple[PairEdit, ...] = ()
     note: str = ""
+    # The provider must file the claim; the patient never gets a superbill to submit
+    # (Medicare: Social Security Act §1848(g)(4)).
+    mandatory_claim_submission: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +324,7 @@ def _payer(row: Mapping[str, Any]) -> PayerRules:
         out_of_network=bool(row.get("out_of_network", False)),
         payer_pairs=tuple(_pair(p, payer=key) for p in row.get("payer_pairs", ())),
         note=row.get("note", ""),
+        mandatory_claim_submission=bool(row.get("mandatory_claim_submission", False)),
     )
 
 

@@ -38,6 +38,16 @@ class ScrubBlocked(ChartsideError):
         self.findings = list(findings)
 
 
+class ClaimRouteRequired(ChartsideError):
+    """The payer requires the practice to file the claim (Medicare): no patient superbill,
+    whatever the override. CLI exit code 8."""
+
+    exit_code = 8
+
+
+CLAIM_ROUTE = "a Medicare claim filed by the practice (CMS-1500 or 837P)"
+
+
 class NothingToBill(NotFound):
     """No signed visit in what was asked for."""
 
@@ -48,6 +58,8 @@ def _spec(id_: str, severity: str, summary: str) -> tuple[str, FindingSpec]:
 
 SCRUB_CATALOG: Mapping[str, FindingSpec] = dict(
     [
+        _spec("scrub.claim_route_required", "block",
+              "The payer requires a claim from the practice, never a patient superbill."),
         _spec("scrub.practice_missing", "block", "No practice details (items 25, 32, 33)."),
         _spec("scrub.billing_npi_missing", "block", "No billing/group NPI (item 33a)."),
         _spec("scrub.billing_npi_individual", "warn", "No group NPI: the individual NPI bills."),
@@ -69,6 +81,8 @@ SCRUB_CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("scrub.unsigned_excluded", "info", "Unsigned notes were left out."),
         _spec("scrub.units_above_mue", "block", "Units of a code on a day exceed its MUE."),
         _spec("scrub.day_combined", "info", "Several visits on one day billed as one day."),
+        _spec("scrub.kx_fee_schedule_missing", "warn",
+              "No Medicare fee schedule for a year: KX not decided."),
     ]
 )
 
@@ -101,11 +115,20 @@ class ScrubFacts:
     drafts_excluded: int = 0
     modifiers_truncated: tuple[str, ...] = field(default_factory=tuple)  # "date code"
     days_combined: tuple[tuple[str, str], ...] = ()  # (date, explanation) of multi-visit days
+    claim_route_payers: tuple[str, ...] = ()  # payers with mandatory claim submission
+    kx_fee_schedule_missing: tuple[int, ...] = ()  # years the fee-schedule pack lacks
 
 
 def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
     out: list[Finding] = []
     add = out.append
+    for name in facts.claim_route_payers:
+        add(scrub_finding(
+            "scrub.claim_route_required",
+            f"{name}: the practice must file the claim (mandatory claim submission, Social "
+            "Security Act §1848(g)(4)); a Medicare patient never gets a superbill to submit "
+            "and is never billed the practice fee.", "payer",
+            f"Bill it as {CLAIM_ROUTE}; the patient owes only the deductible and coinsurance."))
     if facts.practice_missing:
         add(scrub_finding("scrub.practice_missing", "The chart has no practice details.",
                           "practice", "Enter the practice name, address, NPI and EIN in Settings."))
@@ -184,6 +207,12 @@ def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
                               "separately by this payer; it is not billed.", "lines",
                               "Nothing to fix: it stays documented in the note."))
     _mue(bill, add)
+    for year in facts.kx_fee_schedule_missing:
+        add(scrub_finding(
+            "scrub.kx_fee_schedule_missing",
+            f"The Medicare fee-schedule pack has no amounts for {year}: KX could not be "
+            "decided from allowed amounts.", "lines",
+            "Install the rules update for that year (resources/rules/pfs.json)."))
     for day, explanation in facts.days_combined:
         add(scrub_finding("scrub.day_combined", f"{day}: {explanation}", "lines",
                           "Nothing to fix: Medicare and most payers price a day, not a visit."))

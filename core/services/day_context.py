@@ -3,6 +3,8 @@
 Contract (called by ``signing.build_context`` in the caller's unit of work):
 - ``day_notes(uow, visit)``: the other notes dated the same day for the same patient (any
   episode) or the same clinician (any patient), with their visits: 2 queries plus the notes.
+- ``supervisor(uow, episode, clinician, known)``: for an assistant, the plan of care's
+  therapist (``Episode.clinician_id``) unless that is an assistant too; else None.
 - ``with_kx_amounts(uow, context, note)``: under a payer that uses the KX threshold, the
   context with ``ytd_allowed`` (Medicare allowed amounts of the year before this visit, per
   discipline, from ``core.services.allowed``), ``fee_schedule`` (the fee-schedule amount per
@@ -13,8 +15,11 @@ Contract (called by ``signing.build_context`` in the caller's unit of work):
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from decimal import Decimal
 
+from core.domain.episode import Episode
+from core.domain.practice import Clinician
 from core.domain.visit import Note, Visit
 from core.rules.context import NoteContext, PriorNote
 from core.rules.pfs import FeeScheduleYearMissing, default_pfs
@@ -33,6 +38,18 @@ def day_notes(uow: UnitOfWork, visit: Visit) -> list[PriorNote]:
         return []
     notes = BillingRepos(uow.conn).reads.notes_for_visits([v.id for v in visits])
     return [PriorNote(notes[v.id], v) for v in visits if v.id in notes]
+
+
+def supervisor(
+    uow: UnitOfWork, episode: Episode, clinician: Clinician, known: dict[uuid.UUID, Clinician]
+) -> Clinician | None:
+    """The supervising therapist of an assistant's visit: the plan of care's therapist."""
+    if not clinician.is_assistant or episode.clinician_id is None:
+        return None
+    if episode.clinician_id not in known:
+        known[episode.clinician_id] = uow.clinicians.get(episode.clinician_id)
+    found = known[episode.clinician_id]
+    return None if found.is_assistant else found
 
 
 def with_kx_amounts(uow: UnitOfWork, context: NoteContext, note: Note) -> NoteContext:

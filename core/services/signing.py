@@ -96,6 +96,7 @@ def build_context(
         history=tuple(_history(uow, note, visit, episode.id, cache)),
         today=today,
         day_notes=tuple(day_context.day_notes(uow, visit)),
+        supervisor=day_context.supervisor(uow, episode, clinician, keep.clinicians),
     )
     return day_context.with_kx_amounts(uow, context, note)
 

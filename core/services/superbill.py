@@ -4,12 +4,12 @@ Contract:
 - ``SuperbillRequest``: one patient and either one visit, or an inclusive date range (either end
   open), or neither (every visit). Only held visits whose note is **signed** appear; drafts are
   counted in a ``scrub.unsigned_excluded`` finding. No signed visit → ``NothingToBill``.
-- Lines: one per code per visit (CMS-1500 24A–24J). Units come from ``core.rules.units`` by the
-  episode payer's method, modifiers from ``core.rules.modifiers.modifiers_for`` (59/X only where
-  ``core.rules.lines`` allows, CQ/CO, GP/GO/GN, KX, then RT/LT/50; at most 4), charges from the
-  fee schedule (``core.services.billing.price_services``). KX: the year-to-date amount is the
-  patient's earlier charges this year under KX payers in this chart (a conservative stand-in for
-  Medicare's allowed amounts).
+- Lines: one per code per day of service (CMS-1500 24A–24J). Units come from
+  ``core.rules.units`` by the episode payer's method over the day, modifiers from
+  ``core.rules.modifiers.modifiers_for`` (59/X only where ``core.rules.lines`` allows, CQ/CO,
+  GP/GO/GN, KX, then RT/LT/50; at most 4), charges from the fee schedule
+  (``core.services.pricing``). KX: the year-to-date amount is the patient's Medicare allowed
+  amounts this year (``core.services.allowed``).
 - Diagnosis pointers: the line's side matched to the plan's sided diagnoses (right/left also
   match bilateral; bilateral matches any side), else the episode's primary diagnosis; ≤ 4.
   Letters are the superbill's own A–L over the episodes' diagnoses in plan order.
@@ -18,6 +18,9 @@ Contract:
   scrub findings raise ``ScrubBlocked`` unless ``override_reason`` is given: then an ``override``
   row records the finding ids and the cleaned reason (``claim_scrub.clean_override_reason``).
   Audit details carry kinds and counts only; the entity id is the patient's id.
+- A payer with mandatory claim submission (Medicare) never gets a superbill: the preview carries
+  ``scrub.claim_route_required`` and export/print raise ``ClaimRouteRequired`` (exit 8), with
+  or without an override reason.
 - The same chart state, request and ``issued_on`` give the same PDF bytes.
 """
 
@@ -35,7 +38,7 @@ from core.domain import billing as b
 from core.domain.errors import InvalidInput, NotFound
 from core.export import superbill_pdf
 from core.rules.findings import Finding, blocking
-from core.services.claim_scrub import ScrubBlocked, clean_override_reason
+from core.services.claim_scrub import ClaimRouteRequired, ScrubBlocked, clean_override_reason
 from core.services.result import Result
 from core.services.superbill_gather import diagnosis_pointers, gather
 from core.storage.chart import ChartSession
@@ -151,6 +154,9 @@ def print_superbill(
 def _override(
     uow: UnitOfWork, request: SuperbillRequest, preview: SuperbillPreview, reason: str | None
 ) -> tuple[str, ...]:
+    route = [f for f in preview.findings if f.id == "scrub.claim_route_required"]
+    if route:  # no reason makes a Medicare superbill right
+        raise ClaimRouteRequired(route[0].message, hint=route[0].fix)
     blockers = preview.blocking
     if not blockers:
         return ()

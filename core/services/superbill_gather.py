@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,9 @@ from core.rules.findings import Finding
 from core.rules.lines import DISTINCT_MODIFIERS, ServiceLine, note_lines
 from core.rules.modifiers import modifiers_for
 from core.rules.packs import RulePacks, default_packs
+from core.rules.pfs import default_pfs
 from core.rules.units import UnitResult, note_minutes
+from core.services.allowed import kx_days, practice_locality, year_priced, ytd_before
 from core.services.billing import Account, load_account
 from core.services.claim_scrub import LeftOff, NothingToBill, ScrubFacts, scrub
 from core.services.pricing import Payer, PricedService, day_key, payer_for, price_services
@@ -65,7 +67,7 @@ def gather(
     repos = BillingRepos(uow.conn)
     fees = g.fees
     letters, n_dx = _letters(g)
-    ytd_by_visit = _kx_year_to_date(g)
+    ytd_by_visit, kx_missing = _kx_year_to_date(uow, g, packs)
     lines: list[b.SuperbillLine] = []
     left_off: list[LeftOff] = []
     truncated: list[str] = []
@@ -82,7 +84,8 @@ def gather(
             units = day_units([(v.id, note_minutes(n, packs, skip_unknown=True))
                                for v, n in members], payer.rules.unit_method, packs=packs)
             combined.append((first.date.isoformat(), " ".join(units.lines)))
-        fee_map = {s.code: Decimal(s.fee_cents) / 100 for s in priced if s.fee_cents}
+        fee_map = _kx_fees(uow, payer, first.date, [s.code for s in priced]) or {
+            s.code: Decimal(s.fee_cents) / 100 for s in priced if s.fee_cents}
         mods: dict[uuid.UUID, tuple[str, ...]] = {}
         service_lines: list[tuple[Visit, ServiceLine]] = []
         for visit, note in members:
@@ -117,7 +120,8 @@ def gather(
                 renderer.npi, first.id,
             ))
     bill = _assemble(g, request, lines, letters)
-    facts = _facts(g, left_off, truncated, n_dx, combined)
+    facts = replace(_facts(g, left_off, truncated, n_dx, combined),
+                    kx_fee_schedule_missing=kx_missing)
     return bill, scrub(bill, facts)
 
 
@@ -206,20 +210,36 @@ def _same_day_history(
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _kx_year_to_date(g: _Gathered) -> dict[uuid.UUID, dict[str, Decimal]]:
-    """Per signed visit under a KX payer: this year's earlier charges per discipline."""
+def _kx_year_to_date(
+    uow: UnitOfWork, g: _Gathered, packs: RulePacks
+) -> tuple[dict[uuid.UUID, dict[str, Decimal]], tuple[int, ...]]:
+    """Per signed visit under a KX payer: this year's Medicare allowed amounts before its day
+    (``core.services.allowed``: fee-schedule pack, per day, MPPR); and the years the pack
+    lacks."""
+    kx = [(v, n) for v, n in g.signed if g.payers[v.episode_id].rules.uses_kx_threshold]
+    if not kx:
+        return {}, ()
+    days = kx_days(uow, g.patient.id, packs=packs, billed=g.account.billed,
+                   episodes=g.episodes)
     out: dict[uuid.UUID, dict[str, Decimal]] = {}
-    kx_visits = [x for x in g.account.billed if g.payers[x.episode_id].rules.uses_kx_threshold]
-    for visit, _note in g.signed:
-        if not g.payers[visit.episode_id].rules.uses_kx_threshold:
-            continue
-        ytd = {"PT": Decimal(0), "OT": Decimal(0), "SLP": Decimal(0)}
-        for x in kx_visits:
-            if x.date.year == visit.date.year and x.date < visit.date:
-                cents = sum(s.charge_cents for s in g.account.charged_visits[x.visit_id])
-                ytd[str(g.episodes[x.episode_id].discipline)] += Decimal(cents) / 100
+    missing: set[int] = set()
+    for visit, _note in kx:
+        ytd, lacking = ytd_before(days, visit.date)
         out[visit.id] = ytd
-    return out
+        if lacking or not year_priced(visit.date):
+            missing.add(visit.date.year)
+    return out, tuple(sorted(missing))
+
+
+def _kx_fees(
+    uow: UnitOfWork, payer: Payer, day: dt.date, codes: list[str]
+) -> dict[str, Decimal] | None:
+    """Allowed amount per unit of each code from the fee-schedule pack (KX payers), else
+    None (the caller uses the practice fee)."""
+    if not payer.rules.uses_kx_threshold or not year_priced(day):
+        return None
+    pfs, locality = default_pfs(), practice_locality(uow)
+    return {c: pfs.allowed_for_day({c: 1}, day.year, locality).total for c in codes}
 
 
 def _letters(g: _Gathered) -> tuple[dict[str, str], int]:
@@ -376,4 +396,7 @@ def _facts(
         too_many_diagnoses=n_dx if n_dx > 12 else 0, left_off=tuple(left_off),
         drafts_excluded=g.drafts, modifiers_truncated=tuple(truncated),
         days_combined=tuple(combined),
+        claim_route_payers=tuple(dict.fromkeys(
+            g.payers[v.episode_id].rules.name for v, _n in g.signed
+            if g.payers[v.episode_id].rules.mandatory_claim_submission)),
     )

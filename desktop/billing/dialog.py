@@ -189,6 +189,12 @@ class SuperbillDialog(QDialog):
         form.addRow(self.override_hint)
         form.addRow("Reason", self.reason)
         sv.addWidget(self.override_box)
+        # Medicare (mandatory claim submission): no superbill whatever the reason; the claim.
+        self.claim_notice = label(
+            "This patient's payer requires the practice to file the claim: a superbill to "
+            "submit is not offered. Bill it as a claim (CMS-1500 or 837P) instead.",
+            "error", wrap=True, name="superbillClaimRoute")
+        sv.addWidget(self.claim_notice)
         split.addWidget(side)
         self.preview_pane = PreviewPane()
         right = self.preview_pane
@@ -208,6 +214,7 @@ class SuperbillDialog(QDialog):
             bottom.addWidget(button)
         outer.addLayout(bottom)
         self.override_box.hide()
+        self.claim_notice.hide()
         self._sync_buttons()
 
     # -- request ------------------------------------------------------------------------------
@@ -248,9 +255,16 @@ class SuperbillDialog(QDialog):
         text = self.reason.text().strip()
         return text if len(text) >= OVERRIDE_MIN else None
 
+    @property
+    def claim_route(self) -> bool:
+        """The payer needs a claim from the practice (``scrub.claim_route_required``)."""
+        return self.preview is not None and any(
+            f.id == "scrub.claim_route_required" for f in self.preview.findings)
+
     def _sync_buttons(self) -> None:
         ready = self.preview is not None and not self.busy.running
-        blocked = ready and bool(self.preview.blocking) and self.override_reason is None
+        blocked = ready and (self.claim_route or (
+            bool(self.preview.blocking) and self.override_reason is None))
         self.save_button.setEnabled(ready and not blocked)
         self.print_button.setEnabled(ready and not blocked and raster.available())
 
@@ -291,7 +305,8 @@ class SuperbillDialog(QDialog):
             self.findings.addItem(item)
         if not preview.findings:
             self.findings.addItem("No problems found.")
-        self.override_box.setVisible(bool(preview.blocking))
+        self.claim_notice.setVisible(self.claim_route)
+        self.override_box.setVisible(bool(preview.blocking) and not self.claim_route)
         self.status.setText("")
         if raster.available():
             self.rasterizer.render(("preview", gen), preview.pdf, PREVIEW_DPI)

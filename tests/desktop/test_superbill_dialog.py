@@ -214,3 +214,29 @@ def test_actions_open_the_dialog(
     wait_ready(qtbot, opened[0])
     assert "1 visit(s)" in opened[0].summary.text()
     opened[0].close()
+
+
+def test_medicare_patient_is_offered_the_claim_not_a_superbill(
+    qtbot: QtBot, db: worker_module.DatabaseWorker, desk: Desk,
+) -> None:
+    clinic = desk.clinic
+
+    def to_medicare(chart: charts.ChartSession) -> None:
+        profile = practice.add_payer_profile(
+            chart, name="Medicare Part B", key="medicare", uses_kx_threshold=True,
+            requires_discipline_modifier=True).value
+        with chart.uow() as uow:
+            episode = uow.episodes.get(clinic.episode_id)
+            episode.payer_profile_id = profile.id
+            uow.episodes.save(episode)
+            uow.commit()
+
+    run_on_chart(db, to_medicare)
+    dialog = SuperbillDialog.for_visit(clinic.patient_id, desk.visits[0])
+    qtbot.addWidget(dialog)
+    wait_ready(qtbot, dialog)
+    assert dialog.claim_route and not dialog.claim_notice.isHidden()
+    assert "claim" in dialog.claim_notice.text()
+    assert dialog.override_box.isHidden()
+    dialog.reason.setText("The patient wants to file it herself")
+    assert not dialog.save_button.isEnabled() and not dialog.print_button.isEnabled()

@@ -27,8 +27,9 @@ def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def ellery(demo_source: Path) -> tuple[str, list[dict[str, object]]]:
-    """Ellery's id and visits (the same in every copy of the module's demo chart)."""
-    return ids(demo_source, "Ellery")
+    """Marchetti's id and visits (commercial insurance; the same in every copy of the module's
+    demo chart). Ellery is on Medicare, which never gets a superbill."""
+    return ids(demo_source, "Marchetti")
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_statement_then_one_visit(
     assert "scrub.unsigned_excluded" in summary["findings"]
     assert "[INFO ] scrub.unsigned_excluded" in stderr
     text = " ".join(p.extract_text() for p in PdfReader(out).pages)
-    assert "Ellery, Rowan" in text and "GP" in text and "Statement date 01/02/2030" in text
+    assert "Marchetti, Tobias" in text and "97110" in text and "Statement date 01/02/2030" in text
     again = tmp_path / "again.pdf"
     assert cli(demo_chart, "superbill", "--patient", pid, "--out", str(again),
                "--date", "2030-01-02")[0] == 0
@@ -155,3 +156,16 @@ def test_fees_payment_balance(demo_chart: Path) -> None:
     assert after["received_cents"] == before["received_cents"] + 4000
     assert after["balance_cents"] == before["balance_cents"] - 4000
     assert cli(demo_chart, "payment", "--patient", pid, "--amount", "ten")[0] == 2
+
+
+def test_medicare_superbill_refused_exit_8_naming_the_claim(
+    demo_chart: Path, tmp_path: Path, demo_source: Path
+) -> None:
+    pid, _ = ids(demo_source, "Ellery")  # Medicare Part B
+    out = tmp_path / "m.pdf"
+    for extra in ([], ["--override-reason", "The patient wants to file it herself"]):
+        code, _, stderr = cli(demo_chart, "superbill", "--patient", pid, "--out", str(out),
+                              *extra)
+        assert code == 8, stderr
+        assert "mandatory claim submission" in stderr and "CMS-1500 or 837P" in stderr
+        assert "Traceback" not in stderr and not out.exists()

@@ -75,6 +75,8 @@ def visit(s: Setup, start: str, stop: str, *, episode: uuid.UUID | None = None,
                     goal_connection="Strength to climb stairs.",
                     details={"exercises": [{"name": "Step-ups", "sets": 3, "reps": 10,
                                             "target_outcome": "strength"}]})
+    notes.edit_section(s.chart, view.note.id, "objective", "Step-ups 3x10, cues for knee.")
+    notes.edit_section(s.chart, view.note.id, "assessment", "Tolerated well; needs cueing.")
     minutes = (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
     notes.set_total_treatment_minutes(s.chart, view.note.id, minutes)
     return view.note.id

@@ -18,8 +18,8 @@ from core.domain.enums import Discipline, Laterality
 from core.domain.episode import Diagnosis, Episode
 from core.rules.modifiers import modifiers_for
 from core.rules.units import units_for_note
-from core.services import billing, charts, demo, practice, superbill
-from core.services.claim_scrub import NothingToBill, ScrubBlocked
+from core.services import charts, demo, practice, superbill
+from core.services.claim_scrub import ClaimRouteRequired, NothingToBill, ScrubBlocked
 from core.services.signing import build_context
 from core.services.superbill import SuperbillRequest
 from core.storage import audit
@@ -156,7 +156,7 @@ def test_drafts_never_appear(demo_chart: ChartSession) -> None:
 def test_missing_npi_blocks_until_overridden_and_audited(
     demo_chart: ChartSession, tmp_path: Path
 ) -> None:
-    pid = patient_id(demo_chart, "Ellery")
+    pid = patient_id(demo_chart, "Marchetti")  # commercial
     okafor = next(c for c in practice.list_clinicians(demo_chart) if c.last_name == "Okafor")
     practice.update_clinician(demo_chart, okafor.id, npi=None)
     request = SuperbillRequest(pid, issued_on=ISSUED)
@@ -168,9 +168,9 @@ def test_missing_npi_blocks_until_overridden_and_audited(
     assert not out.exists() and not list(tmp_path.glob("*.part"))
     assert not [r for r in audit_rows(demo_chart) if r["action"] in ("export", "override")]
     with pytest.raises(ScrubBlocked):  # a reason that is only identifiers is no reason
-        superbill.export_superbill(demo_chart, request, out, override_reason="Ellery")
+        superbill.export_superbill(demo_chart, request, out, override_reason="Marchetti")
 
-    reason = "NPI pending for Rowan Ellery, DOB 03/14/1956; payer accepts it later"
+    reason = "NPI pending for Tobias Marchetti, DOB 08/02/1979; payer accepts it later"
     result = superbill.export_superbill(demo_chart, request, out, override_reason=reason)
     assert result.value.overridden == ("scrub.rendering_npi_missing",)
     assert out.read_bytes() == result.value.preview.pdf
@@ -181,7 +181,7 @@ def test_missing_npi_blocks_until_overridden_and_audited(
     assert override["entity_id"] == str(pid)
     assert "findings=scrub.rendering_npi_missing" in str(override["detail"])
     assert "NPI pending" in str(override["detail"])
-    for phi in ("Ellery", "Rowan", "1956"):
+    for phi in ("Marchetti", "Tobias", "1979"):
         assert phi not in str(override["detail"]) and phi not in str(export["detail"])
     assert len(str(override["detail"])) < 300
     assert f"visits={len(result.value.preview.superbill.visit_ids)}" in str(export["detail"])
@@ -190,8 +190,28 @@ def test_missing_npi_blocks_until_overridden_and_audited(
     assert charts.verify_audit(demo_chart).ok
     listed = superbill.list_exports(demo_chart, pid)
     assert [r.action for r in listed[:2]] == ["export", "override"]
-    assert listed[0].patient_name == "Ellery, Rowan" and listed[0].pages >= 1
+    assert listed[0].patient_name == "Marchetti, Tobias" and listed[0].pages >= 1
     assert listed[1].findings == ("scrub.rendering_npi_missing",)
+
+
+def test_medicare_never_gets_a_patient_superbill(demo_chart: ChartSession, tmp_path: Path) -> None:
+    pid = patient_id(demo_chart, "Ellery")  # Medicare Part B
+    request = SuperbillRequest(pid, issued_on=ISSUED)
+    preview = superbill.preview_superbill(demo_chart, request).value
+    route = [f for f in preview.findings if f.id == "scrub.claim_route_required"]
+    assert route and route[0].severity == "block" and "CMS-1500 or 837P" in route[0].fix
+    out = tmp_path / "medicare.pdf"
+    for reason in (None, "The patient asked for a copy to file"):
+        with pytest.raises(ClaimRouteRequired) as err:
+            superbill.export_superbill(demo_chart, request, out, override_reason=reason)
+        assert err.value.exit_code == 8 and "claim" in str(err.value)
+        with pytest.raises(ClaimRouteRequired):
+            superbill.print_superbill(demo_chart, request, override_reason=reason)
+    assert not out.exists()
+    assert not [r for r in audit_rows(demo_chart) if r["action"] in ("export", "override")]
+    other = superbill.preview_superbill(
+        demo_chart, SuperbillRequest(patient_id(demo_chart, "Marchetti"))).value
+    assert "scrub.claim_route_required" not in {f.id for f in other.findings}
 
 
 def test_multi_page_statement_repeats_headers(demo_chart: ChartSession) -> None:
@@ -239,20 +259,6 @@ def test_one_visit_superbill(demo_chart: ChartSession) -> None:
     text = pages_text(preview.pdf)[0]
     assert "Single visit" in text and "97162" in text and "$185.00" in text
     assert preview.pages == 1
-
-
-def test_kx_appears_once_year_to_date_passes_the_threshold(demo_chart: ChartSession) -> None:
-    medicare = next(p for p in practice.list_payer_profiles(demo_chart) if p.key == "medicare")
-    billing.set_fee(demo_chart, "97110", 60000, effective_from=TODAY - dt.timedelta(days=90),
-                    payer_profile_id=medicare.id)
-    pid = patient_id(demo_chart, "Ellery")
-    bill = superbill.preview_superbill(demo_chart, SuperbillRequest(pid)).value.superbill
-    dates = sorted({ln.date for ln in bill.lines})
-    with_kx = sorted({ln.date for ln in bill.lines if "KX" in ln.modifiers})
-    assert with_kx and with_kx[0] > dates[0]  # not at the start of the year
-    assert with_kx == [d for d in dates if d >= with_kx[0]]  # and on every later visit
-    assert all(ln.modifiers.index("KX") > ln.modifiers.index("GP")
-               for ln in bill.lines if "KX" in ln.modifiers)
 
 
 def test_package_paid_statement(demo_chart: ChartSession) -> None:

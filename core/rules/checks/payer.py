@@ -1,0 +1,65 @@
+"""Payer rules on the note: supervision of assistants, modifier 50, bilateral blocks.
+
+Contract: each function takes ``NoteFacts`` and yields ``Finding``s; no other effect.
+- Medicare does not enroll PTAs/COTAs: their services are billed under the supervising
+  therapist's NPI (24J, signature) with CQ/CO (claims.md §1). A payer with
+  ``assistant_modifiers`` and an assistant clinician needs ``NoteContext.supervisor``.
+- Modifier 50 (bilateral procedure) is not for therapy codes: their units are time, and both
+  sides are one service; the side belongs on the block (bilateral), not in a modifier.
+- A bilateral block when every sided diagnosis on the plan is one side contradicts the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from core.domain.enums import Laterality
+from core.rules.checks.facts import NoteFacts
+from core.rules.findings import Finding, make_finding
+
+
+def check_supervision(f: NoteFacts) -> Iterator[Finding]:
+    clinician = f.ctx.clinician
+    if clinician is None or not clinician.is_assistant or not f.payer.assistant_modifiers:
+        return
+    supervisor = f.ctx.supervisor
+    if supervisor is None or supervisor.is_assistant:
+        yield make_finding(
+            "claim.supervisor_missing",
+            f"{f.payer.name} bills an assistant's services under the supervising therapist, "
+            "and this plan of care names none.", "episode.clinician_id",
+            "Set the supervising therapist (the plan of care's therapist) on the episode.")
+        return
+    name = f"{supervisor.first_name} {supervisor.last_name}".strip()
+    npi = f" (NPI {supervisor.npi})" if supervisor.npi else " (no NPI on file)"
+    yield make_finding(
+        "claim.billed_under_supervisor",
+        f"Billed under the supervising therapist {name}{npi}: 24J and the claim signature are "
+        "theirs; each line carries CQ/CO.", "episode.clinician_id", "—")
+
+
+def check_modifier_50(f: NoteFacts) -> Iterator[Finding]:
+    for line in f.lines:
+        if "50" in line.modifiers and line.info is not None:
+            yield make_finding(
+                "code.modifier_50",
+                f"Modifier 50 (bilateral procedure) does not apply to {line.code}: therapy "
+                "units are time, and treating both sides is one service.",
+                f"{line.field}.modifiers",
+                "Remove 50 and record the side as bilateral on the block.", block_id=line.id)
+
+
+def check_bilateral_against_plan(f: NoteFacts) -> Iterator[Finding]:
+    sides = {Laterality(d.laterality) for d in f.ctx.episode.diagnoses
+             if Laterality(d.laterality).is_sided}
+    if not sides or Laterality.BILATERAL in sides or len(sides) != 1:
+        return
+    side = next(iter(sides)).value
+    for line in f.lines:
+        if line.laterality is Laterality.BILATERAL:
+            yield make_finding(
+                "block.bilateral_one_sided_plan",
+                f"The {line.code} block is bilateral, but the plan's sided diagnoses are all "
+                f"{side}.", f"{line.field}.laterality",
+                f"Mark the block {side}, or add the other side's diagnosis to the plan.",
+                block_id=line.id)
