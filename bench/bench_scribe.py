@@ -13,6 +13,9 @@ Figures (all measured in this run, on this machine):
   and real-time factor of int8 and float32 on the 7 fixtures, 3 interleaved passes, with the
   CPU's name and vector extensions (int8 kernels differ by instruction set) — the figures
   behind ``scribe.model.DEFAULT_COMPUTE_TYPE``;
+- silent errors on the trap dictations (``traps``): values right / flagged / silent, recall of
+  problems, blocks right, per-flag precision, false warnings on clean dictations — tuning and
+  held-out sets apart (tests/scribe/traps.py);
 - negation accuracy of ``scribe.negation`` side by side with medspaCy's ConText (default
   rules) on tests/scribe/fixtures/negation_set.jsonl. medspaCy is optional: imported if
   present, else run through the interpreter named by ``MEDSPACY_PYTHON`` (a separate
@@ -249,6 +252,24 @@ def compute(rows: list[tuple[str, str]], raw: dict[str, Any], passes: int = 3) -
                       "key_terms": terms}
 
 
+def traps(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    """Silent errors on the trap dictations (fixed transcripts), tuning vs held-out sets."""
+    sys.path.insert(0, str(ROOT))
+    from tests.scribe import traps as trap_set
+
+    for subset in ("tuning", "heldout"):
+        f = trap_set.figures(trap_set.load(subset))
+        raw[f"traps_{subset}"] = f
+        rows.append((f"traps {subset}: {f['traps']} dictations, {f['expectations']} values",
+                     f"right {f.get('right', 0)}, flagged {f.get('flagged', 0)}, "
+                     f"silent {f.get('silent', 0)}; recall of problems {f['recall']:.0%}"))
+        rows.append((f"traps {subset}: blocks right / clean with a false warning",
+                     f"{f['blocks_right'][0]}/{f['blocks_right'][1]} · "
+                     f"{f['clean_with_false_warning'][0]}/{f['clean_with_false_warning'][1]}"))
+        rows.append((f"traps {subset}: flag precision (useful/raised)",
+                     ", ".join(f"{c} {u}/{t}" for c, (u, t) in f["precision"].items())))
+
+
 def _medspacy() -> tuple[dict[str, bool] | None, str]:
     try:
         import medspacy  # noqa: F401
@@ -294,6 +315,7 @@ def main(parts: list[str] | None = None) -> None:
             globals()[name](rows, raw)
         report(f"scribe-{'-'.join(parts)}", rows, raw=raw)
         return
+    traps(rows, raw)
     compute(rows, raw)
     negation(rows, raw)
     quality(rows, raw)

@@ -29,6 +29,7 @@ _AFTER_REGION = re.compile(
     rf"(?:on the\s+|in the\s+|)({_SIDE})(?:\s+side)?\b",
     re.I,
 )
+_BILATERALLY = re.compile(r"\bbilaterally\b", re.I)
 NOT_A_SIDE = re.compile(
     r"\b(?:right|left)\s+(?:away|now|after|before|here|there|then|when|off|over|with|the clinic|"
     r"early|home|a\b|message|voicemail)|\ball right\b|\bthat's right\b|\bright\?|"
@@ -64,6 +65,12 @@ def bound_sides(text: str) -> list[BoundSide]:
             out.append(BoundSide(canonical_side(after.group(1)), b + after.start(1),
                                  b + after.end(1), region))
     out = [s for s in out if not NOT_A_SIDE.match(text[s.start : s.start + 20])]
+    # "Elbow extension full bilaterally": the adverb ends the clause, far from its region; with
+    # one region in the sentence there is nothing else it could qualify.
+    adverb = _BILATERALLY.search(text)
+    regions = {r for _, _, r in regions_in(text) if r}
+    if adverb and len(regions) == 1 and not any(s.side == "bilateral" for s in out):
+        out.append(BoundSide("bilateral", adverb.start(), adverb.end(), regions.pop()))
     return sorted({(s.start, s.end): s for s in out}.values(), key=lambda s: s.start)
 
 

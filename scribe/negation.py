@@ -173,13 +173,21 @@ def assess(sentence: str, concepts: Iterable[str]) -> list[NegationResult]:
     return sorted(results, key=lambda r: r.start)
 
 
+_SCORE_LEAD = {"is", "was", "of", "at", "rated", "level", "score"}
+_NOT_A_SCORE_NEXT = {"×", "x", "sets", "set", "times", "reps", "repetitions", "min", "minutes"}
+
+
 def _scored(tokens: list[Token], last: int) -> bool:
-    """A non-zero score right after the finding ("pain 4/10") affirms it."""
-    for t in tokens[last + 1 : last + 3]:
-        m = _SCORE_RE.match(t.text)
-        if m:
-            return float(m.group(1)) > 0
-    return False
+    """A non-zero score attached to the finding ("pain 4/10", "pain is 4/10") affirms it; a
+    number after a comma or one that is a dose ("without pain, 3×10") does not."""
+    i = last + 1
+    while i < len(tokens) and tokens[i].text.lower() in _SCORE_LEAD:
+        i += 1
+    m = _SCORE_RE.match(tokens[i].text) if i < len(tokens) else None
+    if m is None:
+        return False
+    after = tokens[i + 1].text.lower() if i + 1 < len(tokens) else ""
+    return after not in _NOT_A_SCORE_NEXT and float(m.group(1)) > 0
 
 
 def is_negated(sentence: str, concept: str) -> bool:

@@ -130,3 +130,48 @@ def replace_dict(row: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 __all__ = ["Outcome", "draft", "evaluate", "false_warnings", "load", "replace", "transcript"]
+
+
+def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-flag precision, recall of problems, blocks right, false warnings on clean ones.
+
+    A warn/block flag is *useful* when it points at a sentence where the draft needed a flag
+    (an expectation whose value is not right in the draft, or a ``flagged`` expectation);
+    otherwise it is a false alarm. Recall: flagged / (flagged + silent) over expectations the
+    draft did not get right.
+    """
+    from collections import Counter
+
+    useful: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    status: Counter[str] = Counter()
+    blocks = blocks_right = 0
+    clean = clean_noisy = 0
+    for trap in rows:
+        d = draft(trap)
+        outcomes = evaluate(trap, d)
+        status.update(o.status for o in outcomes)
+        needy: set[str] = set()
+        for e, o in zip(trap["expect"], outcomes, strict=True):
+            if "block" in e or "code" in e:
+                blocks += 1
+                blocks_right += o.status == "right"
+            if o.status != "right":
+                needy |= {s.id for s in _relevant(d, e["where"])}
+        for f in d.flags:
+            if f.severity is Severity.INFO:
+                continue
+            total[f.code] += 1
+            hit = f.sentence_id in needy or (f.span is not None and any(
+                s.span.first_word <= f.span.last_word and f.span.first_word <= s.span.last_word
+                for s in d.sentences if s.id in needy))
+            useful[f.code] += hit
+        if trap.get("clean"):
+            clean += 1
+            clean_noisy += bool(false_warnings(trap, d))
+    problems = status["flagged"] + status["silent"]
+    return {"traps": len(rows), "expectations": sum(status.values()), **dict(status),
+            "recall": status["flagged"] / problems if problems else 1.0,
+            "blocks_right": (blocks_right, blocks),
+            "clean_with_false_warning": (clean_noisy, clean),
+            "precision": {c: (useful[c], total[c]) for c in sorted(total)}}
