@@ -81,17 +81,21 @@ def _clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
+# A word that is itself a value of an item: a number, a side, a negation, a grade modifier.
 _CRITICAL = re.compile(
-    r"\d|\b(right|left|bilateral(?:ly)?|no|not|denies|denied|without|negative|positive|"
-    r"absent|plus|minus|over|out)\b", re.I)
+    r"\d|\b(right|left|bilateral(?:ly)?|both|no|not|denies|denied|without|negative|positive|"
+    r"absent|plus|minus)\b", re.I)
 
 
 def _run_flag(draft: Draft, sentence_id: str, run: list[int],
               item_ranges: list[tuple[int, int]]) -> Flag:
     span = draft.transcript.span(run[0], run[-1])
-    words = " ".join(w.text for w in draft.transcript.words[run[0] : run[-1] + 1])
-    touches = any(a <= run[-1] and run[0] <= b for a, b in item_ranges)
-    # Loud only when the weak word carries a number, a side or a negation inside an item.
-    severity = Severity.WARN if touches and _CRITICAL.search(words) else Severity.INFO
+    all_words = draft.transcript.words
+    words = " ".join(w.text for w in all_words[run[0] : run[-1] + 1])
+    # Loud only when a weak word is itself a number, side or negation inside an item: a weak
+    # "with" next to a clearly heard "4/10" is not worth the clinician's attention.
+    critical = any(_CRITICAL.search(all_words[i].text) and any(a <= i <= b for a, b in item_ranges)
+                   for i in run)
+    severity = Severity.WARN if critical else Severity.INFO
     return Flag(FlagKind.LOW_CONFIDENCE, severity, "low_confidence.words",
                 f"Low confidence: '{words}'.", span, sentence_id)
