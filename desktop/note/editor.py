@@ -37,6 +37,7 @@ from desktop.models.lists import NOTE_TYPES, fmt_date
 from desktop.note.blocks import BlockRow
 from desktop.note.sections import BlocksSection, SoapSection, TotalTime, UntimedSection
 from desktop.note.side_panel import AddendaPanel, FindingsPanel, SignBar, UnitsView
+from desktop.note.sign_confirm import SigningFlow
 from desktop.ops import notes as ops
 from desktop.saving import make_timer
 from desktop.widgets import heading, hline, label, named
@@ -80,6 +81,11 @@ class NoteEditor(QWidget):
         self.dictate_button.setToolTip("Record or import a dictation and review its draft")
         self.dictate_button.clicked.connect(self.open_dictation)
         head.addWidget(self.dictate_button)
+        self.void_button = named(QPushButton("Void draft…"), "noteVoid")
+        self.void_button.setToolTip("Set aside a draft started by mistake (kept and audited)")
+        self.void_button.clicked.connect(self.void)
+        head.addWidget(self.void_button)
+        self.signing = SigningFlow(self)
         scribe_panel.install_retention(ctx, self.signed)  # recordings: on unlock, after signing
         self._head = head  # the host may add the visit's tools before "Back to chart"
         back = named(QPushButton("Back to chart"), "noteBack")
@@ -149,9 +155,10 @@ class NoteEditor(QWidget):
             return
         self.ws = ws
         note, visit = ws.note, ws.visit
-        self.read_only = note.is_signed
+        self.read_only = note.is_signed or note.is_voided
         self.title.setText(f"{NOTE_TYPES.get(str(note.note_type), 'Note')} · {ws.patient_name}")
         status = "Signed" if note.is_signed else "Draft — saved as you type"
+        status = "Voided — kept on file, never signed" if note.is_voided else status
         self.subtitle.setText(f"{fmt_date(visit.date)}  ·  {ws.episode.discipline}  ·  {status}")
         codes = self.ctx.session.codes
         self.blocks.set_catalog(codes)
@@ -182,13 +189,15 @@ class NoteEditor(QWidget):
 
     def _set_read_only(self, read_only: bool) -> None:
         self.dictate_button.setEnabled(not read_only)
+        self.void_button.setVisible(not read_only)
+        signed = self.ws is not None and self.ws.note.is_signed
         self.soap.set_read_only(read_only)
         self.blocks.set_read_only(read_only)
         self.untimed.set_read_only(read_only)
         self.total.spin.setReadOnly(read_only)
         self.findings.setEnabled(not read_only)
-        self.addenda.setVisible(read_only)
-        if read_only and self.ws is not None:
+        self.addenda.setVisible(signed)
+        if signed and self.ws is not None:
             self.addenda.show_addenda(self.ws.note.addenda)
 
     # -- running edits ----------------------------------------------------------------------------
@@ -277,13 +286,12 @@ class NoteEditor(QWidget):
         return bool(rows[0].form.copy_forward())  # type: ignore[attr-defined]
 
     def sign(self) -> None:
-        if self.note_id is None or self.read_only or not self.sign_bar.button.isEnabled():
-            return
-        clinician = self.ctx.session.clinician_id
-        if clinician is None:
-            return
-        self.ctx.savers.flush_all()  # the last keystrokes are saved before the signature
-        self.run(ops.sign(self, self.note_id, clinician), self._signed)
+        """Flush, re-check, confirm the one-screen summary, then sign (``SigningFlow``)."""
+        self.signing.sign()
+
+    def void(self) -> None:
+        """Void this draft after asking why; it stays on file, read-only."""
+        self.signing.void()
 
     def _signed(self, result: Any) -> None:
         if self.ctx.presenter is not None:
@@ -337,7 +345,9 @@ class NoteEditor(QWidget):
             1 for f in check.findings if str(f.severity) == "warn" and not f.acknowledged
         )
         signed = None
-        if self.ws is not None and self.ws.note.is_signed:
+        if self.ws is not None and self.ws.note.is_voided:
+            signed = "Voided: kept on file, never signed or billed."
+        elif self.ws is not None and self.ws.note.is_signed:
             note = self.ws.note
             who = next((c.label for c in self.ctx.session.clinicians if c.id == note.signed_by), "")
             signed = f"Signed {note.signed_at:%Y-%m-%d %H:%M} UTC by {who}".strip()
@@ -436,6 +446,7 @@ class NoteEditor(QWidget):
         self.note_id = None
         self.ws = None
         self.check = None
+        self.signing.close()  # lock: no summary of PHI stays open
         self.title.clear()
         self.subtitle.clear()
         self.saved_state.clear()

@@ -34,7 +34,7 @@ METHOD = {
 }
 
 
-def _units_text(summary: Any) -> str:
+def units_text(summary: Any) -> str:
     if not summary.units:
         return "no billable services yet"
     parts = [f"{code}\u00a0×\u00a0{n}" for code, n in summary.units.items()]
@@ -58,9 +58,9 @@ class UnitsView(QWidget):
     def show_check(self, check: Any) -> None:
         u, o = check.units, check.other_units
         self.primary_title.setText(f"{check.payer_name} · {METHOD[u.method]}")
-        self.primary.setText(_units_text(u))
+        self.primary.setText(units_text(u))
         self.primary.setToolTip(u.explanation)
-        self.other.setText(f"Under the {METHOD[o.method]}: {_units_text(o)}")
+        self.other.setText(f"Under the {METHOD[o.method]}: {units_text(o)}")
         self.other.setToolTip(o.explanation)
 
     def clear(self) -> None:

@@ -1,4 +1,4 @@
-"""Note ops: start, open, check, every per-field edit, acknowledge, sign, addendum."""
+"""Note ops: start, open, check, every per-field edit, acknowledge, sign, addendum, void."""
 
 from __future__ import annotations
 
@@ -93,3 +93,7 @@ def add_addendum(
     return CommandOp(
         parent, lambda chart: notes.add_addendum(chart, note_id, author_id=author_id, text=text)
     )
+
+
+def void_note(parent: QObject, note_id: uuid.UUID, reason: str) -> CommandOp[Any]:
+    return CommandOp(parent, lambda chart: notes.void_note(chart, note_id, reason=reason))

@@ -143,6 +143,8 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     qtbot.waitUntil(lambda: editor.ws is not None and ws.page() == "note", timeout=10_000)
     qtbot.keyClicks(editor.soap.edits["subjective"], "Knee pain 3/10; did home program .hep ")
     assert "Reviewed home exercise program" in editor.soap.edits["subjective"].toPlainText()
+    qtbot.keyClicks(editor.soap.edits["objective"], "Step-ups and carrying task as charted.")
+    qtbot.keyClicks(editor.soap.edits["assessment"], "Tolerated well; stairs improving.")
 
     editor.blocks.picker.choose("97110")
     qtbot.waitUntil(lambda: len(editor.blocks.rows) == 1, timeout=10_000)
@@ -234,14 +236,17 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
 
     # -- a warning acknowledged with a reason ----------------------------------------------
     warns = [f for f in editor.check.findings if f.needs_attention]
-    assert [f.id for f in warns] == ["block.missing_goal_connection"]  # the 97140 block
-    row = editor.findings.model.rows.index(warns[0])
+    # the 97140 block; and the visit has no clock times (visit.times_missing, since 9ec2dd7)
+    assert sorted(f.id for f in warns) == ["block.missing_goal_connection", "visit.times_missing"]
+    goal_warning = next(f for f in warns if f.id == "block.missing_goal_connection")
+    row = editor.findings.model.rows.index(goal_warning)
     editor.findings.table.selectRow(row)
     assert editor.findings.ack_row.isVisibleTo(editor.findings)
     qtbot.keyClicks(editor.findings.reason, "Manual therapy prepares the knee for STG 1")
     qtbot.mouseClick(editor.findings.ack_button, LEFT)
     wait_check(qtbot, window, editor)
-    assert not [f for f in editor.check.findings if f.needs_attention]
+    left = [f.id for f in editor.check.findings if f.needs_attention]
+    assert left == ["visit.times_missing"]  # a warning: signing stays possible
     assert editor.units.primary.text().endswith("units")
     assert "Cascade" not in editor.units.primary_title.text()
 
@@ -253,6 +258,9 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     qtbot.keyClick(
         editor.soap.edits["plan"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
     )
+    qtbot.waitUntil(lambda: editor.signing.dialog is not None, timeout=10_000)  # the summary
+    assert "97110" in editor.signing.dialog.summary.text()
+    editor.signing.dialog.accept()
     qtbot.waitUntil(lambda: editor.ws is not None and editor.ws.note.is_signed, timeout=10_000)
     assert editor.soap.edits["subjective"].isReadOnly()
     assert editor.addenda.isVisibleTo(editor)
