@@ -5,7 +5,8 @@ exercise …"). Typing filters by code or words; Enter or a click chooses.
 in the catalog). The mouse wheel never chooses (``wheel_guard.SCROLLS_ONLY``): QComboBox
 reports a wheel notch as ``activated``, which once turned 97110 into 97112 and, on the
 "Add a timed service" picker, added a block. The catalog comes from ``SessionFacts.codes``
-(loaded on the worker).
+(loaded on the worker). Up/Down open the list rather than step to the next code (stepping is
+reported as ``activated`` too).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from desktop.wheel_guard import SCROLLS_ONLY
@@ -55,6 +57,14 @@ class CodePicker(QComboBox):
         self.activated.connect(self._activated)
         completer.activated[str].connect(self._completed)  # type: ignore[index]
         line.returnPressed.connect(self._typed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # QComboBox steps to the next code on Up/Down and reports it as activated: one key
+        # press changed a block's code or added a block. Open the list instead.
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not event.modifiers():
+            self.showPopup()
+            return
+        super().keyPressEvent(event)
 
     def set_code(self, code: str) -> None:
         self._silent = True

@@ -130,3 +130,24 @@ def test_focused_spin_box_still_takes_the_wheel(
     wheel(spin, notches=1)
     assert spin.value() == 1
     assert spin.focusPolicy() == Qt.FocusPolicy.StrongFocus  # a notch never gives focus
+
+
+def test_arrow_keys_open_the_code_list_instead_of_choosing(
+    qtbot: Any, open_window: Any, seeded: Seeded
+) -> None:
+    note_id = _note_with_block(seeded)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    window.workspace.open_note(note_id)
+    editor = window.workspace.editor
+    qtbot.waitUntil(lambda: len(editor.blocks.rows) == 2, timeout=10_000)
+    row = next(iter(editor.blocks.rows.values()))
+    chosen: list[str] = []
+    for picker in (editor.blocks.picker, row.picker):
+        picker.code_chosen.connect(chosen.append)
+        picker.setFocus()
+        qtbot.keyClick(picker.lineEdit(), Qt.Key.Key_Down)
+        assert picker.view().isVisible()  # the list opened; nothing was chosen
+        picker.hidePopup()
+    settle(qtbot, window)
+    assert chosen == [] and len(editor.blocks.rows) == 2 and row.picker.code() == "97110"
