@@ -270,6 +270,66 @@ def traps(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
                      ", ".join(f"{c} {u}/{t}" for c, (u, t) in f["precision"].items())))
 
 
+HELDOUT = ROOT / "bench" / "heldout_dictations.json"
+
+
+def _heldout_audio() -> dict[str, Any] | None:
+    """The held-out dictations spoken by espeak-ng (cached in bench/results/heldout/)."""
+    import shutil
+
+    from scribe.audio import load_audio
+
+    spec = json.loads(HELDOUT.read_text())["dictations"]
+    folder = ROOT / "bench" / "results" / "heldout"
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [d for d in spec if not (folder / f"{d['id']}.wav").is_file()]
+    if missing and shutil.which("espeak-ng") is None:
+        return None
+    sys.path.insert(0, str(FIXTURES))
+    import make_fixtures  # type: ignore[import-not-found]
+
+    for d in missing:
+        samples = make_fixtures.to_samples(make_fixtures.speak(d["text"], d["voice"]))
+        make_fixtures.write_wav(folder / f"{d['id']}.wav", samples)
+    return {d["id"]: (d, load_audio(folder / f"{d['id']}.wav")) for d in spec}
+
+
+def prompt(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    """WER on fixtures and on held-out dictations for three prompts; the mishearing table's
+    effect on dictations it was not tuned on."""
+    from scribe.context import DictationContext
+    from scribe.model import load_model
+    from scribe.prompt import prompt_for
+    from scribe.transcribe import THERAPY_PROMPT, TranscribeOptions, transcribe
+    from scribe.wer import wer
+
+    fixtures = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    sets = {"fixtures (tuned on)": {d["id"]: (d, FIXTURES / f"{d['id']}.wav")
+                                    for d in fixtures}}
+    held = _heldout_audio()
+    if held is None:
+        rows.append(("held-out dictations", "espeak-ng not installed: skipped"))
+    else:
+        sets["held-out (never tuned on)"] = held
+    model = load_model()
+    prompts = {"fixed (GENERAL = THERAPY_PROMPT)": lambda d: THERAPY_PROMPT,
+               "episode (prompt_for)": lambda d: prompt_for(DictationContext.from_codes(
+                   d["dx"], d.get("discipline", "PT"))),
+               "none": lambda d: None}
+    for set_name, items in sets.items():
+        for label, make in prompts.items():
+            fixed, plain = [], []
+            for d, audio in items.values():
+                text = transcribe(audio, model=model,
+                                  options=TranscribeOptions(initial_prompt=make(d))).word_text
+                fixed.append(wer(d["text"], text))
+                plain.append(wer(d["text"], text, fix_mishearings=False))
+            rows.append((f"WER {set_name}, prompt {label}",
+                         f"{statistics.mean(fixed):.3f} mean / {max(fixed):.3f} worst "
+                         f"(without mishearing fixes {statistics.mean(plain):.3f})"))
+            raw[f"prompt {set_name} {label}"] = {"wer": fixed, "wer_plain": plain}
+
+
 def _medspacy() -> tuple[dict[str, bool] | None, str]:
     try:
         import medspacy  # noqa: F401

@@ -42,6 +42,8 @@ def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
                        help="a CTranslate2 Whisper model folder (default: the bundled tiny.en)")
     draft.add_argument("--allow-download", action="store_true",
                        help="consent to download a named model (e.g. base.en) if not present")
+    draft.add_argument("--discipline", default=None, choices=("PT", "OT", "SLP"),
+                       help="the episode's discipline (shapes the decoding prompt)")
     draft.add_argument("--json", action="store_true", help="print one JSON object")
     draft.set_defaults(func=run_draft)
     neg = commands.add_parser("negation", help="negation detector over a JSONL file")
@@ -58,7 +60,7 @@ def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from scribe.serialize import draft_to_dict
     from scribe.transcribe import transcribe
 
-    context = DictationContext.from_codes(args.dx)
+    context = DictationContext.from_codes(args.dx, args.discipline)
     if (args.audio is None) == (args.transcript is None):
         raise InvalidInput("Give either an audio file or --transcript FILE.json.")
     if args.transcript is not None:
@@ -66,7 +68,14 @@ def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
     else:
         model = load_model(args.model, allow_download=args.allow_download,
                            compute_type=args.compute_type)
-        transcript = transcribe(args.audio, model=model)
+        from scribe.transcribe import TranscribeOptions
+
+        options = TranscribeOptions()
+        if args.dx or args.discipline:
+            from scribe.prompt import prompt_for
+
+            options = TranscribeOptions(initial_prompt=prompt_for(context))
+        transcript = transcribe(args.audio, model=model, options=options)
     draft = build_draft(transcript, context)
     if args.json:
         json.dump(draft_to_dict(draft), out, ensure_ascii=False)

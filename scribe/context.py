@@ -41,10 +41,13 @@ class DictationContext:
     diagnoses: tuple[Diagnosis, ...] = ()
     goals: tuple[Goal, ...] = ()
     timed_blocks: tuple[TimedBlock, ...] = ()
+    discipline: str | None = None  # "PT" | "OT" | "SLP": the decoding prompt's vocabulary
 
     @classmethod
-    def from_codes(cls, codes: Iterable[str]) -> DictationContext:
-        return cls(diagnoses=tuple(Diagnosis.from_code(c, rank=i) for i, c in enumerate(codes)))
+    def from_codes(cls, codes: Iterable[str], discipline: str | None = None
+                   ) -> DictationContext:
+        return cls(diagnoses=tuple(Diagnosis.from_code(c, rank=i) for i, c in enumerate(codes)),
+                   discipline=discipline)
 
     def dx_sites(self) -> list[DxSite]:
         sites = []

@@ -38,18 +38,15 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from scribe.audio import SAMPLE_RATE, AudioSource, load_audio
+from scribe.context import DictationContext
 from scribe.coverage import Gap, missing_speech
 from scribe.errors import NoSpeechFound, TranscriptionCancelled
 from scribe.hallucination import judge
 from scribe.model import ScribeModel, _offline, load_model, resolve_compute_type
+from scribe.prompt import GENERAL
 from scribe.transcript import DroppedSegment, Segment, Transcript, Word
 
-THERAPY_PROMPT = (
-    "Physical therapy note. Subjective, objective, assessment, plan. Patient reports pain "
-    "6/10, denies numbness or tingling. Right knee flexion 110 degrees, quadriceps 4-/5, "
-    "3 sets of 15. Lachman, McMurray, Hawkins-Kennedy, supraspinatus, theraband, gait "
-    "training, stair training, sit-to-stand, therapeutic exercise, LEFS, Oswestry."
-)
+THERAPY_PROMPT = GENERAL  # the prompt without an episode (scribe.prompt)
 
 
 class _Event(Protocol):
@@ -237,24 +234,35 @@ def _missing_seconds(gaps: list[Gap]) -> float:
 
 
 class Transcriber(Protocol):
-    """Audio → ``Transcript`` with ``transcribe``'s progress and cancel contract."""
+    """Audio → ``Transcript`` with ``transcribe``'s progress and cancel contract; ``context``
+    (the episode: discipline, diagnoses) may shape the decoding prompt."""
 
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
-                 cancel: Cancel | None = None) -> Transcript: ...
+                 cancel: Cancel | None = None,
+                 context: DictationContext | None = None) -> Transcript: ...
 
 
 @dataclass(frozen=True)
 class ModelTranscriber:
-    """The real transcriber: the bundled model at ``compute_type`` (None: the default)."""
+    """The real transcriber: the bundled model at ``compute_type`` (None: the default), with
+    the episode's prompt (``scribe.prompt.prompt_for``) when given a context."""
 
     compute_type: str | None = None
     options: TranscribeOptions = TranscribeOptions()
 
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
-                 cancel: Cancel | None = None) -> Transcript:
-        return transcribe(source, model=default_model(self.compute_type), options=self.options,
+                 cancel: Cancel | None = None,
+                 context: DictationContext | None = None) -> Transcript:
+        options = self.options
+        if context is not None and options.initial_prompt == THERAPY_PROMPT:
+            from dataclasses import replace as with_prompt
+
+            from scribe.prompt import prompt_for
+
+            options = with_prompt(options, initial_prompt=prompt_for(context))
+        return transcribe(source, model=default_model(self.compute_type), options=options,
                           progress=progress, cancel=cancel)
 
 
@@ -268,7 +276,8 @@ class ReplayTranscriber:
 
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
-                 cancel: Cancel | None = None) -> Transcript:
+                 cancel: Cancel | None = None,
+                 context: DictationContext | None = None) -> Transcript:
         t0 = time.perf_counter()
         t = self.transcript
         total = t.duration or (t.segments[-1].end if t.segments else 0.0)

@@ -93,6 +93,7 @@ class DictationSetup:
     goals: tuple[Goal, ...]  # the episode's active goals, plan order
     recordings: tuple[RecordingInfo, ...]
     retention: RetentionPolicy
+    discipline: str = "PT"  # the episode's: the scribe's decoding prompt follows it
 
 
 def _now() -> dt.datetime:
@@ -360,4 +361,5 @@ def dictation_setup(chart: ChartSession, note_id: uuid.UUID) -> DictationSetup:
         goals=tuple(g for g in episode.goals if g.is_active),
         recordings=tuple(recordings),
         retention=retention_policy(chart),
+        discipline=episode.discipline.value,
     )

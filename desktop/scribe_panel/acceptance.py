@@ -1,8 +1,9 @@
 """``ReviewAcceptance``: accepting the draft into the note, for ``DictationDialog``.
 
 Contract: a sentence row is appended to its S/O/A/P section through ``ops.accept_text``
-(``notes.edit_section``; the first acceptance also stamps ``Note.dictated_at``); a row with a
-``block`` flag asks for confirmation first; "Accept all unflagged" takes only sentences without
+(``notes.edit_section``; the first acceptance also stamps ``Note.dictated_at``), in the
+clinician's wording if they edited it; a row with a ``block`` or ``warn`` flag asks for
+confirmation first; "Accept all unflagged" takes only sentences without
 block/warn flags that are not in the note yet. A suggested timed block goes through
 ``BlockConfirmDialog`` and only its *Add block* calls ``notes.add_block``. Pending editor text
 is flushed first so the append lands after it. Nothing is signed or billed. The ops' parent is
@@ -61,7 +62,8 @@ class ReviewAcceptance(QObject):
     def _confirm(self, row: ReviewRow) -> None:
         p = self.panel
         box = QMessageBox(QMessageBox.Icon.Warning, "Check before adding",
-                          "\n".join(f.message for f in row.flags if str(f.severity) == "block")
+                          "\n".join(f.message for f in row.flags
+                                    if str(f.severity) in ("block", "warn"))
                           + "\n\nListen to the sentence first. Add it to the note as it is?",
                           QMessageBox.StandardButton.Cancel, p)
         add = box.addButton("Add to note", QMessageBox.ButtonRole.AcceptRole)

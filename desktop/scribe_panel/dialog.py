@@ -93,6 +93,7 @@ class DictationDialog(DictationView):
         self.close_button.clicked.connect(self.reject)
         self.transcript.word_clicked.connect(self._word_clicked)
         self.tree.row_clicked.connect(lambda _key, seconds: self.seek(seconds))
+        self.tree.row_edited.connect(self.edit_row)
         self.tree.itemDoubleClicked.connect(lambda *_: self.accept_selected())
         self.flags.flag_clicked.connect(self._flag_clicked)
         self.player.position_changed.connect(self._show_position)
@@ -238,7 +239,9 @@ class DictationDialog(DictationView):
         self._show_draft(None)
         setup = self.setup
         context = DictationContext(diagnoses=setup.diagnoses, goals=setup.goals,
-                                   timed_blocks=tuple(setup.note.blocks))
+                                   timed_blocks=tuple(setup.note.blocks),
+                                   discipline=setup.discipline)
+        self.context = context
         self.job = ops.Transcription()
         self.job.progressed.connect(self._progress)
         self.progress.setValue(0)
@@ -246,6 +249,22 @@ class DictationDialog(DictationView):
         self._set_state("transcribing", "Transcribing on this computer (nothing leaves it)…")
         self.job.op(self, samples, context, ops.app_transcriber(self.ctx)).success(
             self._transcribed).failure(self._failed).run()
+
+    def edit_row(self, key: str, text: str) -> None:
+        """The clinician reworded a draft sentence: re-check it against the recording."""
+        from desktop.scribe_panel.review import edit_row
+
+        row = self.rows.get(key)
+        if row is None or self.draft is None or self.tree.status(key).startswith("Added"):
+            if row is not None:
+                self.tree.update_row(row)  # accepted rows stay as they were added
+            return
+        edited = edit_row(row, self.draft, text, getattr(self, "context", None))
+        self.rows[key] = edited
+        self.tree.update_row(edited)
+        new = [f for f in edited.flags if f not in row.flags]
+        self.status.setText("Edited. " + (" ".join(f.message for f in new) if new else
+                                          "The edit agrees with what was said."))
 
     def _progress(self, progress: Any) -> None:
         if self.state != "transcribing":

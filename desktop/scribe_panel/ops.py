@@ -187,7 +187,8 @@ class Transcription(QObject):
             from scribe.errors import TranscriptionCancelled
 
             try:
-                transcript = transcriber(samples, progress=job.progressed.emit, cancel=event)
+                transcript = transcriber(samples, progress=job.progressed.emit, cancel=event,
+                                         context=context)
             except TranscriptionCancelled:
                 return CANCELLED
             if event.is_set():

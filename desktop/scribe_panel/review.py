@@ -10,8 +10,12 @@ Contract:
   conflicting side (the scribe reports it once, at the first mention); a block carries the
   block/warn flags of the sentences its items came from and any flag on its own span.
 - ``flagged`` means a ``block`` or ``warn`` flag stands: such rows are never accepted by
-  "Accept all unflagged"; ``block`` rows need an explicit confirmation. Info flags are shown
-  but do not hold a row back.
+  "Accept all unflagged" and each needs an explicit confirmation. Info flags are shown but
+  do not hold a row back.
+- ``edit_row(row, draft, text, context)``: the clinician's wording of a sentence before it is
+  accepted; the edit is re-checked against what the recording said
+  (``scribe.check_sentence_edit``: a number not dictated, a flipped negation, a changed side)
+  and those flags join the row's.
 - ``block_details(block, draft)`` fills the ``TimedBlock.details`` keys the note's forms read;
   ``suggest_goals`` proposes goal links by shared words (the clinician confirms).
 """
@@ -76,7 +80,12 @@ class ReviewRow:
 
     @property
     def needs_confirmation(self) -> bool:
-        return self.severity == "block"
+        return self.flagged
+
+    @property
+    def edited(self) -> bool:
+        return any(f.code.split(".")[-1].startswith("edit") for f in self.flags) or \
+            self.key.endswith("~")
 
 
 def _severity_sorted(flags: Iterable[Flag]) -> tuple[Flag, ...]:
@@ -142,6 +151,19 @@ def review_rows(draft: Draft) -> list[ReviewRow]:
             tuple(i for i in draft.items if i.id in block.item_ids), _severity_sorted(flags),
             block, sids))
     return rows
+
+
+def edit_row(row: ReviewRow, draft: Draft, text: str, context: Any = None) -> ReviewRow:
+    """``row`` with the clinician's ``text``, re-checked against the recording (see contract)."""
+    from scribe.draft import check_sentence_edit
+
+    text = " ".join(text.split())
+    if row.kind != "sentence" or not text or text == row.text:
+        return row
+    new_flags = check_sentence_edit(draft, row.sentence_ids[0], text, context)
+    kept = [f for f in row.flags if not f.code.split(".")[-1].startswith("edit")]
+    return ReviewRow(row.key, row.kind, row.section, text, row.span, row.items,
+                     _severity_sorted([*kept, *new_flags]), row.block, row.sentence_ids)
 
 
 def general_flags(draft: Draft) -> tuple[Flag, ...]:

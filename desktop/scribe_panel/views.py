@@ -103,6 +103,7 @@ class DraftTree(QTreeWidget):
     """Sections → sentences (→ how each item was read), then the suggested timed blocks."""
 
     row_clicked = Signal(str, float)  # row key, seconds
+    row_edited = Signal(str, str)  # row key, the clinician's text (F2 or a click on a selected row)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,9 +119,20 @@ class DraftTree(QTreeWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
         self.items_by_key: dict[str, QTreeWidgetItem] = {}
+        self._filling = False
+        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                             | QAbstractItemView.EditTrigger.SelectedClicked)
         self.itemClicked.connect(self._clicked)
+        self.itemChanged.connect(self._changed)
 
     def set_rows(self, rows: Sequence[ReviewRow]) -> None:
+        self._filling = True
+        try:
+            self._fill(rows)
+        finally:
+            self._filling = False
+
+    def _fill(self, rows: Sequence[ReviewRow]) -> None:
         self.clear()
         self.items_by_key = {}
         groups: dict[str, QTreeWidgetItem] = {}
@@ -136,15 +148,13 @@ class DraftTree(QTreeWidget):
                 group.setExpanded(True)
                 groups[group_name] = group
             item = QTreeWidgetItem(group, [row.text, "", ""])
+            if row.kind == "sentence":  # the clinician may reword it before accepting
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             item.setData(0, KEY_ROLE, row.key)
             item.setData(0, SECONDS_ROLE, float(row.span.start))
             item.setToolTip(0, f"{clock(row.span.start)}–{clock(row.span.end)} · heard: "
                                f"“{row.span.text}”")
-            severity = row.severity
-            if severity is not None:
-                item.setText(1, SEVERITY_LABEL[severity])
-                item.setForeground(1, QBrush(QColor(SEVERITY_COLOR[severity])))
-                item.setToolTip(1, "\n".join(f.message for f in row.flags))
+            self._show_check(item, row)
             for found in row.items:
                 child = QTreeWidgetItem(item, [describe_item(found)])
                 child.setData(0, KEY_ROLE, row.key)
@@ -154,11 +164,41 @@ class DraftTree(QTreeWidget):
             item.setExpanded(False)
             self.items_by_key[row.key] = item
 
+    @staticmethod
+    def _show_check(item: QTreeWidgetItem, row: ReviewRow) -> None:
+        severity = row.severity
+        item.setText(1, SEVERITY_LABEL[severity] if severity is not None else "")
+        if severity is not None:
+            item.setForeground(1, QBrush(QColor(SEVERITY_COLOR[severity])))
+        item.setToolTip(1, "\n".join(f.message for f in row.flags))
+
+    def update_row(self, row: ReviewRow) -> None:
+        """Show an edited row: its text and its check (not a user edit: no ``row_edited``)."""
+        item = self.items_by_key.get(row.key)
+        if item is None:
+            return
+        self._filling = True
+        try:
+            item.setText(0, row.text)
+            self._show_check(item, row)
+        finally:
+            self._filling = False
+
+    def _changed(self, item: QTreeWidgetItem, column: int) -> None:
+        key = item.data(0, KEY_ROLE)
+        if self._filling or column != 0 or not key or self.items_by_key.get(key) is not item:
+            return
+        self.row_edited.emit(key, item.text(0))
+
     def mark(self, key: str, text: str) -> None:
         item = self.items_by_key.get(key)
         if item is not None:
-            item.setText(2, text)
-            item.setForeground(2, ACCEPTED)
+            self._filling = True
+            try:
+                item.setText(2, text)
+                item.setForeground(2, ACCEPTED)
+            finally:
+                self._filling = False
 
     def status(self, key: str) -> str:
         item = self.items_by_key.get(key)

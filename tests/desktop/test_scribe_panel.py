@@ -96,6 +96,9 @@ def test_no_microphone_is_said_plainly_and_cancel_writes_nothing(
         panel.import_file(FIXTURE)
     assert 0 < seen[0].fraction < 1 and panel.progress.value() > 0
     assert gate.received and len(gate.received[0]) == len(load_audio(FIXTURE))
+    # The episode reaches the transcriber (its prompt follows discipline and diagnoses).
+    assert gate.contexts[0].discipline == "PT"
+    assert [d.code for d in gate.contexts[0].diagnoses] == ["M17.11"]
     assert "left" in panel.eta.text()  # "Transcribing… 72 % · about 2 s left"
     assert panel.cancel_button.isEnabled()
     qtbot.mouseClick(panel.cancel_button, LEFT)
@@ -131,8 +134,9 @@ def test_full_run_flags_the_side_and_accepts_into_the_note(
     # The dictation says "left knee" on a right-knee diagnosis: a must-fix laterality flag.
     codes = {f.code: str(f.severity) for f in panel.draft.flags}
     assert codes.get("laterality.dx_conflict") == "block"
-    flagged = [r for r in panel.rows.values() if r.needs_confirmation]
+    flagged = [r for r in panel.rows.values() if r.severity == "block"]
     assert flagged and all(panel.tree.items_by_key[r.key].text(1) == "Must fix" for r in flagged)
+    assert all(r.needs_confirmation for r in panel.rows.values() if r.flagged)
     assert panel.flags.count() == len(panel.draft.flags)
     assert panel.transcript.low_words  # weak words are marked in the transcript
     # Clicking a sentence seeks to its moment; with no audio output the position still shows.
@@ -342,3 +346,57 @@ def test_a_recording_that_cannot_be_sealed_is_not_transcribed(
     settle(qtbot, window)
     assert "disk is full" in panel.status.text()
     assert hears.received == [] and panel.draft is None
+
+
+def test_a_sentence_is_edited_in_place_rechecked_and_a_flagged_one_confirmed(
+    qtbot: Any, open_window: Any, tmp_path: Path
+) -> None:
+    """Issue 13: "right knee" heard as "high knee" can be fixed before accepting; the edit is
+    re-checked against the recording; a flagged sentence (warn or block) asks first."""
+    from PySide6.QtWidgets import QLineEdit
+
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    panel = open_panel(qtbot, window, note_id)
+    run_to_review(qtbot, panel)
+    row = next(r for r in panel.rows.values()
+               if r.kind == "sentence" and "4/10" in r.text)  # "… left knee pain 4/10 today."
+    assert row.needs_confirmation  # the side contradicts M17.11
+    item = panel.tree.items_by_key[row.key]
+    # Edit in the real tree: F2 on the selected row opens the editor.
+    panel.tree.setCurrentItem(item)
+    panel.tree.setFocus()
+    qtbot.keyClick(panel.tree, Qt.Key.Key_F2)
+    editors = [e for e in panel.tree.findChildren(QLineEdit) if e.isVisible()]
+    assert len(editors) == 1, editors
+    editor = editors[0]
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Patient reports left knee pain 5/10 today.")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on the next event loop turn
+    qtbot.waitUntil(lambda: panel.rows[row.key].text != row.text, timeout=5_000)
+    edited = panel.rows[row.key]
+    assert edited.text == "Patient reports left knee pain 5/10 today."
+    assert "number.edit_not_dictated" in {f.code for f in edited.flags}  # 5 was never said
+    assert item.text(0) == edited.text and item.text(1) == "Must fix"
+    # Accepting it asks first; Cancel writes nothing, "Add to note" writes the edited words.
+    panel.tree.select_key(row.key)
+    panel.accept_selected()
+    box = panel.acceptance.confirm_box
+    assert box is not None and box.isVisible() and "5 does not appear" in box.text()
+    box.reject()
+    settle(qtbot, window)
+    note = read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note)
+    assert "5/10" not in note.subjective
+    panel.accept_selected()
+    box = panel.acceptance.confirm_box
+    add = next(b for b in box.buttons() if b.text() == "Add to note")
+    with qtbot.waitSignal(panel.note_changed, timeout=10_000):
+        qtbot.mouseClick(add, LEFT)
+    settle(qtbot, window)
+    note = read(qtbot, window, lambda chart: notes.get_note(chart, note_id).note)
+    assert "left knee pain 5/10 today" in note.subjective.lower()
+    # A warn-only row needs the same confirmation (it used to be added silently).
+    warn = next((r for r in panel.rows.values() if r.severity == "warn"), None)
+    if warn is not None:
+        assert warn.needs_confirmation

@@ -34,10 +34,12 @@ class GatedReplay:
         if not gated:
             self.release.set()
         self.received: list[Any] = []
+        self.contexts: list[Any] = []
 
     def __call__(self, source: Any, *, progress: Callable[[Any], None] | None = None,
-                 cancel: Any = None) -> Any:
+                 cancel: Any = None, context: Any = None) -> Any:
         self.received.append(source)
+        self.contexts.append(context)
 
         def report(p: Any) -> None:
             if progress is not None:

@@ -58,3 +58,34 @@ def test_replay_cancels_between_segments_and_refuses_no_words() -> None:
         ReplayTranscriber(sample())(b"", progress=lambda p: stop.set(), cancel=stop)
     with pytest.raises(NoSpeechFound):
         ReplayTranscriber(Transcript((), 3.0))(b"")
+
+
+def test_the_prompt_follows_the_discipline_and_the_episode() -> None:
+    from scribe.context import DictationContext
+    from scribe.prompt import GENERAL, prompt_for
+
+    assert prompt_for(None) == GENERAL
+    knee = prompt_for(DictationContext.from_codes(["M17.11"], "PT"))
+    back = prompt_for(DictationContext.from_codes(["M54.50"], "PT"))
+    swallow = prompt_for(DictationContext.from_codes(["R13.12"], "SLP"))
+    hand = prompt_for(DictationContext.from_codes(["M18.11"], "OT"))
+    assert "Lachman" in knee and "Lachman" not in back and "Oswestry" in back
+    assert swallow.startswith("Speech-language") and "Dysphagia" in swallow
+    assert "Lachman" not in swallow and "pain 6/10" not in swallow
+    assert hand.startswith("Occupational") and "pinch" in hand
+    assert all(len(p.split()) <= 70 for p in (knee, back, swallow, hand, GENERAL))
+
+
+def test_the_model_transcriber_takes_the_episode_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scribe import transcribe as module
+    from scribe.context import DictationContext
+    from scribe.prompt import prompt_for
+
+    seen: list[str | None] = []
+    monkeypatch.setattr(module, "default_model", lambda compute_type=None: None)
+    monkeypatch.setattr(module, "transcribe",
+                        lambda source, **kw: seen.append(kw["options"].initial_prompt))
+    context = DictationContext.from_codes(["R13.12"], "SLP")
+    module.ModelTranscriber()(b"", context=context)
+    module.ModelTranscriber()(b"")
+    assert seen == [prompt_for(context), module.THERAPY_PROMPT]
