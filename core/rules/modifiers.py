@@ -34,7 +34,8 @@ def modifiers_for(note: Note, context: NoteContext) -> dict[uuid.UUID, tuple[str
             common.append(mod)
     if payer.requires_discipline_modifier and discipline is not None:
         common.append(discipline.modifier)
-    status = kx_status(context, facts.units)
+    # facts.units only when KX can apply: it computes the note's units
+    status = kx_status(context, facts.units) if payer.uses_kx_threshold else None
     if status is not None and status.applies:
         common.append("KX")
     out: dict[uuid.UUID, tuple[str, ...]] = {}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,7 +27,7 @@ from core.domain.practice import Clinician
 from core.rules.packs import RulePacks, default_packs
 from core.rules.pfs import NATIONAL, FeeScheduleYearMissing, PfsPack, default_pfs
 from core.rules.units import compute_units
-from core.services.pricing import Payer, day_key, payer_for
+from core.services.pricing import Payer, PricedService, day_key, payer_for
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
@@ -66,8 +66,11 @@ def kx_days(
     billed: Sequence[BilledVisit] | None = None,
     episodes: dict[uuid.UUID, Episode] | None = None,
     before: dt.date | None = None,
+    priced: Mapping[uuid.UUID, Sequence[PricedService]] | None = None,
 ) -> list[AllowedDay]:
-    """Allowed amount of each KX-payer day of the patient (see the module docstring)."""
+    """Allowed amount of each KX-payer day of the patient (see the module docstring).
+    ``priced``: the ledger's priced services per visit (``Account.charged_visits``), whose
+    units per day are reused instead of computed again."""
     packs, pfs = packs or default_packs(), pfs or default_pfs()
     if billed is None:
         end = before - dt.timedelta(days=1) if before else None
@@ -94,8 +97,16 @@ def kx_days(
     out: list[AllowedDay] = []
     for (date, _p, discipline), members in groups.items():
         payer = payers[members[0].episode_id]
-        minutes = [m for b in members for m in b.minutes if packs.find_code(m[0]) is not None]
-        units = dict(compute_units(minutes, payer.rules.unit_method, packs=packs).units)
+        if priced is not None and all(b.visit_id in priced for b in members):
+            units: dict[str, int] = {}
+            for b in members:
+                for s in priced[b.visit_id]:
+                    if s.left_off not in ("unknown", "bundled"):
+                        units[s.code] = units.get(s.code, 0) + s.units
+        else:
+            minutes = [m for b in members for m in b.minutes
+                       if packs.find_code(m[0]) is not None]
+            units = dict(compute_units(minutes, payer.rules.unit_method, packs=packs).units)
         for code in list(units):
             note = packs.code(code).payer_note(payer.rules.key)
             if note is not None and note.action == "bundled":
@@ -130,6 +141,59 @@ def ytd_before(days: Sequence[AllowedDay], day: dt.date) -> tuple[dict[str, Deci
         else:
             totals[d.discipline] = totals.get(d.discipline, Decimal(0)) + d.amount
     return totals, missing
+
+
+def ytd_by_visit(
+    days: Sequence[AllowedDay], visits: Sequence[tuple[uuid.UUID, dt.date]]
+) -> tuple[dict[uuid.UUID, dict[str, Decimal]], tuple[int, ...]]:
+    """``ytd_before`` of many visits in one pass over ``days`` (sorted by date): per visit the
+    per-discipline amounts of its year before its day; and the years lacking amounts (a day
+    of the year before the visit without them, or the visit's own year)."""
+    out: dict[uuid.UUID, dict[str, Decimal]] = {}
+    missing: set[int] = set()
+    running: dict[str, Decimal] = {}
+    year, lacking, i = 0, False, 0
+    for vid, date in sorted(visits, key=lambda x: x[1]):
+        while i < len(days) and days[i].date < date:
+            d = days[i]
+            if d.date.year != year:
+                year, running, lacking = d.date.year, {}, False
+            if d.amount is None:
+                lacking = True
+            else:
+                running[d.discipline] = running.get(d.discipline, Decimal(0)) + d.amount
+            i += 1
+        same = year == date.year
+        ytd = {"PT": Decimal(0), "OT": Decimal(0), "SLP": Decimal(0)}
+        if same:
+            ytd.update(running)
+        out[vid] = ytd
+        if (same and lacking) or not year_priced(date):
+            missing.add(date.year)
+    return out, tuple(sorted(missing))
+
+
+class KxPrices:
+    """Fee-schedule amounts per unit for a visit's KX estimate, read once per caller."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.locality: str | None = None
+        self.amounts: dict[tuple[int, str], Decimal] = {}
+
+    def for_day(self, payer: Payer, day: dt.date, codes: list[str]) -> dict[str, Decimal] | None:
+        """Allowed amount per unit of each code (KX payers), else None (the caller uses the
+        practice fee)."""
+        if not payer.rules.uses_kx_threshold or not year_priced(day):
+            return None
+        if self.locality is None:
+            self.locality = practice_locality(self.uow)
+        pfs = default_pfs()
+        for c in codes:
+            if (day.year, c) not in self.amounts:
+                self.amounts[(day.year, c)] = pfs.allowed_for_day(
+                    {c: 1}, day.year, self.locality).total
+        return {c: self.amounts[(day.year, c)] for c in codes}
 
 
 def year_priced(day: dt.date, pfs: PfsPack | None = None) -> bool:

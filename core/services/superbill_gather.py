@@ -29,12 +29,11 @@ from core.rules.findings import Finding
 from core.rules.lines import DISTINCT_MODIFIERS, ServiceLine, note_lines
 from core.rules.modifiers import modifiers_for
 from core.rules.packs import RulePacks, default_packs
-from core.rules.pfs import default_pfs
-from core.rules.units import UnitResult, note_minutes
-from core.services.allowed import kx_days, practice_locality, year_priced, ytd_before
+from core.rules.units import note_minutes
+from core.services.allowed import KxPrices, kx_days, ytd_by_visit
 from core.services.billing import Account, load_account
 from core.services.claim_scrub import LeftOff, NothingToBill, ScrubFacts, scrub
-from core.services.pricing import Payer, PricedService, day_key, payer_for, price_services
+from core.services.pricing import Payer, PricedService, day_key, payer_for
 from core.storage.repos_billing import BillingRepos
 from core.storage.uow import UnitOfWork
 
@@ -59,32 +58,32 @@ class _Gathered:
 
 
 def gather(
-    uow: UnitOfWork, request: SuperbillRequest, *, packs: RulePacks | None = None
+    uow: UnitOfWork, request: SuperbillRequest, *, packs: RulePacks | None = None,
+    account: Account | None = None,
 ) -> tuple[b.Superbill, list[Finding]]:
-    """The superbill and its scrub findings, read in ``uow`` (draws packages down first)."""
+    """The superbill and its scrub findings, read in ``uow`` (draws packages down first).
+    ``account``: the patient's account when the caller already loaded it (``load_accounts``)."""
     packs = packs or default_packs()
-    g = _load(uow, request, packs)
+    g = _load(uow, request, packs, account)
     repos = BillingRepos(uow.conn)
-    fees = g.fees
     letters, n_dx = _letters(g)
     ytd_by_visit, kx_missing = _kx_year_to_date(uow, g, packs)
     lines: list[b.SuperbillLine] = []
     left_off: list[LeftOff] = []
     truncated: list[str] = []
     same_day = _same_day_history(uow, repos, g)
-    memo: dict[Any, UnitResult] = {}
+    kx_prices = KxPrices(uow)
     combined: list[tuple[str, str]] = []
     for members in _days(g):
         first = members[0][0]
         episode, payer = g.episodes[first.episode_id], g.payers[first.episode_id]
-        pooled = [m for _v, n in members for m in note_minutes(n, packs)]
-        _result, priced = price_services(pooled, payer, first.date, fees, packs, memo=memo)
+        priced = _day_services(members, g.account)
         priced.sort(key=lambda s: _is_add_on(s.code, packs))  # stable: add-ons after parents
         if len(members) > 1:
             units = day_units([(v.id, note_minutes(n, packs, skip_unknown=True))
                                for v, n in members], payer.rules.unit_method, packs=packs)
             combined.append((first.date.isoformat(), " ".join(units.lines)))
-        fee_map = _kx_fees(uow, payer, first.date, [s.code for s in priced]) or {
+        fee_map = kx_prices.for_day(payer, first.date, [s.code for s in priced]) or {
             s.code: Decimal(s.fee_cents) / 100 for s in priced if s.fee_cents}
         mods: dict[uuid.UUID, tuple[str, ...]] = {}
         service_lines: list[tuple[Visit, ServiceLine]] = []
@@ -160,7 +159,35 @@ def _pool_lines(code: str, lines: list[ServiceLine], packs: RulePacks) -> list[S
     return [ln for ln in lines if pool and ln.info is not None and ln.info.unit_pool == pool]
 
 
-def _load(uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks) -> _Gathered:
+def _day_services(members: list[tuple[Visit, Note]], account: Account) -> list[PricedService]:
+    """The day's priced codes: the ledger's per-visit shares (``pricing.price_by_day``, the
+    same day grouping) added back up, so the lines and the ledger agree to the cent."""
+    out: dict[str, PricedService] = {}
+    for visit, _note in members:
+        for s in account.charged_visits.get(visit.id, []):
+            seen = out.get(s.code)
+            if seen is None:
+                out[s.code] = s
+                continue
+            left = s.left_off if s.left_off in ("unknown", "bundled") else seen.left_off
+            out[s.code] = PricedService(
+                s.code, seen.units + s.units, seen.minutes + s.minutes,
+                seen.fee_cents if seen.fee_cents is not None else s.fee_cents,
+                seen.charge_cents + s.charge_cents, left)
+    fixed = []
+    for s in out.values():
+        left = s.left_off
+        if left == "zero_units" and s.units > 0:
+            left = None
+        elif left is None and s.units <= 0:
+            left = "zero_units"
+        fixed.append(replace(s, left_off=left))
+    return fixed
+
+
+def _load(
+    uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks, account: Account | None
+) -> _Gathered:
     patient = uow.patients.get(request.patient_id)
     repos = BillingRepos(uow.conn)
     if request.visit_id is not None:
@@ -182,7 +209,9 @@ def _load(uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks) -> _Gath
         raise NothingToBill(f"{what}: nothing to put on a superbill.",
                             hint="Only signed notes appear on a superbill; sign them first.")
     episodes: dict[uuid.UUID, Episode] = {}
-    account, _new = load_account(uow, patient.id, packs=packs, fees=fees, episodes=episodes)
+    if account is None or account.patient_id != patient.id:
+        account, _new = load_account(uow, patient.id, packs=packs, fees=fees,
+                                     episodes=episodes)
     g = _Gathered(patient, uow.practice.get(), account, signed, drafts, fees)
     episode_ids = {v.episode_id for v, _n in signed} | {x.episode_id for x in account.billed}
     for eid in sorted(episode_ids, key=str):
@@ -214,32 +243,13 @@ def _kx_year_to_date(
     uow: UnitOfWork, g: _Gathered, packs: RulePacks
 ) -> tuple[dict[uuid.UUID, dict[str, Decimal]], tuple[int, ...]]:
     """Per signed visit under a KX payer: this year's Medicare allowed amounts before its day
-    (``core.services.allowed``: fee-schedule pack, per day, MPPR); and the years the pack
-    lacks."""
-    kx = [(v, n) for v, n in g.signed if g.payers[v.episode_id].rules.uses_kx_threshold]
+    (``core.services.allowed``); and the years the fee-schedule pack lacks."""
+    kx = [v for v, _n in g.signed if g.payers[v.episode_id].rules.uses_kx_threshold]
     if not kx:
         return {}, ()
     days = kx_days(uow, g.patient.id, packs=packs, billed=g.account.billed,
-                   episodes=g.episodes)
-    out: dict[uuid.UUID, dict[str, Decimal]] = {}
-    missing: set[int] = set()
-    for visit, _note in kx:
-        ytd, lacking = ytd_before(days, visit.date)
-        out[visit.id] = ytd
-        if lacking or not year_priced(visit.date):
-            missing.add(visit.date.year)
-    return out, tuple(sorted(missing))
-
-
-def _kx_fees(
-    uow: UnitOfWork, payer: Payer, day: dt.date, codes: list[str]
-) -> dict[str, Decimal] | None:
-    """Allowed amount per unit of each code from the fee-schedule pack (KX payers), else
-    None (the caller uses the practice fee)."""
-    if not payer.rules.uses_kx_threshold or not year_priced(day):
-        return None
-    pfs, locality = default_pfs(), practice_locality(uow)
-    return {c: pfs.allowed_for_day({c: 1}, day.year, locality).total for c in codes}
+                   episodes=g.episodes, priced=g.account.charged_visits)
+    return ytd_by_visit(days, [(v.id, v.date) for v in kx])
 
 
 def _letters(g: _Gathered) -> tuple[dict[str, str], int]:

@@ -101,3 +101,20 @@ def test_the_practice_picks_a_locality_from_the_pack(chart: ChartSession) -> Non
         assert allowed.practice_locality(uow) == "national"
     with pytest.raises(InvalidInput):
         allowed.set_locality(chart, "atlantis")
+
+
+def test_whole_year_scrub_reads_every_patient_and_writes_nothing(chart: ChartSession) -> None:
+    from core.services import claim_year
+    from core.storage import audit
+
+    s = make(chart, "medicare")
+    for i in range(3):
+        signed_visit(s, START + dt.timedelta(days=i))
+    with chart.uow() as uow:
+        before = len(audit.recent(uow.conn, 10_000))
+    found = claim_year.scrub_year(chart, 2026)
+    assert list(found) == [s.patient]
+    assert "scrub.claim_route_required" in {f.id for f in found[s.patient]}
+    assert claim_year.scrub_year(chart, 2025) == {}
+    with chart.uow() as uow:
+        assert len(audit.recent(uow.conn, 10_000)) == before
