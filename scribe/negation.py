@@ -5,12 +5,12 @@ case-insensitively on word boundaries), whether it falls in a negation scope; ``
 answers for the first occurrence. Pure, thread-safe, no model, ~0.05 ms per sentence.
 
 Algorithm (Harkema et al. 2009, ConText): triggers negate *forward* ("no", "denies",
-"without", "negative for", "(-)"), *backward* ("is absent", "not present", "was denied",
+"without", "negative for", "-ve for", "(-)"), *backward* ("is absent", "not present", "was denied",
 "has resolved", "not noted") or *both* for words dictated on either side of a test name
 ("negative", "absent", "ruled out", "free", "none"). Pseudo-triggers that look like negation
 are skipped ("no change in", "not only", "no increase", "without increase", "not able to").
 A scope ends at a terminator ("but", "however", "although", "except", "other than", an
-affirming verb such as "reports"/"complains", "positive", ";"), at the sentence end, or after
+affirming verb such as "reports"/"complains"/"has"/"feels", "positive", ";"), at the sentence end, or after
 12 tokens; a both-ways trigger reaches forward only to the next comma. One rule is ours, not
 ConText's: a finding given a non-zero score right after it ("pain 4/10") is affirmed.
 
@@ -43,6 +43,7 @@ no longer|none of|does not have|did not have|has not had|have not had|does not r
 did not report|not reporting|not complaining of|fails to reveal|failed to reveal|no further
 (-)|neg|non|rules out|resolution of|unremarkable for|not experiencing|not demonstrate
 was negative for|is negative for|were negative for|no longer reports|no longer complains of
+-ve for|-ve|neg for|nil
 """
 _BACKWARD = """
 is absent|are absent|was absent|were absent|not present|is not present|are not present
@@ -64,6 +65,12 @@ but|however|although|though|yet|except|except for|other than|apart from|aside fr
 who|whereas|while|positive|(+)|reports|reported|reporting|endorses|endorsed|complains
 complaining|notes|states|presents|persists|increases|with the exception of|;|.|?|!
 """
+# Verbs that end a scope only when they open a new clause ("no swelling and has tingling",
+# "denies pain, feels tingling"), not as the negated clause's own verb ("never had a stroke",
+# "no longer has swelling").
+_CLAUSE_VERBS = {"has", "have", "had", "feels", "felt", "describes", "experiences",
+                 "experiencing", "demonstrates", "shows"}
+_CLAUSE_OPENERS = {"and", ",", "but", "yet"}
 MAX_SCOPE = 12
 MAX_BOTH_FORWARD = 5
 
@@ -136,6 +143,8 @@ def scopes(tokens: list[Token]) -> list[str | None]:
     """For each token, the trigger phrase whose negation scope covers it (or None)."""
     triggers = _find_triggers(tokens)
     stops = {i for a, b, d in triggers if d is Direction.TERMINATE for i in range(a, b)}
+    stops |= {i for i in range(1, len(tokens)) if tokens[i].text in _CLAUSE_VERBS
+              and tokens[i - 1].text in _CLAUSE_OPENERS}
     trigger_tokens = {i for a, b, _ in triggers for i in range(a, b)}
     covered: list[str | None] = [None] * len(tokens)
     for a, b, direction in triggers:
