@@ -10,8 +10,9 @@ Algorithm (Harkema et al. 2009, ConText): triggers negate *forward* ("no", "deni
 ("negative", "absent", "ruled out", "free", "none"). Pseudo-triggers that look like negation
 are skipped ("no change in", "not only", "no increase", "without increase", "not able to").
 A scope ends at a terminator ("but", "however", "although", "except", "other than", an
-affirming verb such as "reports"/"complains"/"has"/"feels", "positive", ";"), at the sentence end, or after
-12 tokens; a both-ways trigger reaches forward only to the next comma. One rule is ours, not
+affirming verb such as "reports"/"complains" — or "has"/"feels" opening a new clause —,
+"positive", ";"), at the sentence end, or after 12 tokens; a both-ways trigger reaches
+forward only to the next comma. One rule is ours, not
 ConText's: a finding given a non-zero score right after it ("pain 4/10") is affirmed.
 
 Why not medspaCy's ConText: it pins spaCy < 3.8 and numpy < 2 (downgrading the numpy our
