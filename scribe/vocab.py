@@ -101,6 +101,11 @@ FINDINGS = (
     "bowel or bladder changes", "bladder changes", "night pain", "fever", "shortness of breath",
     "chest pain", "headache", "spasm", "tenderness", "stiffness", "calf pain", "atrophy",
     "loss of balance", "nausea", "clonus",
+    # Speech-language pathology (swallowing, voice, language) and occupational therapy.
+    "aspiration", "penetration", "coughing", "cough", "throat clearing", "wet vocal quality",
+    "pocketing", "drooling", "choking", "oral residue", "pharyngeal residue", "hoarseness",
+    "word finding difficulty", "slurred speech", "neglect", "tremor", "incoordination",
+    "hypersensitivity",
 )
 SPECIAL_TESTS = tuple(sorted(TEST_REGIONS, key=len, reverse=True))
 
