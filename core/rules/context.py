@@ -22,6 +22,8 @@ Contract:
   fee-schedule pack lacks the visit's year (``kx.fee_schedule_missing`` reports it).
 - ``supervisor``: the supervising therapist of an assistant's visit (the plan of care's
   therapist); under Medicare the assistant's services are billed under this NPI with CQ/CO.
+- ``measures_on_day``: ids of the outcome measures scored for the episode on the visit's date
+  (None: not known, no ``note.no_outcome_measure`` finding).
 - ``today`` is the date deadlines are measured against (certification signature); it defaults
   to the visit date so results never depend on the wall clock.
 """
@@ -61,6 +63,7 @@ class NoteContext:
     day_notes: tuple[PriorNote, ...] = ()
     kx_year_missing: bool = False
     supervisor: Clinician | None = None
+    measures_on_day: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         items: Iterable[PriorNote | tuple[Note, Visit]] = self.history or ()

@@ -138,6 +138,11 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("claim.billed_under_supervisor", "info", "Billed under the supervising PT/OT."),
         _spec("code.modifier_50", "block", "Modifier 50 on a therapy code."),
         _spec("block.bilateral_one_sided_plan", "block", "Bilateral block, one-sided plan."),
+        # what the claim needs from the plan (core.rules.checks.claim_gate)
+        _spec("episode.no_diagnosis", "block", "The plan of care has no diagnosis."),
+        _spec("dx.initial_encounter", "warn", "An injury code with 7th character A."),
+        _spec("eval.plan_incomplete", "warn", "An evaluation without goals/frequency/duration."),
+        _spec("note.no_outcome_measure", "warn", "No outcome measure scored for this note."),
         # authorship
         _spec("note.unfinished_text", "block", "A drafted section still awaits the clinician."),
         _spec("note.assistant_author", "block", "An assistant cannot author this note type."),

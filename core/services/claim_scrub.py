@@ -60,6 +60,8 @@ SCRUB_CATALOG: Mapping[str, FindingSpec] = dict(
     [
         _spec("scrub.claim_route_required", "block",
               "The payer requires a claim from the practice, never a patient superbill."),
+        _spec("scrub.cert_expired", "block", "Services after the certified plan of care."),
+        _spec("scrub.cert_unsigned", "block", "Plan unsigned by the physician past its grace."),
         _spec("scrub.practice_missing", "block", "No practice details (items 25, 32, 33)."),
         _spec("scrub.billing_npi_missing", "block", "No billing/group NPI (item 33a)."),
         _spec("scrub.billing_npi_individual", "warn", "No group NPI: the individual NPI bills."),
@@ -117,6 +119,8 @@ class ScrubFacts:
     days_combined: tuple[tuple[str, str], ...] = ()  # (date, explanation) of multi-visit days
     claim_route_payers: tuple[str, ...] = ()  # payers with mandatory claim submission
     kx_fee_schedule_missing: tuple[int, ...] = ()  # years the fee-schedule pack lacks
+    cert_expired: tuple[str, ...] = ()  # "date (certified through date)" of services after it
+    cert_unsigned: tuple[str, ...] = ()  # "plan start (deadline)" of plans still unsigned
 
 
 def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
@@ -207,6 +211,16 @@ def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
                               "separately by this payer; it is not billed.", "lines",
                               "Nothing to fix: it stays documented in the note."))
     _mue(bill, add)
+    for what in facts.cert_expired:
+        add(scrub_finding(
+            "scrub.cert_expired", f"Service on {what}: after the certified plan of care "
+            "(Pub. 100-02 Ch. 15 §220.1).", "episode.cert_end",
+            "Get the plan recertified (signed) for these dates before billing them."))
+    for what in facts.cert_unsigned:
+        add(scrub_finding(
+            "scrub.cert_unsigned", f"The plan of care starting {what} is still not signed by "
+            "the physician/NPP, past its grace period (Pub. 100-02 Ch. 15 §220.1.3).",
+            "episode.certified_on", "Get the signature (document the delay), then bill."))
     for year in facts.kx_fee_schedule_missing:
         add(scrub_finding(
             "scrub.kx_fee_schedule_missing",

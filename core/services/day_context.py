@@ -3,6 +3,8 @@
 Contract (called by ``signing.build_context`` in the caller's unit of work):
 - ``day_notes(uow, visit)``: the other notes dated the same day for the same patient (any
   episode) or the same clinician (any patient), with their visits: 2 queries plus the notes.
+- ``measures_on_day(uow, episode, visit, note)``: outcome measures scored that day (for the
+  note types that need one; else None).
 - ``supervisor(uow, episode, clinician, known)``: for an assistant, the plan of care's
   therapist (``Episode.clinician_id``) unless that is an assistant too; else None.
 - ``with_kx_amounts(uow, context, note)``: under a payer that uses the KX threshold, the
@@ -18,6 +20,7 @@ import dataclasses
 import uuid
 from decimal import Decimal
 
+from core.domain.enums import NoteType
 from core.domain.episode import Episode
 from core.domain.practice import Clinician
 from core.domain.visit import Note, Visit
@@ -27,7 +30,11 @@ from core.rules.units import note_minutes
 from core.services.allowed import kx_days, practice_locality, ytd_before
 from core.storage.repos_billing import BillingRepos
 from core.storage.repos_day import DayReads
+from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.uow import UnitOfWork
+
+_MEASURED = (NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS_REPORT,
+             NoteType.DISCHARGE)
 
 
 def day_notes(uow: UnitOfWork, visit: Visit) -> list[PriorNote]:
@@ -38,6 +45,17 @@ def day_notes(uow: UnitOfWork, visit: Visit) -> list[PriorNote]:
         return []
     notes = BillingRepos(uow.conn).reads.notes_for_visits([v.id for v in visits])
     return [PriorNote(notes[v.id], v) for v in visits if v.id in notes]
+
+
+def measures_on_day(uow: UnitOfWork, episode: Episode, visit: Visit, note: Note
+                    ) -> tuple[str, ...] | None:
+    """Outcome measures scored for the episode on the visit's date (or on this note), for
+    the note types that need one; None for the others."""
+    if NoteType(note.note_type) not in _MEASURED:
+        return None
+    scores = MeasureScoreRepo(uow.conn).list(episode_id=episode.id)
+    return tuple(dict.fromkeys(s.measure_id for s in scores
+                               if s.date == visit.date or s.note_id == note.id))
 
 
 def supervisor(

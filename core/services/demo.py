@@ -90,7 +90,7 @@ CASES = [
         Sex.FEMALE,
         Discipline.PT,
         "cash",
-        ("S83.242A",),
+        ("S83.242D",),
         Laterality.LEFT,
         "left knee",
     ),
@@ -113,7 +113,7 @@ CASES = [
         Sex.FEMALE,
         Discipline.PT,
         "commercial",
-        ("S93.401A",),
+        ("S93.401D",),
         Laterality.RIGHT,
         "right ankle",
     ),
@@ -191,12 +191,14 @@ DEMO_DIAGNOSES: dict[str, tuple[str, Laterality]] = {
         Laterality.RIGHT,
     ),
     "R26.89": ("Other abnormalities of gait and mobility", Laterality.NOT_APPLICABLE),
-    "S83.242A": (
-        "Other tear of medial meniscus, current injury, left knee, initial encounter",
+    # Therapy treats healing injuries: 7th character D (subsequent encounter), not A
+    # (ICD-10-CM guideline I.C.19.a).
+    "S83.242D": (
+        "Other tear of medial meniscus, current injury, left knee, subsequent encounter",
         Laterality.LEFT,
     ),
-    "S93.401A": (
-        "Sprain of unspecified ligament of right ankle, initial encounter", Laterality.RIGHT
+    "S93.401D": (
+        "Sprain of unspecified ligament of right ankle, subsequent encounter", Laterality.RIGHT
     ),
     "Z96.651": ("Presence of right artificial knee joint", Laterality.RIGHT),
 }
@@ -533,7 +535,9 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
                 if note is not None:
                     uow.notes.save(note)
                     uow.record("create", "note", note.id)
-                    if (today - day).days > 3:
+                    # recent notes stay drafts, but a progress report is signed the day it is
+                    # written: only a signed report restarts the 10-treatment-day count
+                    if (today - day).days > 3 or note.note_type is NoteType.PROGRESS_REPORT:
                         signing.sign_within(
                             uow,
                             note.id,

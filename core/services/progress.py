@@ -64,7 +64,8 @@ def _history(rows: list[VisitRow], *, until: dt.date, skip: uuid.UUID | None) ->
         visit = Visit(patient_id=r.patient_id, episode_id=r.episode_id,
                       clinician_id=r.clinician_id, date=r.date, start_time=r.start_time,
                       end_time=r.end_time, status=r.status, id=r.id)
-        out.append(PriorNote(Note(visit_id=r.id, note_type=r.note_type, id=r.note_id), visit))
+        out.append(PriorNote(Note(visit_id=r.id, note_type=r.note_type,
+                                  status=r.note_status or NoteStatus.DRAFT, id=r.note_id), visit))
     return out
 
 

@@ -97,6 +97,7 @@ def build_context(
         today=today,
         day_notes=tuple(day_context.day_notes(uow, visit)),
         supervisor=day_context.supervisor(uow, episode, clinician, keep.clinicians),
+        measures_on_day=day_context.measures_on_day(uow, episode, visit, note),
     )
     return day_context.with_kx_amounts(uow, context, note)
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.domain import billing as b
 from core.domain.enums import Laterality, UnitMethod, VisitStatus
@@ -33,7 +33,8 @@ from core.rules.units import note_minutes
 from core.services.allowed import KxPrices, kx_days, ytd_by_visit
 from core.services.billing import Account, load_account
 from core.services.claim_scrub import LeftOff, NothingToBill, ScrubFacts, scrub
-from core.services.pricing import Payer, PricedService, day_key, payer_for
+from core.services.pricing import Payer, PricedService, payer_for
+from core.services.superbill_days import certification, claim_days, day_services, main_visit
 from core.storage.repos_billing import BillingRepos
 from core.storage.uow import UnitOfWork
 
@@ -74,10 +75,10 @@ def gather(
     same_day = _same_day_history(uow, repos, g)
     kx_prices = KxPrices(uow)
     combined: list[tuple[str, str]] = []
-    for members in _days(g):
+    for members in claim_days(g.signed, g.episodes, g.payers):
         first = members[0][0]
         episode, payer = g.episodes[first.episode_id], g.payers[first.episode_id]
-        priced = _day_services(members, g.account)
+        priced = day_services(members, g.account)
         priced.sort(key=lambda s: _is_add_on(s.code, packs))  # stable: add-ons after parents
         if len(members) > 1:
             units = day_units([(v.id, note_minutes(n, packs, skip_unknown=True))
@@ -112,40 +113,22 @@ def gather(
             pointers = _merge(
                 [diagnosis_pointers(ln.laterality, episode, letters) for ln in mine]
             )[:4]
-            renderer = g.clinicians[_main_visit(s.code, service_lines, first).clinician_id]
+            renderer = g.clinicians[main_visit(s.code, service_lines, first).clinician_id]
             lines.append(b.SuperbillLine(
                 first.date, str(first.place_of_service), s.code, packs.code(s.code).label,
                 modifiers, "".join(pointers), s.units, s.fee_cents, s.charge_cents,
                 renderer.npi, first.id,
             ))
     bill = _assemble(g, request, lines, letters)
+    expired, unsigned = certification(g.signed, g.episodes, g.payers,
+                                      request.issued_on or dt.date.today())
     facts = replace(_facts(g, left_off, truncated, n_dx, combined),
-                    kx_fee_schedule_missing=kx_missing)
+                    kx_fee_schedule_missing=kx_missing, cert_expired=expired,
+                    cert_unsigned=unsigned)
     return bill, scrub(bill, facts)
 
 
-def _days(g: _Gathered) -> list[list[tuple[Visit, Note]]]:
-    """The signed visits grouped into claim days (``pricing.day_key``), in date order."""
-    groups: dict[Any, list[tuple[Visit, Note]]] = {}
-    for visit, note in g.signed:
-        key = day_key(visit.date, g.payers[visit.episode_id],
-                      g.episodes[visit.episode_id].discipline)
-        groups.setdefault(key, []).append((visit, note))
-    return list(groups.values())
 
-
-def _main_visit(code: str, lines: list[tuple[Visit, ServiceLine]], default: Visit) -> Visit:
-    """The visit (and so the rendering clinician) with the most minutes of ``code``."""
-    minutes: dict[uuid.UUID, int] = {}
-    visits: dict[uuid.UUID, Visit] = {}
-    for visit, ln in lines:
-        if ln.code == code:
-            minutes[visit.id] = minutes.get(visit.id, 0) + max(ln.minutes or 0, 0)
-            visits[visit.id] = visit
-    if not minutes:
-        return default
-    best = max(minutes, key=lambda vid: minutes[vid])  # first of equals wins
-    return visits[best]
 
 
 def _is_add_on(code: str, packs: RulePacks) -> bool:
@@ -158,31 +141,6 @@ def _pool_lines(code: str, lines: list[ServiceLine], packs: RulePacks) -> list[S
     pool = packs.code(code).unit_pool
     return [ln for ln in lines if pool and ln.info is not None and ln.info.unit_pool == pool]
 
-
-def _day_services(members: list[tuple[Visit, Note]], account: Account) -> list[PricedService]:
-    """The day's priced codes: the ledger's per-visit shares (``pricing.price_by_day``, the
-    same day grouping) added back up, so the lines and the ledger agree to the cent."""
-    out: dict[str, PricedService] = {}
-    for visit, _note in members:
-        for s in account.charged_visits.get(visit.id, []):
-            seen = out.get(s.code)
-            if seen is None:
-                out[s.code] = s
-                continue
-            left = s.left_off if s.left_off in ("unknown", "bundled") else seen.left_off
-            out[s.code] = PricedService(
-                s.code, seen.units + s.units, seen.minutes + s.minutes,
-                seen.fee_cents if seen.fee_cents is not None else s.fee_cents,
-                seen.charge_cents + s.charge_cents, left)
-    fixed = []
-    for s in out.values():
-        left = s.left_off
-        if left == "zero_units" and s.units > 0:
-            left = None
-        elif left is None and s.units <= 0:
-            left = "zero_units"
-        fixed.append(replace(s, left_off=left))
-    return fixed
 
 
 def _load(

@@ -118,3 +118,53 @@ def test_whole_year_scrub_reads_every_patient_and_writes_nothing(chart: ChartSes
     assert claim_year.scrub_year(chart, 2025) == {}
     with chart.uow() as uow:
         assert len(audit.recent(uow.conn, 10_000)) == before
+
+
+def test_claim_scrub_blocks_services_outside_the_certification(chart: ChartSession) -> None:
+    from core.services import episodes
+
+    s = make(chart, "medicare")  # certified from DAY for 60 days, signed that day
+    ep = episodes.get_episode(chart, s.episode)
+    inside = ep.cert_start or START
+    signed_visit(s, inside + dt.timedelta(days=3))
+    preview = superbill.preview_superbill(chart, SuperbillRequest(s.patient)).value
+    assert not {f.id for f in preview.findings} & {"scrub.cert_expired", "scrub.cert_unsigned"}
+    signed_visit(s, inside + dt.timedelta(days=95))  # past 90 days and past cert_end
+    preview = superbill.preview_superbill(chart, SuperbillRequest(s.patient)).value
+    expired = [f for f in preview.findings if f.id == "scrub.cert_expired"]
+    assert len(expired) == 1 and expired[0].severity == "block"
+    # an unsigned plan past its 30-day grace blocks the claim too
+    with chart.uow() as uow:
+        episode = uow.episodes.get(s.episode)
+        episode.certified_on = None
+        uow.episodes.save(episode)
+        uow.commit()
+    late = SuperbillRequest(s.patient, issued_on=inside + dt.timedelta(days=40))
+    assert "scrub.cert_unsigned" in {
+        f.id for f in superbill.preview_superbill(chart, late).value.findings}
+    early = SuperbillRequest(s.patient, issued_on=inside + dt.timedelta(days=10))
+    assert "scrub.cert_unsigned" not in {
+        f.id for f in superbill.preview_superbill(chart, early).value.findings}
+
+
+def test_a_plan_without_diagnosis_blocks_sign_off(chart: ChartSession) -> None:
+    from core.domain.errors import SignBlocked
+
+    s = make(chart, "commercial")
+    with chart.uow() as uow:
+        episode = uow.episodes.get(s.episode)
+        episode.diagnoses.clear()
+        uow.episodes.save(episode)
+        uow.commit()
+    draft = visit(s, "09:00", "09:30")
+    with pytest.raises(SignBlocked) as err:
+        signing.sign_note(chart, draft, signer_id=s.pt)
+    assert "episode.no_diagnosis" in {f.id for f in err.value.findings}
+
+
+def test_the_demo_uses_subsequent_encounter_injury_codes() -> None:
+    from core.rules.checks.claim_gate import is_initial_injury
+    from core.services import demo
+
+    assert not [c for c in demo.DEMO_DIAGNOSES if is_initial_injury(c)]
+    assert "S83.242D" in demo.DEMO_DIAGNOSES

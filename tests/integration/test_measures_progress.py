@@ -9,6 +9,7 @@ import pytest
 
 from core.domain.enums import Discipline, GoalStatus, GoalTerm, NoteStatus, NoteType, UnitMethod
 from core.domain.errors import SignedNoteImmutable, ValidationError
+from core.rules import snapshot
 from core.rules.measures import PLACEHOLDER
 from core.rules.measures.reports import has_placeholders
 from core.services import episodes, measures, notes, patients, practice, progress
@@ -54,7 +55,7 @@ def ids(chart: ChartSession) -> dict[str, uuid.UUID]:
             "patient": patient.id}
 
 
-def test_alert_due_then_cleared_by_the_drafted_report(
+def test_alert_due_until_the_report_is_signed(
     chart: ChartSession, ids: dict[str, uuid.UUID]
 ) -> None:
     today = START + dt.timedelta(days=18)  # next visit is treatment day 10
@@ -65,6 +66,18 @@ def test_alert_due_then_cleared_by_the_drafted_report(
                                           on=today).value
     assert view.note.note_type is NoteType.PROGRESS_REPORT
     assert view.note.status is NoteStatus.DRAFT
+    # a draft does not reset the count (nor fool the dashboard): only a signed report does
+    [row] = progress.progress_alerts(chart, today=today)
+    assert row.kind == "progress_report_overdue"  # the draft's visit was treatment day 10
+    with chart.uow() as uow:
+        note = uow.notes.get(view.note.id)
+        visit = uow.visits.get(note.visit_id)
+        at = dt.datetime.combine(today, dt.time(18))
+        text = snapshot.canonical_note_json(note, visit, signed_by=ids["pt"], signed_at=at)
+        note.mark_signed(by=ids["pt"], at=at, snapshot=text,
+                         content_hash=snapshot.snapshot_hash(text))
+        uow.notes.save_signed(note)
+        uow.commit()
     assert progress.progress_alerts(chart, today=today) == []
 
 

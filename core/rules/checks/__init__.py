@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from core.domain.visit import Note
 from core.rules.checks import (
     authorship,
+    claim_gate,
     codes,
     day,
     forms,
@@ -62,6 +63,10 @@ CHECKS: tuple[Check, ...] = (
     plan.check_certification,
     plan.check_claim_modifiers,
     payer.check_supervision,
+    claim_gate.check_diagnosis_present,
+    claim_gate.check_initial_encounter,
+    claim_gate.check_evaluation_plan,
+    claim_gate.check_outcome_measure,
     plan.check_kx,
     day.check_day_units,
     day.check_kx_fee_schedule,

@@ -6,8 +6,10 @@ effective payer rules ask for them (Medicare in the shipped packs).
 
 Counting treatment days for the progress report (Pub. 100-02 Ch. 15 §220.3.D): distinct
 dates of held visits. An evaluation or re-evaluation starts a period and counts as its day 1;
-a progress report ends one, so counting restarts the day after it. With no such note, the
-count starts at the episode's first visit.
+a **signed** progress report or discharge summary (the final progress report) ends one, so
+counting restarts the day after it. An unsigned report never resets the count. With no such
+note, the count starts at the episode's first visit. A discharge summary, like a progress
+report, is never itself "overdue".
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from core.rules.findings import Finding, make_finding
 from core.rules.kx import kx_status
 
 _STARTS = (NoteType.EVALUATION, NoteType.RE_EVALUATION)
-_RESETS = (*_STARTS, NoteType.PROGRESS_REPORT)
+_ENDS = (NoteType.PROGRESS_REPORT, NoteType.DISCHARGE)  # end a period only once signed
+_RESETS = (*_STARTS, *_ENDS)
 _ASSISTANT = {Discipline.PT: "CQ", Discipline.OT: "CO"}
 
 
 def treatment_day(f: NoteFacts) -> tuple[int, dt.date | None, NoteType | None]:
     """(this visit's treatment-day number in the reporting period, anchor date, anchor type)."""
     prior = [*f.earlier, *f.same_day]
-    anchor = next((p for p in reversed(prior) if p.note.note_type in _RESETS), None)
+    anchor = next((p for p in reversed(prior) if p.note.note_type in _STARTS
+                   or (p.note.note_type in _ENDS and p.note.is_signed)), None)
     dates = {p.visit.date for p in prior}
     if anchor is not None:
         start = anchor.visit.date

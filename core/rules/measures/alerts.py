@@ -90,7 +90,8 @@ def report_period(
     day, anchor_date, kind = treatment_day(facts)
     held = sorted(p.visit.date for p in facts.earlier)
     if anchor_date is not None and kind is not None:
-        start = anchor_date if kind is not NoteType.PROGRESS_REPORT else None
+        ends = (NoteType.PROGRESS_REPORT, NoteType.DISCHARGE)  # the count restarts after them
+        start = anchor_date if kind not in ends else None
         if start is None:
             start = next((d for d in held if d > anchor_date), on)
         anchor = f"{kind.value.replace('_', ' ')} of {anchor_date:%Y-%m-%d}"

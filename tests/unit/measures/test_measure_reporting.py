@@ -7,7 +7,15 @@ import uuid
 
 import pytest
 
-from core.domain.enums import Discipline, GoalStatus, GoalTerm, NoteType, UnitMethod, VisitStatus
+from core.domain.enums import (
+    Discipline,
+    GoalStatus,
+    GoalTerm,
+    NoteStatus,
+    NoteType,
+    UnitMethod,
+    VisitStatus,
+)
 from core.domain.episode import Episode, Goal
 from core.domain.practice import PayerProfile
 from core.domain.visit import Note, Visit
@@ -43,7 +51,8 @@ def history(ep: Episode, kinds: list[NoteType], *, missed: tuple[int, ...] = ())
         status = VisitStatus.NO_SHOW if i in missed else VisitStatus.COMPLETED
         visit = Visit(patient_id=ep.patient_id, episode_id=ep.id, clinician_id=uuid.uuid4(),
                       date=START + dt.timedelta(days=2 * i), status=status)
-        out.append(PriorNote(Note(visit_id=visit.id, note_type=kind), visit))
+        out.append(PriorNote(Note(visit_id=visit.id, note_type=kind, status=NoteStatus.SIGNED),
+                             visit))
     return out
 
 

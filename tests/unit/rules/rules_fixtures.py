@@ -36,6 +36,8 @@ class Chart:
         self.goal = self.episode.add_goal(
             Goal(term=GoalTerm.LONG, activity="Climb 12 stairs", functional_purpose="reach bedroom")
         )
+        # a plan without a diagnosis cannot sign (episode.no_diagnosis): a side-less default
+        self.episode.add_diagnosis(Diagnosis(code="R26.89"))
         self.history: list[PriorNote] = []
 
     def visit(self, day: dt.date = DAY, start: str = "09:00", end: str = "10:00") -> Visit:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from core.domain.enums import Discipline, NoteType, VisitStatus
+from core.domain.enums import Discipline, NoteStatus, NoteType, VisitStatus
 from core.domain.practice import Clinician, PayerProfile
 from core.domain.visit import Note, Visit
 from core.rules.checks import audit_notes, check_note
@@ -37,12 +37,36 @@ def treatment_days(chart: Chart, first_type: NoteType, count: int) -> dt.date:
     """Eval/PR on DAY-40, then ``count - 1`` further prior daily visits; returns next date."""
     day = DAY - dt.timedelta(40)
     note, visit = simple(chart, day, first_type)
+    note.status = NoteStatus.SIGNED  # only signed reports and evaluations anchor a period
     chart.add_prior(note, visit)
     for _ in range(count - 1):
         day += dt.timedelta(2)
         note, visit = simple(chart, day)
         chart.add_prior(note, visit)
     return day + dt.timedelta(2)
+
+
+def test_an_unsigned_progress_report_does_not_reset_the_count(chart: Chart) -> None:
+    day = treatment_days(chart, NoteType.EVALUATION, 6)
+    draft, draft_visit = simple(chart, day, NoteType.PROGRESS_REPORT)  # never signed
+    chart.add_prior(draft, draft_visit)
+    for _ in range(4):
+        day += dt.timedelta(2)
+        note, visit = simple(chart, day)
+        chart.add_prior(note, visit)
+    note, visit = simple(chart, day + dt.timedelta(2))
+    ids = {f.id for f in check_note(note, chart.ctx(visit, payer="medicare"))}
+    assert "plan.progress_report_overdue" in ids  # day 12 since the evaluation
+    draft.status = NoteStatus.SIGNED
+    ids = {f.id for f in check_note(note, chart.ctx(visit, payer="medicare"))}
+    assert not {i for i in ids if i.startswith("plan.progress")}
+
+
+def test_a_discharge_summary_is_the_final_progress_report(chart: Chart) -> None:
+    day = treatment_days(chart, NoteType.EVALUATION, 12)
+    note, visit = simple(chart, day, NoteType.DISCHARGE)
+    assert not [f for f in check_note(note, chart.ctx(visit, payer="medicare"))
+                if f.id.startswith("plan.progress")]
 
 
 # -- progress report ----------------------------------------------------------------------------
