@@ -153,6 +153,21 @@ def cmd_payment(args: argparse.Namespace) -> int:
     from core.services import billing
 
     def run(chart: Any) -> int:
+        if args.command == "refund" and getattr(args, "package", None):
+            from core.services import packages
+
+            if args.amount:
+                raise InvalidInput("A package refund is the value of its unused visits: "
+                                   "leave out --amount.")
+            payment = packages.refund_package(
+                chart, _id(args.patient), _id(args.package),
+                date=_date(args.date) if args.date else dt.date.today(), method=args.method,
+                reference=args.reference).value
+            print(f"Refunded {format_cents(-payment.amount_cents)}; the package is ended "
+                  f"({payment.id})")
+            return 0
+        if not args.amount:
+            raise InvalidInput("--amount is required.")
         service = billing.record_refund if args.command == "refund" else billing.record_payment
         payment = service(
             chart,
@@ -253,7 +268,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     for name, what in (("payment", "record a payment"), ("refund", "record a refund")):
         p = sub.add_parser(name, help=what)
         p.add_argument("--patient", required=True)
-        p.add_argument("--amount", required=True, help="dollars")
+        p.add_argument("--amount", help="dollars (required unless --package)")
         p.add_argument("--date")
         p.add_argument(
             "--method",
@@ -262,6 +277,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         )
         p.add_argument("--visit", help="allocate to this visit")
         p.add_argument("--reference", default="", help="check or slip number")
+        if name == "refund":
+            p.add_argument("--package", help="refund this package's unused visits and end it")
         p.set_defaults(fn=cmd_payment)
 
     p = sub.add_parser("package", help="sell a prepaid package of visits")

@@ -141,6 +141,20 @@ class Payment:
         if abs(self.amount_cents) > MAX_CENTS:
             raise ValidationError("That amount is too large.", field="amount")
 
+    @property
+    def ends_package(self) -> uuid.UUID | None:
+        """The package whose unused visits this refund returns (``memo`` "package-refund:<id>",
+        written by ``core.services.packages.refund_package``), else None."""
+        if self.kind is not PaymentKind.REFUND or not self.memo.startswith(PACKAGE_REFUND):
+            return None
+        try:
+            return uuid.UUID(self.memo.removeprefix(PACKAGE_REFUND))
+        except ValueError:
+            return None
+
+
+PACKAGE_REFUND = "package-refund:"
+
 
 @dataclass(eq=False)
 class Package:
@@ -285,22 +299,33 @@ def build_ledger(
     pool = received = prepaid = 0
     for p in payments:
         received += p.amount_cents
-        if p.kind is PaymentKind.PACKAGE:
-            prepaid += p.amount_cents
+        if p.kind is PaymentKind.PACKAGE or p.ends_package is not None:
+            prepaid += p.amount_cents  # a package bought, or its unused visits refunded
             continue
         if p.visit_id is not None:
             direct[p.visit_id] = direct.get(p.visit_id, 0) + p.amount_cents
         else:
             pool += p.amount_cents
-    accounts: dict[uuid.UUID, VisitAccount] = {}
-    for c in sorted(charges, key=lambda c: (c.date, str(c.visit_id))):
+    ordered = sorted(charges, key=lambda c: (c.date, str(c.visit_id)))
+    # A payment larger than what its visit owes never shows as paid > charged: the excess is
+    # account credit, applied to other visits oldest first like any unallocated payment.
+    capped: dict[uuid.UUID, int] = {}
+    for c in ordered:
         use, value = use_of.get(c.visit_id, (None, 0))
         adjustment = c.charge_cents - value if use else 0
-        owed = c.charge_cents - adjustment - value - direct.get(c.visit_id, 0)
+        due = max(c.charge_cents - adjustment - value, 0)
+        paid = direct.get(c.visit_id, 0)
+        capped[c.visit_id] = min(paid, due) if paid > 0 else paid
+        pool += paid - capped[c.visit_id]
+    accounts: dict[uuid.UUID, VisitAccount] = {}
+    for c in ordered:
+        use, value = use_of.get(c.visit_id, (None, 0))
+        adjustment = c.charge_cents - value if use else 0
+        owed = c.charge_cents - adjustment - value - capped[c.visit_id]
         applied = min(owed, pool) if owed > 0 and pool > 0 else 0
         pool -= applied
         accounts[c.visit_id] = VisitAccount(
-            c.visit_id, c.date, c.charge_cents, adjustment, direct.get(c.visit_id, 0), value,
+            c.visit_id, c.date, c.charge_cents, adjustment, capped[c.visit_id], value,
             applied, use.package_id if use else None,
         )
     # Payments allocated to a visit with no charge (not billed yet) stay on account.

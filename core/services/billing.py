@@ -163,7 +163,9 @@ def _settle(
     charged = [
         (b.visit_id, b.date) for b in billed if sum(s.charge_cents for s in priced[b.visit_id])
     ]
-    new = plan_draw_down(packages, uses, charged, paid_visits=paid_directly)
+    ended = {p.ends_package for p in payments if p.ends_package is not None}
+    open_packages = [p for p in packages if p.id not in ended]  # refunded packages are over
+    new = plan_draw_down(open_packages, uses, charged, paid_visits=paid_directly)
     if new:
         repos.packages.add_uses(new)
         for package_id in sorted({u.package_id for u in new}, key=str):
@@ -216,12 +218,19 @@ def set_fee_within(uow: UnitOfWork, entry: FeeScheduleEntry) -> None:
         uow.payers.get(entry.payer_profile_id)
     repos = BillingRepos(uow.conn)
     for old in repos.fees.list(entry.code):
-        if not old.overlaps(entry):
+        if not old.overlaps(entry) or old.payer_profile_id != entry.payer_profile_id:
             continue
         if old.effective_to is None and old.effective_from < entry.effective_from:
             old.effective_to = entry.effective_from - dt.timedelta(days=1)
             repos.fees.save(old)
             uow.record("update", "fee", old.id, detail=f"code={old.code} closed")
+            if entry.effective_to is not None:
+                # a bounded change: the previous fee resumes the day after it, open-ended
+                resumed = FeeScheduleEntry(old.code, old.amount_cents,
+                                           entry.effective_to + dt.timedelta(days=1), None,
+                                           old.payer_profile_id)
+                repos.fees.save(resumed)
+                uow.record("create", "fee", resumed.id, detail=f"code={old.code} resumed")
             continue
         raise ValidationError(
             f"A fee for {entry.code} already covers part of those dates.",

@@ -169,3 +169,17 @@ def test_medicare_superbill_refused_exit_8_naming_the_claim(
         assert code == 8, stderr
         assert "mandatory claim submission" in stderr and "CMS-1500 or 837P" in stderr
         assert "Traceback" not in stderr and not out.exists()
+
+
+def test_package_refund_from_the_command_line(demo_chart: Path) -> None:
+    code, out, err = cli(demo_chart, "export", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    patient = next(p for p in data["patients"] if p["last_name"] == "Vasquez-Hale")
+    package = patient["packages"][0]
+    code, _, err = cli(demo_chart, "refund", "--patient", patient["id"], "--package",
+                       package["id"], "--amount", "10")
+    assert code == 2 and "leave out --amount" in err
+    code, _, err = cli(demo_chart, "refund", "--patient", patient["id"], "--package",
+                       package["id"], "--date", package["purchased_on"])
+    assert code == 2 and "nothing to refund" in err and "Traceback" not in err  # all used

@@ -113,7 +113,7 @@ def test_the_demo_builds_without_the_code_set_and_holds_together(
 
     monkeypatch.setattr(icd, "_icd", refuse)
     summary = demo.populate(chart, today=dt.date(2026, 11, 2))
-    assert summary == "10 patients, 114 visits, 100 signed notes"
+    assert summary == "10 patients, 114 visits, 102 signed notes"
     with chart.uow() as uow:
         assert audit.verify(uow.conn).ok
         signed = [r.id for r in uow.notes.rows(status="signed")]
@@ -127,5 +127,5 @@ def test_the_demo_builds_without_the_code_set_and_holds_together(
             .where(t.record_versions.c.record_id == signed[0])).scalars()
         assert payload == outbox.record_payload(uow.conn, "note", signed[0])
         assert json.loads(payload)["children"]["timed_blocks"]
-    assert len(signed) == 100
+    assert len(signed) == 102
     assert all(signing.verify_signed(chart, note_id) for note_id in signed[:10])

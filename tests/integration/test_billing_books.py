@@ -1,0 +1,96 @@
+"""The ledger holds up: a refunded package ends, an overpayment is account credit, a bounded
+fee change gives the old fee back, and the JSON export carries the books."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from core.domain.errors import InvalidInput
+from core.services import billing, exports, packages, superbill
+from core.services.superbill import SuperbillRequest
+from core.storage.chart import ChartSession
+from tests.integration.test_billing_ledger import DAY0, Clinic, add_visit
+from tests.integration.test_billing_ledger import clinic as clinic  # the fixture
+
+
+def test_refunding_a_package_ends_it(clinic: Clinic, chart: ChartSession) -> None:
+    pid = clinic.patient_id
+    pack = billing.sell_package(chart, pid, name="5 visits", visits_total=5, price_cents=40000,
+                                purchased_on=DAY0).value
+    first = add_visit(clinic, DAY0 + dt.timedelta(days=1), [("97110", 30)])  # $120
+    refund = packages.refund_package(chart, pid, pack.id, date=DAY0 + dt.timedelta(days=3),
+                                     method="card").value
+    assert refund.amount_cents == -(40000 - 8000)  # four unused visits at $80
+    later = add_visit(clinic, DAY0 + dt.timedelta(days=5), [("97110", 31)])  # $124
+    account = billing.account(chart, pid).value
+    ledger = account.ledger
+    assert ledger.visits[first].package_id == pack.id and ledger.visits[first].balance_cents == 0
+    assert ledger.visits[later].package_id is None  # the refunded package draws nothing
+    assert ledger.visits[later].paid_cents == 0 and ledger.visits[later].balance_cents == 12000
+    assert ledger.package_credit_cents == 0 and ledger.unapplied_credit_cents == 0
+    assert ledger.balance_cents == 12000
+    with pytest.raises(InvalidInput):
+        packages.refund_package(chart, pid, pack.id, date=DAY0 + dt.timedelta(days=6))
+
+
+def test_an_unrefunded_package_keeps_drawing(clinic: Clinic, chart: ChartSession) -> None:
+    pid = clinic.patient_id
+    pack = billing.sell_package(chart, pid, name="5 visits", visits_total=5, price_cents=40000,
+                                purchased_on=DAY0).value
+    later = add_visit(clinic, DAY0 + dt.timedelta(days=5), [("97110", 30)])
+    assert billing.account(chart, pid).value.ledger.visits[later].package_id == pack.id
+
+
+def test_an_overpayment_is_account_credit_never_paid_above_charged(
+    clinic: Clinic, chart: ChartSession
+) -> None:
+    pid = clinic.patient_id
+    one = add_visit(clinic, DAY0, [("97110", 30)])  # $120
+    billing.record_payment(chart, pid, 30000, date=DAY0, visit_id=one)  # $300 on that visit
+    ledger = billing.account(chart, pid).value.ledger
+    assert ledger.visits[one].paid_cents == 12000 and ledger.visits[one].balance_cents == 0
+    assert ledger.unapplied_credit_cents == 18000 and ledger.balance_cents == -18000
+    bill = superbill.preview_superbill(chart, SuperbillRequest(pid, visit_id=one)).value.superbill
+    assert bill.paid_cents == 12000 and bill.balance_cents == 0
+    two = add_visit(clinic, DAY0 + dt.timedelta(days=2), [("97110", 30)])  # the credit pays it
+    ledger = billing.account(chart, pid).value.ledger
+    assert ledger.visits[two].paid_applied_cents == 12000 and ledger.unapplied_credit_cents == 6000
+
+
+def test_a_bounded_fee_change_gives_the_old_fee_back(clinic: Clinic, chart: ChartSession) -> None:
+    start, end = DAY0 + dt.timedelta(days=10), DAY0 + dt.timedelta(days=20)
+    billing.set_fee(chart, "97110", 7100, effective_from=start, effective_to=end)
+    fees = sorted((f for f in billing.list_fees(chart) if f.code == "97110"),
+                  key=lambda f: f.effective_from)
+    assert [(f.amount_cents, f.effective_from, f.effective_to) for f in fees] == [
+        (6000, DAY0 - dt.timedelta(days=30), start - dt.timedelta(days=1)),
+        (7100, start, end),
+        (6000, end + dt.timedelta(days=1), None),
+    ]
+    after = add_visit(clinic, end + dt.timedelta(days=5), [("97110", 30)])
+    account = billing.account(chart, clinic.patient_id).value
+    assert account.ledger.visits[after].charge_cents == 12000  # not a $0 gap
+    # an open-ended change still simply closes the old fee
+    billing.set_fee(chart, "97140", 5500, effective_from=start)
+    assert len([f for f in billing.list_fees(chart) if f.code == "97140"]) == 2
+
+
+def test_the_json_export_carries_the_books(clinic: Clinic, chart: ChartSession) -> None:
+    pid = clinic.patient_id
+    visit = add_visit(clinic, DAY0, [("97110", 30)])
+    billing.record_payment(chart, pid, 5000, date=DAY0, visit_id=visit)
+    pack = billing.sell_package(chart, pid, name="3 visits", visits_total=3, price_cents=9000,
+                                purchased_on=DAY0).value
+    packages.refund_package(chart, pid, pack.id, date=DAY0 + dt.timedelta(days=1))
+    data = json.loads(json.dumps(exports.export_json(chart)))
+    assert data["version"] == 2
+    assert {f["code"] for f in data["fees"]} >= {"97110", "97140", "97162"}
+    assert "mileage" in data and "clock_entries" in data
+    patient = next(p for p in data["patients"] if p["id"] == str(pid))
+    kinds = sorted(p["kind"] for p in patient["payments"])
+    assert kinds == ["package", "payment", "refund"]
+    assert patient["packages"][0]["name"] == "3 visits"
+    assert "package_uses" in patient and "measure_scores" in patient
