@@ -24,6 +24,7 @@ Contract (no I/O; storage is ``core.storage.repos_books``, use cases ``core.serv
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -100,9 +101,12 @@ class MileageRateTable:
         object.__setattr__(self, "rates", tuple(sorted(self.rates, key=lambda r: r.effective_from)))
 
     def rate_on(self, day: dt.date) -> MileageRate | None:
+        """The rate in force on ``day``: the latest one from the same calendar year (the IRS
+        sets rates per year, sometimes changing mid-year). None when the year has no rate:
+        a trip is never priced at last year's rate (the log lists it as unrated)."""
         found = None
         for rate in self.rates:
-            if rate.effective_from <= day:
+            if rate.effective_from <= day and rate.effective_from.year == day.year:
                 found = rate
         return found
 
@@ -135,6 +139,11 @@ class MileageEntry:
 
     def validate(self) -> None:
         start, end = self.odometer_start, self.odometer_end
+        for name in ("miles", "odometer_start", "odometer_end"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(float(value)):
+                raise ValidationError(f"The {name.replace('_', ' ')} must be a number of "
+                                      f"miles, not {value!r}.", field=name)
         if (start is None) != (end is None):
             raise ValidationError("Give both odometer readings, or only the distance.",
                                   field="odometer_end" if end is None else "odometer_start")

@@ -164,7 +164,12 @@ def _override(
     cleaned = clean_override_reason(reason, uow.patients.get(request.patient_id))
     if len(re.sub(r"\[(redacted|number)\]|\W", "", cleaned)) < 4:  # nothing but identifiers
         listed = "; ".join(f.message for f in blockers[:4])
-        raise ScrubBlocked(f"The claim scrub found problems: {listed}", blockers)
+        why = ""
+        if reason and reason.strip():
+            why = (" The override reason was refused: once patient identifiers and long "
+                   "numbers are removed it has fewer than 4 letters or digits. Say why the "
+                   "problem does not stop this superbill, without identifiers.")
+        raise ScrubBlocked(f"The claim scrub found problems: {listed}.{why}", blockers)
     uow.record("override", "superbill", request.patient_id,
                detail=f"findings={','.join(ids)} reason={cleaned}")
     return ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,20 @@ def test_the_json_export_carries_the_books(clinic: Clinic, chart: ChartSession) 
     assert kinds == ["package", "payment", "refund"]
     assert patient["packages"][0]["name"] == "3 visits"
     assert "package_uses" in patient and "measure_scores" in patient
+
+
+def test_a_too_short_override_reason_says_why(
+    clinic: Clinic, chart: ChartSession, tmp_path: Path
+) -> None:
+    from core.services import practice
+    from core.services.claim_scrub import ScrubBlocked
+
+    visit = add_visit(clinic, DAY0, [("97110", 30)])
+    practice.update_clinician(chart, clinic.clinician_id, npi=None)
+    request = SuperbillRequest(clinic.patient_id, visit_id=visit)
+    with pytest.raises(ScrubBlocked) as err:
+        superbill.export_superbill(chart, request, tmp_path / "x.pdf", override_reason="Wren ok")
+    assert "override reason was refused" in str(err.value) and "identifiers" in str(err.value)
+    with pytest.raises(ScrubBlocked) as err:  # no reason at all: no such sentence
+        superbill.export_superbill(chart, request, tmp_path / "x.pdf")
+    assert "override reason was refused" not in str(err.value)

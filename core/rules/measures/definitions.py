@@ -16,6 +16,7 @@ Contract:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -125,6 +126,7 @@ class MeasureDefinition:
     item_labels: tuple[str, ...]
     secondary: tuple[Secondary, ...]
     unable_reason: str
+    aliases: tuple[str, ...] = ()  # common names and abbreviations ("BBS" for Berg)
 
     @property
     def fixed_count(self) -> bool:
@@ -222,6 +224,7 @@ def _definition(row: Mapping[str, Any]) -> MeasureDefinition:
             for s in row.get("secondary", [])
         ),
         unable_reason=str(row.get("unable_reason", "")),
+        aliases=tuple(str(a) for a in row.get("aliases", [])),
     )
 
 
@@ -266,19 +269,33 @@ def definitions() -> Mapping[str, MeasureDefinition]:
     return default_pack().measures
 
 
-@lru_cache(maxsize=64)
-def _lookup(key: str) -> str | None:
-    return next((m for m in definitions() if m.lower() == key), None)
+def _key(text: str) -> str:
+    """Case, spaces, hyphens, underscores and dots ignored: "KOOS Pain" == "KOOS-PAIN"."""
+    return re.sub(r"[\s\-_.]+", "", text).lower()
+
+
+@lru_cache(maxsize=1)
+def _names() -> Mapping[str, str]:
+    """Every id, full name and alias (normalized) → measure id."""
+    out: dict[str, str] = {}
+    for d in definitions().values():
+        for name in (d.id, d.name, *d.aliases):
+            out.setdefault(_key(name), d.id)
+    return out
 
 
 def definition(measure_id: str) -> MeasureDefinition:
-    """The definition of ``measure_id`` (case-insensitive); ``UnknownMeasure`` otherwise."""
-    found = definitions().get(measure_id) or (
-        definitions().get(_lookup(str(measure_id).strip().lower()) or "")
-    )
+    """The definition of ``measure_id``: its id, full name or a common alias ("BBS",
+    "Oswestry", "FTSTS", "KOOS Pain"), ignoring case and punctuation; ``UnknownMeasure``
+    otherwise."""
+    found = definitions().get(measure_id)
+    if found is None:
+        ident = _names().get(_key(str(measure_id)))
+        found = definitions().get(ident) if ident else None
     if found is None:
         raise UnknownMeasure(
-            f"{measure_id!r} is not a measure Chartside scores.",
+            f"{str(measure_id).strip()!r} is not a measure Chartside scores (no id, name or "
+            "common abbreviation matches).",
             hint=f"Known measures: {', '.join(sorted(definitions()))}.",
         )
     return found
