@@ -223,8 +223,11 @@ def cmd_balance(args: argparse.Namespace) -> int:
             "package_credit_cents": ledger.package_credit_cents,
             "balance_cents": ledger.balance_cents,
         }
+        from core.domain.aging import ar_aging
+
+        aging = ar_aging(ledger, _date(args.as_of) if args.as_of else dt.date.today())
         if args.json:
-            print(json.dumps(rows, indent=2))
+            print(json.dumps({**rows, "aging_cents": aging}, indent=2))
             return 0
         for key, cents in rows.items():
             print(f"{key.removesuffix('_cents').replace('_', ' '):<16} {format_cents(cents):>12}")
@@ -233,6 +236,7 @@ def cmd_balance(args: argparse.Namespace) -> int:
                 f"package {status.package.name!r}: {status.used}/"
                 f"{status.package.visits_total} visits used"
             )
+        print("aging (days)     " + "  ".join(f"{k}: {format_cents(v)}" for k, v in aging.items()))
         return 0
 
     return _with_chart(args, run)
@@ -293,7 +297,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.set_defaults(fn=cmd_package)
 
-    p = sub.add_parser("balance", help="a patient's charges, payments and balance")
+    p = sub.add_parser("balance", help="a patient's charges, payments, balance and A/R aging")
     p.add_argument("--patient", required=True)
+    p.add_argument("--as-of", dest="as_of", help="date the aging is measured on (default: today)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_balance)

@@ -112,3 +112,19 @@ def test_a_too_short_override_reason_says_why(
     with pytest.raises(ScrubBlocked) as err:  # no reason at all: no such sentence
         superbill.export_superbill(chart, request, tmp_path / "x.pdf")
     assert "override reason was refused" not in str(err.value)
+
+
+def test_ar_aging_buckets(clinic: Clinic, chart: ChartSession) -> None:
+    from core.domain.aging import ar_aging
+
+    pid = clinic.patient_id
+    days = [DAY0, DAY0 + dt.timedelta(days=40), DAY0 + dt.timedelta(days=75),
+            DAY0 + dt.timedelta(days=100)]
+    visits = [add_visit(clinic, d, [("97110", 30)]) for d in days]  # $120 each
+    billing.record_payment(chart, pid, 12000, date=days[3], visit_id=visits[3])  # paid up
+    ledger = billing.account(chart, pid).value.ledger
+    as_of = DAY0 + dt.timedelta(days=105)
+    # ages 105, 65 and 30 days; the fourth visit is paid
+    assert ar_aging(ledger, as_of) == {"0-30": 12000, "31-60": 0, "61-90": 12000, "90+": 12000}
+    assert ar_aging(ledger, DAY0 + dt.timedelta(days=10)) == {
+        "0-30": 12000, "31-60": 0, "61-90": 0, "90+": 0}  # later visits not yet due
