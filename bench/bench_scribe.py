@@ -13,6 +13,8 @@ Figures (all measured in this run, on this machine):
   and real-time factor of int8 and float32 on the 7 fixtures, 3 interleaved passes, with the
   CPU's name and vector extensions (int8 kernels differ by instruction set) — the figures
   behind ``scribe.model.DEFAULT_COMPUTE_TYPE``;
+- the live path (``live``): stop → draft time with audio fed in 100 ms chunks, pieces, WER of
+  the pieces against the whole-file path;
 - silent errors on the trap dictations (``traps``): values right / flagged / silent, recall of
   problems, blocks right, per-flag precision, false warnings on clean dictations — tuning and
   held-out sets apart (tests/scribe/traps.py);
@@ -268,6 +270,102 @@ def traps(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
                      f"{f['clean_with_false_warning'][0]}/{f['clean_with_false_warning'][1]}"))
         rows.append((f"traps {subset}: flag precision (useful/raised)",
                      ", ".join(f"{c} {u}/{t}" for c, (u, t) in f["precision"].items())))
+
+
+def live(rows: list[tuple[str, str]], raw: dict[str, Any], speed: float = 4.0) -> None:
+    """Live path: the fixtures fed as a recorder would (100 ms chunks, at ``speed``× real time
+    so the bench fits: the worker has less slack than it would live), time from stop to the
+    finished transcript + draft, and WER of the pieces against the whole-file path."""
+    from scribe.audio import load_audio
+    from scribe.draft import build_draft
+    from scribe.live import LiveTranscription
+    from scribe.transcribe import ModelTranscriber, default_model, transcribe
+    from scribe.wer import wer
+
+    spec = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    transcriber = ModelTranscriber()
+    model = default_model()
+    waits, live_wer, whole_wer, pieces = [], [], [], []
+    for d in spec:
+        audio = load_audio(FIXTURES / f"{d['id']}.wav")
+        session = LiveTranscription(transcriber)
+        t_start = time.perf_counter()
+        for i in range(0, audio.size, 1600):
+            session.feed(audio[i : i + 1600])
+            lag = (i + 1600) / 16000 / speed - (time.perf_counter() - t_start)
+            if lag > 0:
+                time.sleep(lag)
+        t0 = time.perf_counter()
+        heard = session.finish()
+        build_draft(heard)
+        waits.append(time.perf_counter() - t0)
+        pieces.append(len(session.pieces))
+        live_wer.append(wer(d["text"], heard.word_text))
+        whole_wer.append(wer(d["text"], transcribe(audio, model=model).word_text))
+    rows += [
+        (f"live: stop → draft ({len(spec)} dictations, fed at {speed:g}× real time)",
+         f"median {statistics.median(waits):.2f} s, worst {max(waits):.2f} s (target ≤ 2 s)"),
+        ("live: pieces per dictation", f"{statistics.median(pieces):g} (median)"),
+        ("live vs whole-file WER, mean / worst",
+         f"{statistics.mean(live_wer):.3f} / {max(live_wer):.3f} vs "
+         f"{statistics.mean(whole_wer):.3f} / {max(whole_wer):.3f}"),
+    ]
+    raw["live"] = {"waits_s": waits, "pieces": pieces, "wer_live": live_wer,
+                   "wer_whole": whole_wer, "speed": speed}
+
+
+_LIVE_RSS_SCRIPT = """
+import sys, json, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from scribe.audio import load_audio
+from scribe.draft import build_draft
+from scribe.live import LiveTranscription
+from scribe.transcribe import ModelTranscriber
+audio = load_audio(sys.argv[2])
+speed = float(sys.argv[3])
+session = LiveTranscription(ModelTranscriber())
+t_start = time.perf_counter()
+for i in range(0, audio.size, 1600):
+    session.feed(audio[i : i + 1600])
+    lag = (i + 1600) / 16000 / speed - (time.perf_counter() - t_start)
+    if lag > 0:
+        time.sleep(lag)
+t0 = time.perf_counter()
+build_draft(session.finish())
+wait = time.perf_counter() - t0
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"wait_s": wait, "max_rss_mb": int(hwm.split()[1]) / 1024}))
+"""
+
+
+def live_long(rows: list[tuple[str, str]], raw: dict[str, Any], speed: float = 4.0) -> None:
+    """Stop → draft for 1, 5 and 10-minute dictations (concatenated fixtures) on the live path,
+    each in a fresh process (peak memory while recording and transcribing at once)."""
+    import wave
+
+    full = five_minutes()
+    full = np.concatenate([full, full])  # 10 minutes
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(exist_ok=True)
+    for minutes in (1, 5, 10):
+        path = folder / f"_live_{minutes}min.wav"
+        pcm = (full[: minutes * 60 * 16000] * 32767).astype(np.int16)
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(pcm.tobytes())
+        try:
+            out = subprocess.run([sys.executable, "-c", _LIVE_RSS_SCRIPT, str(ROOT), str(path),
+                                  str(speed)], capture_output=True, text=True, check=True,
+                                 env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        finally:
+            path.unlink(missing_ok=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((f"live {minutes}-min dictation (fed at {speed:g}×): stop → draft, peak RSS",
+                     f"{result['wait_s']:.2f} s, {result['max_rss_mb']:.0f} MB"))
+        raw[f"live_{minutes}min"] = result
 
 
 HELDOUT = ROOT / "bench" / "heldout_dictations.json"

@@ -7,6 +7,8 @@ its ``exit_code``; nothing here prints a traceback for an expected failure.
 
   chartside scribe draft AUDIO [--dx ICD10 ...] [--model DIR_OR_NAME] [--allow-download]
                                [--compute-type int8|float32] [--json]
+  chartside scribe draft AUDIO --stream [--json]   (the live path: a JSON line per piece as
+      it is decoded, then the draft)
   chartside scribe draft --transcript FILE.json [--dx ...] [--json]   (re-draft a saved
       transcript: the "transcript" object of ``--json`` output or ``transcript_to_dict``)
   chartside scribe negation --input FILE.jsonl   (lines {"id","sentence","concept"} →
@@ -45,6 +47,9 @@ def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
     draft.add_argument("--discipline", default=None, choices=("PT", "OT", "SLP"),
                        help="the episode's discipline (shapes the decoding prompt)")
     draft.add_argument("--json", action="store_true", help="print one JSON object")
+    draft.add_argument("--stream", action="store_true",
+                       help="transcribe piece by piece as the live recorder does: print each "
+                            "piece as a JSON line as it is decoded, then the draft")
     draft.set_defaults(func=run_draft)
     neg = commands.add_parser("negation", help="negation detector over a JSONL file")
     neg.add_argument("--input", type=Path, required=True, help="JSONL: id, sentence, concept")
@@ -75,7 +80,10 @@ def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
             from scribe.prompt import prompt_for
 
             options = TranscribeOptions(initial_prompt=prompt_for(context))
-        transcript = transcribe(args.audio, model=model, options=options)
+        if args.stream:
+            transcript = _streamed(args.audio, args.compute_type, context, out)
+        else:
+            transcript = transcribe(args.audio, model=model, options=options)
     draft = build_draft(transcript, context)
     if args.json:
         json.dump(draft_to_dict(draft), out, ensure_ascii=False)
@@ -96,6 +104,30 @@ def run_draft(args: argparse.Namespace, out: TextIO | None = None) -> int:
             where = f" @{f.span.start:.1f}s" if f.span and f.span.first_word >= 0 else ""
             out.write(f"  [{f.severity.value}] {f.kind.value}: {f.message}{where}\n")
     return 0
+
+
+def _streamed(audio_path: Path, compute_type: str | None, context: Any, out: TextIO) -> Any:
+    """The live path on a file: 1-second chunks through ``scribe.live``, a JSON line per piece."""
+    import threading
+
+    from scribe.audio import load_audio
+    from scribe.live import LiveTranscription, Piece
+    from scribe.transcribe import ModelTranscriber
+
+    audio = load_audio(audio_path)
+    lock = threading.Lock()
+
+    def piece(p: Piece) -> None:
+        with lock:
+            out.write(json.dumps({"piece": p.index, "start": round(p.start, 2),
+                                  "end": round(p.end, 2),
+                                  "text": p.transcript.word_text if p.transcript else ""}) + "\n")
+            out.flush()
+
+    session = LiveTranscription(ModelTranscriber(compute_type), context=context, on_piece=piece)
+    for i in range(0, audio.size, 16_000):
+        session.feed(audio[i : i + 16_000])
+    return session.finish()
 
 
 def _saved_transcript(path: Path) -> Any:

@@ -78,8 +78,9 @@ class TranscribeOptions:
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
-WINDOW_SECONDS = 29.0
-SAMPLING_SEED = 20261203  # Whisper decodes 30 s windows; VAD chunks are packed up to this
+WINDOW_SECONDS = 29.0  # Whisper decodes 30 s windows; VAD chunks are packed up to this
+SAMPLING_SEED = 20261203
+FOLLOWS_WORDS = 30  # of the previous live piece, appended to the prompt
 
 _default: dict[str, ScribeModel] = {}
 _default_lock = threading.Lock()
@@ -235,12 +236,14 @@ def _missing_seconds(gaps: list[Gap]) -> float:
 
 class Transcriber(Protocol):
     """Audio → ``Transcript`` with ``transcribe``'s progress and cancel contract; ``context``
-    (the episode: discipline, diagnoses) may shape the decoding prompt."""
+    (the episode: discipline, diagnoses) may shape the decoding prompt; ``follows`` is what was
+    said just before this audio (the live path's previous piece), for continuity."""
 
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
                  cancel: Cancel | None = None,
-                 context: DictationContext | None = None) -> Transcript: ...
+                 context: DictationContext | None = None,
+                 follows: str = "") -> Transcript: ...
 
 
 @dataclass(frozen=True)
@@ -254,16 +257,22 @@ class ModelTranscriber:
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
                  cancel: Cancel | None = None,
-                 context: DictationContext | None = None) -> Transcript:
+                 context: DictationContext | None = None,
+                 follows: str = "") -> Transcript:
         options = self.options
         if context is not None and options.initial_prompt == THERAPY_PROMPT:
-            from dataclasses import replace as with_prompt
-
             from scribe.prompt import prompt_for
 
-            options = with_prompt(options, initial_prompt=prompt_for(context))
+            options = replace(options, initial_prompt=prompt_for(context))
+        if follows and FOLLOWS_WORDS:  # Whisper reads its prompt as the text that came before
+            tail = " ".join(follows.split()[-FOLLOWS_WORDS:])
+            options = replace(options, initial_prompt=f"{options.initial_prompt or ''} {tail}")
         return transcribe(source, model=default_model(self.compute_type), options=options,
                           progress=progress, cancel=cancel)
+
+    def warm_up(self) -> None:
+        """Load the model now (the live path calls it when recording starts)."""
+        default_model(self.compute_type)
 
 
 @dataclass(frozen=True)
@@ -277,7 +286,8 @@ class ReplayTranscriber:
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
                  cancel: Cancel | None = None,
-                 context: DictationContext | None = None) -> Transcript:
+                 context: DictationContext | None = None,
+                 follows: str = "") -> Transcript:
         t0 = time.perf_counter()
         t = self.transcript
         total = t.duration or (t.segments[-1].end if t.segments else 0.0)

@@ -80,6 +80,7 @@ class Recorder(QObject):
     """Microphone → PCM in memory."""
 
     level = Signal(float)  # seconds recorded so far
+    chunk = Signal(bytes)  # the PCM just captured (for live transcription), in the device format
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,7 +126,10 @@ class Recorder(QObject):
 
     def _read(self) -> None:
         if self._io is not None:
-            self._pcm += bytes(self._io.readAll().data())
+            data = bytes(self._io.readAll().data())
+            self._pcm += data
+            if data:
+                self.chunk.emit(data)
             fmt = self._format
             frame = max(1, fmt.bytesPerFrame())
             self.level.emit(len(self._pcm) / frame / max(1, fmt.sampleRate()))
@@ -144,6 +148,15 @@ class Recorder(QObject):
         pcm = _to_s16(bytes(self._pcm), fmt.sampleFormat(), mm)
         self.wipe()
         return RecordedAudio(pcm, fmt.sampleRate(), fmt.channelCount())
+
+    @property
+    def speech_format(self) -> bool:
+        """True when the device records 16 kHz mono 16-bit: chunks can be transcribed live."""
+        mm = multimedia()
+        fmt = self._format
+        return bool(mm is not None and fmt is not None and fmt.sampleRate() == SAMPLE_RATE
+                    and fmt.channelCount() == 1
+                    and fmt.sampleFormat() == mm.QAudioFormat.SampleFormat.Int16)
 
     def wipe(self) -> None:
         for i in range(len(self._pcm)):

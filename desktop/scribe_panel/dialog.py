@@ -69,6 +69,9 @@ class DictationDialog(DictationView):
         self.draft: Any = None
         self.rows: dict[str, ReviewRow] = {}
         self.job: ops.Transcription | None = None
+        self.live: ops.LiveDictation | None = None  # transcription while recording
+        self.live_finishing: ops.LiveDictation | None = None  # its last piece, after Stop
+        self.context: Any = None  # the DictationContext of the run under review
         self._recording_started: dt.datetime | None = None
         self.acceptance = ReviewAcceptance(self)
         self.state = ""
@@ -101,6 +104,7 @@ class DictationDialog(DictationView):
             lambda on: self.play_button.setText("❚❚ Pause" if on else "▶ Play"))
         self.recorder.level.connect(
             lambda s: self.status.setText(f"Recording… {clock(s)} (kept in memory)"))
+        self.recorder.chunk.connect(self.live_chunk)
         self.retention.activated.connect(self._retention_chosen)
 
     # -- state ------------------------------------------------------------------------------------
@@ -167,6 +171,28 @@ class DictationDialog(DictationView):
             return
         self._recording_started = self.ctx.clock.now()
         self._set_state("recording", "Recording… (kept in memory)")
+        self.start_live(self.recorder.speech_format)
+
+    def start_live(self, usable: bool = True) -> None:
+        """Transcribe while recording when the device records 16 kHz mono 16-bit (else the
+        recording is transcribed after Stop, as an imported file is)."""
+        self.live = None
+        if not usable or self.setup is None:
+            return
+        self.transcript.set_draft(None)
+        self.live = ops.LiveDictation(ops.app_transcriber(self.ctx), self._context())
+        self.live.piece_ready.connect(self._live_piece)
+
+    def live_chunk(self, pcm: bytes) -> None:
+        if self.live is not None and self.state == "recording":
+            self.live.feed_pcm(pcm)
+
+    def _live_piece(self, piece: Any) -> None:
+        if piece.transcript is not None and self.state in ("recording", "saving",
+                                                            "transcribing"):
+            self.transcript.append_live(piece.start, piece.transcript.word_text)
+            self.eta.setText(f"Transcribed as you speak: {piece.index + 1} "
+                             f"piece{'s' if piece.index else ''}")
 
     def stop_recording(self) -> None:
         audio: RecordedAudio | None = self.recorder.stop()
@@ -176,13 +202,36 @@ class DictationDialog(DictationView):
         self._set_state("saving", "Sealing the recording into the chart…")
         started = self._recording_started
 
+        live, self.live = self.live, None
+
         def stored(result: Any) -> None:
             self._stored(result)
+            if live is not None:  # most of it is transcribed already: finish the last piece
+                self._finish_live(live, audio)
+                return
             ops.decode_pcm(self, audio.pcm, audio.sample_rate, audio.channels).success(
                 self._transcribe).failure(self._failed).run()
 
+        def not_stored(error: BaseException) -> bool:
+            if live is not None:
+                live.cancel()
+            return self._failed(error)
+
         ops.store(self, self.note_id, audio.pcm, audio.sample_rate, channels=audio.channels,
-                  dictated_at=_utc(started)).success(stored).failure(self._failed).run()
+                  dictated_at=_utc(started)).success(stored).failure(not_stored).run()
+
+    def _finish_live(self, live: ops.LiveDictation, audio: Any) -> None:
+        import numpy as np
+
+        samples = np.frombuffer(audio.pcm[: len(audio.pcm) - len(audio.pcm) % 2],
+                                dtype="<i2").astype(np.float32) / 32768.0
+        self.player.set_samples(samples)
+        context = self._context()
+        self.context = context
+        self.job = ops.Transcription()  # its cancel reaches the live session through cancel()
+        self.live_finishing = live
+        self._set_state("transcribing", "Finishing the last part of the dictation…")
+        live.op(self, context).success(self._transcribed).failure(self._failed).run()
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a dictation", "", AUDIO_FILTER)
@@ -233,14 +282,9 @@ class DictationDialog(DictationView):
 
     # -- transcription --------------------------------------------------------------------------
     def _transcribe(self, samples: Any) -> None:
-        from scribe.context import DictationContext
-
         self.player.set_samples(samples)
         self._show_draft(None)
-        setup = self.setup
-        context = DictationContext(diagnoses=setup.diagnoses, goals=setup.goals,
-                                   timed_blocks=tuple(setup.note.blocks),
-                                   discipline=setup.discipline)
+        context = self._context()
         self.context = context
         self.job = ops.Transcription()
         self.job.progressed.connect(self._progress)
@@ -249,6 +293,14 @@ class DictationDialog(DictationView):
         self._set_state("transcribing", "Transcribing on this computer (nothing leaves it)…")
         self.job.op(self, samples, context, ops.app_transcriber(self.ctx)).success(
             self._transcribed).failure(self._failed).run()
+
+    def _context(self) -> Any:
+        from scribe.context import DictationContext
+
+        setup = self.setup
+        return DictationContext(diagnoses=setup.diagnoses, goals=setup.goals,
+                                timed_blocks=tuple(setup.note.blocks),
+                                discipline=setup.discipline)
 
     def edit_row(self, key: str, text: str) -> None:
         """The clinician reworded a draft sentence: re-check it against the recording."""
@@ -259,7 +311,7 @@ class DictationDialog(DictationView):
             if row is not None:
                 self.tree.update_row(row)  # accepted rows stay as they were added
             return
-        edited = edit_row(row, self.draft, text, getattr(self, "context", None))
+        edited = edit_row(row, self.draft, text, self.context)
         self.rows[key] = edited
         self.tree.update_row(edited)
         new = [f for f in edited.flags if f not in row.flags]
@@ -274,6 +326,8 @@ class DictationDialog(DictationView):
         self.progressed.emit(progress)
 
     def cancel(self) -> None:
+        if self.live_finishing is not None and self.state == "transcribing":
+            self.live_finishing.cancel()
         if self.job is not None and self.state == "transcribing":
             self.job.cancel()
             self._set_state("cancelling", "Cancelling at the next segment…")
@@ -401,6 +455,10 @@ class DictationDialog(DictationView):
         """Drop every piece of PHI the dialog holds (audio, transcript, draft)."""
         if self.job is not None:
             self.job.cancel()
+        for live in (self.live, self.live_finishing):
+            if live is not None:
+                live.cancel()
+        self.live = self.live_finishing = None
         self.recorder.cancel()
         self.player.clear()
         self._show_draft(None)

@@ -160,6 +160,48 @@ def app_transcriber(ctx: Any) -> Any:
     return ModelTranscriber(ctx.options.get("scribe/compute_type") or None)
 
 
+class LiveDictation(QObject):
+    """Transcription while recording (``scribe.live``): ``feed`` the recorder's 16 kHz mono
+    16-bit PCM as it arrives; each piece is transcribed on the live session's own thread and
+    ``piece_ready(scribe.live.Piece)`` arrives on the GUI thread; ``op`` finishes the last piece
+    and drafts (returns ``CANCELLED`` after ``cancel``)."""
+
+    piece_ready = Signal(object)
+
+    def __init__(self, transcriber: Any, context: Any) -> None:
+        super().__init__()
+        from scribe.live import LiveTranscription
+
+        self.session = LiveTranscription(transcriber, context=context,
+                                         on_piece=self.piece_ready.emit)
+        self.cancel_event = threading.Event()
+
+    def feed_pcm(self, pcm: bytes) -> None:
+        import numpy as np
+
+        usable = len(pcm) - len(pcm) % 2
+        self.session.feed(np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / 32768.0)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+        self.session.cancel()
+
+    def op(self, parent: QObject, context: Any) -> JobOp[Any]:
+        session, event = self.session, self.cancel_event
+
+        def run() -> Any:
+            from scribe.draft import build_draft
+            from scribe.errors import TranscriptionCancelled
+
+            try:
+                transcript = session.finish(cancel=event)
+            except TranscriptionCancelled:
+                return CANCELLED
+            return CANCELLED if event.is_set() else build_draft(transcript, context)
+
+        return JobOp(parent, run)
+
+
 class Transcription(QObject):
     """One transcription run: ``start`` submits it; ``cancel`` asks it to stop at the next
     segment. ``progressed(scribe.Progress)`` arrives on the GUI thread."""

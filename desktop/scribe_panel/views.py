@@ -91,6 +91,10 @@ class TranscriptView(QTextBrowser):
             paragraphs.append("".join(parts) + "</p>")
         self.setHtml("".join(paragraphs))
 
+    def append_live(self, seconds: float, text: str) -> None:
+        """A piece heard while recording (replaced by the full draft when it is ready)."""
+        self.append(f"<p><span class='time'>{clock(seconds)}</span>&nbsp; {html.escape(text)}</p>")
+
     def _clicked(self, url: QUrl) -> None:
         target = url.toString()
         if target.startswith("w:"):

@@ -400,3 +400,45 @@ def test_a_sentence_is_edited_in_place_rechecked_and_a_flagged_one_confirmed(
     warn = next((r for r in panel.rows.values() if r.severity == "warn"), None)
     if warn is not None:
         assert warn.needs_confirmation
+
+
+def test_dictation_is_transcribed_while_recording(
+    qtbot: Any, open_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: the recorder's chunks (16 kHz mono 16-bit) are transcribed piece by piece while
+    the clinician talks; the transcript grows on screen; Stop seals the recording and only the
+    last piece is left. (No input device here: the recorder's chunk signal and stop() are
+    stood in for, as in the microphone test above.)"""
+    import numpy as np
+
+    from desktop.scribe_panel.audio import RecordedAudio
+    from scribe.live import MAX_PIECE_SECONDS
+
+    seeded, note_id = prepare(tmp_path)
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    hears = GatedReplay(HEARD, gated=False)
+    panel = open_panel(qtbot, window, note_id, hears)
+    speech = load_audio(FIXTURE)
+    pcm = (speech * 32767).astype("<i2").tobytes()
+    panel._recording_started = window.ctx.clock.now()
+    panel._set_state("recording", "Recording…")
+    panel.start_live()
+    assert panel.live is not None
+    for i in range(0, len(pcm), 3200):  # 100 ms at a time, as QAudioSource delivers it
+        panel.recorder.chunk.emit(pcm[i : i + 3200])
+    # Pieces come back while "recording": the transcript grows before Stop.
+    qtbot.waitUntil(lambda: "Transcribed as you speak" in panel.eta.text(), timeout=10_000)
+    assert len(hears.received) >= int(speech.size / 16_000 / MAX_PIECE_SECONDS)
+    assert panel.transcript.toPlainText().strip()
+    monkeypatch.setattr(panel.recorder, "stop", lambda: RecordedAudio(pcm, 16_000, 1))
+    with qtbot.waitSignal(panel.draft_ready, timeout=RUN_TIMEOUT):
+        panel.stop_recording()
+    settle(qtbot, window)
+    # The pieces together are the whole recording; the sealed WAV holds exactly that PCM.
+    heard = np.concatenate(hears.received)
+    assert heard.size == speech.size
+    assert np.allclose(heard, (speech * 32767).astype("<i2") / 32768.0, atol=1e-4)
+    info = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))[0]
+    stored = read(qtbot, window, lambda chart: dictation.load_recording(chart, info.id))
+    assert pcm in stored.audio and panel.state == "review" and panel.draft.sentences

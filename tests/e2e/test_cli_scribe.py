@@ -67,3 +67,15 @@ def test_scribe_garbage_audio_is_a_clear_error(tmp_path: Path) -> None:
     res = run(["scribe", "draft", str(junk)], {"HF_HUB_OFFLINE": "1"}, tmp_path)
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.real_model
+def test_scribe_draft_stream_prints_pieces_then_the_draft(tmp_path: Path) -> None:
+    res = run(["scribe", "draft", str(FIXTURES / "knee_daily_wrong_side.wav"), "--dx", "M17.11",
+               "--stream", "--json"], {"HF_HUB_OFFLINE": "1"}, tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+    pieces, draft = lines[:-1], lines[-1]
+    assert len(pieces) >= 2 and [p["piece"] for p in pieces] == list(range(len(pieces)))
+    assert all(p["start"] < p["end"] for p in pieces)
+    assert "laterality.dx_conflict" in {f["code"] for f in draft["flags"]}

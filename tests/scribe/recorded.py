@@ -37,7 +37,7 @@ class GatedReplay:
         self.contexts: list[Any] = []
 
     def __call__(self, source: Any, *, progress: Callable[[Any], None] | None = None,
-                 cancel: Any = None, context: Any = None) -> Any:
+                 cancel: Any = None, context: Any = None, follows: str = "") -> Any:
         self.received.append(source)
         self.contexts.append(context)
 
