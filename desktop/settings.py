@@ -61,6 +61,10 @@ OPTIONS: dict[str, Option] = {
         Option("security/auto_lock_minutes", 10, int, "Lock after this many idle minutes."),
         Option("scribe/compute_type", "", str,
                "Speech model precision: '' (the measured default), 'int8' or 'float32'."),
+        Option("scribe/model", "", str,
+               "Dictation model on this device: '' (the bundled tiny.en) or a model folder."),
+        Option("scribe/models", "[]", str,
+               "JSON list of the model folders the user added on this device."),
         Option("window/geometry", b"", bytes, "Main window geometry."),
         Option("meta/schema", SCHEMA_VERSION, int, "Version of this settings file."),
     )

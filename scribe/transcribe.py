@@ -82,18 +82,19 @@ WINDOW_SECONDS = 29.0  # Whisper decodes 30 s windows; VAD chunks are packed up 
 SAMPLING_SEED = 20261203
 FOLLOWS_WORDS = 30  # of the previous live piece, appended to the prompt
 
-_default: dict[str, ScribeModel] = {}
+_default: dict[tuple[str | None, str], ScribeModel] = {}
 _default_lock = threading.Lock()
 
 
-def default_model(compute_type: str | None = None) -> ScribeModel:
-    """The bundled model, loaded once per process and compute type (default: see
-    ``scribe.model.resolve_compute_type``)."""
+def default_model(compute_type: str | None = None, model: str | None = None) -> ScribeModel:
+    """``model`` (None: the bundled one), loaded once per process and compute type (default:
+    see ``scribe.model.resolve_compute_type``)."""
     precision = resolve_compute_type(compute_type)
+    key = (model or None, precision)
     with _default_lock:
-        if precision not in _default:
-            _default[precision] = load_model(compute_type=precision)
-        return _default[precision]
+        if key not in _default:
+            _default[key] = load_model(model or None, compute_type=precision)
+        return _default[key]
 
 
 def _cancelled(cancel: Cancel | None) -> bool:
@@ -248,11 +249,13 @@ class Transcriber(Protocol):
 
 @dataclass(frozen=True)
 class ModelTranscriber:
-    """The real transcriber: the bundled model at ``compute_type`` (None: the default), with
-    the episode's prompt (``scribe.prompt.prompt_for``) when given a context."""
+    """The real transcriber: ``model`` (a CTranslate2 folder; None: the bundled tiny.en) at
+    ``compute_type`` (None: the default), with the episode's prompt
+    (``scribe.prompt.prompt_for``) when given a context."""
 
     compute_type: str | None = None
     options: TranscribeOptions = TranscribeOptions()
+    model: str | None = None
 
     def __call__(self, source: AudioSource, *,
                  progress: Callable[[Progress], None] | None = None,
@@ -267,12 +270,12 @@ class ModelTranscriber:
         if follows and FOLLOWS_WORDS:  # Whisper reads its prompt as the text that came before
             tail = " ".join(follows.split()[-FOLLOWS_WORDS:])
             options = replace(options, initial_prompt=f"{options.initial_prompt or ''} {tail}")
-        return transcribe(source, model=default_model(self.compute_type), options=options,
-                          progress=progress, cancel=cancel)
+        return transcribe(source, model=default_model(self.compute_type, self.model),
+                          options=options, progress=progress, cancel=cancel)
 
     def warm_up(self) -> None:
         """Load the model now (the live path calls it when recording starts)."""
-        default_model(self.compute_type)
+        default_model(self.compute_type, self.model)
 
 
 @dataclass(frozen=True)

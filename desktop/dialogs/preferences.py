@@ -1,5 +1,5 @@
-"""Preferences (Ctrl+,): the auto-lock delay, the dictation model's precision and the
-smart-phrase list (General), and pages
+"""Preferences (Ctrl+,): the auto-lock delay, dictation (model, precision, measured speed:
+``dictation_settings``) and the smart-phrase list (General), and pages
 the window adds while a chart is open (Sync: ``desktop.sync.settings_page``).
 
 Writes ``Options`` (QSettings, no PHI) and ``smart_phrases.json`` when accepted;
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -29,12 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.dialogs.dictation_settings import DictationSettings
 from desktop.widgets import heading, label, named
-
-# (value stored in Options, label). '' follows the scribe's measured default (docs/scribe.md).
-PRECISIONS = (("", "Default (measured for this app)"),
-              ("int8", "Faster (int8)"),
-              ("float32", "More exact, slower (float32)"))
 
 
 class PreferencesDialog(QDialog):
@@ -69,15 +64,10 @@ class PreferencesDialog(QDialog):
         self.minutes.setSuffix(" min")
         self.minutes.setValue(ctx.options.auto_lock_minutes)
         form.addRow("Lock after idle", self.minutes)
-        self.precision = named(QComboBox(), "scribePrecision")
-        for value, text in PRECISIONS:
-            self.precision.addItem(text, value)
-        self.precision.setCurrentIndex(
-            max(0, self.precision.findData(ctx.options.get("scribe/compute_type"))))
-        self.precision.setToolTip("How the speech model computes on this computer. The "
-                                  "measured figures are in the scribe's documentation.")
-        form.addRow("Dictation precision", self.precision)
         v.addLayout(form)
+        self.dictation = DictationSettings(ctx)
+        self.precision = self.dictation.precision
+        v.addWidget(self.dictation)
         v.addWidget(heading("Smart phrases", 3))
         v.addWidget(
             label(
@@ -146,6 +136,6 @@ class PreferencesDialog(QDialog):
                 )
             )
         self.ctx.options.set("security/auto_lock_minutes", self.minutes.value())
-        self.ctx.options.set("scribe/compute_type", self.precision.currentData() or "")
+        self.dictation.save()
         self.changed.emit()
         self.accept()

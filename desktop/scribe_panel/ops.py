@@ -151,13 +151,15 @@ def decode_pcm(parent: QObject, pcm: bytes, sample_rate: int, channels: int) -> 
 
 def app_transcriber(ctx: Any) -> Any:
     """The transcriber dictation uses: ``ctx.transcriber`` if the app was given one, else the
-    bundled model at the precision set in Preferences (empty: the scribe's measured default).
+    model chosen in Preferences (empty: the bundled one) at the precision set there (empty:
+    the scribe's measured default).
     Cheap: the model itself loads on the job thread at the first transcription."""
     if ctx.transcriber is not None:
         return ctx.transcriber
     from scribe.transcribe import ModelTranscriber
 
-    return ModelTranscriber(ctx.options.get("scribe/compute_type") or None)
+    return ModelTranscriber(ctx.options.get("scribe/compute_type") or None,
+                            model=ctx.options.get("scribe/model") or None)
 
 
 class LiveDictation(QObject):

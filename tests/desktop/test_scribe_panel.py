@@ -442,3 +442,48 @@ def test_dictation_is_transcribed_while_recording(
     info = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))[0]
     stored = read(qtbot, window, lambda chart: dictation.load_recording(chart, info.id))
     assert pcm in stored.audio and panel.state == "review" and panel.draft.sentences
+
+
+def test_preferences_add_a_model_folder_or_zip_and_measure_its_speed(
+    qtbot: Any, open_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: a CTranslate2 folder (here a copy of the bundled one) or a zip of it is checked
+    and listed; a folder that is not a model is refused with the reason; Measure speed runs the
+    real model on the bundled probe; the choice reaches the transcriber (per device)."""
+    import shutil
+    import zipfile
+
+    from desktop.dialogs.preferences import PreferencesDialog
+    from desktop.scribe_panel.ops import app_transcriber
+    from scribe.model import bundled_model_path
+
+    seeded = seed_chart(tmp_path / "clinic.chart")
+    window = open_window(seeded.path)
+    dialog = PreferencesDialog(window.ctx, window)
+    qtbot.addWidget(dialog)
+    settings = dialog.dictation
+    mine = tmp_path / "my-model"
+    shutil.copytree(bundled_model_path(), mine)
+    settings.add_model(mine)
+    qtbot.waitUntil(lambda: settings.model.currentData() == str(mine), timeout=10_000)
+    not_a_model = tmp_path / "holiday-photos"
+    not_a_model.mkdir()
+    settings.add_model(not_a_model)
+    qtbot.waitUntil(lambda: "missing model.bin" in settings.speed.text(), timeout=10_000)
+    assert settings.model.findData(str(not_a_model)) < 0
+    archive = tmp_path / "zipped-model.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in mine.iterdir():
+            z.write(f, f"zipped-model/{f.name}")
+    settings.add_model(archive)
+    qtbot.waitUntil(lambda: str(settings.model.currentData()).endswith("zipped-model"),
+                    timeout=60_000)
+    assert (Path(settings.model.currentData()) / "model.bin").is_file()
+    settings.model.setCurrentIndex(settings.model.findData(str(mine)))
+    settings.precision.setCurrentIndex(settings.precision.findData("int8"))
+    qtbot.mouseClick(settings.measure, LEFT)
+    qtbot.waitUntil(lambda: "real time on this computer" in settings.speed.text(),
+                    timeout=120_000)
+    dialog.save()
+    transcriber = app_transcriber(window.ctx)
+    assert (transcriber.model, transcriber.compute_type) == (str(mine), "int8")

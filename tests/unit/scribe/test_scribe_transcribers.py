@@ -4,6 +4,7 @@ and the replay transcriber's progress/cancel contract (no model, no audio)."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -82,10 +83,45 @@ def test_the_model_transcriber_takes_the_episode_prompt(monkeypatch: pytest.Monk
     from scribe.prompt import prompt_for
 
     seen: list[str | None] = []
-    monkeypatch.setattr(module, "default_model", lambda compute_type=None: None)
+    monkeypatch.setattr(module, "default_model", lambda compute_type=None, model=None: None)
     monkeypatch.setattr(module, "transcribe",
                         lambda source, **kw: seen.append(kw["options"].initial_prompt))
     context = DictationContext.from_codes(["R13.12"], "SLP")
     module.ModelTranscriber()(b"", context=context)
     module.ModelTranscriber()(b"")
     assert seen == [prompt_for(context), module.THERAPY_PROMPT]
+
+
+def _fake_model(folder: Any) -> Any:
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_bytes(b"\0" * 16)
+    (folder / "config.json").write_text("{}")
+    (folder / "vocabulary.txt").write_text("a\n")
+    return folder
+
+
+def test_model_import_checks_folders_and_zips(tmp_path: Any) -> None:
+    import zipfile
+
+    from scribe.models import SpeedProbe, import_model
+
+    good = _fake_model(tmp_path / "good")
+    assert import_model(good, tmp_path / "models") == good
+    with pytest.raises(ModelUnavailable, match=r"missing model\.bin"):
+        (tmp_path / "empty").mkdir()
+        import_model(tmp_path / "empty", tmp_path / "models")
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../outside/model.bin", b"x")
+    with pytest.raises(ModelUnavailable, match="unsafe path"):
+        import_model(evil, tmp_path / "models")
+    assert not (tmp_path / "outside").exists()
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as z:
+        for f in good.iterdir():
+            z.write(f, f"top/inner/{f.name}")
+    unpacked = import_model(nested, tmp_path / "models")
+    assert unpacked == tmp_path / "models" / "nested" and (unpacked / "model.bin").is_file()
+    with pytest.raises(ModelUnavailable, match="already imported"):
+        import_model(nested, tmp_path / "models")
+    assert SpeedProbe(10.0, 1.25).describe().startswith("8.0× real time")
