@@ -64,32 +64,44 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_init(args: argparse.Namespace) -> int:
     from core.services import charts
 
-    args.chart.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(args.chart.parent)
     passphrase = _new_passphrase(ENV_PASSPHRASE)
-    session, recovery = charts.create_chart(args.chart, passphrase)
+    # pending: an init killed before the recovery key is on screen can simply be run again.
+    session, recovery = charts.create_chart(args.chart, passphrase, pending=True)
     session.lock()
     print(f"Created {args.chart}")
-    print(f"Key file: {charts.key_path(args.chart)} (keep it with the chart; back up both)")
+    print(f"Key file: {charts.key_path(args.chart)} (required: the chart cannot open without it)")
+    print("Back up with `chartside backup --to FOLDER` (both files, consistent, verified).")
     print()
     print("RECOVERY KEY — write it down or print it and keep it somewhere safe.")
     print("It opens the chart if the passphrase is forgotten. It is shown only this once.")
     print()
-    print(f"    {recovery}")
+    print(f"    {recovery}", flush=True)
+    charts.finish_create(args.chart)
     return 0
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the chart's folder owner-only (0700); an existing folder is left as it is."""
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from core.services import charts, demo
 
-    args.chart.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(args.chart.parent)
     passphrase = _new_passphrase(ENV_PASSPHRASE)
-    session, recovery = charts.create_chart(args.chart, passphrase)
+    session, recovery = charts.create_chart(args.chart, passphrase, pending=True)
     try:
         summary = demo.populate(session)
     finally:
         session.lock()
     print(f"Created demo chart {args.chart}: {summary}")
-    print(f"Recovery key: {recovery}")
+    print(f"Recovery key: {recovery}", flush=True)
+    charts.finish_create(args.chart)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from desktop import cli_billing, cli_books, cli_rules, cli_sync
+from desktop import cli_backups, cli_billing, cli_books, cli_rules, cli_sync
 from scribe import cli as scribe_cli
 
 Registrar = Callable[[argparse._SubParsersAction], object]  # type: ignore[type-arg]
@@ -16,4 +16,5 @@ REGISTRARS: list[Registrar] = [
     cli_billing.register,
     cli_books.register,
     cli_sync.register,
+    cli_backups.register,
 ]

@@ -106,5 +106,15 @@ class StorageFailure(ChartError):
     exit_code = 6
 
 
+class BackupFolderMissing(ChartError):
+    """The backup folder (or the drive it lives on) is not there. Nothing was written."""
+
+    exit_code = 4
+
+
+class BackupFailed(ChartError):
+    """A backup was written but did not pass its check, or a backup to restore is damaged."""
+
+
 class ChartLocked(ChartsideError):
     """The chart is locked; unlock it first."""

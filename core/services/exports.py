@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from core.export import json_export
+from core.storage import files
 from core.storage.chart import ChartSession
 
 
@@ -20,8 +21,8 @@ def export_json(chart: ChartSession) -> dict[str, Any]:
 
 
 def write_json_export(chart: ChartSession, out: Path) -> int:
-    """Write the export to ``out`` with owner-only permissions; returns bytes written."""
-    text = json_export.dumps(export_json(chart))
-    out.touch(mode=0o600, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    return len(text.encode())
+    """Write the export to ``out``: owner-only (0600), atomically (a temp file renamed over it,
+    never through a symlink, no temp file left on a full disk); returns bytes written."""
+    data = json_export.dumps(export_json(chart)).encode("utf-8")
+    files.write_atomic(Path(out), data, what="the export")
+    return len(data)

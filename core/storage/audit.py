@@ -39,6 +39,10 @@ ACTIONS = frozenset(
         "change_passphrase",
         "migrate",
         "override",
+        "backup",
+        "restore",
+        "repair",
+        "check_integrity",
     }
 )
 

@@ -10,7 +10,7 @@ before the database file is opened at all, so the chart's bytes are never touche
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from core.domain.errors import (
     WrongPassphrase,
 )
 from core.domain.ids import new_id
-from core.storage import audit, lockout, migrate
+from core.storage import audit, files, integrity, lockout, migrate
 from core.storage.engine import KeyHolder, make_engine
 from core.storage.keys import KdfParams, KeyFile, wipe
 from core.storage.tables import meta
@@ -33,10 +33,21 @@ from core.storage.uow import UnitOfWork, translate
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APP_SCHEMA_TAG = "chartside-chart-v1"
+BACKUP_DIR_META = "backup_dir"
+_SIDE_FILES = ("-wal", "-shm", ".keys", ".keys.prev")
 
 
 def key_path(path: Path) -> Path:
     return path.with_name(path.name + ".keys")
+
+
+def pending_marker(path: Path) -> Path:
+    """Present while a chart is being created and its recovery key not yet shown."""
+    return path.with_name(path.name + ".creating")
+
+
+def default_backup_folder(path: Path) -> Path:
+    return path.with_name(f"{path.name}-backups")
 
 
 @dataclass
@@ -51,6 +62,7 @@ class ChartSession:
     actor: str = "owner"
     opened_with_recovery: bool = False
     backups: list[Path] = field(default_factory=list)
+    repaired_triggers: list[str] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         if self.keys.wiped:
@@ -84,48 +96,69 @@ class ChartSession:
     def integrity_problems(self) -> list[str]:
         """``integrity_check`` plus ``cipher_integrity_check``; empty when the file is sound."""
         raw = self.engine.raw_connection()
-        problems: list[str] = []
         try:
-            conn = raw.driver_connection
-            assert conn is not None
-            for pragma in ("integrity_check", "cipher_integrity_check"):
-                try:
-                    rows = conn.execute(f"PRAGMA {pragma}").fetchall()
-                except Exception as exc:
-                    problems.append(f"{pragma}: {exc}")
-                    continue
-                problems += [str(r[0]) for r in rows if r[0] != "ok"]
+            return integrity.sqlite_problems(raw.driver_connection)
         finally:
             raw.close()
-        return problems
 
     def backup(self, label: str = "backup") -> Path:
-        """Copy the (still encrypted) database and its key file beside the chart."""
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-        target = self.path.with_name(f"{self.path.name}.{label}-{stamp}.bak")
-        raw = self.engine.raw_connection()  # the only connection: no writer can interleave
-        try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-            shutil.copy2(self.path, target)
-        finally:
-            raw.close()
-        shutil.copy2(key_path(self.path), key_path(target))
-        self.backups.append(target)
-        return target
+        """An online, verified backup into the chart's backup folder; returns its database file.
+
+        Used before migrations and restores; falls back to the folder beside the chart when the
+        chosen one is not there (a migration must not wait for a USB stick).
+        """
+        from core.domain.errors import BackupFailed
+        from core.storage import backup_files
+
+        folder = backup_folder(self)
+        if not folder.is_dir():
+            folder = default_backup_folder(self.path)
+            try:
+                files.make_private_dir(folder)
+            except OSError as exc:
+                raise files.disk_error(exc, "the backup") from exc
+        record = backup_files.write_backup(self, folder, label)
+        if not record.ok:
+            raise BackupFailed(
+                f"The {label} backup did not pass its check: {'; '.join(record.problems)}.",
+                hint="Run chartside check-integrity; nothing was changed.",
+            )
+        self.backups.append(record.database)
+        return record.database
+
+
+def backup_folder(session: ChartSession) -> Path:
+    """The folder the user chose for backups, or the default beside the chart."""
+    chosen = read_meta(session, BACKUP_DIR_META)
+    return Path(chosen) if chosen else default_backup_folder(session.path)
 
 
 def create_chart(
-    path: Path, passphrase: str, *, kdf: KdfParams | None = None
+    path: Path, passphrase: str, *, kdf: KdfParams | None = None, pending: bool = False
 ) -> tuple[ChartSession, str]:
-    """Create a new empty chart. Returns the open session and the recovery key to show once."""
+    """Create a new empty chart. Returns the open session and the recovery key to show once.
+
+    The files are created ``0600`` (the WAL and SHM inherit the mode). ``pending=True`` leaves
+    the ``NAME.creating`` marker until ``finish_create`` (call it once the recovery key has been
+    shown): a create killed before that can simply be run again — its leftovers are removed.
+    """
     path = Path(path)
     kpath = key_path(path)
-    if path.exists() or kpath.exists():
+    marker = pending_marker(path)
+    if marker.exists():
+        _remove_unfinished(path)
+    if path.exists() or path.is_symlink() or kpath.exists():
         raise ChartExists(f"{path.name} already exists.", hint="Choose another name or open it.")
     if not path.parent.is_dir():
         raise ChartNotFound(f"The folder {path.parent} does not exist.")
     chart_id = str(new_id())
     key_file, dek, recovery = KeyFile.create(chart_id, passphrase, kdf)
+    try:
+        os.close(files.create_private(marker))
+        os.close(files.create_private(path))
+    except OSError as exc:
+        marker.unlink(missing_ok=True)
+        raise files.disk_error(exc, "the new chart") from exc
     keys = KeyHolder(dek)
     engine = make_engine(path, keys)
     device_id = str(new_id())
@@ -150,14 +183,30 @@ def create_chart(
                 entity="chart",
                 entity_id=chart_id,
             )
-        key_file.save(kpath)
-    except BaseException:
+        key_file.save(kpath, dek=dek, passphrase=passphrase)
+        if not pending:
+            finish_create(path)
+    except BaseException as exc:
         engine.dispose()
         keys.wipe()
-        for leftover in (path, kpath, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
+        _remove_unfinished(path)
+        if isinstance(exc, DBAPIError):
+            raise translate(exc) from exc
         raise
     return ChartSession(path, chart_id, device_id, engine, keys), recovery
+
+
+def finish_create(path: Path) -> None:
+    """The recovery key was shown: the new chart is the user's now, never removed by a retry."""
+    pending_marker(Path(path)).unlink(missing_ok=True)
+    files.fsync_dir(Path(path).parent)
+
+
+def _remove_unfinished(path: Path) -> None:
+    """Remove what a create that never finished left (only called while its marker exists)."""
+    for suffix in ("", *_SIDE_FILES):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    pending_marker(path).unlink(missing_ok=True)
 
 
 def _load_key_file(path: Path) -> KeyFile:
@@ -167,11 +216,21 @@ def _load_key_file(path: Path) -> KeyFile:
         )
     if not path.is_file():
         raise ChartNotFound(f"{path} is not a chart file.")
+    if pending_marker(path).exists():
+        raise ChartCorrupt(
+            f"{path.name} was never finished (its creation was interrupted).",
+            hint="Create it again with the same name; nothing in it was saved.",
+        )
     try:
         with path.open("rb") as fh:
             header = fh.read(16)
     except OSError as exc:
         raise ChartCorrupt(f"{path.name} cannot be read.") from exc
+    if not header:
+        raise ChartCorrupt(
+            f"{path.name} is empty (0 bytes): it holds no chart.",
+            hint="Restore the latest backup; the empty file was left as it is.",
+        )
     if header == SQLITE_HEADER:
         raise ChartCorrupt(f"{path.name} is an unencrypted SQLite file, not a Chartside chart.")
     try:
@@ -201,17 +260,26 @@ def open_chart(
     except WrongPassphrase:
         lockout.record_failure(chart_id)
         raise
+    return open_unlocked(path, chart_id, dek, opened_with_recovery=recovery_key is not None)
+
+
+def open_unlocked(
+    path: Path, chart_id: str, dek: bytearray, *, opened_with_recovery: bool = False
+) -> ChartSession:
+    """Open a chart whose data key is already unwrapped (``open_chart``, restore)."""
+    for suffix in ("", *_SIDE_FILES):
+        files.tighten(path.with_name(path.name + suffix))  # older versions made them 0644
     keys = KeyHolder(dek)
     engine = make_engine(path, keys)
     try:
         with engine.connect() as conn:
             stored = {k: v for k, v in conn.execute(select(meta.c.key, meta.c.value))}
-    except DBAPIError as exc:
+    except (DBAPIError, MemoryError) as exc:  # a page failing its MAC can read as SQLITE_NOMEM
         engine.dispose()
         keys.wipe()
         raise ChartCorrupt(
             f"{path.name} is damaged or does not belong to its key file.",
-            hint="Restore the latest backup (both files).",
+            hint="Restore the latest backup (chartside restore).",
         ) from exc
     if stored.get("chart_id") != chart_id:
         engine.dispose()
@@ -224,16 +292,31 @@ def open_chart(
         engine,
         keys,
         actor=stored.get("actor", "owner"),
-        opened_with_recovery=recovery_key is not None,
+        opened_with_recovery=opened_with_recovery,
     )
     try:
         _upgrade_if_needed(session)
+        _restore_triggers(session)
         _record_unlock(session)
     except DBAPIError as exc:
         session.lock()
         raise translate(exc) from exc
+    except BaseException:
+        session.lock()
+        raise
     lockout.reset(chart_id)
     return session
+
+
+def _restore_triggers(session: ChartSession) -> None:
+    """Recreate immutability triggers that were dropped or altered, and audit that it happened."""
+    with session.uow() as uow:
+        repaired = integrity.repair_triggers(uow.conn)
+        if not repaired:
+            return
+        uow.record("repair", "chart", session.chart_id, detail=f"triggers: {', '.join(repaired)}")
+        uow.commit()
+    session.repaired_triggers = repaired
 
 
 def _upgrade_if_needed(session: ChartSession) -> None:
@@ -275,9 +358,9 @@ def change_passphrase(
     dek = key_file.unlock_with_passphrase(old)
     try:
         key_file.rewrap(dek, new, kdf)
+        key_file.save(kpath, dek=dek, passphrase=new)
     finally:
         wipe(dek)
-    key_file.save(kpath)
     with session.uow() as uow:
         uow.record("change_passphrase", "chart", session.chart_id)
         uow.commit()

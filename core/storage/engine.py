@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from core.storage.keys import wipe
 
@@ -79,3 +79,26 @@ def make_engine(path: Path, keys: KeyHolder, *, plain: bool = False) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def connect_readonly(path: Path, keys: KeyHolder) -> Any:
+    """A keyed, read-only connection that writes nothing beside the file (used to verify backups).
+
+    Backups are stored in rollback-journal mode, so a read-only open needs no ``-wal``/``-shm``.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    conn.execute(keys.pragma())
+    conn.execute("PRAGMA cipher_memory_security = ON")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def readonly_engine(path: Path, keys: KeyHolder) -> Engine:
+    """An engine over ``connect_readonly`` (no pool: opened for one check, then disposed)."""
+    return create_engine(
+        "sqlite://",
+        module=sqlcipher3,
+        creator=lambda: connect_readonly(path, keys),
+        poolclass=NullPool,
+    )

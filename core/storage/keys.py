@@ -230,6 +230,8 @@ class KeyFile:
 
     # -- unlock -------------------------------------------------------------------------
     def unlock_with_passphrase(self, passphrase: str) -> bytearray:
+        if _schema_problem(self.data):
+            raise ChartCorrupt("The key file is damaged.")
         kdf = self.data["passphrase"]["kdf"]
         kek = derive_passphrase_key(passphrase, _unb64(kdf["salt"]), self.kdf)
         try:
@@ -258,33 +260,116 @@ class KeyFile:
     @classmethod
     def load(cls, path: Path) -> KeyFile:
         try:
-            data = json.loads(path.read_text("utf-8"))
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise ChartCorrupt(f"The key file {path.name} is unreadable.") from exc
+        return cls.parse(raw, path.name)
+
+    @classmethod
+    def parse(cls, raw: bytes, name: str = "the key file") -> KeyFile:
+        """Schema-check an envelope (every field, its type and size, KDF costs within bounds)."""
+        if len(raw) > MAX_KEYFILE_BYTES:
+            raise ChartCorrupt(f"{name} is too large to be a Chartside key file.")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise ChartCorrupt(
+                f"The key file {name} is unreadable (truncated or damaged).",
+                hint="Copy the .keys file back from a backup; every backup holds one.",
+            ) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ChartCorrupt(f"{path.name} is not a Chartside key file.")
+            raise ChartCorrupt(f"{name} is not a Chartside key file.")
         if data.get("version") != VERSION:
-            raise ChartCorrupt(f"{path.name} has key-file version {data.get('version')!r}.")
+            raise ChartCorrupt(f"{name} has key-file version {str(data.get('version'))[:20]!r}.")
         for part in ("passphrase", "recovery"):
             if part not in data:
-                raise ChartCorrupt(f"The key file {path.name} is incomplete ({part} missing).")
+                raise ChartCorrupt(f"The key file {name} is incomplete ({part} missing).")
+        problem = _schema_problem(data)
+        if problem:
+            raise ChartCorrupt(
+                f"The key file {name} is damaged ({problem}).",
+                hint="Copy the .keys file back from a backup; every backup holds one.",
+            )
         return cls(data)
 
-    def save(self, path: Path) -> None:
-        """Write atomically: temp file in the same folder, fsync, rename, fsync the folder."""
-        tmp = path.with_name(path.name + ".tmp")
-        payload = json.dumps(self.data, indent=2, sort_keys=True).encode()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    def dumps(self) -> bytes:
+        return json.dumps(self.data, indent=2, sort_keys=True).encode()
+
+    def save(
+        self, path: Path, *, dek: bytearray | None = None, passphrase: str | None = None
+    ) -> None:
+        """Replace ``path`` only with an envelope proven whole on disk.
+
+        The new envelope goes to a private temp file (every byte written, short writes
+        continued), is fsynced, read back and compared, schema-checked and — given ``dek`` and
+        ``passphrase`` — test-opened; the envelope it replaces is kept as ``NAME.prev``; then an
+        atomic rename and a folder fsync. Any failure leaves the current envelope untouched.
+        """
+        from core.storage import files  # files imports errors only; keep keys importable alone
+
+        payload = self.dumps()
+        tmp = files.temp_beside(path)
         try:
-            os.write(fd, payload)
-            os.fsync(fd)
+            fd = files.create_private(tmp)
+            try:
+                files.write_all(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if tmp.read_bytes() != payload:
+                raise ChartCorrupt("The new key file did not read back whole; nothing was changed.")
+            check = KeyFile.parse(tmp.read_bytes(), path.name)
+            if dek is not None and passphrase is not None:
+                opened = check.unlock_with_passphrase(passphrase)
+                try:
+                    if bytes(opened) != bytes(dek):
+                        raise ChartCorrupt("The new key file does not open the chart.")
+                finally:
+                    wipe(opened)
+            if path.exists():
+                files.copy_atomic(path, path.with_name(path.name + ".prev"), what="the key file")
+            os.replace(tmp, path)
+            files.fsync_dir(path.parent)
+        except OSError as exc:
+            raise files.disk_error(exc, "the key file") from exc
         finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            tmp.unlink(missing_ok=True)
+
+
+# Bounds for what a key file may ask of the unlock: the defaults sit well inside, a crafted or
+# damaged file cannot make an unlock hang (t=100000) or exhaust memory (m=64 GiB).
+KDF_BOUNDS = {"t": (1, 20), "m_kib": (8 * 1024, 2 * 1024 * 1024), "p": (1, 16)}
+MAX_KEYFILE_BYTES = 64 * 1024
+
+
+def _b64_len(value: object, expected: int) -> bool:
+    if not isinstance(value, str) or len(value) > 4 * expected:
+        return False
+    try:
+        return len(_unb64(value)) == expected
+    except ValueError:
+        return False
+
+
+def _schema_problem(data: dict[str, Any]) -> str:
+    """The first thing wrong with an envelope's shape, or ``""``."""
+    if not isinstance(data.get("chart_id"), str) or not 0 < len(data["chart_id"]) <= 64:
+        return "chart id"
+    pw, rec = data["passphrase"], data["recovery"]
+    if not isinstance(pw, dict) or not isinstance(rec, dict):
+        return "wrap"
+    kdf = pw.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
+        return "key-derivation settings"
+    for name, (low, high) in KDF_BOUNDS.items():
+        value = kdf.get(name)
+        if type(value) is not int or not low <= value <= high:
+            return f"key-derivation cost {name} outside {low}–{high}"
+    if not _b64_len(kdf.get("salt"), 16) or not _b64_len(rec.get("salt"), 16):
+        return "salt"
+    for box in (pw, rec):
+        if not _b64_len(box.get("nonce"), 24) or not _b64_len(box.get("ct"), DEK_BYTES + 16):
+            return "wrapped key"
+    return ""

@@ -6,6 +6,8 @@ attacker holding the key) cannot quietly rewrite a signed record either.
 
 from __future__ import annotations
 
+import re
+
 _SIGNED = "(SELECT status FROM notes WHERE id = {ref}.note_id) = 'signed'"
 
 CREATE = [
@@ -35,3 +37,25 @@ for _table in ("addenda", "audit_events"):
         f"""CREATE TRIGGER IF NOT EXISTS {_table}_append_only_delete BEFORE DELETE ON {_table}
             BEGIN SELECT RAISE(ABORT, '{_table} is append-only'); END""",
     ]
+CREATE += [
+    """CREATE TRIGGER IF NOT EXISTS record_versions_signed_immutable
+       BEFORE UPDATE ON record_versions
+       WHEN OLD.kind IN ('sign', 'addendum') OR OLD.server_seq IS NOT NULL
+       BEGIN SELECT RAISE(ABORT, 'record version is immutable'); END""",
+    """CREATE TRIGGER IF NOT EXISTS record_versions_no_delete BEFORE DELETE ON record_versions
+       BEGIN SELECT RAISE(ABORT, 'record versions are append-only'); END""",
+]
+
+
+def normalized(sql: str) -> str:
+    """Compare trigger text as SQLite stores it (no IF NOT EXISTS), whitespace-insensitive."""
+    text = re.sub(r"\s+", " ", sql).strip()
+    return text.replace("CREATE TRIGGER IF NOT EXISTS ", "CREATE TRIGGER ").replace("( ", "(")
+
+
+def name_of(sql: str) -> str:
+    return normalized(sql).split(" ")[2]
+
+
+#: Every immutability trigger a chart at head must carry, by name, as normalized text.
+EXPECTED: dict[str, str] = {name_of(sql): normalized(sql) for sql in CREATE}
