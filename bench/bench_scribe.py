@@ -13,6 +13,8 @@ Figures (all measured in this run, on this machine):
   and real-time factor of int8 and float32 on the 7 fixtures, 3 interleaved passes, with the
   CPU's name and vector extensions (int8 kernels differ by instruction set) — the figures
   behind ``scribe.model.DEFAULT_COMPUTE_TYPE``;
+- decoders side by side (``decoders``): ours vs bare faster-whisper's defaults vs its batched
+  pipeline decoding our VAD windows, both compute types, WER and time;
 - the live path (``live``): stop → draft time with audio fed in 100 ms chunks, pieces, WER of
   the pieces against the whole-file path;
 - silent errors on the trap dictations (``traps``): values right / flagged / silent, recall of
@@ -368,6 +370,60 @@ def live_long(rows: list[tuple[str, str]], raw: dict[str, Any], speed: float = 4
         raw[f"live_{minutes}min"] = result
 
 
+def decoders(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    """Our pipeline against bare faster-whisper (its defaults: VAD filter, timestamp mode) and
+    faster-whisper's BatchedInferencePipeline decoding *our* VAD windows (``clip_timestamps``
+    over the speech-only audio), both compute types, the 7 fixtures, in one run."""
+    from faster_whisper import BatchedInferencePipeline
+    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+    from scribe.audio import load_audio
+    from scribe.model import COMPUTE_TYPES, load_model
+    from scribe.transcribe import THERAPY_PROMPT, WINDOW_SECONDS, TranscribeOptions, transcribe
+    from scribe.wer import wer
+
+    spec = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    audio = {d["id"]: load_audio(FIXTURES / f"{d['id']}.wav") for d in spec}
+    o = TranscribeOptions()
+    vad = VadOptions(threshold=o.vad_threshold, min_silence_duration_ms=o.min_silence_ms,
+                     speech_pad_ms=o.speech_pad_ms, max_speech_duration_s=WINDOW_SECONDS)
+    for compute_type in COMPUTE_TYPES:
+        model = load_model(compute_type=compute_type)
+        batched = BatchedInferencePipeline(model.whisper)
+
+        def ours(a: np.ndarray, model: Any = model) -> str:
+            return transcribe(a, model=model).word_text
+
+        def bare_default(a: np.ndarray, model: Any = model) -> str:
+            segs, _ = model.whisper.transcribe(
+                a, language="en", beam_size=5, vad_filter=True, word_timestamps=True,
+                condition_on_previous_text=False, initial_prompt=THERAPY_PROMPT)
+            return " ".join(s.text.strip() for s in segs)
+
+        def batched_windows(a: np.ndarray, batched: Any = batched) -> str:
+            windows, meta = collect_chunks(a, get_speech_timestamps(a, vad),
+                                           max_duration=WINDOW_SECONDS)
+            clips = [{"start": m["offset"], "end": m["offset"] + w.size / 16000}
+                     for w, m in zip(windows, meta, strict=True)]
+            segs, _ = batched.transcribe(
+                np.concatenate(windows), language="en", beam_size=5, word_timestamps=True,
+                initial_prompt=THERAPY_PROMPT, batch_size=4, vad_filter=False,
+                clip_timestamps=clips, without_timestamps=True)
+            return " ".join(s.text.strip() for s in segs)
+
+        base = None
+        for name, fn in (("bare faster-whisper (defaults)", bare_default),
+                         ("ours", ours), ("batched pipeline on our windows", batched_windows)):
+            t0 = time.perf_counter()
+            rates = [wer(d["text"], fn(audio[d["id"]])) for d in spec]
+            seconds = time.perf_counter() - t0
+            base = base or seconds
+            rows.append((f"{compute_type}: {name}",
+                         f"{seconds:.1f} s (×{seconds / base:.2f} of bare) · WER "
+                         f"{statistics.mean(rates):.3f} / {max(rates):.3f}"))
+            raw[f"decoders {compute_type} {name}"] = {"seconds": seconds, "wer": rates}
+
+
 HELDOUT = ROOT / "bench" / "heldout_dictations.json"
 
 
@@ -410,9 +466,20 @@ def prompt(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
     else:
         sets["held-out (never tuned on)"] = held
     model = load_model()
+    def episode(d: dict[str, Any], goals: bool) -> str:
+        from dataclasses import replace
+
+        from core.domain.enums import GoalTerm
+        from core.domain.episode import Goal
+
+        context = DictationContext.from_codes(d["dx"], d.get("discipline", "PT"))
+        context = replace(context, goals=tuple(Goal(term=GoalTerm.SHORT, activity=g)
+                                               for g in d.get("goals", ())))
+        return prompt_for(context, episode=goals)
+
     prompts = {"fixed (GENERAL = THERAPY_PROMPT)": lambda d: THERAPY_PROMPT,
-               "episode (prompt_for)": lambda d: prompt_for(DictationContext.from_codes(
-                   d["dx"], d.get("discipline", "PT"))),
+               "episode (prompt_for)": lambda d: episode(d, False),
+               "episode + goal words": lambda d: episode(d, True),
                "none": lambda d: None}
     for set_name, items in sets.items():
         for label, make in prompts.items():

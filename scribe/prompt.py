@@ -63,8 +63,26 @@ GENERAL = (
 )
 
 
-def prompt_for(context: DictationContext | None) -> str:
-    """The prompt for a dictation in ``context`` (see module contract)."""
+EPISODE_WORDS = 25  # at most this many words of goals and exercises (the prompt stays short)
+
+
+def episode_words(context: DictationContext) -> str:
+    """The episode's own words: goal activities and purposes, and the exercise names already
+    on the note's timed blocks ("Climb 12 stairs with one rail. Exercises: leg press.")."""
+    goals = [" ".join(x for x in (g.activity, g.functional_purpose) if x).strip()
+             for g in context.goals]
+    exercises = [str(e.get("name", "")).strip() for b in context.timed_blocks
+                 for e in (b.details or {}).get("exercises", []) if isinstance(e, dict)]
+    parts = [f"{g.rstrip('.')}." for g in goals if g]
+    if any(exercises):
+        parts.append("Exercises: " + ", ".join(dict.fromkeys(e for e in exercises if e)) + ".")
+    words = " ".join(parts).split()
+    return " ".join(words[:EPISODE_WORDS])
+
+
+def prompt_for(context: DictationContext | None, *, episode: bool = False) -> str:
+    """The prompt for a dictation in ``context`` (see module contract); ``episode`` adds the
+    episode's goal and exercise words (measured in docs/scribe.md)."""
     if context is None or (not context.diagnoses and context.discipline is None):
         return GENERAL
     discipline = (context.discipline or "PT").upper()
@@ -72,5 +90,6 @@ def prompt_for(context: DictationContext | None) -> str:
         discipline = "PT"
     regions = [r for site in context.dx_sites() for r in site.regions if r in REGION_TERMS]
     terms = " ".join(REGION_TERMS[r] for r in dict.fromkeys(regions))
-    parts = [OPENING[discipline], NOTATION[discipline], terms, DISCIPLINE_TERMS[discipline]]
+    parts = [OPENING[discipline], NOTATION[discipline], terms, DISCIPLINE_TERMS[discipline],
+             episode_words(context) if episode else ""]
     return " ".join(p for p in parts if p)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -76,10 +76,14 @@ class TranscribeOptions:
     # Whisper's fallback: re-decode a window at higher temperature when the text looks
     # degenerate. Each step costs a full decode of the window.
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    # First pass with faster-whisper's batched pipeline over our windows (see ``_batched``);
+    # False decodes window by window with the temperature fallback (as the retry does).
+    batched: bool = True
 
 
 WINDOW_SECONDS = 29.0  # Whisper decodes 30 s windows; VAD chunks are packed up to this
 SAMPLING_SEED = 20261203
+BATCH_SIZE = 4
 FOLLOWS_WORDS = 30  # of the previous live piece, appended to the prompt
 
 _default: dict[tuple[str | None, str], ScribeModel] = {}
@@ -136,6 +140,8 @@ def transcribe(source: AudioSource, *, model: ScribeModel | None = None,
     kept: list[Segment] = []
     dropped: list[DroppedSegment] = []
     gaps: list[Gap] = []
+    first_pass = (_batched(model, windows, metadata, ts_map, audio, options, cancel)
+                  if options.batched else None)
     for window, meta in zip(windows, metadata, strict=True):
         if window.size == 0:
             continue
@@ -146,7 +152,7 @@ def transcribe(source: AudioSource, *, model: ScribeModel | None = None,
             return _decode(model, window, offset, ts_map, audio, options, cancel, len(kept),
                            retry=retry)
 
-        decoded = decode(False)
+        decoded = next(first_pass) if first_pass is not None else decode(False)
         missing = missing_speech(said, decoded.words)
         if missing:  # a suspect window: decode it again with other settings, keep the better
             again = decode(True)
@@ -219,6 +225,50 @@ def _decode(model: ScribeModel, window: Any, offset: float, ts_map: Any, audio: 
             out.kept.append((segment if verdict is None else _with(segment, verdict[1]),
                              float(raw.end)))
     return out
+
+
+def _batched(model: ScribeModel, windows: list[Any], metadata: list[Any], ts_map: Any,
+             audio: Any, options: TranscribeOptions, cancel: Cancel | None) -> Iterator[_Decoded]:
+    """The first pass over every window with faster-whisper's ``BatchedInferencePipeline``:
+    the speech-only audio with our windows as ``clip_timestamps``, whole-window decoding
+    (no timestamp tokens), ``BATCH_SIZE`` windows at a time. Yields one ``_Decoded`` per
+    non-empty window, in order. Measured (bench_scribe ``decoders``): faster than bare
+    faster-whisper's defaults with the worst-case WER of our per-window decoding; it has no
+    temperature fallback (only the first temperature is used)."""
+    import ctranslate2
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+
+    spans = [(float(m["offset"]), w.size / SAMPLE_RATE)
+             for w, m in zip(windows, metadata, strict=True) if w.size]
+    ctranslate2.set_random_seed(SAMPLING_SEED)
+    segments_iter, _info = BatchedInferencePipeline(model.whisper).transcribe(
+        np.concatenate([w for w in windows if w.size]),
+        language="en" if model.english_only else options.language, beam_size=options.beam_size,
+        word_timestamps=True, without_timestamps=True, initial_prompt=options.initial_prompt,
+        temperature=options.temperatures[0], vad_filter=False, batch_size=BATCH_SIZE,
+        clip_timestamps=[{"start": start, "end": start + length} for start, length in spans])
+    current, out = 0, _Decoded([], [])
+    for raw in segments_iter:
+        if _cancelled(cancel):
+            raise TranscriptionCancelled("Transcription cancelled.")
+        middle = (raw.start + raw.end) / 2  # segment times are rounded: not its start
+        while current + 1 < len(spans) and middle >= spans[current + 1][0]:
+            yield out
+            current, out = current + 1, _Decoded([], [])
+        segment = _restore(raw, ts_map, 0.0, len(out.kept))
+        words = [(w.text, w.start, w.end) for w in segment.words]
+        verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
+                        raw.compression_ratio, audio)
+        if verdict and verdict[0] == "drop":
+            out.dropped.append(DroppedSegment(segment.start, segment.end, segment.text,
+                                              verdict[1]))
+        elif segment.words:
+            out.kept.append((segment if verdict is None else _with(segment, verdict[1]),
+                             float(raw.end) - spans[current][0]))
+    yield out
+    for _ in range(current + 1, len(spans)):  # windows the decoder returned nothing for
+        yield _Decoded([], [])
 
 
 def _speech_chunks(speech: list[dict[str, int]]) -> list[tuple[float, float, float]]:

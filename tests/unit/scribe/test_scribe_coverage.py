@@ -64,14 +64,15 @@ def _run(tries: list[list[tuple[str, float, float]]], monkeypatch: Any) -> tuple
     import faster_whisper.vad as vad
 
     from scribe.model import ScribeModel
-    from scribe.transcribe import transcribe
+    from scribe.transcribe import TranscribeOptions, transcribe
 
     monkeypatch.setattr(vad, "get_speech_timestamps",
                         lambda audio, options: [{"start": 0, "end": 16000 * 12}])
     fake = _Whisper(tries)
     audio = (np.sin(np.arange(16000 * 12) / 5) * 0.3).astype(np.float32)
     model = ScribeModel(fake, None, "stand-in", 0.0, True)  # type: ignore[arg-type]
-    return transcribe(audio, model=model), fake
+    # The window-by-window path (the first pass's batched pipeline needs a real model).
+    return transcribe(audio, model=model, options=TranscribeOptions(batched=False)), fake
 
 
 LOOP = [("Manual", 0.1, 0.5), *[("-", 0.5 + i * 0.1, 0.6 + i * 0.1) for i in range(80)],

@@ -125,3 +125,28 @@ def test_model_import_checks_folders_and_zips(tmp_path: Any) -> None:
     with pytest.raises(ModelUnavailable, match="already imported"):
         import_model(nested, tmp_path / "models")
     assert SpeedProbe(10.0, 1.25).describe().startswith("8.0× real time")
+
+
+def test_the_prompt_carries_the_episodes_goal_and_exercise_words() -> None:
+    import datetime as dt
+    from dataclasses import replace
+
+    from core.domain.enums import GoalTerm
+    from core.domain.episode import Goal
+    from core.domain.visit import TimedBlock
+    from scribe.context import DictationContext
+    from scribe.prompt import EPISODE_WORDS, prompt_for
+
+    goals = (Goal(term=GoalTerm.SHORT, activity="Climb 12 stairs", functional_purpose=
+                  "to reach the bedroom"),)
+    blocks = (TimedBlock(code="97110", start=dt.time(9), stop=dt.time(9, 15),
+                         details={"exercises": [{"name": "leg press"}, {"name": "step ups"}]}),)
+    base = DictationContext.from_codes(["M17.11"], "PT")
+    with_episode = replace(base, goals=goals * 20, timed_blocks=blocks)
+    prompt = prompt_for(with_episode, episode=True)
+    assert "Climb 12 stairs to reach the bedroom." in prompt
+    assert prompt_for(with_episode, episode=False) == prompt_for(base)
+    extra = len(prompt.split()) - len(prompt_for(base).split())
+    assert 0 < extra <= EPISODE_WORDS  # goals repeated 20 times are cut, not a long prompt
+    only_blocks = prompt_for(replace(base, timed_blocks=blocks), episode=True)
+    assert only_blocks.endswith("Exercises: leg press, step ups.")
