@@ -80,7 +80,7 @@ def episode_words(context: DictationContext) -> str:
     return " ".join(words[:EPISODE_WORDS])
 
 
-def prompt_for(context: DictationContext | None, *, episode: bool = False) -> str:
+def prompt_for(context: DictationContext | None, *, episode: bool = True) -> str:
     """The prompt for a dictation in ``context`` (see module contract); ``episode`` adds the
     episode's goal and exercise words (measured in docs/scribe.md)."""
     if context is None or (not context.diagnoses and context.discipline is None):
