@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.domain.books import MileageLog, dollars, round_cents
+from core.storage import files
 
 CSV_HEADER = ("kind", "date", "clinician", "from", "to", "purpose", "vehicle",
               "odometer_start", "odometer_end", "miles", "rate_cents_per_mile", "amount_usd")
@@ -82,9 +82,8 @@ def csv_text(log: MileageLog) -> str:
 
 
 def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    """Owner-only (0600), atomic, never through a symlink (``core.storage.files``)."""
+    files.write_atomic(path, data, what="the mileage log")
 
 
 def write_csv(log: MileageLog, path: Path) -> None:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from core.domain.books import dollars
+from core.storage import files
 
 REVENUE_HEADER = ("month", "charges_usd", "adjustments_usd", "accrual_revenue_usd",
                   "payments_usd", "package_sales_usd", "refunds_usd", "cash_revenue_usd")
@@ -92,8 +92,7 @@ def csv_text(kind: str, report: Any) -> tuple[str, int]:
 
 
 def write(kind: str, report: Any, path: Path) -> int:
+    """Owner-only (0600), atomic, never through a symlink (``core.storage.files``)."""
     text, count = csv_text(kind, report)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_atomic(path, text.encode("utf-8"), what="the report")
     return count

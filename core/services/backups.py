@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +45,18 @@ from core.storage.keys import KeyFile, wipe
 __all__ = [
     "BackupRecord",
     "BackupResult",
+    "BackupStatus",
     "RestoreResult",
     "back_up",
+    "backup_status",
     "chart_backup_folder",
     "list_backups",
     "restore",
     "verify_backups",
 ]
+
+
+DAILY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,17 @@ class BackupResult:
     removed: tuple[BackupRecord, ...]
     folder: Path
     beside_chart: bool  # the default folder: it does not survive a lost or dead laptop
+
+
+@dataclass(frozen=True, slots=True)
+class BackupStatus:
+    """For a Backups page or a startup check: where, the last good backup, whether one is due."""
+
+    folder: Path
+    folder_present: bool
+    last_good: BackupRecord | None
+    last_failed: BackupRecord | None
+    due: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +131,25 @@ def back_up(chart: ChartSession, to: Path | None = None, *, label: str = "manual
             removed.append(old)
     default = default_backup_folder(chart.path)
     return BackupResult(record, tuple(removed), folder, folder.resolve() == default.resolve())
+
+
+def backup_status(
+    chart: ChartSession, *, now: dt.datetime | None = None, every: dt.timedelta = DAILY
+) -> BackupStatus:
+    """Whether a scheduled backup is due (none good within ``every``; daily by default).
+
+    A missing folder is reported (``folder_present=False``), never created or skipped quietly.
+    """
+    folder = backup_folder(chart)
+    if not folder.is_dir():
+        return BackupStatus(folder, False, None, None, True)
+    mine = [r for r in backup_files.list_backups(folder) if r.chart_id == chart.chart_id]
+    good = [r for r in mine if r.ok]
+    failed = [r for r in mine if not r.ok]
+    last = good[-1] if good else None
+    moment = now or dt.datetime.now(dt.UTC)
+    due = last is None or moment - last.created_at >= every
+    return BackupStatus(folder, True, last, failed[-1] if failed else None, due)
 
 
 def list_backups(folder: Path) -> list[BackupRecord]:

@@ -52,13 +52,15 @@ def connect_raw(path: Path, keys: KeyHolder, *, plain: bool = False) -> Any:
     if not plain:
         conn.execute(keys.pragma())
         conn.execute("PRAGMA cipher_memory_security = ON")
+    # Before the first statement that reads the file: a backup's reader connection may open
+    # while a writer or a checkpoint holds the WAL lock, and must wait rather than fail.
+    conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA foreign_keys = ON")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
     if mode is None or str(mode[0]).lower() != "wal":
         conn.close()
         raise sqlcipher3.DatabaseError("could not enable WAL")
     conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA busy_timeout = 5000")
     return conn
 
 
@@ -90,6 +92,7 @@ def connect_readonly(path: Path, keys: KeyHolder) -> Any:
     conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     conn.execute(keys.pragma())
     conn.execute("PRAGMA cipher_memory_security = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA query_only = ON")
     return conn
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import stat
 import threading
 import time
@@ -200,3 +201,17 @@ def test_migration_backup_goes_to_the_backup_folder(chart: ChartSession) -> None
     db = chart.backup("pre-r9999")
     assert db.parent.parent == chart.path.with_name(f"{chart.path.name}-backups")
     assert backups.list_backups(db.parent.parent)[0].label == "pre-r9999"
+
+
+def test_status_says_when_a_backup_is_due_and_when_the_folder_is_gone(
+    chart: ChartSession, tmp_path: Path
+) -> None:
+    assert backups.backup_status(chart).due
+    record = backups.back_up(chart, tmp_path / "bk").record
+    status = backups.backup_status(chart)
+    assert status.folder_present and not status.due and status.last_good == record
+    later = record.created_at + dt.timedelta(days=1, minutes=1)
+    assert backups.backup_status(chart, now=later).due
+    shutil.rmtree(tmp_path / "bk")
+    status = backups.backup_status(chart)
+    assert not status.folder_present and status.due
