@@ -136,3 +136,13 @@ def test_check_integrity_finds_a_rewritten_signed_note(chart: ChartSession) -> N
     report = charts.check_integrity(chart)
     assert any("no longer matches its signature hash" in p for p in report.problems)
     assert any("notes_signed_no_update is missing" in p for p in report.problems)
+
+
+def test_triggers_py_matches_what_the_migrations_create(chart: ChartSession) -> None:
+    """Open repairs triggers to triggers.py's text: a migration that changes a trigger must
+    change triggers.py too, or every open would put the old trigger back."""
+    from core.storage import integrity
+
+    with chart.engine.connect() as conn:
+        assert integrity.trigger_problems(conn) == []
+    assert chart.repaired_triggers == []
