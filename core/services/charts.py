@@ -5,9 +5,11 @@ The desktop and the CLI call these; they never reach into ``core.storage`` thems
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.domain.errors import ChartCorrupt, ChartsideError
 from core.rules import snapshot
 from core.storage import audit, integrity
 from core.storage.chart import (
@@ -20,6 +22,7 @@ from core.storage.chart import (
     set_meta,
 )
 from core.storage.keys import KdfParams, check_passphrase_strength, strength_hint
+from core.storage.uow import UnitOfWork
 
 __all__ = [
     "ChartSession",
@@ -76,18 +79,38 @@ class IntegrityReport:
 
 def check_integrity(chart: ChartSession) -> IntegrityReport:
     """SQLite's and SQLCipher's checks, every signed note against its hash, the immutability
-    triggers and the audit chain. Audited. Reads the whole file: seconds on a large chart."""
+    triggers and the audit chain. Audited. Reads the whole file: seconds on a large chart.
+    Each part runs on its own, so a damaged page stops only the part that reads it."""
     problems = list(chart.integrity_problems())
-    with chart.uow() as uow:
-        problems += integrity.trigger_problems(uow.conn)
+    counts = {"audit": 0, "signed": 0}
+
+    def triggers(uow: UnitOfWork) -> None:
+        problems.extend(integrity.trigger_problems(uow.conn))
+
+    def audit_chain(uow: UnitOfWork) -> None:
         report = audit.verify(uow.conn)
+        counts["audit"] = report.rows
         if not report.ok:
             problems.append(f"audit chain broken at row {report.first_broken_seq}: {report.reason}")
-        ids = integrity.signed_note_ids(uow.conn)
-        for note_id in ids:
+
+    def signed_notes(uow: UnitOfWork) -> None:
+        for note_id in integrity.signed_note_ids(uow.conn):
+            counts["signed"] += 1
             note = uow.notes.get(note_id)
             if not snapshot.verify_snapshot(note, uow.visits.get(note.visit_id)):
                 problems.append(f"signed note {note_id} no longer matches its signature hash")
-        uow.record("check_integrity", "chart", chart.chart_id, detail=f"{len(problems)} problems")
+
+    for name, part in (("triggers", triggers), ("audit chain", audit_chain),
+                       ("signed notes", signed_notes)):
+        try:
+            with chart.uow() as uow:
+                part(uow)
+        except ChartCorrupt as exc:
+            problems.append(f"{name}: could not be read ({exc.message})")
+    # A damaged chart may refuse the audit row too; the report still comes back.
+    with contextlib.suppress(ChartsideError), chart.uow() as uow:
+        uow.record("check_integrity", "chart", chart.chart_id, detail=f"{len(problems)} found")
         uow.commit()
-    return IntegrityReport(tuple(problems), len(ids), report.rows, tuple(chart.repaired_triggers))
+    return IntegrityReport(
+        tuple(problems), counts["signed"], counts["audit"], tuple(chart.repaired_triggers)
+    )

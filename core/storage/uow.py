@@ -50,6 +50,14 @@ def translate(exc: DBAPIError) -> Exception:
     return exc
 
 
+def _unreadable() -> ChartCorrupt:
+    # SQLCipher reports a page that fails its MAC as SQLITE_NOMEM on some reads (MemoryError).
+    return ChartCorrupt(
+        "The chart could not be read: a damaged page (or the computer ran out of memory).",
+        hint="Run chartside check-integrity; restore the latest backup if it finds damage.",
+    )
+
+
 class UnitOfWork:
     def __init__(self, session: ChartSession) -> None:
         self.session = session
@@ -61,8 +69,17 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         try:
             self.conn: Connection = self._engine.connect()
-            self._tx: RootTransaction = self.conn.begin()
         except DBAPIError as exc:
+            raise translate(exc) from exc
+        try:
+            self._tx: RootTransaction = self.conn.begin()
+        except (DBAPIError, MemoryError) as exc:
+            # Give the pool's only connection back (a fresh one next time), or every later
+            # unit of work would wait for it and time out.
+            self.conn.invalidate()
+            self.conn.close()
+            if isinstance(exc, MemoryError):
+                raise _unreadable() from exc
             raise translate(exc) from exc
         c = self.conn
         self.practice = PracticeRepo(c)
@@ -86,6 +103,8 @@ class UnitOfWork:
             mapped = translate(ev)
             if mapped is not ev:
                 raise mapped from ev
+        if isinstance(ev, MemoryError):
+            raise _unreadable() from ev
 
     def commit(self) -> Changes:
         """Capture record versions into the outbox, then commit everything atomically."""

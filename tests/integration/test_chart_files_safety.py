@@ -146,3 +146,32 @@ def test_triggers_py_matches_what_the_migrations_create(chart: ChartSession) -> 
     with chart.engine.connect() as conn:
         assert integrity.trigger_problems(conn) == []
     assert chart.repaired_triggers == []
+
+
+def test_check_integrity_on_a_damaged_demo_chart_reports_instead_of_crashing(
+    chart: ChartSession, chart_path: Path
+) -> None:
+    import contextlib
+    import random
+
+    from core.domain.errors import ChartsideError
+    from core.services import demo
+
+    demo.populate(chart)
+    chart.checkpoint()
+    chart.lock()
+    data = bytearray(chart_path.read_bytes())
+    rng = random.Random(3)
+    for _ in range(3):
+        data[rng.randrange(4096 * 5, len(data))] ^= 0xFF
+    chart_path.write_bytes(bytes(data))
+    session = charts.open_chart(chart_path, passphrase=PASSPHRASE)
+    try:
+        report = charts.check_integrity(session)
+        assert not report.ok
+        assert any("HMAC" in p for p in report.problems)
+        # Later work gets a clear error or an answer, never a pool timeout or a traceback.
+        with contextlib.suppress(ChartsideError):
+            charts.verify_audit(session)
+    finally:
+        session.lock()
