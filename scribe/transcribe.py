@@ -189,6 +189,18 @@ class _Decoded:
     def words(self) -> list[tuple[str, float, float]]:
         return [(w.text, w.start, w.end) for s, _ in self.kept for w in s.words]
 
+    def take(self, raw: Any, segment: Segment, audio: Any, window_end: float) -> None:
+        """Judge one decoded segment (``scribe.hallucination``): dropped, kept or kept marked."""
+        words = [(w.text, w.start, w.end) for w in segment.words]
+        verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
+                        raw.compression_ratio, audio)
+        if verdict and verdict[0] == "drop":
+            self.dropped.append(DroppedSegment(segment.start, segment.end, segment.text,
+                                               verdict[1]))
+        elif segment.words:
+            self.kept.append((segment if verdict is None else _with(segment, verdict[1]),
+                              window_end))
+
 
 def _decode(model: ScribeModel, window: Any, offset: float, ts_map: Any, audio: Any,
             options: TranscribeOptions, cancel: Cancel | None, first_id: int, *,
@@ -214,16 +226,8 @@ def _decode(model: ScribeModel, window: Any, offset: float, ts_map: Any, audio: 
     for raw in segments_iter:
         if _cancelled(cancel):
             raise TranscriptionCancelled("Transcription cancelled.")
-        segment = _restore(raw, ts_map, offset, first_id + len(out.kept))
-        words = [(w.text, w.start, w.end) for w in segment.words]
-        verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
-                        raw.compression_ratio, audio)
-        if verdict and verdict[0] == "drop":
-            out.dropped.append(DroppedSegment(segment.start, segment.end, segment.text,
-                                              verdict[1]))
-        elif segment.words:
-            out.kept.append((segment if verdict is None else _with(segment, verdict[1]),
-                             float(raw.end)))
+        out.take(raw, _restore(raw, ts_map, offset, first_id + len(out.kept)), audio,
+                 float(raw.end))
     return out
 
 
@@ -256,16 +260,8 @@ def _batched(model: ScribeModel, windows: list[Any], metadata: list[Any], ts_map
         while current + 1 < len(spans) and middle >= spans[current + 1][0]:
             yield out
             current, out = current + 1, _Decoded([], [])
-        segment = _restore(raw, ts_map, 0.0, len(out.kept))
-        words = [(w.text, w.start, w.end) for w in segment.words]
-        verdict = judge(segment.text, words, raw.no_speech_prob, raw.avg_logprob,
-                        raw.compression_ratio, audio)
-        if verdict and verdict[0] == "drop":
-            out.dropped.append(DroppedSegment(segment.start, segment.end, segment.text,
-                                              verdict[1]))
-        elif segment.words:
-            out.kept.append((segment if verdict is None else _with(segment, verdict[1]),
-                             float(raw.end) - spans[current][0]))
+        out.take(raw, _restore(raw, ts_map, 0.0, len(out.kept)), audio,
+                 float(raw.end) - spans[current][0])
     yield out
     for _ in range(current + 1, len(spans)):  # windows the decoder returned nothing for
         yield _Decoded([], [])
