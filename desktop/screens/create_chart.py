@@ -11,11 +11,13 @@ line edits and is cleared as soon as it was handed over.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPagedPaintDevice, QTextDocument
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,6 +30,17 @@ from PySide6.QtWidgets import (
 from desktop.widgets import Busy, CenteredCard, Pages, heading, label, named
 
 PAGE_PASSPHRASE, PAGE_WORKING, PAGE_KEY, PAGE_CONFIRM = range(4)
+
+
+def key_sheet_html(chart_name: str, key: str) -> str:
+    """The printed recovery-key sheet: the chart file's name and the key, nothing else."""
+    return (
+        "<h2>Chartside recovery key</h2>"
+        f"<p>Chart file: {html.escape(chart_name)}</p>"
+        f"<p style='font-family:monospace;font-size:18pt'>{html.escape(key)}</p>"
+        "<p>Keep this page somewhere safe, away from the computer. It opens the chart if "
+        "the passphrase is forgotten.</p>"
+    )
 
 
 class CreateChartScreen(CenteredCard):
@@ -251,24 +264,25 @@ class CreateChartScreen(CenteredCard):
         self.key_copied.emit(self._recovery)
 
     def _print(self) -> None:
+        """Print… opens the system print dialog (window-modal, non-blocking); on Print the
+        key sheet goes to the chosen printer or PDF file."""
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-        printer = QPrinter()
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName("Chartside recovery key")
         dialog = QPrintDialog(printer, self)
+        dialog.setObjectName("printKeyDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.print_key(printer))
+        # QPrintDialog.open() is the (receiver, member) overload in PySide6: calling it
+        # without arguments raised TypeError, so Print… never opened. QDialog.open it is.
+        QDialog.open(dialog)
 
-        def do_print() -> None:
-            doc = QTextDocument()
-            doc.setHtml(
-                "<h2>Chartside recovery key</h2>"
-                f"<p>Chart file: {self.path.name}</p>"
-                f"<p style='font-family:monospace;font-size:18pt'>{self._recovery}</p>"
-                "<p>Keep this page somewhere safe. It opens the chart if the passphrase "
-                "is forgotten.</p>"
-            )
-            doc.print_(printer)
-
-        dialog.accepted.connect(do_print)
-        dialog.open()  # type: ignore[call-arg]  # QDialog.open(): the stubs miss it
+    def print_key(self, printer: QPagedPaintDevice) -> None:
+        """Render the recovery-key sheet onto ``printer`` (a printer or a PDF writer)."""
+        doc = QTextDocument()
+        doc.setHtml(key_sheet_html(self.path.name, self._recovery))
+        doc.print_(printer)
 
     def _after_key(self) -> None:
         if self.demo:
