@@ -85,6 +85,7 @@ def build_draft(transcript: Transcript, context: DictationContext | None = None,
     items: list[Item] = []
     visit: dict[str, str] = {}
     carry, previous_section = Carry(), None
+    ctx_discipline = context.discipline if context else None
     for n, (rs, section) in enumerate(zip(raw, sections, strict=True), 1):
         text = rs.text.text
         sid = f"s{n}"
@@ -93,7 +94,8 @@ def build_draft(transcript: Transcript, context: DictationContext | None = None,
             carry, previous_section = Carry(), section
         found, carry = extract_measures(text, carry)
         if section in _INTERVENTION_SECTIONS:
-            found = sorted([*found, *extract_interventions(text)], key=lambda e: e.start)
+            found = sorted([*found, *extract_interventions(text, ctx_discipline)],
+                           key=lambda e: e.start)
             _hand_back_time(items, text, section)
         visit.update(visit_times(text))
         negated = tuple(e.values.concept for e in found

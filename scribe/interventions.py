@@ -10,6 +10,12 @@ a clock range "10:05 to 10:23" in the same sentence; a clock range gives start, 
 minutes between them. ``suggest_blocks`` turns timed interventions into ``SuggestedBlock``s
 (one per dictated time) and lists untimed codes with ``minutes=None`` so the clinician is
 asked for the time rather than the code being dropped. Units are never computed here.
+
+Evaluations are catalogue entries with a ``by_discipline`` table (discipline → complexity →
+code): the complexity said near the phrase ("moderate complexity", "complexity is high") picks
+the code and the chart's discipline (``DictationContext.discipline``) picks PT or OT for a bare
+"initial evaluation"; whatever is not known leaves every remaining candidate for the clinician
+(``purpose_clear=False``), never a guess.
 """
 
 from __future__ import annotations
@@ -34,9 +40,24 @@ _DISTANCE = re.compile(r"\b(\d+) ft(?:\s*×\s*(\d+))?")
 _NONE = Intervention("", ())
 
 
+_COMPLEXITY = re.compile(
+    r"\b(?:(low|moderate|high)[- ]complexity|complexity (?:is |was |of )?(low|moderate|high))\b",
+    re.I)
+Table = dict[str, dict[str, str]]  # discipline → complexity ("low"/"moderate"/"high"/"any") → code
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    pattern: re.Pattern[str]
+    name: str
+    code: str
+    also: tuple[str, ...]
+    table: Table | None = None  # evaluations: the code depends on discipline and complexity
+
+
 @dataclass(frozen=True, slots=True)
 class Catalogue:
-    entries: tuple[tuple[re.Pattern[str], str, str, tuple[str, ...]], ...]  # re, name, code, also
+    entries: tuple[Entry, ...]
     purposes: tuple[tuple[re.Pattern[str], str], ...]
     source: str
     effective: str
@@ -48,8 +69,9 @@ def catalogue() -> Catalogue:
     entries = []
     for item in raw["interventions"]:
         for pattern in item["patterns"]:
-            entries.append((re.compile(rf"\b{pattern}\b", re.I), item["name"], item["code"],
-                            tuple(item.get("also", ()))))
+            entries.append(Entry(re.compile(rf"\b{pattern}\b", re.I), item["name"],
+                                 item["code"], tuple(item.get("also", ())),
+                                 item.get("by_discipline")))
     purposes = tuple((re.compile(rf"\b{p}\b", re.I), group["code"])
                      for group in raw["purposes"] for p in group["patterns"])
     return Catalogue(tuple(entries), purposes, raw["source"], raw["effective"])
@@ -69,15 +91,38 @@ def visit_times(text: str) -> dict[str, str]:
     return {m.group(1).lower(): m.group(2) for m in _VISIT_TIME.finditer(text)}
 
 
-def extract_interventions(text: str) -> list[Extracted]:
+def evaluation_codes(table: Table, text: str, discipline: str | None = None
+                     ) -> tuple[str, ...]:
+    """The candidate codes of an evaluation entry: the dictated complexity and the chart's
+    discipline narrow them; unknown ones keep every candidate (first = the suggestion)."""
+    said = _COMPLEXITY.search(text)
+    level = (said.group(1) or said.group(2)).lower() if said else None
+    disciplines = [discipline] if discipline in table else list(table)
+    codes: list[str] = []
+    for d in disciplines:
+        by_level = table[d]
+        if "any" in by_level:
+            codes.append(by_level["any"])
+        elif level:
+            codes.append(by_level[level])
+        else:
+            codes.extend(by_level.values())
+    return tuple(dict.fromkeys(codes))
+
+
+def extract_interventions(text: str, discipline: str | None = None) -> list[Extracted]:
     """Interventions in one normalized sentence, left to right (see module contract)."""
     cat = catalogue()
     found: list[tuple[int, int, str, str, tuple[str, ...]]] = []
-    for pattern, name, code, also in cat.entries:
-        for m in pattern.finditer(text):
+    for e in cat.entries:
+        for m in e.pattern.finditer(text):
             if any(a < m.end() and m.start() < b for a, b, *_ in found):
                 continue
-            found.append((m.start(), m.end(), name, code, also))
+            code, also = e.code, e.also
+            if e.table is not None:
+                code, *rest = evaluation_codes(e.table, text, discipline)
+                also = tuple(rest)
+            found.append((m.start(), m.end(), e.name, code, also))
     found.sort()
     sides = bound_sides(text)
     visit = bool(_VISIT_TIME.search(text))
@@ -166,9 +211,9 @@ def leading_time(text: str) -> tuple[int | None, str | None, str | None]:
 
 
 def extract_interventions_raw(text: str) -> list[Extracted]:
-    return [e for pattern, *_ in catalogue().entries for e in
+    return [x for e in catalogue().entries for x in
             (Extracted(ItemKind.INTERVENTION, m.start(), m.end(), _NONE) for m in
-             pattern.finditer(text))]
+             e.pattern.finditer(text))]
 
 
 def _iv(e: Extracted | Item) -> Intervention:

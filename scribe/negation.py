@@ -12,7 +12,11 @@ are skipped ("no change in", "not only", "no increase", "without increase", "not
 A scope ends at a terminator ("but", "however", "although", "except", "other than", an
 affirming verb such as "reports"/"complains" — or "has"/"feels" opening a new clause —,
 "positive", ";"), at the sentence end, or after 12 tokens; a both-ways trigger reaches
-forward only to the next comma. One rule is ours, not
+forward only to the next comma; a comma followed by a severity word ("no redness, mild
+swelling") ends a scope too, and so does a clause verb said right after its subject ("without
+a cane patient shows ..."). A forward trigger with nothing after it ("Instability denied.")
+reaches backward. A concept's own words are never cues ("no change in vision" negates a change
+in vision; "absent reflexes" is a finding). One rule is ours, not
 ConText's: a finding given a non-zero score right after it ("pain 4/10") is affirmed.
 
 Why not medspaCy's ConText: it pins spaCy < 3.8 and numpy < 2 (downgrading the numpy our
@@ -44,7 +48,7 @@ no longer|none of|does not have|did not have|has not had|have not had|does not r
 did not report|not reporting|not complaining of|fails to reveal|failed to reveal|no further
 (-)|neg|non|rules out|resolution of|unremarkable for|not experiencing|not demonstrate
 was negative for|is negative for|were negative for|no longer reports|no longer complains of
--ve for|-ve|neg for|nil
+-ve for|-ve|neg for|nil|no reports of|no report of|no reported|no c/o|no complaints|no complaint
 """
 _BACKWARD = """
 is absent|are absent|was absent|were absent|not present|is not present|are not present
@@ -52,7 +56,8 @@ was not present|were not present|not noted|not seen|not observed|not appreciated
 not elicited|not reported|not palpated|not detected|not found|not felt|is negative
 was negative|were negative|are negative|was ruled out|were ruled out|has been ruled out
 has resolved|have resolved|had resolved|is resolved|was denied|were denied|is denied
-are denied|resolved
+are denied|resolved|no longer present|is no longer present|are no longer present
+was no longer present|no longer noted|no longer seen|no longer reported|no longer observed
 """
 _BOTH = "negative|absent|ruled out|free|none"
 _PSEUDO = """
@@ -70,8 +75,16 @@ complaining|notes|states|presents|persists|increases|with the exception of|;|.|?
 # "denies pain, feels tingling"), not as the negated clause's own verb ("never had a stroke",
 # "no longer has swelling").
 _CLAUSE_VERBS = {"has", "have", "had", "feels", "felt", "describes", "experiences",
-                 "experiencing", "demonstrates", "shows"}
-_CLAUSE_OPENERS = {"and", ",", "but", "yet"}
+                 "experiencing", "demonstrates", "shows", "displays", "exhibits", "presents",
+                 "ambulates", "walks", "tolerates", "requires", "uses", "needs"}
+# ... or when said right after the subject ("without assistive device patient shows ...").
+_CLAUSE_OPENERS = {"and", ",", "but", "yet", "patient", "pt", "client", "he", "she", "they"}
+# "No redness, mild swelling": a comma followed by a severity word lists an affirmed finding.
+_SEVERITY = {"mild", "mildly", "moderate", "moderately", "severe", "minimal", "trace",
+             "slight", "marked", "significant", "increased", "persistent"}
+# Forward triggers said after the finding with nothing left to negate ("Instability denied.")
+# reach backward instead.
+_TRAILING_OK = {"denied", "denies", "none", "negative", "absent", "not", "no", "nil"}
 MAX_SCOPE = 12
 MAX_BOTH_FORWARD = 5
 
@@ -140,16 +153,24 @@ def _find_triggers(tokens: list[Token]) -> list[tuple[int, int, Direction]]:
     return found
 
 
+_MASK = "\x00"  # a concept's own tokens: never read as a trigger ("absent reflexes")
+
+
 def scopes(tokens: list[Token]) -> list[str | None]:
     """For each token, the trigger phrase whose negation scope covers it (or None)."""
     triggers = _find_triggers(tokens)
     stops = {i for a, b, d in triggers if d is Direction.TERMINATE for i in range(a, b)}
     stops |= {i for i in range(1, len(tokens)) if tokens[i].text in _CLAUSE_VERBS
               and tokens[i - 1].text in _CLAUSE_OPENERS}
+    stops |= {i for i in range(1, len(tokens)) if tokens[i - 1].text == ","
+              and tokens[i].text in _SEVERITY}
     trigger_tokens = {i for a, b, _ in triggers for i in range(a, b)}
     covered: list[str | None] = [None] * len(tokens)
     for a, b, direction in triggers:
         phrase = " ".join(t.text for t in tokens[a:b])
+        if (direction is Direction.FORWARD and phrase in _TRAILING_OK
+                and (b == len(tokens) or b in stops or tokens[b].text in {",", ":"})):
+            direction = Direction.BACKWARD
         if direction in (Direction.FORWARD, Direction.BOTH):
             limit = MAX_SCOPE if direction is Direction.FORWARD else MAX_BOTH_FORWARD
             for i in range(b, min(len(tokens), b + limit)):
@@ -169,12 +190,16 @@ def scopes(tokens: list[Token]) -> list[str | None]:
 def assess(sentence: str, concepts: Iterable[str]) -> list[NegationResult]:
     """Negation status of every occurrence of every concept in ``sentence``."""
     tokens = tokenize(sentence)
-    covered = scopes(tokens)
     results: list[NegationResult] = []
     for concept in concepts:
         pattern = re.compile(r"(?<![a-z])" + re.escape(concept.lower()) + r"(?![a-z])")
         for m in pattern.finditer(sentence.lower()):
             inside = [i for i, t in enumerate(tokens) if t.start < m.end() and t.end > m.start()]
+            # The concept's own words are not cues: "no change in vision" negates a change in
+            # vision, "absent reflexes" is a finding.
+            masked = [Token(_MASK, t.start, t.end) if i in inside else t
+                      for i, t in enumerate(tokens)]
+            covered = scopes(masked)
             trigger = next((covered[i] for i in inside if covered[i]), None)
             if trigger and inside and _scored(tokens, inside[-1]):
                 trigger = None

@@ -46,7 +46,8 @@ def transcript(trap: dict[str, Any]) -> Transcript:
 
 
 def draft(trap: dict[str, Any]) -> Draft:
-    return build_draft(transcript(trap), DictationContext.from_codes(trap["dx"]))
+    return build_draft(transcript(trap), DictationContext.from_codes(
+        trap["dx"], discipline=trap.get("discipline")))
 
 
 def _matches(value: Any, wanted: dict[str, Any]) -> bool:
@@ -58,7 +59,19 @@ def _relevant(d: Draft, where: str) -> list[Any]:
     return [s for s in d.sentences if w in s.text.lower() or w in s.source_text.lower()]
 
 
-def _satisfied(d: Draft, kind: str, wanted: Any, sentences: list[Any]) -> bool:
+def _word_at(d: Draft, where: str, sentences: list[Any]) -> int:
+    """Index of the first transcript word of ``where`` inside the sentences, else -1."""
+    words = [w.text.lower().strip(".,;") for w in d.transcript.words]
+    first = where.lower().split()[0]
+    for s in sentences:
+        for k in range(s.span.first_word, s.span.last_word + 1):
+            if words[k] == first:
+                return k
+    return -1
+
+
+def _satisfied(d: Draft, kind: str, wanted: Any, sentences: list[Any],
+               where: str | None = None) -> bool:
     ids = {s.id for s in sentences}
     values = [i.values for i in d.items if i.sentence_id in ids]
     if kind == "rom":
@@ -70,12 +83,21 @@ def _satisfied(d: Draft, kind: str, wanted: Any, sentences: list[Any]) -> bool:
     if kind == "no_pain":
         return not any(isinstance(v, PainScore) and v.score == wanted for v in values)
     if kind in ("negated", "affirmed"):
-        found = [v for v in values if isinstance(v, Finding) and v.concept == wanted]
-        return bool(found) and all(v.negated is (kind == "negated") for v in found)
+        found = [i for i in d.items if i.sentence_id in ids and isinstance(i.values, Finding)
+                 and i.values.concept == wanted]
+        if where is not None and len(found) > 1:  # "coughing with thin, no coughing with thick"
+            at = _word_at(d, where, sentences)
+            found = [min(found, key=lambda i: abs(i.span.first_word - at))] if at >= 0 else found
+        return bool(found) and all(isinstance(i.values, Finding)
+                                   and i.values.negated is (kind == "negated") for i in found)
     if kind == "block":
         return any(b.code == wanted[0] and b.minutes == wanted[1] for b in d.blocks)
     if kind == "code":
         return any(b.code == wanted for b in d.blocks)
+    if kind == "candidates":  # nothing dictated narrows them: every one offered, none chosen
+        return any({b.code, *b.alternatives} == set(wanted) for b in d.blocks)
+    if kind == "no_code":  # e.g. "re-evaluation in 30 days" is a plan, not a billed visit
+        return not any(b.code == wanted or wanted in b.alternatives for b in d.blocks)
     if kind == "text":
         return any(wanted.lower() in s.text.lower() for s in sentences)
     if kind == "flagged":
@@ -105,7 +127,7 @@ def evaluate(trap: dict[str, Any], d: Draft | None = None) -> list[Outcome]:
     for e in trap["expect"]:
         kind = next(k for k in e if k != "where")
         sentences = _relevant(d, e["where"])
-        if sentences and _satisfied(d, kind, e[kind], sentences):
+        if sentences and _satisfied(d, kind, e[kind], sentences, e["where"]):
             status = "right"
         elif _flagged(d, sentences):
             status = "flagged"
@@ -153,7 +175,7 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         status.update(o.status for o in outcomes)
         needy: set[str] = set()
         for e, o in zip(trap["expect"], outcomes, strict=True):
-            if "block" in e or "code" in e:
+            if any(k in e for k in ("block", "code", "candidates", "no_code")):
                 blocks += 1
                 blocks_right += o.status == "right"
             if o.status != "right":

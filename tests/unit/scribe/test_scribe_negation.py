@@ -55,13 +55,38 @@ def test_negated_ranges_cover_the_scope() -> None:
 
 
 def test_accuracy_on_development_set() -> None:
-    rows = [r for r in _rows() if r["subset"] != "heldout"]
+    rows = [r for r in _rows() if r["subset"] in ("general", "therapy")]
     right = sum(is_negated(str(r["sentence"]), str(r["concept"])) is r["negated"] for r in rows)
     assert right / len(rows) >= 0.97
 
 
 def test_accuracy_on_held_out_set() -> None:
-    # Written after the detector and never tuned on; 46/50 when first run (docs/scribe.md).
+    # Written after the detector; 46/50 when first run, then its four misses were fixed
+    # (2026-12-06), so it is no longer held out — see heldout2 (docs/scribe.md).
     rows = _rows("heldout")
     right = sum(is_negated(str(r["sentence"]), str(r["concept"])) is r["negated"] for r in rows)
-    assert right / len(rows) >= 0.88
+    assert right / len(rows) >= 0.96
+
+
+def test_accuracy_on_second_held_out_set() -> None:
+    # 30 sentences written before the 2026-12-06 scope fixes: 29/30 when first run.
+    rows = _rows("heldout2")
+    right = sum(is_negated(str(r["sentence"]), str(r["concept"])) is r["negated"] for r in rows)
+    assert right / len(rows) >= 0.93
+
+
+@pytest.mark.parametrize(("sentence", "concept", "negated"), [
+    ("No change in vision.", "change in vision", True),       # the cue is the concept's own word
+    ("No change in pain.", "pain", False),                     # pseudo-negation still holds
+    ("Patient has absent reflexes at the ankle.", "absent reflexes", False),
+    ("Reflexes absent at the ankle.", "reflexes", True),
+    ("No redness, mild swelling around the incision.", "swelling", False),
+    ("No pain, swelling or numbness.", "numbness", True),
+    ("Instability denied.", "instability", True),              # trailing trigger reaches back
+    ("Patient denied pain, numbness, tingling.", "tingling", True),
+    ("Knee effusion is no longer present.", "effusion", True),
+    ("No reports of dizziness with supine to sit.", "dizziness", True),
+    ("Without assistive device patient shows a trendelenburg gait.", "trendelenburg gait", False),
+])
+def test_scope_rules(sentence: str, concept: str, negated: bool) -> None:
+    assert is_negated(sentence, concept) is negated
