@@ -340,6 +340,9 @@ POS_LABELS = {
     "02": "Telehealth, not in the patient's home",
     "10": "Telehealth in the patient's home",
 }
+# The claim line modifier a telehealth visit's modality adds (CMS-1500 24D): 95 synchronous
+# audio-video, 93 audio-only. A payer that wants neither simply ignores it on a superbill.
+TELEHEALTH_MODIFIERS = {"audio_video": "95", "audio_only": "93"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +354,8 @@ class BillingProvider:
     phone: str
     npi: str | None
     tax_id: str | None
+    taxonomy_code: str | None = None  # item 33b (qualifier ZZ)
+    license_number: str = ""
 
 
 @dataclass(frozen=True, slots=True)

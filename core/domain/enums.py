@@ -70,6 +70,17 @@ class PlaceOfService(StrEnum):
     TELEHEALTH_NOT_HOME = "02"
     TELEHEALTH_HOME = "10"
 
+    @property
+    def is_telehealth(self) -> bool:
+        return self in (PlaceOfService.TELEHEALTH_NOT_HOME, PlaceOfService.TELEHEALTH_HOME)
+
+
+class TelehealthModality(StrEnum):
+    """How a telehealth visit was held: the claim line's modifier (95 / 93) follows from it."""
+
+    AUDIO_VIDEO = "audio_video"  # real-time audio and video: modifier 95
+    AUDIO_ONLY = "audio_only"  # real-time audio only: modifier 93
+
 
 class UnitMethod(StrEnum):
     CMS_TOTAL_TIME = "cms"

@@ -12,6 +12,23 @@ from core.domain.ids import new_id
 
 _NPI_RE = re.compile(r"^\d{10}$")
 _EIN_RE = re.compile(r"^\d{2}-?\d{7}$")
+# NUCC health care provider taxonomy: 10 characters ending in X (225100000X physical therapist,
+# 225X00000X occupational therapist, 235Z00000X speech-language pathologist).
+_TAXONOMY_RE = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
+
+
+def check_taxonomy(code: str | None) -> str | None:
+    """The taxonomy code upper-cased, None when empty, or a ``ValidationError``."""
+    if code is None or not code.strip():
+        return None
+    cleaned = code.strip().upper()
+    if not _TAXONOMY_RE.match(cleaned):
+        raise ValidationError(
+            f"{code!r} is not a provider taxonomy code.",
+            field="taxonomy_code",
+            hint="A taxonomy code has 10 characters ending in X, e.g. 225100000X (PT).",
+        )
+    return cleaned
 
 
 def npi_is_valid(npi: str) -> bool:
@@ -67,6 +84,8 @@ class Practice:
     phone: str = ""
     npi: str | None = None  # group (type 2) NPI
     tax_id: str | None = None  # EIN
+    license_number: str = ""  # the practice's (facility) licence, where the state issues one
+    taxonomy_code: str | None = None  # NUCC taxonomy, CMS-1500 item 33b (qualifier ZZ)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
@@ -75,9 +94,17 @@ class Practice:
     def validate(self) -> None:
         if not self.name.strip():
             raise ValidationError("The practice needs a name.", field="name")
+        self.name = self.name.strip()
         self.npi = check_npi(self.npi)
+        if self.tax_id is not None and not self.tax_id.strip():
+            self.tax_id = None
         if self.tax_id and not _EIN_RE.match(self.tax_id.strip()):
             raise ValidationError("A tax id (EIN) looks like 12-3456789.", field="tax_id")
+        if self.tax_id:
+            digits = self.tax_id.replace("-", "").strip()
+            self.tax_id = f"{digits[:2]}-{digits[2:]}"
+        self.license_number = self.license_number.strip()
+        self.taxonomy_code = check_taxonomy(self.taxonomy_code)
 
 
 @dataclass(eq=False)

@@ -13,7 +13,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.domain.enums import Laterality, NoteStatus, NoteType, PlaceOfService, VisitStatus
+from core.domain.enums import (
+    Laterality,
+    NoteStatus,
+    NoteType,
+    PlaceOfService,
+    TelehealthModality,
+    VisitStatus,
+)
 from core.domain.errors import SignedNoteImmutable, ValidationError
 from core.domain.ids import new_id
 
@@ -57,6 +64,8 @@ class Visit:
     start_time: dt.time | None = None
     end_time: dt.time | None = None
     status: VisitStatus = VisitStatus.SCHEDULED
+    address: str = ""  # home visits (POS 12): where the clinician went, one line
+    telehealth_modality: TelehealthModality | None = None  # telehealth visits (POS 02/10)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
@@ -65,6 +74,17 @@ class Visit:
     def validate(self) -> None:
         self.place_of_service = PlaceOfService(self.place_of_service)
         self.status = VisitStatus(self.status)
+        self.address = " ".join(self.address.split())
+        if len(self.address) > 200:
+            raise ValidationError("The visit address is longer than 200 characters.",
+                                  field="address")
+        if self.place_of_service is not PlaceOfService.HOME:
+            self.address = ""  # only a home visit has an address of its own
+        if self.place_of_service.is_telehealth:
+            if self.telehealth_modality is not None:
+                self.telehealth_modality = TelehealthModality(self.telehealth_modality)
+        else:
+            self.telehealth_modality = None
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError("The visit ends before it starts.", field="end_time")
 

@@ -174,6 +174,8 @@ def _parties(bill: Superbill, width: float) -> list[Flowable]:
     billing = _card("Billing provider (items 25, 32, 33)", [
         ("Practice", pr.name), ("Group NPI (33a)", pr.npi),
         ("Address", ", ".join(pr.address_lines)), ("EIN / tax id (25)", pr.tax_id),
+        *([("Taxonomy (33b)", f"ZZ {pr.taxonomy_code}")] if pr.taxonomy_code else []),
+        *([("License no.", pr.license_number)] if pr.license_number else []),
     ], half)
     rendering_fields: list[tuple[str, str | None]] = []
     for r in bill.renderers:

@@ -6,7 +6,8 @@ Contract:
   in position order, untimed services in position order, acknowledgements sorted. Decimals
   become strings; NaN/infinity and values JSON cannot hold raise ``InvalidInput``.
 - It holds the clinical content (S/O/A/P, blocks, untimed services, total treatment time,
-  acknowledgements) and the visit (date, times, place). Workflow fields (status, hash,
+  acknowledgements) and the visit (date, times, place; a home visit's address and a
+  telehealth visit's modality when set). Workflow fields (status, hash,
   snapshot, addenda, updated_at) are not part of it. ``signed_by``/``signed_at`` and
   ``unit_method`` (units per the payer's method) are included when given.
 - ``verify_snapshot(note, visit=None)`` is True only if the note carries a snapshot whose
@@ -95,12 +96,18 @@ def _note(note: Note) -> dict[str, Any]:
 
 
 def _visit(visit: Visit) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "id": visit.id, "patient_id": visit.patient_id, "episode_id": visit.episode_id,
         "clinician_id": visit.clinician_id, "date": visit.date,
         "start_time": visit.start_time, "end_time": visit.end_time,
         "place_of_service": visit.place_of_service,
     }
+    # Only when set, so a note signed before visits had them keeps its snapshot byte for byte.
+    if getattr(visit, "address", ""):
+        doc["address"] = visit.address
+    if getattr(visit, "telehealth_modality", None):
+        doc["telehealth_modality"] = visit.telehealth_modality
+    return doc
 
 
 def _dumps(doc: Mapping[str, Any]) -> str:

@@ -11,10 +11,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from core.domain.enums import NoteType, PlaceOfService, VisitStatus
+from core.domain.enums import NoteType, PlaceOfService, TelehealthModality, VisitStatus
 from core.domain.errors import ValidationError
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.services.result import Result
+from core.services.visits import check_place_and_date
 from core.storage.chart import ChartSession
 from core.storage.uow import UnitOfWork
 
@@ -39,8 +40,14 @@ def start_note(
     place_of_service: PlaceOfService = PlaceOfService.OFFICE,
     start_time: dt.time | None = None,
     end_time: dt.time | None = None,
+    address: str = "",
+    telehealth_modality: TelehealthModality | str | None = None,
+    today: dt.date | None = None,
 ) -> Result[NoteView]:
-    """Create a visit on ``date`` with an empty draft note of ``note_type``."""
+    """Create a visit on ``date`` with an empty draft note of ``note_type``. A home visit needs
+    its ``address``, a telehealth visit its modality; with ``today`` given (the desktop and
+    the CLI pass it) a future date or one before the episode started is refused
+    (``core.services.visits.check_place_and_date``)."""
     with chart.uow() as uow:
         episode = uow.episodes.get(episode_id)
         uow.clinicians.get(clinician_id)
@@ -53,7 +60,12 @@ def start_note(
             start_time=start_time,
             end_time=end_time,
             status=VisitStatus.COMPLETED,
+            address=address,
+            telehealth_modality=(
+                TelehealthModality(telehealth_modality) if telehealth_modality else None
+            ),
         )
+        check_place_and_date(visit, episode, today=today)
         note = Note(visit_id=visit.id, note_type=note_type, updated_at=_now())
         uow.visits.save(visit)
         uow.notes.save(note)

@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.domain import billing as b
-from core.domain.enums import Laterality, UnitMethod, VisitStatus
+from core.domain.billing import TELEHEALTH_MODIFIERS
+from core.domain.enums import Laterality, PlaceOfService, UnitMethod, VisitStatus
 from core.domain.episode import Episode
 from core.domain.errors import InvalidInput
 from core.domain.patient import Patient
@@ -107,6 +108,10 @@ def gather(
             mine = [ln for ln in all_lines if ln.code == s.code] or _pool_lines(
                 s.code, all_lines, packs)
             modifiers = _merge_modifiers([mods.get(ln.id, ()) for ln in mine])
+            tele = TELEHEALTH_MODIFIERS.get(str(first.telehealth_modality or ""))
+            remote = PlaceOfService(first.place_of_service).is_telehealth
+            if tele and remote and tele not in modifiers:
+                modifiers = (*modifiers, tele)
             if len(modifiers) > 4:
                 truncated.append(f"{s.code} on {first.date.isoformat()}")
                 modifiers = modifiers[:4]
@@ -272,6 +277,7 @@ def _assemble(
         pr.name if pr else "(practice details missing)",
         _address(pr.address_line1, pr.address_line2, pr.city, pr.state, pr.postal_code)
         if pr else (), pr.phone if pr else "", pr.npi if pr else None, pr.tax_id if pr else None,
+        pr.taxonomy_code if pr else None, pr.license_number if pr else "",
     )
     renderers = tuple(
         b.RenderingProvider(f"{c.first_name} {c.last_name}", c.credentials, c.npi,

@@ -60,6 +60,8 @@ practices = Table(
     Column("phone", Text, nullable=False, default=""),
     Column("npi", String(10)),
     Column("tax_id", String(12)),
+    Column("license_number", Text, nullable=False, default=""),
+    Column("taxonomy_code", String(10)),
 )
 
 clinicians = Table(
@@ -172,6 +174,8 @@ visits = Table(
     Column("start_time", Time),
     Column("end_time", Time),
     Column("status", EnumValue(VisitStatus), nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("telehealth_modality", String(12)),
     Index("ix_visits_patient_date", "patient_id", "date"),
     Index("ix_visits_date", "date"),
 )
