@@ -121,8 +121,10 @@ class ErrorPresenter:
     def __init__(self, banner: ErrorBanner) -> None:
         self.banner = banner
         self.last: tuple[str, str] | None = None
+        self.last_type: type[BaseException] | None = None
 
     def present(self, error: BaseException, where: str = "") -> None:
+        self.last_type = type(error)
         if isinstance(error, ChartsideError):
             message, hint = error.message, error.hint or ""
         else:
@@ -133,7 +135,15 @@ class ErrorPresenter:
 
     def notify(self, message: str, hint: str = "") -> None:
         """A non-error notice (e.g. "Chart locked after 10 idle minutes")."""
+        self.last_type = None
         self.banner.show_message(message, hint, kind="info")
+
+    def withdraw(self, error_type: type[BaseException]) -> None:
+        """Hide the banner if it still shows an error of ``error_type`` (e.g. "The chart is
+        locked" once the chart is unlocked again): a banner never outlives its cause."""
+        if self.last_type is not None and issubclass(self.last_type, error_type):
+            self.banner.hide()
+            self.last, self.last_type = None, None
 
 
 def install_excepthook(presenter: ErrorPresenter) -> None:

@@ -162,6 +162,10 @@ class ChartFlow(QObject):
         self._resume = None
         self.idle.minutes = self.ctx.options.auto_lock_minutes
         self.idle.arm()
+        from core.domain.errors import ChartLocked
+
+        if self.ctx.presenter is not None:
+            self.ctx.presenter.withdraw(ChartLocked)  # its cause is gone
         self.ctx.bus.unlocked.emit()
 
     # -- lock -----------------------------------------------------------------------------------

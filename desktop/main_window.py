@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         v.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         ctx.presenter = ErrorPresenter(self.banner)
-        ctx.worker.deliver_failure = lambda error, _op: ctx.present(error)
+        ctx.worker.deliver_failure = lambda error, _op: self._op_failed(error)
         ctx.worker.on_changes = ctx.bus.changes_applied.emit
         install_excepthook(ctx.presenter)
         self.screens = Screens(WelcomeScreen(), CreateChartScreen(), UnlockScreen(), SetupScreen())
@@ -100,6 +100,17 @@ class MainWindow(QMainWindow):
         self.flow: ChartFlow = ChartFlow(ctx, self, chart_path)
         ctx.bus.locked.connect(self._close_dialog)  # e.g. Preferences showing the Sync page
         self._update_actions()
+
+    def _op_failed(self, error: BaseException) -> None:
+        """An op's error nobody handled goes to the presenter — except "the chart is locked"
+        while it is: refreshes and checks that were under way when it locked fail that way,
+        and the unlock screen already says so (the banner used to stay red after unlock)."""
+        from core.domain.errors import ChartLocked
+
+        flow = getattr(self, "flow", None)
+        if isinstance(error, ChartLocked) and (flow is None or not flow.unlocked):
+            return
+        self.ctx.present(error)
 
     # -- screens --------------------------------------------------------------------------------
     def ensure_workspace(self) -> Workspace:
