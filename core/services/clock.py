@@ -5,7 +5,9 @@ Contract:
   and record one audit row on entity ``"clock"`` (detail: the kind only, no memo text).
 - ``clock_in`` refuses a second open entry of the same clinician (``ClockConflict`` naming the
   open one) and a start inside another entry; ``clock_out`` closes the open entry and refuses
-  a time not after its clock-in (``ValidationError``) or one that would overlap a later entry.
+  a time before its clock-in (``ValidationError``) or one that would overlap a later entry;
+  clocking out in the same minute as the clock-in discards the entry (no time was spent; its
+  ``Result`` holds the zero-length entry, which is not stored; audited as a delete).
   ``add_entry`` records a finished interval after the fact under the same rules; ``edit_entry``
   and ``delete_entry`` correct one. Times are local wall-clock times, truncated to the minute.
 - ``visit`` time needs the visit (it must exist); documentation/travel may name one.
@@ -85,7 +87,15 @@ def clock_out(
         if not open_entries:
             raise InvalidInput("You are not clocked in.", hint="Clock in first.")
         entry = open_entries[0]
-        if when <= entry.started_at:
+        if when == entry.started_at:
+            # Clocked out in the minute it started: no time was spent, so nothing is kept.
+            # Refusing (as before) left the clock running with no way to stop it.
+            repo.delete(entry.id)
+            uow.record("delete", "clock", entry.id,
+                       detail=f"kind={entry.kind.value} closed in its first minute")
+            entry.ended_at = when
+            return Result(entry, uow.commit())
+        if when < entry.started_at:
             raise ValidationError(
                 f"Clock-out ({when:%Y-%m-%d %H:%M}) is not after clock-in "
                 f"({entry.started_at:%Y-%m-%d %H:%M}).", field="ended_at")

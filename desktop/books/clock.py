@@ -9,6 +9,8 @@ Contract:
   one, "Visit" cannot be clocked.
 - The button clocks in (``ops.clock_in``) or out (``ops.clock_out``) depending on the sheet's
   open entry; a refused action (a second clock-in, an overlap) shows the service's message.
+  Clocking out in the minute of the clock-in stops the clock and records nothing (the status
+  says so).
 - The running entry's elapsed time ticks every 30 s (no database access per tick). Clock and
   note changes reload the sheet at most every 2 s while shown, else on the next show.
 - Totals show a flag while the clinician has unsigned notes for the day or week: hours are
@@ -62,6 +64,7 @@ class ClockWidget(QWidget):
         self.compact = compact
         self.sheet: TimeSheet | None = None
         self.visit_id: uuid.UUID | None = None
+        self._discarded = False  # the last clock-out came in the minute of its clock-in
         self.kind = QComboBox(objectName="clockKind")
         for kind, text in KIND_LABELS.items():
             self.kind.addItem(text, kind.value)
@@ -131,7 +134,8 @@ class ClockWidget(QWidget):
     def _show_running(self) -> None:
         running = self.sheet.open_entry if self.sheet else None
         if running is None:
-            self.status.setText("Not clocked in.")
+            self.status.setText("Not clocked in." + (
+                " Under a minute: nothing was recorded." if self._discarded else ""))
             return
         now = self.ctx.clock.now().replace(tzinfo=None)
         minutes = max(0, int((now - running.started_at).total_seconds() // 60))
@@ -159,6 +163,7 @@ class ClockWidget(QWidget):
         if who is None:
             return
         self.error.setText("")
+        self._discarded = False
         running = self.sheet.open_entry if self.sheet else None
         if running is not None:
             op = ops.clock_out(self, who, self.ctx.clock.now())
@@ -172,7 +177,9 @@ class ClockWidget(QWidget):
         op.success(self._done).failure(self._refused).run()
 
     def _done(self, result: Any) -> None:
-        self.clocked.emit(result.value)
+        entry = result.value
+        self._discarded = entry.ended_at is not None and entry.ended_at == entry.started_at
+        self.clocked.emit(entry)
         self.refresh()
 
     def _refused(self, error: BaseException) -> bool:

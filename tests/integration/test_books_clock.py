@@ -147,3 +147,20 @@ def test_entry_rules_in_the_domain() -> None:
         at(MON, "09:00")
     assert split_by_day(at(MON, "22:00"), at(MON + dt.timedelta(2), "01:00")) == [
         (MON, 120), (MON + dt.timedelta(1), 1440), (MON + dt.timedelta(2), 60)]
+
+
+def test_clock_out_in_the_minute_of_the_clock_in_keeps_nothing(
+    setup: tuple[Base, Case, list],
+) -> None:
+    base, _case, _visits = setup
+    chart, pt = base.chart, base.pt.id
+    opened = clock.clock_in(chart, pt, "admin", at=at(MON, "08:00")).value
+    closed = clock.clock_out(chart, pt, at=at(MON, "08:00") + dt.timedelta(seconds=50))
+    assert closed.value.id == opened.id and closed.value.ended_at == closed.value.started_at
+    assert opened.id in closed.changes.ids("clock")
+    assert clock.open_entry(chart, pt) is None  # the clock stopped
+    sheet = clock.time_sheet(chart, pt, date_from=MON, date_to=MON, now=at(MON, "09:00"))
+    assert sheet.day(MON) is None  # nothing clocked that day
+    clock.clock_in(chart, pt, "admin", at=at(MON, "08:00"))  # no overlap with a ghost entry
+    with pytest.raises(ValidationError, match="is not after clock-in"):
+        clock.clock_out(chart, pt, at=at(MON, "07:59"))
