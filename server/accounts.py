@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from server.db import now_ms, read_transaction, write_transaction
 from server.errors import ApiError, unauthorized
 from server.protocol import DeviceInfo, EnrollRequest, EnrollResponse, ErrorCode, b64decode
 from server.protocol import b64encode as b64
-from server.tables import account, account_counter, device, enroll_code
+from server.tables import account, account_counter, device, enroll_code, log_epoch
 
 TOKEN_PREFIX = "csd1_"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,6 +75,11 @@ def create_account(engine: Engine, name: str) -> AccountRow:
         account_id = uuid.uuid4()
         conn.execute(insert(account).values(id=account_id, name=name, created_at=now_ms()))
         conn.execute(insert(account_counter).values(account_id=account_id, last_seq=0))
+        conn.execute(
+            insert(log_epoch).values(
+                account_id=account_id, epoch=uuid.uuid4(), since=now_ms(), reason="created"
+            )
+        )
         return AccountRow(account_id, name)
 
     return write_transaction(engine, tx)
@@ -137,6 +142,26 @@ def enroll(engine: Engine, request: EnrollRequest) -> EnrollResponse:
             raise unauthorized(ErrorCode.CODE_USED, "this enrollment code was already used")
         if row.expires_at <= now:
             raise unauthorized(ErrorCode.CODE_EXPIRED, "this enrollment code has expired")
+        # The counter row's lock queues the enrollments (and pushes) of one account, so the
+        # election below sees every device enrolled before it: at most one first device.
+        last_seq = conn.execute(
+            select(account_counter.c.last_seq)
+            .where(account_counter.c.account_id == row.account_id)
+            .with_for_update()
+        ).scalar_one()
+        others = conn.execute(
+            select(func.count())
+            .select_from(device)
+            .where(device.c.account_id == row.account_id, device.c.revoked_at.is_(None))
+        ).scalar_one()
+        empty = last_seq == 0 and others == 0
+        if request.holds_records and not empty and request.known_account_id != row.account_id:
+            raise ApiError(
+                409,
+                ErrorCode.PRACTICE_NOT_EMPTY,
+                "this practice already has devices or records; a chart that holds records "
+                "can only be the first device of an empty practice (the code was not used)",
+            )
         device_id = uuid.uuid4()
         conn.execute(
             insert(device).values(
@@ -155,7 +180,9 @@ def enroll(engine: Engine, request: EnrollRequest) -> EnrollResponse:
         )
         if spent.rowcount != 1:  # pragma: no cover - serialisation makes this unreachable
             raise unauthorized(ErrorCode.CODE_USED, "this enrollment code was already used")
-        return EnrollResponse(account_id=row.account_id, device_id=device_id, token=token)
+        return EnrollResponse(
+            account_id=row.account_id, device_id=device_id, token=token, first_device=empty
+        )
 
     return write_transaction(engine, tx)
 

@@ -126,7 +126,7 @@ def _add_routes(app: FastAPI) -> None:
         "/v1/enroll",
         response_model=EnrollResponse,
         status_code=201,
-        responses=_errors(401, 413, 422, 429),
+        responses=_errors(401, 409, 413, 422, 429),
         tags=["devices"],
     )
     def enroll(body: EnrollRequest, request: Request) -> EnrollResponse:
@@ -202,9 +202,16 @@ def _add_routes(app: FastAPI) -> None:
         device: Device,
         after: Annotated[int, Query(ge=0, description="Highest seq already applied.")] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        epoch: Annotated[
+            uuid.UUID | None, Query(description="Epoch of the log the cursor came from.")
+        ] = None,
+        at: Annotated[
+            uuid.UUID | None, Query(description="change_id at seq = after, as pulled.")
+        ] = None,
     ) -> Response:
-        """Changes of the caller's account with ``seq > after``, in seq order."""
-        body = sync.pull(_state(request).engine, device, after, limit)
+        """Changes of the caller's account with ``seq > after``, in seq order; 409
+        ``resync_required`` when ``epoch``/``at`` show the cursor is not of this log."""
+        body = sync.pull(_state(request).engine, device, after, limit, epoch=epoch, at=at)
         return Response(body, media_type=JSON)
 
     @app.post(

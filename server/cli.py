@@ -10,6 +10,13 @@ user's data directory):
   enroll-code ACCOUNT [--ttl-minutes 15]   print a one-time device enrollment code
   list-devices ACCOUNT                     devices of an account, with their ids
   revoke-device DEVICE_ID                  refuse that device's token from now on
+  backup FILE                              a consistent, verified copy (SQLite online backup;
+                                           pg_dump --format=custom), safe while serving
+  restore FILE [--keep-copy-dir DIR]       replace the database with a backup (the current
+                                           one is backed up first) and give every log a new
+                                           epoch, so devices re-push what the backup lacks
+  new-epoch [--reason R]                   a new epoch for every log (after a restore made
+                                           by other means, e.g. point-in-time recovery)
 
 Exit status: 0 success, 1 an expected failure (message on stderr), 2 usage error.
 An SQLite database is created and migrated on first use; a PostgreSQL one must be migrated
@@ -23,11 +30,12 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from server import accounts, migrate
+from server import accounts, backup, migrate
 from server.config import Settings, default_database_url, is_sqlite, sqlite_path
 from server.db import make_engine
 from server.errors import ApiError
@@ -151,6 +159,38 @@ def _revoke_device(engine: Engine, args: argparse.Namespace) -> None:
     print(f"revoked device {info.device_id} ({info.name})")
 
 
+def _backup(args: argparse.Namespace) -> None:
+    if is_sqlite(args.db):
+        open_engine(args.db, create=False).dispose()  # a missing file is an error, not created
+    try:
+        info = backup.backup(args.db, Path(args.file))
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(
+        f"backup written to {info.path} ({info.size:,} bytes; "
+        f"{info.accounts} account(s), {info.changes:,} change(s)); verified"
+    )
+
+
+def _restore(args: argparse.Namespace) -> None:
+    keep = Path(args.keep_copy_dir) if args.keep_copy_dir else Path(args.file).resolve().parent
+    try:
+        info = backup.restore(args.db, Path(args.file), keep)
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"the database before this restore was kept at {info.kept_copy}")
+    print(
+        f"restored {info.accounts} account(s), {info.changes:,} change(s) from "
+        f"{info.restored_from}; every log has a new epoch: devices re-send what it lacks "
+        "on their next sync"
+    )
+
+
+def _new_epoch(engine: Engine, args: argparse.Namespace) -> None:
+    count = backup.new_epochs(engine, args.reason)
+    print(f"new epoch for {count} account log(s); devices re-check their logs on next sync")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chartside-server", description="Chartside sync server (ciphertext-only store)."
@@ -197,6 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = sub.add_parser("revoke-device", parents=[common], help="revoke a device's token")
     revoke.add_argument("device_id")
     revoke.set_defaults(run=lambda a: _with_engine(a, _revoke_device))
+
+    bak = sub.add_parser("backup", parents=[common], help="write a verified backup file")
+    bak.add_argument("file", help="new file to write (never overwritten)")
+    bak.set_defaults(run=_backup)
+
+    res = sub.add_parser("restore", parents=[common], help="restore a backup (new log epochs)")
+    res.add_argument("file", help="a file written by `chartside-server backup`")
+    res.add_argument(
+        "--keep-copy-dir", help="where the pre-restore copy goes (default: beside FILE)"
+    )
+    res.set_defaults(run=_restore)
+
+    epoch = sub.add_parser("new-epoch", parents=[common], help="give every log a new epoch")
+    epoch.add_argument("--reason", default="operator", choices=["operator", "migration"])
+    epoch.set_defaults(run=lambda a: _with_engine(a, _new_epoch))
     return parser
 
 

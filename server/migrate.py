@@ -22,7 +22,14 @@ from sqlalchemy import Engine, text
 from server.tables import APPEND_ONLY_TABLES
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-MUTABLE_TABLES = ("account", "account_counter", "device", "enroll_code", "wrapped_key")
+MUTABLE_TABLES = (
+    "account",
+    "account_counter",
+    "log_epoch",
+    "device",
+    "enroll_code",
+    "wrapped_key",
+)
 
 
 def _config() -> Config:

@@ -17,8 +17,11 @@ Push (one write transaction, retried as a whole on serialization failures):
 Invariants: the log of an account is causally closed (every parent has a smaller seq);
 ``seq`` is gapless from 1; a change is never dropped without a per-change status saying why.
 
-Pull reads ``seq > after`` in one snapshot; a cursor past the log's end → 409
-``resync_required`` (the server was restored from an older backup, or is another server).
+Pull reads ``seq > after`` in one snapshot and answers with the log's epoch. 409
+``resync_required`` when the cursor is not a position of *this* log: the ``epoch`` the client
+names is not the current one (restored from a backup, migrated, or another server), the
+change at ``seq = after`` is not the ``at`` the client names (a log rebuilt without a new
+epoch), or the cursor is past the log's end.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ from server.protocol import (
     b64decode,
     b64encode,
 )
-from server.tables import account_counter, change_log, push_batch, signed_record
+from server.tables import account_counter, change_log, log_epoch, push_batch, signed_record
 
 T = TypeVar("T")
 _IN_CHUNK = 500
@@ -335,20 +338,44 @@ def _store_changes(
         _insert_ignoring_conflicts(conn, signed_record, ["account_id", "record_id"], signs)
 
 
-def pull(engine: Engine, ctx: DeviceContext, after: int, limit: int) -> bytes:
-    """JSON bytes of a ``PullResponse``: up to ``limit`` changes with ``seq > after``."""
+def _resync(why: str) -> ApiError:
+    return ApiError(409, ErrorCode.RESYNC_REQUIRED, f"{why}; pull again from 0 and merge")
+
+
+def pull(
+    engine: Engine,
+    ctx: DeviceContext,
+    after: int,
+    limit: int,
+    *,
+    epoch: uuid.UUID | None = None,
+    at: uuid.UUID | None = None,
+) -> bytes:
+    """JSON bytes of a ``PullResponse``: up to ``limit`` changes with ``seq > after``.
+
+    ``epoch`` and ``at`` (both optional, for old clients) identify the log the cursor came
+    from: the epoch of the last page and the change id at ``seq = after``."""
 
     def tx(conn: Connection) -> bytes:
-        last_seq = conn.execute(
-            select(account_counter.c.last_seq).where(account_counter.c.account_id == ctx.account_id)
-        ).scalar_one()
+        state = conn.execute(
+            select(account_counter.c.last_seq, log_epoch.c.epoch)
+            .select_from(account_counter)
+            .join(log_epoch, log_epoch.c.account_id == account_counter.c.account_id)
+            .where(account_counter.c.account_id == ctx.account_id)
+        ).one()
+        last_seq, current = state.last_seq, state.epoch
+        if epoch is not None and epoch != current:
+            raise _resync("this account's log has a new epoch (restored, migrated or replaced)")
         if after > last_seq:
-            raise ApiError(
-                409,
-                ErrorCode.RESYNC_REQUIRED,
-                f"cursor {after} is past the end of this account's log ({last_seq}); "
-                "pull again from 0 and merge",
-            )
+            raise _resync(f"cursor {after} is past the end of this account's log ({last_seq})")
+        if at is not None and after > 0:
+            found = conn.execute(
+                select(change_log.c.change_id).where(
+                    change_log.c.account_id == ctx.account_id, change_log.c.seq == after
+                )
+            ).scalar_one_or_none()
+            if found != at:
+                raise _resync(f"the change at cursor {after} is not the one this device saw")
         rows = conn.execute(
             select(change_log)
             .where(change_log.c.account_id == ctx.account_id, change_log.c.seq > after)
@@ -379,6 +406,7 @@ def pull(engine: Engine, ctx: DeviceContext, after: int, limit: int) -> bytes:
             next_after=next_after,
             has_more=next_after < last_seq,
             last_seq=last_seq,
+            epoch=current,
         )
         return response.model_dump_json().encode()
 

@@ -50,6 +50,15 @@ account_counter = Table(
     Column("last_seq", BigInteger, nullable=False),
 )
 
+log_epoch = Table(
+    "log_epoch",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("account.id"), primary_key=True),
+    Column("epoch", Uuid, nullable=False),  # random; new on every restore or migration
+    Column("since", BigInteger, nullable=False),
+    Column("reason", String(32), nullable=False),  # created / restore / migration / operator
+)
+
 device = Table(
     "device",
     metadata,

@@ -155,6 +155,7 @@ class SyncStatus:
     conflicts: int = 0
     addendum_drafts: int = 0
     cursor: int = 0
+    notices: int = 0
 
     @property
     def state(self) -> str:
@@ -167,7 +168,7 @@ class SyncStatus:
             return "needs_key"
         if self.last_error:
             return "error"
-        if self.conflicts or self.addendum_drafts or self.stuck:
+        if self.conflicts or self.addendum_drafts or self.stuck or self.notices:
             return "attention"
         return "pending" if self.pending else "ok"
 
@@ -193,6 +194,7 @@ def status(chart: ChartSession) -> SyncStatus:
         conflicts=counts["conflicts"],
         addendum_drafts=counts["addendum_drafts"],
         cursor=int(meta.get(config.CURSOR, "0")),
+        notices=counts["notices"],
     )
 
 

@@ -600,6 +600,53 @@ def unack_all(conn: Connection) -> int:
     )
 
 
+def start_recheck(conn: Connection) -> tuple[int, int]:
+    """The server's log went back in time or was replaced: nothing is known to be on it any
+    more. Own changes become unacknowledged (pushed again unless the new log has them);
+    versions pulled from other devices are marked ``unconfirmed`` until the new log shows
+    them. Returns (own, pulled) counts."""
+    own = unack_all(conn)
+    db = _db(conn)
+    now = _ts(_now())
+    cur = db.execute(
+        "INSERT OR IGNORE INTO sync_change_state (change_id, status, detail, attempts, "
+        "salvaged, updated_at) SELECT v.change_id, 'unconfirmed', '', 0, 0, ? "
+        "FROM record_versions v LEFT JOIN sync_outbox o ON o.change_id = v.change_id "
+        "WHERE o.change_id IS NULL",
+        (now,),
+    )
+    return own, int(cur.rowcount or 0)
+
+
+def confirm_on_server(conn: Connection, version_ids: Sequence[uuid.UUID]) -> None:
+    """Pulled again from the new log: these versions are on the server."""
+    _db(conn).executemany(
+        "DELETE FROM sync_change_state WHERE status = 'unconfirmed' AND change_id = "
+        "(SELECT change_id FROM record_versions WHERE version_id = ?)",
+        [(v.hex,) for v in version_ids],
+    )
+
+
+def relay_unconfirmed(conn: Connection) -> int:
+    """Queue every version pulled from another device that the new log lacks, in the order
+    the old log had them (causal: parents first); same change and version ids, sealed afresh
+    under this device's key by the next push."""
+    db = _db(conn)
+    rows = _all(
+        conn,
+        "SELECT v.change_id, v.version_id FROM sync_change_state s "
+        "JOIN record_versions v ON v.change_id = s.change_id "
+        "WHERE s.status = 'unconfirmed' ORDER BY v.server_seq, v.rowid",
+    )
+    now = _ts(_now())
+    db.executemany(
+        "INSERT OR IGNORE INTO sync_outbox (change_id, version_id, created_at) VALUES (?, ?, ?)",
+        [(c, v, now) for c, v in rows],
+    )
+    db.execute("DELETE FROM sync_change_state WHERE status = 'unconfirmed'")
+    return len(rows)
+
+
 # -- conflicts and addendum drafts --------------------------------------------------------------
 
 
@@ -652,6 +699,38 @@ def upsert_conflict(
         )
     )
     return True
+
+
+NOTICE_KINDS = ("fields", "deleted", "log_restored")
+"""Conflict rows that need no decision, only to be seen: automatic resolutions and events."""
+
+
+def add_notice(
+    conn: Connection,
+    *,
+    kind: str,
+    detail: str,
+    record_id: uuid.UUID | None = None,
+    entity: str = "sync_log",
+    heads: Sequence[uuid.UUID] = (),
+    local_head: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """A notice the user sees until it is acknowledged (``detail``: JSON, values included:
+    the chart is encrypted, and a notice without the values would hide what was lost)."""
+    ident = new_id()
+    conn.execute(
+        insert(t.sync_conflicts).values(
+            id=ident,
+            record_id=record_id or ident,
+            entity=entity,
+            kind=kind,
+            local_head=local_head,
+            heads=tuple(heads),
+            detail=detail,
+            detected_at=_now(),
+        )
+    )
+    return ident
 
 
 def noted_before(conn: Connection, record_id: uuid.UUID, heads: Sequence[uuid.UUID]) -> bool:
@@ -744,7 +823,8 @@ def set_draft_status(
 
 
 def counts(conn: Connection) -> dict[str, int]:
-    """Numbers for the status bar: pending, stuck, rejected, conflicts, addendum_drafts."""
+    """Numbers for the status bar: pending, stuck, rejected, conflicts (a decision is
+    needed), addendum_drafts, notices (automatic resolutions and events to acknowledge)."""
     [row] = _all(
         conn,
         """
@@ -754,12 +834,15 @@ def counts(conn: Connection) -> dict[str, int]:
            WHERE o.acked_seq IS NULL AND (s.status IS NULL OR s.status = 'retry')),
           (SELECT count(*) FROM sync_change_state WHERE status = 'stuck'),
           (SELECT count(*) FROM sync_change_state WHERE status = 'rejected'),
-          (SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL),
-          (SELECT count(*) FROM sync_addendum_drafts WHERE status = 'open')""",
+          (SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL
+             AND kind IN ('draft', 'sign_race')),
+          (SELECT count(*) FROM sync_addendum_drafts WHERE status = 'open'),
+          (SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL
+             AND kind NOT IN ('draft', 'sign_race'))""",
     )
     return dict(
         zip(
-            ("pending", "stuck", "rejected", "conflicts", "addendum_drafts"),
+            ("pending", "stuck", "rejected", "conflicts", "addendum_drafts", "notices"),
             (int(v) for v in row),
             strict=True,
         )

@@ -104,8 +104,22 @@ class SyncApi:
         """POST the exact batch bytes; returns the exact response bytes."""
         return self._send("POST", "/v1/sync/push", content=body).content
 
-    def pull(self, after: int, limit: int = wire.MAX_PULL_LIMIT) -> wire.PullResponse:
-        response = self._send("GET", "/v1/sync/pull", params={"after": after, "limit": limit})
+    def pull(
+        self,
+        after: int,
+        limit: int = wire.MAX_PULL_LIMIT,
+        *,
+        epoch: uuid.UUID | None = None,
+        at: uuid.UUID | None = None,
+    ) -> wire.PullResponse:
+        """A page after ``after``; ``epoch``/``at`` name the log the cursor came from (a 409
+        ``ResyncRequired`` when the server's log is not that one any more)."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if epoch is not None:
+            params["epoch"] = str(epoch)
+        if at is not None and after > 0:
+            params["at"] = str(at)
+        response = self._send("GET", "/v1/sync/pull", params=params)
         result: wire.PullResponse = self._parse(wire.PullResponse, response)
         return result
 
@@ -142,7 +156,10 @@ def _error(response: httpx.Response) -> SyncError:
             hint="Check the server address, or enroll this device again.",
         )
     if code == wire.ErrorCode.RESYNC_REQUIRED:
-        return ResyncRequired("The sync server's log is older than this device's position.")
+        return ResyncRequired(
+            "The sync server's log is not the one this device synced with (restored from a "
+            "backup or replaced)."
+        )
     if status == 429 or status >= 500:
         retry = response.headers.get("Retry-After")
         try:

@@ -79,6 +79,8 @@ def apply_page(
     known = store.known_versions(conn, [c.version_id for c in changes])
     seen = [c for c in changes if c.version_id in known]
     store.ack_if_local(conn, [(c.change_id, c.seq) for c in seen])  # ours: maybe a lost ack
+    if cfg.resync:  # re-checking a restored log: what it shows again needs no re-sending
+        store.confirm_on_server(conn, [c.version_id for c in seen])
     out.known += len(seen)
     new = [c for c in changes if c.version_id not in known]
     if not new:

@@ -28,6 +28,9 @@ BOX_PUBLIC = "sync.box_public"
 KEY_ID = "sync.key_id"
 KEY_PREFIX = "sync.key."
 CURSOR = "sync.cursor"
+CURSOR_AT = "sync.cursor_change"  # change id at the cursor: the log's identity, with the epoch
+EPOCH = "sync.epoch"
+RESYNC = "sync.resync"  # set while re-checking against a restored or replaced log
 REVOKED = "sync.revoked"
 LAST_OK = "sync.last_ok_at"
 LAST_ATTEMPT = "sync.last_attempt_at"
@@ -49,6 +52,9 @@ class SyncConfig:
     box_public: bytes = b""
     cursor: int = 0
     revoked: bool = False
+    epoch: uuid.UUID | None = None
+    cursor_at: uuid.UUID | None = None
+    resync: str | None = None
 
     @property
     def key(self) -> bytes:
@@ -89,6 +95,9 @@ def load(conn: Connection, chart_device: str, *, need_key: bool = True) -> SyncC
         box_secret=unb64(meta[BOX_SECRET]),
         box_public=unb64(meta.get(BOX_PUBLIC, "")),
         cursor=int(meta.get(CURSOR, "0")),
+        epoch=uuid.UUID(meta[EPOCH]) if meta.get(EPOCH) else None,
+        cursor_at=uuid.UUID(meta[CURSOR_AT]) if meta.get(CURSOR_AT) else None,
+        resync=meta.get(RESYNC),
     )
     if need_key and not keys:
         raise MissingSyncKey()
@@ -115,6 +124,8 @@ def store_enrollment(
         BOX_SECRET: b64(box_secret),
         BOX_PUBLIC: b64(box_public),
         CURSOR: "0",
+        CURSOR_AT: None,
+        EPOCH: None,
         REVOKED: None,
         LAST_ERROR: None,
     }.items():

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -73,6 +74,7 @@ class SyncReport:
     conflicts: int = 0
     notices: int = 0
     addendum_drafts: int = 0
+    resent: int = 0  # queued again after the server's log changed identity
     batches: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -136,8 +138,11 @@ def sync_run(
     report = SyncReport()
     api = make_api(cfg.server, cfg.token)
     try:
-        for attempt in range(2):
+        for attempt in range(3):
             try:
+                if cfg.resync:
+                    yield from _recheck(api, cfg, report, pull_limit)
+                    cfg = yield load_config()
                 if push_changes:
                     yield from _push_all(api, cfg, report)
                 if pull_changes:
@@ -145,10 +150,10 @@ def sync_run(
                 if push_changes and pull_changes:
                     yield from _push_all(api, cfg, report)
                 break
-            except ResyncRequired:
-                if attempt:
+            except ResyncRequired as exc:
+                if attempt == 2:
                     raise
-                yield DbStep(_reset_for_resync, "resync")
+                yield DbStep(partial(_reset_for_resync, why=exc.message), "resync")
                 cfg = yield load_config()
     except DeviceRevoked as exc:
         yield DbStep(_recorder(exc, revoked=True), "revoked")
@@ -177,16 +182,44 @@ def _push_all(api: SyncApi, cfg: SyncConfig, report: SyncReport) -> Run[None]:
             return  # only retries left: the next run tries again
 
 
+@dataclass(frozen=True)
+class LogPosition:
+    """Where this device is in the server's log, and which log that is."""
+
+    cursor: int
+    at: uuid.UUID | None
+    epoch: uuid.UUID | None
+
+    def after(self, page: wire.PullResponse) -> LogPosition:
+        at = page.changes[-1].change_id if page.changes else self.at
+        return LogPosition(page.next_after, at, page.epoch)
+
+
 def _pull_all(api: SyncApi, cfg: SyncConfig, report: SyncReport, limit: int) -> Run[None]:
-    cursor = cfg.cursor
+    pos = LogPosition(cfg.cursor, cfg.cursor_at, cfg.epoch)
     for _ in range(MAX_PAGES):
-        page: wire.PullResponse = yield NetStep(partial(api.pull, cursor, limit), "pull")
-        result: StepResult = yield DbStep(partial(_apply, cfg=cfg, page=page), "apply")
+        page: wire.PullResponse = yield NetStep(
+            partial(api.pull, pos.cursor, limit, epoch=pos.epoch, at=pos.at), "pull"
+        )
+        result: StepResult = yield DbStep(
+            partial(_apply, cfg=cfg, page=page, pos=pos), "apply"
+        )
         report.add_apply(result.value)
         report.pages += 1
-        cursor = page.next_after
+        pos = pos.after(page)
         if not page.has_more:
             return
+
+
+def _recheck(api: SyncApi, cfg: SyncConfig, report: SyncReport, limit: int) -> Run[None]:
+    """After the log changed identity: pull all of it, then queue what it lacks (sent by the
+    push that follows). Survives a crash at any step: ``sync.resync`` stays set until the
+    versions the new log lacks are queued, in the same transaction."""
+    yield from _pull_all(api, cfg, report, limit)
+    result: StepResult = yield DbStep(partial(_relay, why=cfg.resync or ""), "relay")
+    report.resent += int(result.value)
+    report.notices += 1
+    report.changes = report.changes | result.changes
 
 
 def _prepare(chart: ChartSession, cfg: SyncConfig) -> push.Batch | None:
@@ -216,9 +249,11 @@ def _record(
     return outcome
 
 
-def _apply(chart: ChartSession, *, cfg: SyncConfig, page: wire.PullResponse) -> StepResult:
+def _apply(
+    chart: ChartSession, *, cfg: SyncConfig, page: wire.PullResponse, pos: LogPosition
+) -> StepResult:
     try:
-        return _apply_once(chart, cfg, page)
+        return _apply_once(chart, cfg, page, pos)
     except IntegrityError as exc:
         if "FOREIGN KEY" not in str(exc).upper():
             raise
@@ -226,18 +261,23 @@ def _apply(chart: ChartSession, *, cfg: SyncConfig, page: wire.PullResponse) -> 
     # out of order): apply it anyway; the reference resolves when that record arrives.
     store.set_foreign_keys(chart.engine, enabled=False)
     try:
-        return _apply_once(chart, cfg, page)
+        return _apply_once(chart, cfg, page, pos)
     finally:
         store.set_foreign_keys(chart.engine, enabled=True)
 
 
-def _apply_once(chart: ChartSession, cfg: SyncConfig, page: wire.PullResponse) -> StepResult:
+def _apply_once(
+    chart: ChartSession, cfg: SyncConfig, page: wire.PullResponse, pos: LogPosition
+) -> StepResult:
     out = apply.ApplyOutcome()
-    if not page.changes and page.next_after == cfg.cursor:
+    new = pos.after(page)
+    if new == pos:
         return StepResult(out, out.changes)  # nothing new: no transaction at all
     with chart.uow() as uow:
         apply.apply_page(uow.conn, cfg, page.changes, out)
-        store.set_meta(uow.conn, config.CURSOR, str(page.next_after))
+        store.set_meta(uow.conn, config.CURSOR, str(new.cursor))
+        store.set_meta(uow.conn, config.CURSOR_AT, str(new.at) if new.at else None)
+        store.set_meta(uow.conn, config.EPOCH, str(new.epoch) if new.epoch else None)
         if out.applied:
             store.audit_event(
                 uow.conn,
@@ -252,11 +292,52 @@ def _apply_once(chart: ChartSession, cfg: SyncConfig, page: wire.PullResponse) -
     return StepResult(out, out.changes)
 
 
-def _reset_for_resync(chart: ChartSession) -> None:
+def _reset_for_resync(chart: ChartSession, *, why: str) -> None:
+    """The server's log is not the one this device synced with: start over from position 0
+    and consider nothing to be on the server until the new log shows it."""
     with chart.uow() as uow:
+        for key in (config.CURSOR_AT, config.EPOCH):
+            store.set_meta(uow.conn, key, None)
         store.set_meta(uow.conn, config.CURSOR, "0")
-        store.unack_all(uow.conn)
+        if store.get_meta(uow.conn, config.RESYNC) is None:
+            store.start_recheck(uow.conn)
+            store.set_meta(uow.conn, config.RESYNC, why or "log changed")
         uow.commit()
+
+
+def _relay(chart: ChartSession, *, why: str) -> StepResult:
+    with chart.uow() as uow:
+        own = store.counts(uow.conn)["pending"]
+        relayed = store.relay_unconfirmed(uow.conn)
+        store.set_meta(uow.conn, config.RESYNC, None)
+        notice = store.add_notice(
+            uow.conn,
+            kind="log_restored",
+            detail=json.dumps(
+                {
+                    "why": why,
+                    "own_resent": own,
+                    "relayed": relayed,
+                    "message": (
+                        "The sync server's log was restored from an older backup or replaced. "
+                        "This device pulled the whole log again and is sending back "
+                        f"{own + relayed} version(s) it lacked ({own} made here, {relayed} "
+                        "received earlier from other devices). Nothing was lost."
+                    ),
+                }
+            ),
+        )
+        store.audit_event(
+            uow.conn,
+            actor=chart.actor,
+            device=chart.device_id,
+            action="update",
+            entity="chart",
+            entity_id=chart.chart_id,
+            detail=f"sync: server log re-checked; {own + relayed} versions queued again",
+        )
+        uow.commit()
+    return StepResult(own + relayed, Changes({"sync_conflict": frozenset({notice})}))
 
 
 def _recorder(

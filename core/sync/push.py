@@ -144,6 +144,11 @@ def record_response(
             out.rejected += 1
         elif status is wire.ChangeStatus.UNKNOWN_PARENT:
             _unknown_parent(conn, row, out)
+        elif row.device != cfg.chart_device:
+            # A version relayed after the log changed identity (another device's, sealed
+            # afresh here) that someone else relayed first: the log has it, authenticated.
+            store.acknowledge(conn, [(row.change_id, 0)])
+            out.duplicate += 1
         else:  # version_conflict / change_conflict: a restored backup, or a bug
             _reissue(conn, row, status.value)
             out.rejected += 1

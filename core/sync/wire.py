@@ -78,8 +78,9 @@ class ErrorCode(StrEnum):
     CODE_EXPIRED = "code_expired"  # 401: enrollment code past its expiry
     CODE_USED = "code_used"  # 401: enrollment code already used
     BATCH_CONFLICT = "batch_conflict"  # 409: batch_id reused with a different body
-    RESYNC_REQUIRED = "resync_required"  # 409: cursor ahead of the server's log
+    RESYNC_REQUIRED = "resync_required"  # 409: cursor not of this log (epoch, at, or past end)
     UNKNOWN_DEVICE = "unknown_device"  # 404: device id not in this account
+    PRACTICE_NOT_EMPTY = "practice_not_empty"  # 409: a chart with records joins a used practice
     SERVICE_BUSY = "service_busy"  # 503: database contention outlasted the retries
     INTERNAL_ERROR = "internal_error"  # 500
 
@@ -184,6 +185,11 @@ class PullResponse(_Model):
     next_after: int = Field(description="Store this as the cursor once changes are applied.")
     has_more: bool = Field(description="True when more changes wait beyond next_after.")
     last_seq: int = Field(description="Highest seq in the account's log at read time.")
+    epoch: UUID | None = Field(
+        default=None,
+        description="Identity of the account's log; new on every restore or migration. "
+        "Send it back with the next pull (with the change id at the cursor).",
+    )
 
 
 class EnrollRequest(_Model):
@@ -192,6 +198,14 @@ class EnrollRequest(_Model):
     public_key: Annotated[Base64, _limit(1024)] | None = Field(
         default=None, description="Device's X25519 public key, base64, for key sharing."
     )
+    holds_records: bool = Field(
+        default=False,
+        description="The chart already holds records: it may only be the first device of an "
+        "empty practice (else 409 practice_not_empty, and the code stays unused).",
+    )
+    known_account_id: UUID | None = Field(
+        default=None, description="The account this chart was enrolled in before, if any."
+    )
 
 
 class EnrollResponse(_Model):
@@ -199,6 +213,11 @@ class EnrollResponse(_Model):
     device_id: UUID
     token: str = Field(description="Bearer token; shown once, the server keeps only a hash.")
     token_type: Literal["bearer"] = "bearer"
+    first_device: bool = Field(
+        default=False,
+        description="Elected, in the enrollment's transaction, to create the practice key: "
+        "no other active device and an empty log. At most one device is ever elected.",
+    )
 
 
 class DeviceInfo(_Model):

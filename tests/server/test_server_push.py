@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from server_helpers import Device, Practice, child_of, make_change
+from sqlalchemy import Engine
 from starlette.types import Message, Receive, Scope, Send
 
 
@@ -230,3 +231,29 @@ def test_pulled_change_round_trips_every_field(practice: Practice) -> None:
         assert pulled[key] == value, key
     assert pulled["device_id"] == device.device_id
     assert pulled["received_at"].endswith("Z")
+
+
+def test_pull_names_its_log_and_refuses_a_cursor_from_another(
+    practice: Practice, engine: Engine
+) -> None:
+    """Log identity (issue 22): the epoch and the change at the cursor must match."""
+    from server import backup
+
+    device = practice.enroll()
+    device.push_ok([make_change() for _ in range(4)])
+    page = device.pull(after=0, limit=2).json()
+    epoch, at = page["epoch"], page["changes"][-1]["change_id"]
+
+    def pull(**params: object) -> Any:
+        response = device.client.get(
+            "/v1/sync/pull", params={"after": 2, **params}, headers=device.headers
+        )
+        return response.status_code, response.json().get("error")
+
+    assert pull(epoch=epoch, at=at)[0] == 200
+    assert pull(epoch=epoch, at=str(uuid.uuid4())) == (409, "resync_required")
+    assert pull(epoch=str(uuid.uuid4()), at=at) == (409, "resync_required")
+    assert backup.new_epochs(engine, "operator") == 1
+    assert pull(epoch=epoch, at=at) == (409, "resync_required")
+    fresh = device.pull(after=0, limit=2).json()
+    assert fresh["epoch"] != epoch and fresh["changes"][-1]["change_id"] == at

@@ -1,5 +1,5 @@
 """Delivery under failure: lost acknowledgements, replayed, duplicated and reordered batches,
-tampered or moved ciphertext, a server restored from an older backup."""
+tampered or moved ciphertext. (A server restored from an older backup: test_sync_restore.py.)"""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from core.storage import tables as t
 from core.sync import config, push
 from core.sync.errors import ServerUnavailable, TamperedChange
 from server.tables import change_log
-from tests.sync.helpers import Device, SyncServer, heads_by_record, seed, snapshot, start_note
+from tests.sync.helpers import Device, SyncServer, seed, snapshot, start_note
 
 
 def _server_rows(server: SyncServer) -> int:
@@ -148,21 +148,6 @@ def test_tampered_or_moved_ciphertext_is_refused_and_the_cursor_stays(
     monkeypatch.undo()
     b.sync()
     assert snapshot(a.chart) == snapshot(b.chart)
-
-
-def test_server_restored_from_an_older_backup_gets_everything_again(
-    pair_of_devices: tuple[Device, Device], server: SyncServer
-) -> None:
-    a, b = pair_of_devices
-    seed(a.chart)
-    a.sync()
-    b.sync()
-    with b.chart.uow() as uow:  # B's cursor points past the (new, empty) log of another server
-        sync_store.set_meta(uow.conn, config.CURSOR, "999")
-        uow.commit()
-    report = b.sync()
-    assert report.pulled == 0 and b.status().cursor == 3
-    assert heads_by_record(a.chart) == heads_by_record(b.chart)
 
 
 def test_a_crash_before_commit_leaves_nothing_behind(
