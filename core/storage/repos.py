@@ -7,6 +7,7 @@ domain aggregate that the caller may change and hand back to ``save``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -65,6 +66,29 @@ def assemble_notes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[
 
 def patient_search_key(p: Patient) -> str:
     return f"{p.last_name} {p.first_name} {p.date_of_birth.isoformat()}".lower()
+
+
+_US_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?$")
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a patient search, with birth dates typed the US way read as the ISO text
+    the search key holds: ``4/12/1958``, ``04/12/1958``, ``04121958`` (and ``19580412``) →
+    ``1958-04-12``; ``4-12-58`` → ``58-04-12`` (a two-digit year matches 1958 and 2058
+    alike); ``4/12`` → ``-04-12``. Anything else (names, ``1958``, ISO) is kept as typed."""
+    terms = []
+    for word in query.lower().split():
+        text = word
+        if word.isdigit() and len(word) == 8:
+            year_first = word[:2] in ("19", "20")  # no month starts with 19 or 20
+            text = (f"{word[4:6]}/{word[6:]}/{word[:4]}" if year_first
+                    else f"{word[:2]}/{word[2:4]}/{word[4:]}")
+        m = _US_DATE.match(text)
+        if m is not None and 1 <= int(m[1]) <= 12 and 1 <= int(m[2]) <= 31:
+            month_day = f"-{int(m[1]):02d}-{int(m[2]):02d}"
+            word = f"{m[3]}{month_day}" if m[3] else month_day
+        terms.append(word)
+    return terms
 
 
 class PracticeRepo:
@@ -139,7 +163,7 @@ class PatientRepo:
             t.patients.c.date_of_birth,
             t.patients.c.active,
         )
-        for word in query.lower().split():
+        for word in search_terms(query):
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(t.patients.c.search_key.like(f"%{escaped}%", escape="\\"))
         if active_only:

@@ -5,6 +5,9 @@ Contract:
   newest answer is shown (older ones are dropped by sequence number).
 - Selecting a row (click, arrows) emits ``patient_chosen(id)`` — the workspace opens the
   chart, so a patient is one click away.
+- Birth dates are found as typed: ``4/12/1958``, ``04/12/1958``, ``04121958``, ISO (the core's
+  ``search_terms``). Enter in the search box opens the only match (after the pending search,
+  if any); with several it says how many match.
 - Refreshes itself on ``changes_applied`` touching patients, episodes, visits or notes
   (coalesced), and on ``refresh()``. ``clear()`` drops every row (lock).
 """
@@ -87,6 +90,8 @@ class PatientListPanel(QWidget):
         self._changes = make_timer(self, 400, single=True)
         self._changes.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._enter)
+        self._open_single = False
         self.active_only.toggled.connect(lambda _on: self.refresh())
         self.unsigned_only.toggled.connect(lambda _on: self.refresh())
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -112,6 +117,29 @@ class PatientListPanel(QWidget):
         self.empty.setText("" if rows else "No patients match. Try fewer letters.")
         self._reselect()
         self.loaded.emit(len(rows))
+        if self._open_single:
+            self._open_single = False
+            self._open_from_search()
+
+    def _enter(self) -> None:
+        """Enter in the search box: open the only match."""
+        if self._debounce.isActive():  # the newest text has not been searched yet
+            self._debounce.stop()
+            self._open_single = True
+            self.refresh()
+            return
+        self._open_from_search()
+
+    def _open_from_search(self) -> None:
+        count = self.model.rowCount()
+        if count == 1:
+            selection = self.table.selectionModel()
+            selection.blockSignals(True)  # one patient_chosen, not two
+            self.table.selectRow(0)
+            selection.blockSignals(False)
+            self._choose(0)
+        elif count > 1:
+            self.empty.setText(f"{count} patients match: add to the name or the birth date.")
 
     def _reselect(self) -> None:
         if self._selected is None:
@@ -151,6 +179,7 @@ class PatientListPanel(QWidget):
 
     def clear(self) -> None:
         self._seq += 1
+        self._open_single = False
         self._debounce.stop()
         self._changes.stop()
         self.search.blockSignals(True)
