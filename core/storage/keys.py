@@ -63,29 +63,66 @@ class KdfParams:
         return {"t": self.time_cost, "m_kib": self.memory_kib, "p": self.parallelism}
 
 
+#: zxcvbn's score (0-4) a passphrase needs: 0-1 are refused (guessed within ~10^6 tries, e.g.
+#: "password12"), 2 is accepted with advice, 3-4 are good.
+MIN_SCORE = 2
+_OWN_WORDS = ("chartside", "chart", "clinic", "therapy", "patient", "passphrase")
+_SCORE_WORDS = {2: "Fair", 3: "Good", 4: "Strong"}
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """zxcvbn's estimate of a passphrase: ``score`` 0-4, its ``warning`` and ``advice``."""
+
+    score: int
+    warning: str
+    advice: str
+
+
+def estimate_strength(passphrase: str) -> Strength:
+    """zxcvbn (Dropbox's estimator: dictionaries, keyboard patterns, dates, repeats, l33t) over
+    the first 100 characters (past that it only slows down; longer is strong anyway)."""
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(passphrase[:100], user_inputs=list(_OWN_WORDS))
+    feedback = result.get("feedback") or {}
+    return Strength(
+        int(result["score"]),
+        str(feedback.get("warning") or ""),
+        " ".join(str(s) for s in feedback.get("suggestions") or ()),
+    )
+
+
 def check_passphrase_strength(passphrase: str) -> None:
-    """Refuse passphrases a stolen laptop would give up quickly."""
+    """Refuse passphrases a stolen laptop would give up quickly: shorter than
+    ``MIN_PASSPHRASE`` or rated below ``MIN_SCORE`` by zxcvbn."""
     text = passphrase.strip()
     if len(text) < MIN_PASSPHRASE:
         raise WeakPassphrase(
             f"Use at least {MIN_PASSPHRASE} characters.",
             hint="A few unrelated words make a strong, memorable passphrase.",
         )
-    if len(set(text)) < 5:
-        raise WeakPassphrase("That passphrase repeats too few characters to be safe.")
+    strength = estimate_strength(text)
+    if strength.score < MIN_SCORE:
+        reason = strength.warning or "That passphrase is easy to guess."
+        raise WeakPassphrase(
+            f"Too easy to guess. {reason}".strip(),
+            hint="Use three or four unrelated words, e.g. tidal-lantern-orchard-47.",
+        )
 
 
 def strength_hint(passphrase: str) -> str:
-    """A one-line hint for the create-chart form (not a security guarantee)."""
-    n = len(passphrase)
-    classes = sum(
-        any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit, str.isspace)
-    )
+    """A one-line hint for the create-chart form, from the same estimate that refuses weak
+    passphrases (not a security guarantee)."""
+    n = len(passphrase.strip())
     if n < MIN_PASSPHRASE:
         return f"Too short: {MIN_PASSPHRASE - n} more characters needed."
-    if n >= 20 or (n >= 14 and classes >= 3):
-        return "Strong."
-    return "Acceptable. Longer is stronger: add another word."
+    strength = estimate_strength(passphrase.strip())
+    if strength.score < MIN_SCORE:
+        return f"Too easy to guess. {strength.warning or 'Add unrelated words.'}".strip()
+    if strength.score == MIN_SCORE:
+        return "Fair, but guessable: add another unrelated word."
+    return f"{_SCORE_WORDS[strength.score]}."
 
 
 def _b64(data: bytes) -> str:
