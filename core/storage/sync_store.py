@@ -121,6 +121,11 @@ def audit_event(
     )
 
 
+def holds_records(conn: Connection) -> bool:
+    """Whether the chart holds any synced record (each write leaves a version)."""
+    return bool(_all(conn, "SELECT 1 FROM record_versions LIMIT 1"))
+
+
 # -- versions and heads -------------------------------------------------------------------------
 
 

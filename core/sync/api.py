@@ -82,9 +82,21 @@ class SyncApi:
         result: wire.Health = self._parse(wire.Health, self._send("GET", "/v1/health"))
         return result
 
-    def enroll(self, code: str, device_name: str, public_key: bytes) -> wire.EnrollResponse:
+    def enroll(
+        self,
+        code: str,
+        device_name: str,
+        public_key: bytes,
+        *,
+        holds_records: bool = False,
+        known_account_id: uuid.UUID | None = None,
+    ) -> wire.EnrollResponse:
         body = wire.EnrollRequest(
-            code=code, device_name=device_name, public_key=wire.b64encode(public_key)
+            code=code,
+            device_name=device_name,
+            public_key=wire.b64encode(public_key),
+            holds_records=holds_records,
+            known_account_id=known_account_id,
         )
         response = self._send("POST", "/v1/enroll", content=body.model_dump_json())
         result: wire.EnrollResponse = self._parse(wire.EnrollResponse, response)
@@ -149,6 +161,16 @@ def _error(response: httpx.Response) -> SyncError:
         }[wire.ErrorCode(code)]
         return EnrollmentRefused(
             f"The enrollment code {reason}.", hint="Ask the practice admin for a new code."
+        )
+    if code == wire.ErrorCode.PRACTICE_NOT_EMPTY:
+        return EnrollmentRefused(
+            "This chart already holds records, and the practice on the sync server already "
+            "has devices or records. Joining would put two copies of the practice's records "
+            "on every device, so the server refused; the enrollment code was not used.",
+            hint="To join this practice, create a new, empty chart on this computer and enroll "
+            "it with the code: it receives the practice's records on its first sync. Keep "
+            "this chart as it is (it is not changed). A chart with records can only be the "
+            "first device of an empty practice.",
         )
     if status == 401:
         return AuthFailed(

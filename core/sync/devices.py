@@ -4,10 +4,14 @@ Each operation is a run of ``engine.DbStep``/``engine.NetStep`` steps (driven by
 ``engine.run_blocking`` or the desktop's driver), so no chart transaction is held open while
 waiting on the network.
 
-* ``enroll_run``: spend an admin's one-time code with a fresh X25519 key pair. The *first*
-  device of an empty practice (no other active device, an empty log) creates the practice sync
-  key; any other device waits for a key shared by ``approve_run`` + ``pair_run``. A chart that
-  already holds a key (re-enrollment after a revocation, a restored backup) keeps it.
+* ``enroll_run``: spend an admin's one-time code with a fresh X25519 key pair. The server
+  elects the *first* device of an empty practice (no other active device, an empty log) in
+  the enrollment's transaction, so two devices enrolling at once never both wait; that device
+  creates the practice sync key, any other waits for a key shared by ``approve_run`` +
+  ``pair_run``. A chart that already holds a key for this practice (re-enrollment after a
+  revocation, a restored backup) keeps it. A chart that holds records may only be the first
+  device of an empty practice (or rejoin its own): otherwise the server refuses
+  (``EnrollmentRefused``, the code stays unused) and the message gives the supported path.
 * ``approve_run`` (on a device that has the key): wraps the key for the chosen device and
   returns the pairing code to show on screen (``core.sync.pairing`` explains the scheme).
 * ``pair_run`` (on the new device): opens the offered key with the code the user typed and
@@ -60,7 +64,7 @@ class DeviceRow:
 
 
 def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[EnrollResult]:
-    def check(chart: ChartSession) -> bool:
+    def check(chart: ChartSession) -> tuple[bool, uuid.UUID | None]:
         with chart.uow() as uow:
             revoked = store.get_meta(uow.conn, config.REVOKED) is not None
             if config.enrolled(uow.conn) and not revoked:
@@ -68,21 +72,23 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
                     "This chart is already enrolled with a sync server.",
                     hint="Revoke this device first to enroll it again.",
                 )
-            return bool(store.meta_with_prefix(uow.conn, config.KEY_PREFIX))
+            known = store.get_meta(uow.conn, config.ACCOUNT)
+            return store.holds_records(uow.conn), uuid.UUID(known) if known else None
 
-    has_key: bool = yield DbStep(check, "check")
+    holds, known_account = yield DbStep(check, "check")
     secret, public = pairing.new_box_keypair()
     with make_api(server, None) as anonymous:
+        # The server elects the first device (which makes the practice key) in the
+        # enrollment's own transaction, and refuses a chart with records unless it is that
+        # first device: two charts' records would otherwise be merged into duplicates.
         enrolled: wire.EnrollResponse = yield NetStep(
-            lambda: anonymous.enroll(code, name, public), "enroll"
+            lambda: anonymous.enroll(
+                code, name, public, holds_records=holds, known_account_id=known_account
+            ),
+            "enroll",
         )
-    with make_api(server, enrolled.token) as api:
-        devices: list[wire.DeviceInfo] = yield NetStep(api.devices, "devices")
-        first_page: wire.PullResponse = yield NetStep(lambda: api.pull(0, 1), "peek")
-    others = [d for d in devices if not d.current and d.revoked_at is None]
-    create_key = not has_key and not others and first_page.last_seq == 0
 
-    def save(chart: ChartSession) -> bool:
+    def save(chart: ChartSession) -> tuple[bool, bool]:
         with chart.uow() as uow:
             previous = store.get_meta(uow.conn, config.ACCOUNT)
             config.store_enrollment(
@@ -98,7 +104,8 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
             if previous is not None and previous != str(enrolled.account_id):
                 store.unack_all(uow.conn)  # another practice log: everything goes out again
                 store.set_meta(uow.conn, config.KEY_ID, None)
-            if create_key:
+            created = enrolled.first_device and store.get_meta(uow.conn, config.KEY_ID) is None
+            if created:
                 key_id, key = crypto.new_sync_key()
                 config.store_key(uow.conn, key_id, key)
             ready = store.get_meta(uow.conn, config.KEY_ID) is not None
@@ -112,15 +119,15 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
                 detail="enrolled",
             )
             uow.commit()
-        return ready
+        return ready, created
 
-    ready: bool = yield DbStep(save, "save")
+    ready, created = yield DbStep(save, "save")
     return EnrollResult(
         enrolled.account_id,
         enrolled.device_id,
         name,
         ready,
-        create_key,
+        created,
         pairing.fingerprint(public),
     )
 
