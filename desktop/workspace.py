@@ -322,6 +322,7 @@ class Workspace(QWidget):
     def new_patient(self) -> None:
         dialog = NewPatientDialog(self)
         dialog.created.connect(self._patient_created)
+        dialog.existing_chosen.connect(self.open_patient)
         dialog.open()
         self._dialog = dialog
 

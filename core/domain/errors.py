@@ -27,6 +27,16 @@ class InvalidInput(ChartsideError):
     exit_code = 2
 
 
+class DuplicatePatient(InvalidInput):
+    """A patient with the same name and date of birth is already in the chart. ``existing``
+    holds their ids; the caller may open one of them or create the new patient anyway."""
+
+    def __init__(self, message: str, *, existing: tuple[object, ...], hint: str | None = None
+                 ) -> None:
+        super().__init__(message, hint=hint)
+        self.existing = existing
+
+
 class ValidationError(InvalidInput):
     """A domain object would be inconsistent (e.g. stop time before start time)."""
 

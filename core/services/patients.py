@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from core.domain.episode import Episode
+from core.domain.errors import DuplicatePatient
 from core.domain.patient import Patient
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.rows import PatientRow, VisitRow
 
 
-def create_patient(chart: ChartSession, **fields: Any) -> Result[Patient]:
+def find_duplicates(
+    chart: ChartSession, *, first_name: str, last_name: str, date_of_birth: dt.date
+) -> list[PatientRow]:
+    """Patients with this date of birth and the same first and last name, ignoring case,
+    accents and spacing ("José  Smith" = "jose smith")."""
+    with chart.uow() as uow:
+        return uow.patients.same_person(first_name, last_name, date_of_birth)
+
+
+def create_patient(
+    chart: ChartSession, *, allow_duplicate: bool = False, **fields: Any
+) -> Result[Patient]:
+    """Create a patient. One with the same name and date of birth as a patient already in the
+    chart is refused with ``DuplicatePatient`` (naming them) unless ``allow_duplicate``: the
+    clinician chose to create a second record after seeing the first."""
     patient = Patient(**fields)
     with chart.uow() as uow:
+        if not allow_duplicate:
+            same = uow.patients.same_person(
+                patient.first_name, patient.last_name, patient.date_of_birth
+            )
+            if same:
+                raise DuplicatePatient(
+                    f"{same[0].first_name} {same[0].last_name}, born "
+                    f"{patient.date_of_birth:%b %d, %Y}".replace(" 0", " ")
+                    + " is already in the chart.",
+                    existing=tuple(row.id for row in same),
+                    hint="Open the existing patient, or create a second record anyway.",
+                )
         uow.patients.save(patient)
         uow.record("create", "patient", patient.id)
         return Result(patient, uow.commit())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,6 +67,13 @@ def assemble_notes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[
 
 def patient_search_key(p: Patient) -> str:
     return f"{p.last_name} {p.first_name} {p.date_of_birth.isoformat()}".lower()
+
+
+def name_key(name: str) -> str:
+    """A name compared as people mean it: case, accents, hyphens and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c for c in letters if c.isalnum())
 
 
 _US_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?$")
@@ -151,6 +159,20 @@ class PatientRepo:
         """Every patient id, in list order (last name, first name, date of birth)."""
         stmt = select(t.patients.c.id).order_by(t.patients.c.search_key)
         return list(self.conn.execute(stmt).scalars())
+
+    def same_person(self, first: str, last: str, born: dt.date) -> list[PatientRow]:
+        """Patients born on ``born`` whose first and last names match ``first`` and ``last``
+        ignoring case, accents and spacing."""
+        stmt = select(
+            t.patients.c.id,
+            t.patients.c.first_name,
+            t.patients.c.last_name,
+            t.patients.c.date_of_birth,
+            t.patients.c.active,
+        ).where(t.patients.c.date_of_birth == born)
+        want = (name_key(first), name_key(last))
+        rows = [PatientRow(**r) for r in self.conn.execute(stmt).mappings()]
+        return [r for r in rows if (name_key(r.first_name), name_key(r.last_name)) == want]
 
     def search(
         self, query: str = "", *, limit: int = 50, active_only: bool = False
