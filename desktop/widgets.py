@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypeVar
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -153,3 +155,24 @@ def hline() -> QFrame:
 
 
 ALIGN_TOP = Qt.AlignmentFlag.AlignTop
+
+
+def reveal(scroll: QScrollArea, widget: QWidget, margin: int = 12) -> None:
+    """Scroll ``scroll`` so that ``widget`` (inside it) is on screen: all of it when it fits,
+    else its top. A widget added a moment ago has no geometry until the layouts run, so they
+    run first (``ensureWidgetVisible`` alone scrolled to where the widget was not yet)."""
+    QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    body = scroll.widget()
+    if body is None or not body.isAncestorOf(widget):
+        return
+    layout = body.layout()
+    if layout is not None:
+        layout.activate()
+    top = widget.mapTo(body, QPoint(0, 0)).y()
+    bar = scroll.verticalScrollBar()
+    seen = scroll.viewport().height()
+    if widget.height() + 2 * margin > seen or top - margin < bar.value():
+        bar.setValue(top - margin)
+    elif top + widget.height() + margin > bar.value() + seen:
+        bar.setValue(top + widget.height() + margin - seen)
+

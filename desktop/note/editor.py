@@ -40,7 +40,7 @@ from desktop.note.side_panel import AddendaPanel, FindingsPanel, SignBar, UnitsV
 from desktop.note.sign_confirm import SigningFlow
 from desktop.ops import notes as ops
 from desktop.saving import make_timer
-from desktop.widgets import heading, hline, label, named
+from desktop.widgets import heading, hline, label, named, reveal
 from desktop.worker import CommandOp
 
 _FIELD = re.compile(r"^(blocks|untimed)\[([0-9a-fA-F-]{36})\](?:\.(\w+))?(?:\.(\w+))?")
@@ -252,7 +252,8 @@ class NoteEditor(QWidget):
         self.blocks.add(row)
         self._fix_tab_order()
         row.start.setFocus()
-        QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(row))
+        reveal(self.scroll_area, row)  # the block's code and times, even past the fold
+        QTimer.singleShot(0, row, lambda: reveal(self.scroll_area, row))  # after a re-layout
 
     def _remove_block(self, block_id: uuid.UUID) -> None:
         if self.note_id is not None:
