@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import json
 import uuid
 from typing import Any
+
+import orjson
 
 from core.storage import audit
 from core.storage.repos_billing import BillingRepos
@@ -28,9 +29,23 @@ FORMAT = "chartside-export"
 VERSION = 2
 
 
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_SCALARS = (str, int, float, bool)
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Dataclasses, enums, ids and dates as JSON values (field names cached per class: this
+    runs ~60 times per note)."""
+    if value is None or (isinstance(value, _SCALARS) and not isinstance(value, enum.Enum)):
+        return value
+    cls = type(value)
+    try:
+        names = _FIELDS[cls]
+    except KeyError:
+        names = _FIELDS[cls] = (tuple(f.name for f in dataclasses.fields(cls))
+                                if dataclasses.is_dataclass(cls) else None)
+    if names is not None:
+        return {n: _plain(getattr(value, n)) for n in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, uuid.UUID):
@@ -51,19 +66,29 @@ def export_chart(uow: UnitOfWork, chart_id: str) -> dict[str, Any]:
     billing = BillingRepos(uow.conn)
     books = BooksRepos(uow.conn)
     scores = MeasureScoreRepo(uow.conn)
-    for pid in uow.patients.all_ids():
+    # Bulk reads: every visit row once, then the visits and notes by id in chunks (the per-visit
+    # get + for_visit took 5 queries per visit, 50,613 statements for 10,000 notes).
+    rows_by_episode: dict[uuid.UUID, list[Any]] = {}
+    all_rows = uow.visits.rows()  # newest first, each with its note id
+    for row in all_rows:
+        rows_by_episode.setdefault(row.episode_id, []).append(row)
+    visits_by_id = uow.visits.get_many(r.id for r in all_rows)
+    notes_by_id = uow.notes.get_many(r.note_id for r in all_rows if r.note_id)
+    patient_ids = uow.patients.all_ids()
+    episodes_by_patient = uow.episodes.for_patients(patient_ids)
+    for pid in patient_ids:
         patient = _plain(uow.patients.get(pid))
         patient["payments"] = _plain(billing.payments.for_patient(pid))
         patient["packages"] = _plain(billing.packages.for_patient(pid))
         patient["package_uses"] = _plain(billing.packages.uses_for_patient(pid))
         patient["measure_scores"] = _plain(scores.list(patient_id=pid))
         episodes = []
-        for episode in uow.episodes.for_patient(pid):
+        for episode in episodes_by_patient.get(pid, []):
             ep = _plain(episode)
             visits = []
-            for row in sorted(uow.visits.rows(episode_id=episode.id), key=lambda r: r.date):
-                visit = _plain(uow.visits.get(row.id))
-                note = uow.notes.for_visit(row.id)
+            for row in sorted(rows_by_episode.get(episode.id, []), key=lambda r: r.date):
+                visit = _plain(visits_by_id[row.id])
+                note = notes_by_id.get(row.note_id) if row.note_id else None
                 visit["note"] = _plain(note) if note else None
                 visits.append(visit)
             ep["visits"] = visits
@@ -88,5 +113,12 @@ def export_chart(uow: UnitOfWork, chart_id: str) -> dict[str, Any]:
     }
 
 
+def dump_bytes(data: dict[str, Any]) -> bytes:
+    """UTF-8 JSON indented by two spaces. orjson rather than ``json``: the standard library's
+    C encoder is used only without ``indent``, and the pure-Python one took ~1 s per 1,000
+    notes; orjson writes the same document in a few milliseconds."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+    return dump_bytes(data).decode("utf-8")

@@ -23,6 +23,6 @@ def export_json(chart: ChartSession) -> dict[str, Any]:
 def write_json_export(chart: ChartSession, out: Path) -> int:
     """Write the export to ``out``: owner-only (0600), atomically (a temp file renamed over it,
     never through a symlink, no temp file left on a full disk); returns bytes written."""
-    data = json_export.dumps(export_json(chart)).encode("utf-8")
+    data = json_export.dump_bytes(export_json(chart))
     files.write_atomic(Path(out), data, what="the export")
     return len(data)

@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.domain.errors import BackupFolderMissing, ChartCorrupt, ChartsideError, StorageFailure
 from core.storage import audit, files, integrity
-from core.storage.engine import KeyHolder, connect_raw, readonly_engine
+from core.storage.engine import KeyHolder, apply_memory_security, connect_raw, readonly_engine
 from core.storage.keys import KeyFile
 from core.storage.tables import meta
 
@@ -128,7 +128,7 @@ def online_copy(source: Path, keys: KeyHolder, target: Path) -> None:
         dst = sqlcipher3.connect(str(target), isolation_level=None)
         try:
             dst.execute(keys.pragma())
-            dst.execute("PRAGMA cipher_memory_security = ON")
+            apply_memory_security(dst)
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         finally:

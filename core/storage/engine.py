@@ -5,17 +5,27 @@
 ``PRAGMA key`` itself. Passing ``module`` makes SQLAlchemy wrap sqlcipher3's exceptions.
 
 Every connection sets the key first (SQLCipher ≥ 4.7 requires it before any statement), then
-``cipher_memory_security``, ``foreign_keys``, WAL and ``synchronous=FULL`` (durable commits:
+``foreign_keys``, WAL and ``synchronous=FULL`` (durable commits:
 NORMAL may lose the last transaction on power loss). One pooled connection: the desktop's
 database worker owns it; the pool never grows.
 
 The driver runs in autocommit mode and we emit ``BEGIN IMMEDIATE`` ourselves, so that a unit of
 work takes the write lock up front (the audit chain reads its head and appends in one go) and
 SQLAlchemy's transaction boundaries are the real ones (the pysqlite recipe in SQLAlchemy's docs).
+
+``cipher_memory_security`` is off unless ``CHARTSIDE_CIPHER_MEMORY_SECURITY=1``. It mlocks and
+wipes every allocation SQLite makes — about 5,500 mlock/munlock pairs per saved note, ×3.4 on
+inserts and ×4.3 on warm reads measured in 2026-12 — while the key and decrypted records also
+live in Python objects it cannot reach. SQLCipher itself turned it off by default in 4.5.0, and
+once on it stays on for the whole process. What it protects against (pages in swap or a core
+dump) we cover instead with core dumps disabled at start (``disable_core_dumps``) and encrypted
+swap recommended in docs/security.md; ``bench/bench_cipher.py`` measures both settings, each in
+its own clean process.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +34,32 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool, QueuePool
 
 from core.storage.keys import wipe
+
+
+def memory_security() -> bool:
+    """Whether connections turn on SQLCipher's memory security (opt-in, see the docstring)."""
+    return os.environ.get("CHARTSIDE_CIPHER_MEMORY_SECURITY", "").strip().lower() in (
+        "1", "on", "true", "yes")
+
+
+def apply_memory_security(conn: Any) -> None:
+    """``PRAGMA cipher_memory_security = ON`` on a keyed connection when opted in."""
+    if memory_security():
+        conn.execute("PRAGMA cipher_memory_security = ON")
+
+
+def disable_core_dumps() -> bool:
+    """Set the core-file limit to 0 for this process and its children, so a crash cannot write
+    decrypted pages or the key to disk. Returns False where the platform has no such limit."""
+    try:
+        import resource
+    except ImportError:  # Windows: no core files unless WER is configured to keep full dumps
+        return False
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 class KeyHolder:
@@ -51,7 +87,7 @@ def connect_raw(path: Path, keys: KeyHolder, *, plain: bool = False) -> Any:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     if not plain:
         conn.execute(keys.pragma())
-        conn.execute("PRAGMA cipher_memory_security = ON")
+        apply_memory_security(conn)
     # Before the first statement that reads the file: a backup's reader connection may open
     # while a writer or a checkpoint holds the WAL lock, and must wait rather than fail.
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -91,7 +127,7 @@ def connect_readonly(path: Path, keys: KeyHolder) -> Any:
     uri = f"{path.resolve().as_uri()}?mode=ro"
     conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     conn.execute(keys.pragma())
-    conn.execute("PRAGMA cipher_memory_security = ON")
+    apply_memory_security(conn)
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA query_only = ON")
     return conn
