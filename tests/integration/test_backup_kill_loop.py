@@ -36,7 +36,7 @@ CHILD = textwrap.dedent(
         i = start
         while True:
             patients.create_patient(chart, first_name=f"K{i}", last_name="Loop",
-                                    date_of_birth=dt.date(1980, 1, 1))
+                                    date_of_birth=dt.date(1980, 1, 1), allow_duplicate=True)
             say(f"acked {i}")
             i += 1
 

@@ -23,7 +23,7 @@ CHILD = textwrap.dedent(
     i = 0
     while True:
         patients.create_patient(chart, first_name=f"Crash{i}", last_name="Loop",
-                                date_of_birth=dt.date(1980, 1, 1))
+                                date_of_birth=dt.date(1980, 1, 1), allow_duplicate=True)
         print(i, flush=True)   # acknowledged only after the commit returned
         i += 1
     """
