@@ -1,9 +1,9 @@
 """The whole-chart JSON export (issue 24; target < 5 s for 10,000 notes).
 
 Builds a chart of ``BENCH_EXPORT_NOTES`` notes (default 10,000; 50 patients, written in bulk
-transactions — the build is not timed), then times ``exports.write_json_export`` (gather in
-bulk + orjson + atomic 0600 write) against the same run's baseline: the per-visit reads and
-the standard library's indented encoder that the export used before.
+transactions with their audit rows and outbox versions — the build is not timed), then times
+``exports.write_json_export`` (gather in bulk + orjson + atomic 0600 write) against the same
+run's baseline: the per-visit reads and the standard library's indented encoder it used before.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def build(s: ChartSession, notes: int, patients: int = 50) -> None:
     c = Clinician(first_name="Bench", last_name="Export", discipline=Discipline.PT)
     with s.uow() as uow:
         uow.clinicians.save(c)
+        uow.record("create", "clinician", c.id)
         uow.commit()
     per = notes // patients
     for k in range(patients):
@@ -39,10 +40,14 @@ def build(s: ChartSession, notes: int, patients: int = 50) -> None:
         with s.uow() as uow:
             uow.patients.save(p)
             uow.episodes.save(e)
+            uow.record("create", "patient", p.id)
+            uow.record("create", "episode", e.id)
             for i in range(per):
                 v, n = _note(p, e, c, i)
                 uow.visits.save(v)
                 uow.notes.save(n)
+                uow.record("create", "visit", v.id)  # audit row + record version + outbox row
+                uow.record("create", "note", n.id)
             uow.commit()
 
 

@@ -396,7 +396,8 @@ sync_outbox = Table(
     "sync_outbox",
     metadata,
     Column("change_id", Uuid, primary_key=True),
-    Column("version_id", Uuid, ForeignKey("record_versions.version_id"), nullable=False),
+    Column("version_id", Uuid, ForeignKey("record_versions.version_id"), nullable=False,
+           index=True),  # r0008: every save joins on it (outbox._unsent_drafts)
     Column("created_at", DateTime, nullable=False),
     Column("ciphertext", LargeBinary),
     Column("nonce", LargeBinary),
