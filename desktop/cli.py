@@ -233,7 +233,7 @@ def _command_modules() -> list[Callable[[argparse._SubParsersAction], object]]: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.storage.engine import disable_core_dumps
+    from core.storage.hardening import disable_core_dumps
 
     disable_core_dumps()  # a crash must not write decrypted pages or the key to a core file
     parser = build_parser()

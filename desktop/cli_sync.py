@@ -20,11 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from core.domain.ids import parse_id
+
+if TYPE_CHECKING:  # httpx (with click, rich, pygments) costs ~70 ms at start-up: loaded by sync
+    import httpx
 
 TRANSPORT: httpx.BaseTransport | None = None
 """Tests point this at the in-process server; ``None`` means real HTTP."""

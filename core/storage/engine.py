@@ -18,7 +18,7 @@ wipes every allocation SQLite makes — about 5,500 mlock/munlock pairs per save
 inserts and ×4.3 on warm reads measured in 2026-12 — while the key and decrypted records also
 live in Python objects it cannot reach. SQLCipher itself turned it off by default in 4.5.0, and
 once on it stays on for the whole process. What it protects against (pages in swap or a core
-dump) we cover instead with core dumps disabled at start (``disable_core_dumps``) and encrypted
+dump) we cover instead with core dumps disabled at start (``core.storage.hardening``) and encrypted
 swap recommended in docs/security.md; ``bench/bench_cipher.py`` measures both settings, each in
 its own clean process.
 """
@@ -46,20 +46,6 @@ def apply_memory_security(conn: Any) -> None:
     """``PRAGMA cipher_memory_security = ON`` on a keyed connection when opted in."""
     if memory_security():
         conn.execute("PRAGMA cipher_memory_security = ON")
-
-
-def disable_core_dumps() -> bool:
-    """Set the core-file limit to 0 for this process and its children, so a crash cannot write
-    decrypted pages or the key to disk. Returns False where the platform has no such limit."""
-    try:
-        import resource
-    except ImportError:  # Windows: no core files unless WER is configured to keep full dumps
-        return False
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        return False
-    return True
 
 
 class KeyHolder:
