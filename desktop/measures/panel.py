@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -57,6 +57,9 @@ def summary_line(m: MeasureSummary) -> str:
     if m.change.since_last is not None:
         text += f" · since last {m.change.since_last.signed_delta}"
     return text
+
+
+MIN_CHART_HEIGHT, MAX_CHART_HEIGHT = 200, 360
 
 
 class MeasuresPanel(QWidget):
@@ -114,6 +117,7 @@ class MeasuresPanel(QWidget):
         self._charts_layout.setContentsMargins(8, 4, 8, 8)
         self._charts_layout.addStretch(1)
         self.charts_area.setWidget(self._charts_host)
+        self.charts_area.viewport().installEventFilter(self)  # charts follow its height
         ov.addWidget(self.charts_area, 1)
         self.empty = label("No episode chosen.", "hint", name="measuresEmpty")
         ov.addWidget(self.empty)
@@ -162,6 +166,7 @@ class MeasuresPanel(QWidget):
             h.addWidget(caption, 1)
             self._charts_layout.insertWidget(self._charts_layout.count() - 1, row)
             self.charts.append(chart)
+        self._fit_charts()
         self.empty.setText(
             ""
             if data.measures
@@ -169,6 +174,22 @@ class MeasuresPanel(QWidget):
         )
         self._set_enabled(True)
         self.loaded.emit(data.episode_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.charts_area.viewport():
+            self._fit_charts()
+        return super().eventFilter(watched, event)
+
+    def _fit_charts(self) -> None:
+        """Each chart as tall as the visible area allows, so the first one shows whole without
+        scrolling (1366 × 768 left 226 px for a 240 px chart), within 200 px and about half
+        its width (taller screens get taller charts, never flatter than ~2:1 where room allows;
+        a fixed height squashed them on small screens and left big ones empty)."""
+        viewport = self.charts_area.viewport()
+        chart_width = max(1, (viewport.width() - 30) * 2 // 3)  # the chart's 2 of 3 columns
+        height = min(viewport.height() - 12, chart_width // 2, MAX_CHART_HEIGHT)
+        for chart in self.charts:
+            chart.setFixedHeight(max(MIN_CHART_HEIGHT, height))
 
     def _clear_charts(self) -> None:
         while self._charts_layout.count() > 1:
