@@ -61,26 +61,24 @@ def patient_list(
     with chart.uow() as uow:
         filtered = active_episode or unsigned
         rows = uow.patients.search(query, limit=1_000_000 if filtered else limit)
-        drafts: dict[uuid.UUID, int] = {}
-        for note in uow.notes.rows(status=NoteStatus.DRAFT.value):
-            drafts[note.patient_id] = drafts.get(note.patient_id, 0) + 1
+        drafts = uow.notes.counts_by_patient(NoteStatus.DRAFT.value)
+        if unsigned:
+            rows = [r for r in rows if drafts.get(r.id)]
         out: list[PatientListRow] = []
-        for row in rows:
-            count = drafts.get(row.id, 0)
-            if unsigned and not count:
-                continue
-            has_active: bool | None = None
-            if active_episode:
-                has_active = any(e.is_active for e in uow.episodes.for_patient(row.id))
-                if not has_active:
-                    continue
-            out.append(
-                PatientListRow(
-                    row.id, row.display_name, row.date_of_birth, row.active, count, has_active
-                )
-            )
-            if len(out) >= limit:
-                break
+        window = 500  # episodes are read in bulk, one window of candidates at a time
+        for start in range(0, len(rows), window):
+            chunk = rows[start : start + window]
+            episodes = uow.episodes.for_patients(r.id for r in chunk) if active_episode else {}
+            for row in chunk:
+                has_active: bool | None = None
+                if active_episode:
+                    has_active = any(e.is_active for e in episodes.get(row.id, []))
+                    if not has_active:
+                        continue
+                out.append(PatientListRow(row.id, row.display_name, row.date_of_birth,
+                                          row.active, drafts.get(row.id, 0), has_active))
+                if len(out) >= limit:
+                    return out
         return out
 
 
