@@ -160,6 +160,8 @@ def in_process(tmp: Path, chart: Path, big_patient: Any) -> dict[str, list[float
     ws.patients.table.selectRow(other)
     _wait(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
     ws.new_note()
+    _wait(lambda: ws.current_dialog() is not None)
+    ws.current_dialog().save()  # the "New daily note" dialog: today, office
     _wait(lambda: ws.editor.ws is not None)
     edit = ws.editor.soap.edits["subjective"]
     saver = ws.editor.soap.savers["subjective"]

@@ -137,4 +137,10 @@ def run_app(chart_path: Path, *, kdf: Any = None, clock: Clock | None = None) ->
             app.quit()
 
         QTimer.singleShot(0, ready)
-    return app.exec()
+    code = app.exec()
+    # Background jobs (warm-up imports, ICD search) finish while the window and its job runner
+    # still exist: a job delivering to a deleted runner printed an error at every quick exit.
+    from desktop.worker import wait_for_jobs
+
+    wait_for_jobs()
+    return code

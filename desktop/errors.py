@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -131,7 +132,8 @@ class ErrorPresenter:
             log_unexpected(error, where)
             message, hint = GENERIC_MESSAGE, GENERIC_HINT
         self.last = (message, hint)
-        self.banner.show_message(message, hint)
+        if shiboken6.isValid(self.banner):  # after the window is gone there is no one to show
+            self.banner.show_message(message, hint)
 
     def notify(self, message: str, hint: str = "") -> None:
         """A non-error notice (e.g. "Chart locked after 10 idle minutes")."""

@@ -19,6 +19,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from collections.abc import Callable
@@ -192,7 +193,9 @@ class JobRunner(QObject):
                     value = fn()
                 except BaseException as exc:
                     error = exc
-                done.emit(job, value, error)
+                # The runner may be gone (the app is closing): then there is nobody to tell.
+                with contextlib.suppress(RuntimeError):
+                    done.emit(job, value, error)
 
         self._pool.start(_Task())
 

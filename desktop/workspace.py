@@ -7,7 +7,10 @@ runs no queries of its own beyond starting a note.
 Contract:
 - Navigation: ``show_area`` (Ctrl+1…4) / ``open_patient`` / ``open_note`` / ``open_plan`` /
   ``new_note`` / ``back`` / ``record_measure`` (Ctrl+M) / ``open_dashboard_row``.
-  From the patient list a new note is two clicks: the patient, then "New daily note".
+  From the patient list a new note is two clicks and Enter: the patient, "New daily note",
+  then the date-and-place dialog (``desktop.dialogs.visit_place``; Enter: today, office).
+- "Date and place…" in the note header changes a draft's; Chart ▸ "Practice and fees…"
+  opens ``desktop.money.PracticeDialog``. ``current_dialog()`` is the open dialog, if any.
 - The visit open in the note editor is the one the clock, the mileage log (home visits) and
   "Superbill…" act on; leaving the note unlinks it.
 - ``location()`` returns where the user is (page and ids only); ``restore(location)`` returns
@@ -31,11 +34,13 @@ from core.domain.enums import PlaceOfService
 from desktop.billing.actions import patient_superbill_action, visit_superbill_action
 from desktop.books.clock import ClockWidget
 from desktop.context import AppContext
+from desktop.dialogs import visit_place
 from desktop.dialogs.new_episode import NewEpisodeDialog
 from desktop.dialogs.new_patient import NewPatientDialog
+from desktop.dialogs.visit_place import place_text
+from desktop.money.practice_dialog import PracticeDialog
 from desktop.note.editor import NoteEditor
 from desktop.note.visit_tools import VisitTools
-from desktop.ops import notes as note_ops
 from desktop.pages.dashboard import DashboardPage
 from desktop.pages.mileage import MileagePage
 from desktop.pages.nav import NavBar
@@ -140,6 +145,7 @@ class Workspace(QWidget):
         self.chart.superbill_requested.connect(self.patient_superbill.trigger)
         self.visit_tools.superbill_requested.connect(self.visit_superbill.trigger)
         self.visit_tools.mileage_requested.connect(self._log_trip)
+        self.visit_tools.place_requested.connect(self.change_visit_place)
 
     def _build_superbill_actions(self) -> None:
         today = self.ctx.clock.today
@@ -153,10 +159,20 @@ class Workspace(QWidget):
         )
         self.chart.visit_table.addAction(history)
         self.chart.visit_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.practice_action = QAction("Practice and fees…", self)
+        self.practice_action.setObjectName("action_practice")
+        self.practice_action.triggered.connect(self.open_practice)
 
     def menu_actions(self) -> list[tuple[str, QAction]]:
         """(menu area, action) pairs for MainWindow's menus."""
-        return [("Patients", self.patient_superbill), ("Note", self.visit_superbill)]
+        return [("Chart", self.practice_action), ("Patients", self.patient_superbill),
+                ("Note", self.visit_superbill)]
+
+    def open_practice(self) -> PracticeDialog:
+        """Chart ▸ Practice and fees…: the practice profile and the fee schedule."""
+        dialog = PracticeDialog(self.ctx, self)
+        self._open_dialog(dialog)
+        return dialog
 
     def _superbill_opened(self, dialog: QDialog) -> None:
         self._dialog = dialog  # closed on lock: it shows the patient's bill
@@ -222,7 +238,11 @@ class Workspace(QWidget):
                 self.mileage.link_visit(visit.id, label_text, ws.patient_id, visit.date)
             else:
                 self.mileage.link_visit(None)
-            self.visit_tools.set_visit(signed=ws.note.is_signed, home=home)
+            self.visit_tools.set_visit(
+                signed=ws.note.is_signed, home=home,
+                place=place_text(visit.place_of_service, visit.address,
+                                 visit.telehealth_modality),
+            )
         self._sync_actions()
 
     def _sync_actions(self) -> None:
@@ -299,18 +319,54 @@ class Workspace(QWidget):
         self._show(self.plan)
 
     def new_note(self, episode_id: uuid.UUID | None = None) -> None:
+        """Ask for the date of service and the place (Enter: today, office), then start it."""
         episode_id = episode_id or self.chart.active_episode_id()
         clinician = self.ctx.session.clinician_id
         if episode_id is None or clinician is None:
             return
-        now = self.ctx.clock.now()
-        note_ops.start_note(
-            self,
-            episode_id=episode_id,
-            clinician_id=clinician,
-            date=now.date(),
-            start_time=today_start(now),
-        ).success(lambda r: self.open_note(r.value.note.id)).run()
+        dialog = visit_place.for_new_note(
+            self.ctx, episode_id, home_address=self._home_address(),
+            start_time=today_start(self.ctx.clock.now()), parent=self,
+        )
+        dialog.started.connect(self.open_note)
+        self._open_dialog(dialog)
+
+    def change_visit_place(self) -> None:
+        """"Date and place…" of the draft in the editor."""
+        ws = self.editor.ws
+        if self.page() != "note" or ws is None or ws.note.is_signed:
+            return
+        self.ctx.savers.flush_all()
+        note_id = ws.note.id
+        dialog = visit_place.for_visit(self.ctx, ws.visit, home_address=self._home_address(),
+                                       parent=self)
+        dialog.changed.connect(lambda _v: self._reload_note(note_id))
+        self._open_dialog(dialog)
+
+    def _reload_note(self, note_id: uuid.UUID) -> None:
+        if self.page() == "note" and self.editor.note_id == note_id:
+            self.editor.show_note(note_id)
+
+    def _home_address(self) -> str:
+        """The open patient's address on one line ("" when the chart has not loaded)."""
+        chart = self.chart.chart
+        if chart is None or chart.patient.id != self.patient_id:
+            return ""
+        p = chart.patient
+        tail = " ".join(x for x in (p.state, p.postal_code) if x)
+        return ", ".join(x for x in (p.address_line1, p.address_line2, p.city, tail) if x)
+
+    def current_dialog(self) -> QDialog | None:
+        """The dialog the workspace opened last, while it is still open (or None)."""
+        dialog = self._dialog
+        if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
+            return None
+        return dialog
+
+    def _open_dialog(self, dialog: QDialog) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self._dialog = dialog
 
     def back(self) -> None:
         self.ctx.savers.flush_all()

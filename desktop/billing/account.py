@@ -1,5 +1,5 @@
-"""``BillingTab``: one patient's money on the patient chart — the balance, payments and
-refunds, prepaid packages, and the superbill exports from the audit log.
+"""``BillingTab``: one patient's money on the patient chart — the balance, taking payments,
+refunds and prepaid packages, the account ledger, and the superbill exports from the audit log.
 
 Contract:
 - ``set_patient(id)`` only remembers the patient; the account is read when the tab is shown
@@ -9,6 +9,9 @@ Contract:
   while shown; once on the next show while hidden. ``watch(dialog)`` reloads after a superbill
   dialog exports or prints (those write audit rows only, which ``changes_applied`` omits).
 - "Superbill / statement…" emits ``superbill_requested``; the host opens the dialog.
+- "Take payment…", "Refund…" and "Sell package…" open ``desktop.money.dialogs.MoneyDialog``
+  over the account as last read; the account ledger (``core.services.account_ledger``) lists
+  charges, package discounts, payments, package purchases and refunds with the running balance.
 - ``clear()`` (lock) drops every value. GUI thread only; no SQL, no rules: amounts come from
   the ledger as they are.
 """
@@ -18,18 +21,28 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from core.domain.billing import format_cents
+from core.services.account_ledger import ledger_lines
 from desktop.billing import ops
 from desktop.billing.exports import ExportsModel, SuperbillExportsWidget
 from desktop.models.columns import ColumnsModel, fit_rows, table_for
+from desktop.money.dialogs import MoneyDialog
 from desktop.widgets import heading, label, named
 
 RELOAD_ON = ("payment", "package", "fee", "note", "visit")
 KINDS = {"payment": "Payment", "refund": "Refund", "package": "Package purchase"}
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash"}
+
+LEDGER_COLUMNS = [
+    ("Date", lambda e: f"{e.date:%b %d, %Y}"),
+    ("Entry", lambda e: e.description),
+    ("Amount", lambda e: format_cents(e.amount_cents)),
+    ("Balance", lambda e: format_cents(e.balance_cents)),
+]
 
 PAYMENT_COLUMNS = [
     ("Date", lambda p: f"{p.date:%b %d, %Y}"),
@@ -84,15 +97,30 @@ class BillingTab(QWidget):
         self.superbill_button.clicked.connect(self.superbill_requested)
         top.addWidget(self.superbill_button, 0, Qt.AlignmentFlag.AlignTop)
         v.addLayout(top)
+        money = QHBoxLayout()
+        self.money_buttons: dict[str, QPushButton] = {}
+        for kind, text, tip in (
+            ("payment", "Take payment…", "Cash, card or check, for a visit or the balance"),
+            ("refund", "Refund…", "Money back, or a package's unused visits"),
+            ("package", "Sell package…", "A prepaid bundle of visits"),
+        ):
+            button = named(QPushButton(text), f"billing_{kind}")
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _c=False, k=kind: self.open_money(k))
+            self.money_buttons[kind] = button
+            money.addWidget(button)
+        money.addStretch(1)
+        v.addLayout(money)
         v.addWidget(heading("Prepaid packages", 3))
         self.packages = label("", "", wrap=True, name="billingPackages")
         v.addWidget(self.packages)
-        v.addWidget(heading("Payments and refunds", 3))
+        v.addWidget(heading("Account ledger", 3))
+        self.ledger_model = ColumnsModel(LEDGER_COLUMNS, self, numeric=(2, 3))
+        self.ledger = table_for(self.ledger_model, "billingLedger", stretch=1)
+        self.ledger.setMaximumWidth(820)
         self.payments_model = ColumnsModel(PAYMENT_COLUMNS, self, numeric=(4,))
-        self.payments = table_for(self.payments_model, "billingPayments", stretch=3)
-        self.payments.setMaximumWidth(680)  # a short ledger, not a page-wide strip
         self.no_payments = label("", "hint", name="billingNoPayments")
-        v.addWidget(self.payments)
+        v.addWidget(self.ledger)
         v.addWidget(self.no_payments)
         self.exports = SuperbillExportsWidget()
         self.exports.body.setContentsMargins(0, 0, 0, 0)
@@ -105,6 +133,23 @@ class BillingTab(QWidget):
         self._reload.timeout.connect(self.refresh)
         ctx.bus.changes_applied.connect(self._on_changes)
         self.superbill_button.setEnabled(False)
+        self._set_money_enabled(False)
+        self.money_dialog: QDialog | None = None
+
+    def _set_money_enabled(self, enabled: bool) -> None:
+        for button in self.money_buttons.values():
+            button.setEnabled(enabled)
+
+    def open_money(self, kind: str, visit_id: uuid.UUID | None = None) -> MoneyDialog | None:
+        """Open the payment / refund / package dialog over the account as last read."""
+        if self.patient_id is None or self.account is None:
+            return None
+        dialog = MoneyDialog(self.ctx, kind, self.patient_id, self.account, self,
+                             visit_id=visit_id)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.money_dialog = dialog
+        return dialog
 
     # -- loading ------------------------------------------------------------------------------
     def set_patient(self, patient_id: uuid.UUID | None) -> None:
@@ -143,9 +188,12 @@ class BillingTab(QWidget):
         self.details.setText(" · ".join(parts) + ". Charges come from signed notes only.")
         payments = sorted(account.payments, key=lambda p: (p.date, str(p.id)), reverse=True)
         self.payments_model.set_rows(payments)
-        fit_rows(self.payments)
-        self.payments.setVisible(bool(payments))
-        self.no_payments.setText("" if payments else "No payments recorded yet.")
+        lines = ledger_lines(account)
+        self.ledger_model.set_rows(list(reversed(lines)))  # newest first
+        fit_rows(self.ledger, max_rows=8)
+        self.ledger.setVisible(bool(lines))
+        self.no_payments.setText("" if lines else "No charges or payments yet.")
+        self._set_money_enabled(True)
         self.packages.setText(
             "\n".join(package_line(p) for p in account.packages) or "No prepaid package."
         )
@@ -189,4 +237,9 @@ class BillingTab(QWidget):
         for lab in (self.balance, self.details, self.no_payments, self.packages):
             lab.clear()
         self.payments_model.clear()
+        self.ledger_model.clear()
         self.superbill_button.setEnabled(False)
+        self._set_money_enabled(False)
+        dialog, self.money_dialog = getattr(self, "money_dialog", None), None
+        if dialog is not None and shiboken6.isValid(dialog):
+            dialog.reject()

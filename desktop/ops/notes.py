@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from core.domain.enums import NoteType
-from core.services import notes, signing, ui_queries
+from core.services import notes, signing, ui_queries, visits
 from desktop.worker import CommandOp, QueryOp
 
 
@@ -21,7 +21,9 @@ def start_note(
     date: dt.date,
     note_type: NoteType = NoteType.DAILY,
     start_time: dt.time | None = None,
+    **place: Any,
 ) -> CommandOp[Any]:
+    """``place``: ``place_of_service``, ``address``, ``telehealth_modality``, ``today``."""
     return CommandOp(
         parent,
         lambda chart: notes.start_note(
@@ -31,8 +33,15 @@ def start_note(
             date=date,
             note_type=note_type,
             start_time=start_time,
+            **place,
         ),
     )
+
+
+def set_visit_place(parent: QObject, visit_id: uuid.UUID, **fields: Any) -> CommandOp[Any]:
+    """``fields``: ``date``, ``place_of_service``, ``address``, ``telehealth_modality``,
+    ``today`` (``core.services.visits.set_visit_place``)."""
+    return CommandOp(parent, lambda chart: visits.set_visit_place(chart, visit_id, **fields))
 
 
 def open_note(parent: QObject, note_id: uuid.UUID) -> QueryOp[ui_queries.NoteWorkspace]:

@@ -41,6 +41,8 @@ def main() -> None:
     ws.patients.table.selectRow(0)
     wait_until(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
     QTest.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: ws.current_dialog() is not None)
+    QTest.keyClick(ws.current_dialog().date.edit, Qt.Key.Key_Return)  # today, office
     wait_until(lambda: ws.editor.ws is not None)
     subjective = ws.editor.soap.edits["subjective"]
     subjective.setFocus()

@@ -141,3 +141,20 @@ def unlock(qtbot: Any, window: Any, secret: str = PASSPHRASE) -> None:
     qtbot.waitUntil(lambda: window.current_screen() == "workspace", timeout=10_000)
     ws = window.workspace
     qtbot.waitUntil(lambda: ws.patients.model.rowCount() > 0, timeout=10_000)
+
+
+def accept_new_note(qtbot: Any, window: Any) -> None:
+    """Press Enter in the "New daily note" dialog (today, office) that a new note opens."""
+    from PySide6.QtCore import Qt
+
+    from desktop.dialogs.visit_place import VisitPlaceDialog
+
+    ws = window.workspace
+    qtbot.waitUntil(lambda: isinstance(ws.current_dialog(), VisitPlaceDialog), timeout=10_000)
+    dialog = ws.current_dialog()
+    qtbot.keyClick(dialog.date.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ws.current_dialog() is None, timeout=10_000)
+    # The offscreen platform does not hand activation back to the window when a dialog
+    # closes (a desktop's window manager does): focus-sensitive tests need it back.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)

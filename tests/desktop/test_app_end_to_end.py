@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 
 from core.domain.enums import Laterality, NoteStatus
 from core.services import charts, signing, ui_queries
-from tests.desktop.conftest import PASSPHRASE, settle
+from tests.desktop.conftest import PASSPHRASE, accept_new_note, settle
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -140,6 +140,7 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     # -- a daily note, live-timed with the injected clock ---------------------------------
     clock.set_now(dt.datetime(2026, 3, 2, 9, 0))
     qtbot.mouseClick(ws.chart.new_note_button, LEFT)
+    accept_new_note(qtbot, window)  # Enter: today, office
     qtbot.waitUntil(lambda: editor.ws is not None and ws.page() == "note", timeout=10_000)
     qtbot.keyClicks(editor.soap.edits["subjective"], "Knee pain 3/10; did home program .hep ")
     assert "Reviewed home exercise program" in editor.soap.edits["subjective"].toPlainText()

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from core.services import charts, notes
-from tests.desktop.conftest import PASSPHRASE, Seeded, settle, unlock
+from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, settle, unlock
 
 
 def _open_new_note(qtbot: Any, window: Any) -> Any:
@@ -17,6 +17,7 @@ def _open_new_note(qtbot: Any, window: Any) -> Any:
     ws.patients.table.selectRow(0)
     qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
     qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
+    accept_new_note(qtbot, window)
     qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
     return ws.editor
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from core.domain.enums import Laterality
 from core.services import charts, notes
 from desktop.models.note_models import CHANGED, ExerciseModel
-from tests.desktop.conftest import PASSPHRASE, Seeded, settle, unlock
+from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, settle, unlock
 
 PREVIOUS = [
     {"name": "Leg press", "position": "seated", "sets": 3, "reps": 10, "load": 40},
@@ -48,6 +48,7 @@ def _new_note(qtbot: Any, window: Any) -> Any:
     ws.patients.table.selectRow(0)
     qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
     qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
+    accept_new_note(qtbot, window)
     qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
     return ws.editor
 

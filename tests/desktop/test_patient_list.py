@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from core.services import charts, patients
-from tests.desktop.conftest import PASSPHRASE, Seeded, unlock
+from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, unlock
 
 
 def test_search_and_filters(qtbot: Any, open_window: Any, seeded: Seeded) -> None:
@@ -40,6 +40,7 @@ def test_search_and_filters(qtbot: Any, open_window: Any, seeded: Seeded) -> Non
     window.workspace.open_patient(seeded.patient_id)
     qtbot.waitUntil(lambda: window.workspace.chart.new_note_button.isEnabled())
     window.workspace.new_note()
+    accept_new_note(qtbot, window)
     qtbot.waitUntil(lambda: window.workspace.editor.ws is not None, timeout=10_000)
     qtbot.waitUntil(lambda: names() == ["Quillfeatherstone, Zebulon"], timeout=5_000)
     assert panel.model.rows[0].unsigned_notes == 1

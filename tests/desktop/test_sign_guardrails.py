@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from core.domain.enums import NoteStatus
 from core.services import charts, notes
-from tests.desktop.conftest import PASSPHRASE, Seeded, settle, unlock
+from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, settle, unlock
 
 
 def _stored(seeded: Seeded, note_id: Any) -> Any:
@@ -25,6 +25,7 @@ def _new_note(qtbot: Any, window: Any) -> Any:
     ws.patients.table.selectRow(0)
     qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
     window.actions_by_id["new_note"].trigger()  # Ctrl+N
+    accept_new_note(qtbot, window)  # Enter: today, office
     qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
     settle(qtbot, window)
     return ws.editor

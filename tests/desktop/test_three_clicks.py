@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from tests.desktop.conftest import Seeded, settle, unlock
+from tests.desktop.conftest import Seeded, accept_new_note, settle, unlock
 
 
 def test_patient_list_to_new_note_in_three_clicks(
@@ -31,6 +31,7 @@ def test_patient_list_to_new_note_in_three_clicks(
     qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.page() == "chart")
     qtbot.waitUntil(ws.chart.new_note_button.isEnabled)
     click(ws.chart.new_note_button)
+    accept_new_note(qtbot, window)  # a key, not a click: Enter takes today, office
     qtbot.waitUntil(lambda: ws.page() == "note" and ws.editor.ws is not None, timeout=10_000)
     settle(qtbot, window)
 

@@ -34,6 +34,8 @@ def _start(tmp_path: Path, chart: Path) -> str:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    # A quick exit is a clean one: no background job delivering to a deleted window (issue 24).
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr[-2000:]
     ready = [line for line in done.stdout.splitlines() if line.startswith("CHARTSIDE_READY")]
     assert ready, done.stdout
     return ready[0].split()[1]
