@@ -67,6 +67,11 @@ class SignBlocked(ChartsideError):
         self.findings = list(findings or [])
 
 
+class WarningsUnacknowledged(SignBlocked):
+    """Signing refused while warnings stand that nobody acknowledged with a reason
+    (``findings`` lists them; acknowledge each, then sign)."""
+
+
 # --- chart file and keys --------------------------------------------------------------------
 
 

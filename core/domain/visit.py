@@ -32,6 +32,8 @@ VOID_REASONS = (
     "Duplicate note",
     "Visit did not take place",
 )  # fixed choices: the reason goes into the audit log, which must stay free of PHI
+MIN_ACK_REASON_CHARS = 4  # letters or digits in a warning's acknowledgement ("ok" says nothing)
+MAX_ACK_REASON_CHARS = 300
 _MODIFIERS = {"59", "XE", "XS", "XP", "XU", "KX", "CQ", "CO", "GP", "GO", "GN", "RT", "LT", "50"}
 
 
@@ -175,6 +177,21 @@ class Addendum:
 class AcknowledgedWarning:
     finding_id: str
     reason: str
+
+
+def ack_reason_problem(reason: str) -> str | None:
+    """Why ``reason`` cannot acknowledge a warning, or None when it can (the sign dialog
+    and ``Note.acknowledge`` share this)."""
+    cleaned = " ".join(reason.split())
+    if not cleaned:
+        return "Say why the warning does not apply."
+    if sum(ch.isalnum() for ch in cleaned) < MIN_ACK_REASON_CHARS:
+        return (f"The reason {cleaned!r} is too short: say in a few words why the warning "
+                f"does not apply (at least {MIN_ACK_REASON_CHARS} letters or digits).")
+    if len(cleaned) > MAX_ACK_REASON_CHARS:
+        return (f"The reason is {len(cleaned)} characters long; keep it to "
+                f"{MAX_ACK_REASON_CHARS} (the note's sections hold the detail).")
+    return None
 
 
 def _check_modifiers(mods: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -327,11 +344,18 @@ class Note:
         self.untimed = [s for s in self.untimed if s.id != service_id]
 
     def acknowledge(self, finding_id: str, reason: str) -> None:
+        """Keep the clinician's reason why warning ``finding_id`` (an id, or ``id@block``)
+        does not stop this note; the reason is part of the signed note."""
         self.ensure_editable()
-        if not reason.strip():
-            raise ValidationError("Say why the warning does not apply.", field="reason")
+        cleaned = " ".join(reason.split())
+        problem = ack_reason_problem(cleaned)
+        if problem:
+            raise ValidationError(problem, field="reason")
+        finding_id = finding_id.strip()
+        if not finding_id:
+            raise ValidationError("Name the warning to acknowledge.", field="finding_id")
         rest = [a for a in self.acknowledged if a["finding_id"] != finding_id]
-        self.acknowledged = [*rest, {"finding_id": finding_id, "reason": reason.strip()}]
+        self.acknowledged = [*rest, {"finding_id": finding_id, "reason": cleaned}]
 
     @property
     def ordered_blocks(self) -> list[TimedBlock]:

@@ -4,9 +4,10 @@ Contract:
 - ``Finding.id`` is a stable string (``"block.missing_goal_link"``); the UI, acknowledgements
   and tests key on it, so ids are never renamed. Every id is declared once in ``CATALOG``
   with its severity; ``make_finding`` refuses undeclared ids.
-- Severity: ``block`` stops signing and can never be acknowledged; ``warn`` can be
-  acknowledged with a reason (``Note.acknowledged``: ``{"finding_id", "reason"}``), after which
-  it is reported with ``acknowledged=True``; ``info`` tells what will happen (e.g. a modifier).
+- Severity: ``block`` stops signing and can never be acknowledged; ``warn`` stops signing
+  until it is acknowledged with a reason (``Note.acknowledged``: ``{"finding_id", "reason"}``),
+  after which it is reported with ``acknowledged=True``; ``info`` tells what will happen (e.g.
+  a modifier) and never stops anything.
 - An acknowledgement names a finding ``id`` (covers every instance) or a ``key``
   (``"<id>@<block uuid>"``, one instance).
 """
@@ -189,6 +190,11 @@ def apply_acknowledgements(
 def blocking(findings: Iterable[Finding]) -> list[Finding]:
     """The findings that stop signing."""
     return [f for f in findings if f.blocks_signing]
+
+
+def unacknowledged_warnings(findings: Iterable[Finding]) -> list[Finding]:
+    """Warnings nobody acknowledged with a reason: they stop signing too (after blocks)."""
+    return [f for f in findings if f.severity is Severity.WARN and not f.acknowledged]
 
 
 def needing_attention(findings: Iterable[Finding]) -> list[Finding]:

@@ -544,6 +544,7 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
                             signer_id=clinician.id,
                             now=dt.datetime.combine(day, dt.time(18, 0)),
                             cache=cache,
+                            acknowledgements=DEMO_ACKNOWLEDGEMENTS,
                         )
                         n_signed += 1
                 n_visits += 1
@@ -556,6 +557,13 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
     add_demo_scores(chart, today=today)
     return f"{len(CASES)} patients, {n_visits} visits, {n_signed} signed notes"
 
+
+# The warnings the demo's notes carry, acknowledged with a reason as a clinician would before
+# signing (an unacknowledged warning stops the signature). Only warnings that stand on a note
+# are acknowledged on it; any other warning makes the demo fail loudly.
+DEMO_ACKNOWLEDGEMENTS = {
+    "note.no_outcome_measure": "Outcome measures are scored on the Measures page for this plan",
+}
 
 DEMO_FEES = {"97162": 18500, "97166": 18500, "97110": 6200, "97112": 6400, "97116": 6000,
              "97140": 5800, "97530": 6800, "97535": 6000, "97164": 12000, "97168": 12000}

@@ -1,24 +1,35 @@
 """Checking and signing notes: the gate between a draft and a billable, frozen record.
 
 ``check`` builds the ``NoteContext`` from storage and runs ``core.rules.checks.check_note``.
-``sign_note`` refuses while any *block* finding stands (``SignBlocked`` lists them); warnings must
-have been acknowledged with a reason, which the note keeps. Signing stores the canonical JSON
-snapshot and its SHA-256; the database trigger keeps it frozen from then on.
+``sign_note`` refuses while any *block* finding stands (``SignBlocked`` lists them), then while
+any *warning* stands that was not acknowledged with a reason (``WarningsUnacknowledged``, a
+``SignBlocked``). Acknowledgements are given before (``notes.acknowledge_warning``) or with the
+signature (``acknowledgements={finding key or id: reason}``, applied to the warnings that
+stand and ignored otherwise): stored on the note in the same transaction, one ``update note``
+audit row each (``acknowledged <key>``, never the reason's text). The note keeps them and the
+signed snapshot freezes them with it. Signing stores the canonical JSON snapshot and its
+SHA-256; the database trigger keeps it frozen from then on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 
 from core.domain.episode import Episode
-from core.domain.errors import SignBlocked
+from core.domain.errors import SignBlocked, WarningsUnacknowledged
 from core.domain.practice import Clinician, PayerProfile
 from core.domain.visit import Note, Visit
 from core.rules import snapshot
 from core.rules.checks import check_note
 from core.rules.context import NoteContext, PriorNote
-from core.rules.findings import Finding, blocking
+from core.rules.findings import (
+    Finding,
+    apply_acknowledgements,
+    blocking,
+    unacknowledged_warnings,
+)
 from core.services import day_context
 from core.services.result import Result
 from core.storage.chart import ChartSession
@@ -118,17 +129,26 @@ def sign_within(
     now: dt.datetime | None = None,
     today: dt.date | None = None,
     cache: ContextCache | None = None,
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> Note:
     """Sign inside an open unit of work (used by ``sign_note`` and by bulk imports/demo, which
     pass one ``ContextCache`` for all the notes they sign). The gate is ``sign_note``'s."""
     note = uow.notes.get(note_id)
     note.ensure_editable()
     context = build_context(uow, note, today=today, cache=cache)
-    blockers = blocking(check_note(note, context))
+    findings = check_note(note, context)
+    acked = _acknowledge_with(note, findings, acknowledgements or {})
+    if acked:
+        findings = apply_acknowledgements(findings, note.acknowledged)
+    blockers = blocking(findings)
     if blockers:
-        listed = "; ".join(f.message for f in blockers[:5])
-        more = f" (+{len(blockers) - 5} more)" if len(blockers) > 5 else ""
-        raise SignBlocked(f"Cannot sign yet: {listed}{more}", findings=list(blockers))
+        raise SignBlocked(f"Cannot sign yet: {_listed(blockers)}", findings=list(blockers))
+    open_warnings = unacknowledged_warnings(findings)
+    if open_warnings:
+        raise WarningsUnacknowledged(
+            f"Acknowledge each warning with a reason before signing: {_listed(open_warnings)}",
+            findings=list(open_warnings),
+        )
     if cache is None or signer_id not in cache.clinicians:
         signer = uow.clinicians.get(signer_id)
         if cache is not None:
@@ -138,13 +158,35 @@ def sign_within(
         note, context.visit, unit_method=context.unit_method, signed_by=signer_id, signed_at=at
     )
     note.mark_signed(by=signer_id, at=at, snapshot=text, content_hash=snapshot.snapshot_hash(text))
-    uow.notes.save_signed(note)  # read above, changed only by mark_signed
+    uow.notes.save_signed(note)  # read above; changed by mark_signed and the acknowledgements
     if cache is not None and at.tzinfo is None:
         # Exactly what reading it back would give (stored naive datetimes round-trip as is);
         # signed, it can no longer change.
         cache.signed[note.id] = PriorNote(note, context.visit)
+    for key in acked:
+        uow.record("update", "note", note.id, detail=f"acknowledged {key}")
     uow.record("sign", "note", note.id)
     return note
+
+
+def _acknowledge_with(
+    note: Note, findings: list[Finding], reasons: Mapping[str, str]
+) -> list[str]:
+    """Acknowledge each open warning that ``reasons`` names by its key (one instance) or id
+    (every instance); reasons naming no open warning are ignored. Returns what was
+    acknowledged, as stored (the key or the id)."""
+    done: list[str] = []
+    for f in unacknowledged_warnings(findings):
+        name = f.key if f.key in reasons else (f.id if f.id in reasons else None)
+        if name is not None and name not in done:
+            note.acknowledge(name, reasons[name])  # refuses a blank or too-short reason
+            done.append(name)
+    return done
+
+
+def _listed(findings: list[Finding]) -> str:
+    listed = "; ".join(f.message for f in findings[:5])
+    return listed + (f" (+{len(findings) - 5} more)" if len(findings) > 5 else "")
 
 
 def sign_note(
@@ -154,9 +196,14 @@ def sign_note(
     signer_id: uuid.UUID,
     now: dt.datetime | None = None,
     today: dt.date | None = None,
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> Result[Note]:
+    """Sign, or raise ``SignBlocked`` (blocks) / ``WarningsUnacknowledged`` (warnings without
+    a reason); ``acknowledgements`` maps finding keys (or ids) to reasons given with the
+    signature. Nothing is written when it refuses."""
     with chart.uow() as uow:
-        note = sign_within(uow, note_id, signer_id=signer_id, now=now, today=today)
+        note = sign_within(uow, note_id, signer_id=signer_id, now=now, today=today,
+                           acknowledgements=acknowledgements)
         return Result(note, uow.commit())
 
 

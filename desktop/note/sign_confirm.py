@@ -7,7 +7,11 @@ Contract:
   the payer's method; total treatment time; warnings not acknowledged.
 - ``SignConfirmDialog`` shows them on one screen; *Sign note* (the default button, so
   Ctrl+Enter then Enter signs from the keyboard) accepts, *Keep editing* rejects. The host
-  signs only on ``accepted``.
+  signs only on ``accepted``. Every warning not yet acknowledged is listed with a reason
+  field; *Sign note* stays off until each has a reason the core accepts
+  (``core.domain.visit.ack_reason_problem``). ``acknowledgements()`` maps each warning's key
+  to its reason: the host signs with them, and the core stores them on the note and audits
+  them in the signing transaction (an unacknowledged warning stops the signature).
 - ``SigningFlow`` runs them for the ``NoteEditor``: Sign flushes pending text, re-checks on
   the worker, and shows the summary only while no block finding stands.
 - ``VoidDialog`` asks why (one of ``core.domain.visit.VOID_REASONS``, never free text: the
@@ -27,12 +31,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QLabel,
+    QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from core.domain.visit import VOID_REASONS
+from core.domain.visit import VOID_REASONS, ack_reason_problem
 from desktop.models.lists import goal_labels
 from desktop.note.blocks import BlockRow
 from desktop.note.side_panel import units_text
@@ -82,12 +89,21 @@ def summary_lines(
         "Total treatment time: not entered"
     )
     if warnings:
-        lines.append(f"{warnings} warning{'s' if warnings != 1 else ''} not acknowledged.")
+        lines.append(f"{warnings} warning{'s' if warnings != 1 else ''} to acknowledge below.")
     return lines
 
 
 class SignConfirmDialog(QDialog):
-    def __init__(self, title: str, lines: Sequence[str], parent: QWidget | None = None) -> None:
+    """The one-screen summary, and a reason field for each warning not yet acknowledged
+    (``warnings``: ``Finding``-like objects with ``key``, ``message`` and ``fix``)."""
+
+    def __init__(
+        self,
+        title: str,
+        lines: Sequence[str],
+        parent: QWidget | None = None,
+        warnings: Sequence[Any] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("signConfirm")
         self.setWindowTitle("Sign this note?")
@@ -98,6 +114,11 @@ class SignConfirmDialog(QDialog):
         self.summary = named(QLabel("\n".join(lines)), "signSummary")
         self.summary.setWordWrap(True)
         v.addWidget(self.summary)
+        self.ack_edits: dict[str, QLineEdit] = {}
+        self.ack_hint = label("", "hint", wrap=True, name="signAckHint")
+        if warnings:
+            v.addWidget(self._acknowledgement_area(warnings))
+            v.addWidget(self.ack_hint)
         v.addWidget(label("A signed note never changes; corrections are addenda.", "hint"))
         self.buttons = QDialogButtonBox()
         self.sign_button = self.buttons.addButton(
@@ -106,14 +127,76 @@ class SignConfirmDialog(QDialog):
         self.sign_button.setObjectName("confirmSign")
         self.sign_button.setDefault(True)
         self.buttons.addButton("Keep editing", QDialogButtonBox.ButtonRole.RejectRole)
-        self.buttons.accepted.connect(self.accept)
+        self.buttons.accepted.connect(self._accept_if_ready)
         self.buttons.rejected.connect(self.reject)
         v.addWidget(self.buttons)
+        self._update_ready()
+
+    def _acknowledgement_area(self, warnings: Sequence[Any]) -> QWidget:
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(heading("Acknowledge each warning", 3))
+        for i, finding in enumerate(warnings):
+            if finding.key in self.ack_edits:
+                continue
+            text = label(f"⚠ {finding.message}", "", wrap=True, name=f"signAckMessage{i}")
+            text.setToolTip(f"How to fix: {finding.fix}")
+            edit = named(QLineEdit(), f"signAckReason{i}")
+            edit.setPlaceholderText("Why this warning does not stop the note…")
+            edit.setAccessibleName(f"Reason for: {finding.message}")
+            edit.setToolTip("Kept with the signed note. Do not type patient identifiers.")
+            edit.textChanged.connect(self._update_ready)
+            text.setBuddy(edit)
+            col.addWidget(text)
+            col.addWidget(edit)
+            self.ack_edits[finding.key] = edit
+        if len(self.ack_edits) <= 3:
+            return body
+        scroll = QScrollArea()
+        scroll.setObjectName("signAckScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        scroll.setMinimumHeight(220)
+        scroll.setMaximumHeight(360)
+        return scroll
+
+    def missing_reasons(self) -> list[str]:
+        """Keys of the warnings whose reason the core would refuse (empty, too short…)."""
+        return [k for k, e in self.ack_edits.items() if ack_reason_problem(e.text())]
+
+    def acknowledgements(self) -> dict[str, str]:
+        """Finding key → the reason typed for it (what the host signs with)."""
+        return {k: " ".join(e.text().split()) for k, e in self.ack_edits.items()}
+
+    def _update_ready(self) -> None:
+        missing = self.missing_reasons()
+        self.sign_button.setEnabled(not missing)
+        if not self.ack_edits:
+            return
+        if missing:
+            first = self.ack_edits[missing[0]]
+            why = ack_reason_problem(first.text()) or ""
+            n = len(missing)
+            self.ack_hint.setText(
+                f"{n} warning{'s' if n != 1 else ''} still need{'' if n != 1 else 's'} a "
+                f"reason before signing. {why}")
+        else:
+            self.ack_hint.setText("Each warning has a reason; they are kept with the note.")
+
+    def _accept_if_ready(self) -> None:
+        if not self.missing_reasons():
+            self.accept()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.sign_button.setDefault(True)  # the button box picks its own default when shown
-        self.sign_button.setFocus()
+        missing = self.missing_reasons()
+        if missing:
+            self.ack_edits[missing[0]].setFocus()
+        else:
+            self.sign_button.setFocus()
 
 
 class VoidDialog(QDialog):
@@ -195,22 +278,23 @@ class SigningFlow:
         e._show_check(check)
         if not e.sign_bar.button.isEnabled():
             return  # a block finding stands after the last edits
-        warnings = sum(
-            1 for f in check.findings if str(f.severity) == "warn" and not f.acknowledged
-        )
+        warnings = [f for f in check.findings
+                    if str(f.severity) == "warn" and not f.acknowledged]
         services = services_of(list(e.blocks.rows.values()), e.ws.note.untimed,
                                e.ws.episode.goals, e.ctx.session.code_label)
         lines = summary_lines(services, units=units_text(check.units),
-                              total_minutes=e.total.spin.value() or None, warnings=warnings)
-        dialog = SignConfirmDialog(f"{e.title.text()} · {e.subtitle.text()}", lines, e)
-        dialog.accepted.connect(lambda: self._sign_now(note_id))
+                              total_minutes=e.total.spin.value() or None,
+                              warnings=len(warnings))
+        dialog = SignConfirmDialog(f"{e.title.text()} · {e.subtitle.text()}", lines, e,
+                                   warnings=warnings)
+        dialog.accepted.connect(lambda: self._sign_now(note_id, dialog.acknowledgements()))
         self._show(dialog)
 
-    def _sign_now(self, note_id: uuid.UUID) -> None:
+    def _sign_now(self, note_id: uuid.UUID, acknowledgements: dict[str, str]) -> None:
         e = self.editor
         clinician = e.ctx.session.clinician_id
         if note_id == e.note_id and not e.read_only and clinician is not None:
-            e.run(ops.sign(e, note_id, clinician), e._signed)
+            e.run(ops.sign(e, note_id, clinician, acknowledgements), e._signed)
 
     def void(self) -> None:
         e = self.editor

@@ -92,8 +92,17 @@ def acknowledge(
     )
 
 
-def sign(parent: QObject, note_id: uuid.UUID, signer_id: uuid.UUID) -> CommandOp[Any]:
-    return CommandOp(parent, lambda chart: signing.sign_note(chart, note_id, signer_id=signer_id))
+def sign(
+    parent: QObject,
+    note_id: uuid.UUID,
+    signer_id: uuid.UUID,
+    acknowledgements: dict[str, str] | None = None,
+) -> CommandOp[Any]:
+    """Sign; ``acknowledgements`` (finding key → reason, from the sign dialog) are stored with
+    the signature in one transaction."""
+    acks = dict(acknowledgements or {})
+    return CommandOp(parent, lambda chart: signing.sign_note(
+        chart, note_id, signer_id=signer_id, acknowledgements=acks))
 
 
 def add_addendum(

@@ -247,7 +247,7 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
     qtbot.mouseClick(editor.findings.ack_button, LEFT)
     wait_check(qtbot, window, editor)
     left = [f.id for f in editor.check.findings if f.needs_attention]
-    assert left == ["visit.times_missing"]  # a warning: signing stays possible
+    assert left == ["visit.times_missing"]  # a warning: acknowledged in the sign dialog
     assert editor.units.primary.text().endswith("units")
     assert "Cascade" not in editor.units.primary_title.text()
 
@@ -260,8 +260,14 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
         editor.soap.edits["plan"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
     )
     qtbot.waitUntil(lambda: editor.signing.dialog is not None, timeout=10_000)  # the summary
-    assert "97110" in editor.signing.dialog.summary.text()
-    editor.signing.dialog.accept()
+    dialog = editor.signing.dialog
+    assert "97110" in dialog.summary.text()
+    # the warning still open asks for its reason before Sign is possible
+    assert list(dialog.ack_edits) == ["visit.times_missing"]
+    assert not dialog.sign_button.isEnabled()
+    qtbot.keyClicks(dialog.ack_edits["visit.times_missing"], "Home visit, clock times in S")
+    assert dialog.sign_button.isEnabled()
+    qtbot.mouseClick(dialog.sign_button, LEFT)
     qtbot.waitUntil(lambda: editor.ws is not None and editor.ws.note.is_signed, timeout=10_000)
     assert editor.soap.edits["subjective"].isReadOnly()
     assert editor.addenda.isVisibleTo(editor)
@@ -284,6 +290,8 @@ def test_chart_a_visit_end_to_end(qtbot: Any, open_window: Any, tmp_path: Any, c
         assert by_code["97140"].details["technique"] == "Grade III joint mobilization"
         assert (by_code["97110"].start, by_code["97110"].stop) == (dt.time(9, 0), dt.time(9, 23))
         assert stored.acknowledged[0]["finding_id"].startswith("block.missing_goal_connection")
+        assert stored.acknowledged[1] == {"finding_id": "visit.times_missing",
+                                          "reason": "Home visit, clock times in S"}
         assert stored.addenda[0].text == "Late entry: ice applied at home."
     finally:
         session.lock()

@@ -77,9 +77,37 @@ def test_blank_note_does_not_sign_and_the_summary_comes_first(
     qtbot.waitUntil(lambda: editor.signing.dialog is not None, timeout=10_000)
     dialog = editor.signing.dialog
     assert dialog.sign_button.isDefault()  # Enter signs from the keyboard
-    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    # issue 14: each warning not yet acknowledged asks for a reason; Sign waits for them
+    open_warnings = [f for f in editor.check.findings
+                     if str(f.severity) == "warn" and not f.acknowledged]
+    assert open_warnings and set(dialog.ack_edits) == {f.key for f in open_warnings}
+    assert "to acknowledge below" in dialog.summary.text()
+    assert not dialog.sign_button.isEnabled()
+    first = next(iter(dialog.ack_edits.values()))
+    assert first.hasFocus()  # the keyboard starts at the first reason
+    qtbot.keyClicks(first, "ok")  # says nothing: refused, and the hint says why
+    assert not dialog.sign_button.isEnabled() and "too short" in dialog.ack_hint.text()
+    qtbot.keyClick(first, Qt.Key.Key_Return)  # Enter does not sign past a missing reason
+    assert dialog.isVisible()
+    first.clear()
+    reasons = {}
+    for i, (key, edit) in enumerate(dialog.ack_edits.items()):
+        reasons[key] = f"Checked with the patient, reason {i + 1}"
+        qtbot.keyClicks(edit, reasons[key])
+    assert dialog.sign_button.isEnabled()
+    qtbot.keyClick(list(dialog.ack_edits.values())[-1], Qt.Key.Key_Return)  # Enter signs now
     qtbot.waitUntil(lambda: editor.read_only, timeout=10_000)
-    assert _stored(seeded, editor.note_id).status is NoteStatus.SIGNED
+    stored = _stored(seeded, editor.note_id)
+    assert stored.status is NoteStatus.SIGNED
+    assert {a["finding_id"]: a["reason"] for a in stored.acknowledged} == reasons
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        details = [r["detail"] for r in charts.recent_audit(session, 60)]
+    finally:
+        session.lock()
+    for key in reasons:
+        assert f"acknowledged {key}" in details
+    assert not any("Checked with the patient" in str(d) for d in details)
 
 
 def test_accidental_draft_is_voided_not_deleted(

@@ -141,6 +141,11 @@ def make_visit(
             if code == "97110":
                 details = {"exercises": [{"name": n, "sets": 3, "reps": 10, "load": load,
                                           "load_unit": "lb"} for n, load in exercises]}
+            elif code == "97530":  # documented as the form asks (no warnings to acknowledge)
+                details = {"activity": "Pt performed step-up to kitchen counter reach, 3x8",
+                           "functional_task": "Stair climbing at home",
+                           "components": ["balance", "strength"],
+                           "skilled_cues": "Tactile cues for knee alignment"}
             note.add_block(TimedBlock(code, _t(at), _t(at + minutes), (case.goals[0].id,),
                                       Laterality.RIGHT, details,
                                       "Strength for stair climbing (STG 1)."))

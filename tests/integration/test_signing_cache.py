@@ -54,6 +54,14 @@ def drafts(base: Base, case: Case, n: int) -> list[tuple[Visit, Note]]:
     return items
 
 
+# The evaluation these tests start with leaves the plan's frequency and duration to the plan
+# screen and scores no measure: warnings a clinician acknowledges before signing.
+EVAL_ACKS = {
+    "eval.plan_incomplete": "Frequency and duration set on the plan screen later today",
+    "note.no_outcome_measure": "Outcome measure scored at the next visit",
+}
+
+
 @pytest.fixture
 def base(chart: ChartSession) -> Base:
     return make_base(chart)
@@ -73,7 +81,8 @@ def test_cached_contexts_are_the_fresh_ones(base: Base) -> None:
             assert len(cached.history) == i
             assert plain(check_note(note, cached)) == plain(check_note(note, fresh))
             signing.sign_within(uow, note.id, signer_id=case.clinician.id, today=START,
-                                now=dt.datetime(2026, 1, 5, 18, i), cache=cache)
+                                now=dt.datetime(2026, 1, 5, 18, i), cache=cache,
+                                acknowledgements=EVAL_ACKS)
         # what the cache kept of each signed note is what reading it back gives
         assert len(cache.signed) == len(items)
         for note_id, prior in cache.signed.items():
@@ -98,7 +107,8 @@ def test_a_cache_does_not_change_the_gate(base: Base) -> None:
     found = []
     for cache in (None, signing.ContextCache()):
         with base.chart.uow() as uow:
-            signing.sign_within(uow, first.id, signer_id=case.clinician.id, cache=cache)
+            signing.sign_within(uow, first.id, signer_id=case.clinician.id, cache=cache,
+                                acknowledgements=EVAL_ACKS)
             with pytest.raises(SignBlocked) as blocked:
                 signing.sign_within(uow, second.id, signer_id=case.clinician.id, cache=cache)
             found.append(sorted(getattr(f, "id", "") for f in blocked.value.findings))

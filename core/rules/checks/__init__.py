@@ -5,7 +5,8 @@ Contract:
 - Never raises for a bad draft (unknown codes, missing times…): problems become findings.
 - Findings come in a stable order: by check (the order of ``CHECKS``), then note order.
 - Acknowledged warnings (``note.acknowledged``) come back with ``acknowledged=True``; blocks
-  can never be acknowledged. ``sign_note`` refuses while ``blocking(findings)`` is non-empty.
+  can never be acknowledged. ``sign_note`` refuses while ``blocking(findings)`` or
+  ``unacknowledged_warnings(findings)`` is non-empty.
 - Thread-safe; cheap enough to run on every edit (< 2 ms for a typical note).
 """
 
