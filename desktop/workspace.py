@@ -37,7 +37,7 @@ from desktop.context import AppContext
 from desktop.dialogs import visit_place
 from desktop.dialogs.new_episode import NewEpisodeDialog
 from desktop.dialogs.new_patient import NewPatientDialog
-from desktop.dialogs.visit_place import place_text
+from desktop.dialogs.visit_place import place_short, place_text
 from desktop.money.practice_dialog import PracticeDialog
 from desktop.note.editor import NoteEditor
 from desktop.note.visit_tools import VisitTools
@@ -242,6 +242,7 @@ class Workspace(QWidget):
                 signed=ws.note.is_signed, home=home,
                 place=place_text(visit.place_of_service, visit.address,
                                  visit.telehealth_modality),
+                short=place_short(visit.place_of_service),
             )
         self._sync_actions()
 

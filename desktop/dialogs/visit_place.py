@@ -52,6 +52,16 @@ MODALITIES: tuple[tuple[TelehealthModality, str], ...] = (
 )
 
 
+SHORT = {PlaceOfService.OFFICE: "Office", PlaceOfService.HOME: "Home",
+         PlaceOfService.TELEHEALTH_HOME: "Telehealth", PlaceOfService.TELEHEALTH_NOT_HOME:
+         "Telehealth"}
+
+
+def place_short(pos: Any) -> str:
+    """ "Home · POS 12" — the note header's button."""
+    return f"{SHORT.get(PlaceOfService(pos), 'Place')} · POS {PlaceOfService(pos).value}"
+
+
 def place_text(pos: Any, address: str = "", modality: Any = None) -> str:
     """ "Home visit (POS 12): 7 Harbor St" — for the note header."""
     name = next((t for p, _a, t in PLACES if p == pos), f"POS {pos}")
@@ -101,7 +111,7 @@ class VisitPlaceDialog(QDialog):
         self.places = QButtonGroup(self)
         self.place_buttons: dict[PlaceOfService, QRadioButton] = {}
         for pos, text, tip in PLACES:
-            button = named(QRadioButton(text), f"place{pos.value}")
+            button = named(QRadioButton(f"{text} (POS {pos.value})"), f"place{pos.value}")
             button.setToolTip(tip)
             self.places.addButton(button)
             self.place_buttons[pos] = button

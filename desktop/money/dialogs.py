@@ -83,7 +83,7 @@ class MoneyDialog(QDialog):
             form.addRow("&Price", self.amount)
         else:
             form.addRow("&Amount", self.amount)
-            form.addRow("For" if kind == "payment" else "Refund &of", self.what)
+            form.addRow("F&or" if kind == "payment" else "Refund &of", self.what)
         form.addRow("&Method", self.method)
         form.addRow("&Reference", self.reference)
         form.addRow("&Date" if kind != "package" else "&Bought on", self.date)

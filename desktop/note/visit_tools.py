@@ -1,11 +1,11 @@
-"""``VisitTools``: the visit's own actions in the note editor's header — where and when it took
-place ("Office (POS 11)", "Home visit (POS 12): 7 Harbor St"; "Date and place…" changes it
-while the note is a draft), "Superbill…" (signed notes only: only they are billed) and, for a
-home visit, "Log trip…" (the mileage log, linked to this visit).
+"""``VisitTools``: the visit's own actions in the note editor's header — where it took place
+(a short button, "Office · POS 11", "Home · POS 12"…, whose tooltip has the whole place and
+address; on a draft it opens "Date and place…"), "Superbill…" (signed notes only: only they
+are billed) and, for a home visit, "Log trip…" (the mileage log, linked to this visit).
 
-Views only: ``set_visit(signed=, home=, place=)`` enables what applies and says why not; the
-buttons emit ``place_requested`` / ``superbill_requested`` / ``mileage_requested`` and the
-workspace acts. GUI thread only.
+Views only: ``set_visit(signed=, home=, place=, short=)`` enables what applies and says why
+not; the buttons emit ``place_requested`` / ``superbill_requested`` / ``mileage_requested``
+and the workspace acts. Short texts keep the header inside 1366 px. GUI thread only.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
-from desktop.widgets import label, named
+from desktop.widgets import named
 
 
 class VisitTools(QWidget):
@@ -26,22 +26,19 @@ class VisitTools(QWidget):
         self.setObjectName("visitTools")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.place_label = label("", "muted", name="notePlace")
-        self.place = named(QPushButton("Date and place…"), "notePlaceButton")
-        self.place.setToolTip("Change the date of service, or office / home / telehealth")
+        self.place = named(QPushButton(""), "notePlaceButton")
         self.place.clicked.connect(self.place_requested)
         self.mileage = named(QPushButton("Log trip…"), "noteMileage")
         self.mileage.setToolTip("Add the drive to this home visit to the mileage log (Ctrl+3)")
         self.mileage.clicked.connect(self.mileage_requested)
         self.superbill = named(QPushButton("Superbill…"), "noteSuperbill")
         self.superbill.clicked.connect(self.superbill_requested)
-        row.addWidget(self.place_label)
         row.addWidget(self.place)
         row.addWidget(self.mileage)
         row.addWidget(self.superbill)
         self.clear()
 
-    def set_visit(self, *, signed: bool, home: bool, place: str = "") -> None:
+    def set_visit(self, *, signed: bool, home: bool, place: str = "", short: str = "") -> None:
         self.superbill.setEnabled(signed)
         self.superbill.setToolTip(
             "Superbill for this visit (PDF or print)"
@@ -49,9 +46,12 @@ class VisitTools(QWidget):
             else "Sign the note first: only signed notes appear on a superbill."
         )
         self.mileage.setVisible(home)
-        self.place_label.setText(place if len(place) <= 48 else place[:47] + "…")
-        self.place_label.setToolTip(place)
-        self.place.setVisible(bool(place) and not signed)
+        self.place.setText(short or place)
+        self.place.setVisible(bool(place))
+        self.place.setEnabled(not signed)
+        self.place.setToolTip(
+            f"{place}. Signed: the date and place no longer change." if signed
+            else f"{place}. Change the date of service or the place…")
 
     def clear(self) -> None:
         self.set_visit(signed=False, home=False)

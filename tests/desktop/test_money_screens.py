@@ -177,8 +177,8 @@ def test_fees_payments_packages_refunds_ledger_and_superbill(
     qtbot.keyClicks(sell.amount, "250")
     qtbot.keyClick(sell.amount, Qt.Key.Key_Return)
     reloaded("Credit $160.00")  # prepaid: held on account until visits draw it down
-    assert "5-visit package: bought Mar 02, 2026 for $250.00; 0 of 5 visits used" in (
-        tab.packages.text())
+    assert tab.packages.text().startswith("5-visit package: bought ")
+    assert "for $250.00; 0 of 5 visits used" in tab.packages.text()
 
     back = money("refund")
     index = next(i for i in range(back.what.count())

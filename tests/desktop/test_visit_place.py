@@ -50,7 +50,8 @@ def test_enter_starts_todays_office_note(qtbot: Any, open_window: Any, seeded: S
     qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
     visit = ws.editor.ws.visit
     assert (visit.date, visit.place_of_service) == (clock.today(), PlaceOfService.OFFICE)
-    assert ws.visit_tools.place_label.text() == "Office (POS 11)"
+    assert ws.visit_tools.place.text() == "Office · POS 11"
+    assert ws.visit_tools.place.toolTip().startswith("Office (POS 11). Change")
     assert not ws.visit_tools.mileage.isVisibleTo(ws.visit_tools)
 
 
@@ -97,8 +98,10 @@ def test_home_visit_on_a_past_date_then_log_trip(qtbot: Any, open_window: Any, s
     visit = ws.editor.ws.visit
     assert (visit.date, visit.place_of_service, visit.address) == (
         past, PlaceOfService.HOME, "7 Harbor St, Astoria")
-    assert "Home visit (POS 12): 7 Harbor St" in ws.visit_tools.place_label.text()
+    assert ws.visit_tools.place.text() == "Home · POS 12"
+    assert "Home visit (POS 12): 7 Harbor St, Astoria" in ws.visit_tools.place.toolTip()
     assert ws.visit_tools.mileage.isVisibleTo(ws.visit_tools)
+    assert window.minimumSizeHint().width() <= 1366  # the note header fits a 1366 px screen
     ws.visit_tools.mileage.click()  # "Log trip…"
     assert ws.area() == "mileage"
     panel = ws.mileage.panel
@@ -121,7 +124,7 @@ def test_telehealth_and_date_and_place_on_a_draft(qtbot: Any, open_window: Any,
     qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
     visit = ws.editor.ws.visit
     assert (visit.place_of_service, str(visit.telehealth_modality)) == ("10", "audio_only")
-    assert ws.visit_tools.place_label.text().endswith("audio only")
+    assert "(POS 10), audio only" in ws.visit_tools.place.toolTip()
     # "Date and place…" on the draft: back to the office, yesterday
     assert ws.visit_tools.place.isVisibleTo(ws.visit_tools)
     ws.visit_tools.place.click()
