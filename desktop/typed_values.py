@@ -109,7 +109,7 @@ def parse_time(text: str) -> dt.time | None:
 
 def show_date(day: dt.date | None) -> str:
     """How a date reads back to the user: "Apr 12, 1958" (as the lists show dates)."""
-    return day.strftime("%b %d, %Y").replace(" 0", " ") if day else ""
+    return f"{day:%b} {day.day}, {day.year}" if day else ""  # as desktop.formats.show_date
 
 
 def show_time(t: dt.time | None) -> str:

@@ -38,6 +38,7 @@ from desktop.dialogs import visit_place
 from desktop.dialogs.new_episode import NewEpisodeDialog
 from desktop.dialogs.new_patient import NewPatientDialog
 from desktop.dialogs.visit_place import place_short, place_text
+from desktop.formats import show_day
 from desktop.money.practice_dialog import PracticeDialog
 from desktop.note.editor import NoteEditor
 from desktop.note.visit_tools import VisitTools
@@ -232,7 +233,7 @@ class Workspace(QWidget):
         else:
             visit = ws.visit
             home = visit.place_of_service == PlaceOfService.HOME
-            label_text = f"{ws.patient_name}, {visit.date:%b %d}"
+            label_text = f"{ws.patient_name}, {show_day(visit.date)}"
             self.clock.set_visit(visit.id, label_text)
             if home:
                 self.mileage.link_visit(visit.id, label_text, ws.patient_id, visit.date)

@@ -29,6 +29,7 @@ from core.domain.billing import format_cents
 from core.services.account_ledger import ledger_lines
 from desktop.billing import ops
 from desktop.billing.exports import ExportsModel, SuperbillExportsWidget
+from desktop.formats import show_date
 from desktop.models.columns import ColumnsModel, fit_rows, table_for
 from desktop.money.dialogs import MoneyDialog
 from desktop.widgets import heading, label, named
@@ -38,14 +39,14 @@ KINDS = {"payment": "Payment", "refund": "Refund", "package": "Package purchase"
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash"}
 
 LEDGER_COLUMNS = [
-    ("Date", lambda e: f"{e.date:%b %d, %Y}"),
+    ("Date", lambda e: show_date(e.date)),
     ("Entry", lambda e: e.description),
     ("Amount", lambda e: format_cents(e.amount_cents)),
     ("Balance", lambda e: format_cents(e.balance_cents)),
 ]
 
 PAYMENT_COLUMNS = [
-    ("Date", lambda p: f"{p.date:%b %d, %Y}"),
+    ("Date", lambda p: show_date(p.date)),
     ("What", lambda p: KINDS.get(str(p.kind), str(p.kind))),
     ("Method", lambda p: METHODS.get(str(p.method), str(p.method).title())),
     ("Reference", lambda p: p.reference or "—"),
@@ -56,9 +57,9 @@ PAYMENT_COLUMNS = [
 def package_line(status: Any) -> str:
     """ "10-visit package: bought Jan 16, 2026 for $950.00; 10 of 10 visits used"."""
     p = status.package
-    expires = f"; expires {p.expires_on:%b %d, %Y}" if p.expires_on else ""
+    expires = f"; expires {show_date(p.expires_on)}" if p.expires_on else ""
     return (
-        f"{p.name}: bought {p.purchased_on:%b %d, %Y} for {format_cents(p.price_cents)}; "
+        f"{p.name}: bought {show_date(p.purchased_on)} for {format_cents(p.price_cents)}; "
         f"{status.used} of {p.visits_total} visits used{expires}"
     )
 

@@ -50,6 +50,7 @@ from desktop.billing.pages import PageRasterizer
 from desktop.billing.presets import PRESETS, preset_range
 from desktop.billing.preview import PreviewPane
 from desktop.fields import DateField
+from desktop.formats import count
 from desktop.widgets import Busy, label
 
 W = TypeVar("W", bound=QWidget)
@@ -293,8 +294,8 @@ class SuperbillDialog(QDialog):
         self.preview = preview
         bill = preview.superbill
         self.summary.setText(
-            f"{len(bill.visit_ids)} visit(s) · {len(bill.lines)} line(s) · {preview.pages} "
-            f"page(s) · charges {format_cents(bill.charges_cents)} · paid "
+            f"{count(len(bill.visit_ids), 'visit')} · {count(len(bill.lines), 'line')} · "
+            f"{count(preview.pages, 'page')} · charges {format_cents(bill.charges_cents)} · paid "
             f"{format_cents(bill.paid_cents)} · balance {format_cents(bill.balance_cents)}"
         )
         self.findings.clear()
@@ -382,8 +383,8 @@ class SuperbillDialog(QDialog):
             self.busy.stop()
             self.status.setProperty("role", "muted")
             self.status.setText(
-                f"Saved {result.value.path.name} ({result.value.preview.pages} "
-                f"page(s)). The export is recorded in the audit log."
+                f"Saved {result.value.path.name} ({count(result.value.preview.pages, 'page')})."
+                " The export is recorded in the audit log."
             )
             self.exported.emit(result.value.path)
 
@@ -432,5 +433,5 @@ class SuperbillDialog(QDialog):
         finally:
             painter.end()
         self.busy.stop()
-        self.status.setText(f"Sent {len(pages)} page(s) to the printer.")
+        self.status.setText(f"Sent {count(len(pages), 'page')} to the printer.")
         self.printed.emit()

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from desktop.billing import ops
+from desktop.formats import show_when
 from desktop.models.base import RowTableModel
 from desktop.widgets import heading, label
 
@@ -41,7 +42,7 @@ class ExportsModel(RowTableModel[Any]):
             return None
         c = self.Column
         if column == c.WHEN:
-            return row.at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return show_when(row.at.astimezone())
         if column == c.ACTION:
             return _ACTIONS.get(row.action, row.action)
         if column == c.PATIENT:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from core.services.dashboard import RULES, Dashboard, DashboardRow
 from desktop.books import ops
+from desktop.formats import show_date
 from desktop.models.base import RowRole, RowTableModel, SortRole
 
 SEVERITY = {"urgent": "Overdue", "due": "Due", "soon": "Soon"}
@@ -70,7 +71,7 @@ class DashboardModel(RowTableModel[DashboardRow]):
             return row.patient_name
         if column is self.Column.WHAT:
             return row.message
-        return row.date.strftime("%b %d, %Y") if row.date else ""
+        return show_date(row.date)
 
     def sort_key(self, row: DashboardRow, column: Any) -> Any:
         if column is self.Column.SEVERITY:

@@ -44,10 +44,11 @@ from core.domain.errors import ChartsideError, ValidationError
 from desktop.books import ops
 from desktop.books.reports import ColumnsModel, table_for, usd
 from desktop.fields import DateField
+from desktop.formats import show_date
 from desktop.models.base import RowRole
 
 LINE_COLUMNS = [
-    ("Date", lambda ln: ln.date.isoformat()), ("From", lambda ln: ln.from_place),
+    ("Date", lambda ln: show_date(ln.date)), ("From", lambda ln: ln.from_place),
     ("To", lambda ln: ln.to_place), ("Purpose", lambda ln: ln.purpose),
     ("Miles", lambda ln: f"{ln.miles:.1f}"),
     ("Rate", lambda ln: f"{ln.rate_cents}¢" if ln.rate_cents is not None else "no rate"),

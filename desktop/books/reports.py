@@ -40,6 +40,7 @@ from core.domain.books import round_cents
 from core.services.reports import RevenueReport, UnitsReport, VisitsReport
 from desktop.books import ops
 from desktop.books.charts import BarChart, BarSeries
+from desktop.formats import count, show_day
 from desktop.models.columns import Column, ColumnsModel, table_for
 
 __all__ = ["ColumnsModel", "ReportsView", "table_for", "usd"]  # mileage reuses the helpers
@@ -167,9 +168,9 @@ class ReportsView(QWidget):
         t = rep.total
         self.revenue.summary.setText(
             f"Charges {usd(t.charges_cents)}, accrual revenue {usd(t.accrual_cents)}, cash "
-            f"received {usd(t.cash_cents)}. Outstanding at {rep.date_to:%b %d}: "
+            f"received {usd(t.cash_cents)}. Outstanding at {show_day(rep.date_to)}: "
             f"{usd(rep.receivable_cents)}; credits held {usd(rep.credit_cents)}. "
-            f"{rep.unbilled_visits} completed visit(s) not billed yet (unsigned notes).")
+            f"{count(rep.unbilled_visits, 'completed visit')} not billed yet (unsigned notes).")
 
     def set_visits(self, rep: VisitsReport) -> None:
         assert self.visits.chart is not None

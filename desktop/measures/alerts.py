@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
+from desktop.formats import show_day
 from desktop.measures import ops
 from desktop.measures.common import named
 from desktop.models.base import RowRole, RowTableModel
@@ -59,7 +60,7 @@ class ProgressAlertsModel(RowTableModel[Any]):
             return f"{row.patient_name} ({row.discipline})"
         if column is self.Column.ALERT:
             return row.message
-        return row.due_date.strftime("%b %d") if row.due_date else ""
+        return show_day(row.due_date)
 
     def sort_key(self, row: Any, column: Any) -> Any:
         order = {"urgent": 0, "due": 1, "soon": 2}

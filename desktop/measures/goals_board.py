@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QVBoxLayout, QW
 
 from core.domain.enums import GoalStatus, GoalTerm
 from core.rules.measures import GoalProgress
+from desktop.formats import show_date
 from desktop.measures.common import named
 from desktop.widgets import label
 
@@ -73,7 +74,7 @@ class GoalCard(QFrame):
             v.addWidget(label(f"Plan of care still says “{stored}”.", "prompt", name="goalStale"))
         if progress.target_date:
             v.addWidget(
-                label(f"Target date {progress.target_date:%Y-%m-%d}", "muted", name="goalDate")
+                label(f"Target date {show_date(progress.target_date)}", "muted", name="goalDate")
             )
         self.setAccessibleName(f"{progress.activity}: {progress.status.value}")
 

@@ -36,6 +36,7 @@ from core.domain.errors import ChartsideError, ValidationError
 from core.domain.measures import format_value
 from core.services import measures as measure_services
 from core.services.measures import EpisodeMeasures, MeasureSummary
+from desktop.formats import show_date
 from desktop.measures import ops
 from desktop.measures.common import named
 from desktop.measures.entry import MeasureEntry, MeasureEntryForm
@@ -50,7 +51,7 @@ def summary_line(m: MeasureSummary) -> str:
     if latest is None or latest.value is None:
         return f"{m.measure_id}: no scored result yet"
     text = f"{m.measure_id} {format_value(latest.value, m.decimals)} {m.unit}".rstrip()
-    text += f" on {latest.date:%Y-%m-%d} ({len(m.scores)} recorded)"
+    text += f" on {show_date(latest.date)} ({len(m.scores)} recorded)"
     if m.change.since_baseline is not None:
         c = m.change.since_baseline
         text += f" · since baseline {c.signed_delta}: {c.verdict}"

@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPaintE
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.rules.measures import TrendSpec
+from desktop.formats import show_day
 
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 52, 22, 44, 44
 
@@ -206,7 +207,7 @@ class TrendChart(QWidget):
             p.drawText(
                 QRectF(x - 32, plot.bottom() + 4, 64, 14),
                 Qt.AlignmentFlag.AlignHCenter,
-                f"{point.date:%b %d}",
+                show_day(point.date),
             )
         scored = spec.scored
         path = QPainterPath()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from core.domain.enums import Laterality
+from desktop.formats import count, show_date
 from desktop.models.base import RowTableModel
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -43,7 +44,7 @@ SIDES = {
 
 
 def fmt_date(day: dt.date | None) -> str:
-    return day.strftime("%b %d, %Y").replace(" 0", " ") if day else ""
+    return show_date(day)
 
 
 def fmt_time(t: dt.time | None) -> str:
@@ -66,10 +67,10 @@ class PatientListModel(RowTableModel[Any]):
             if column is self.Column.NAME:
                 return row.display_name + ("" if row.active else "  (inactive)")
             if column is self.Column.DOB:
-                return row.date_of_birth.strftime("%Y-%m-%d")
+                return show_date(row.date_of_birth)
             return str(row.unsigned_notes) if row.unsigned_notes else ""
         if role == TOOLTIP and column is self.Column.UNSIGNED and row.unsigned_notes:
-            return f"{row.unsigned_notes} unsigned note(s)"
+            return count(row.unsigned_notes, "unsigned note")
         if role == FOREGROUND and column is not self.Column.NAME:
             return DRAFT if column is self.Column.UNSIGNED else MUTED
         return None

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.formats import show_day
 from desktop.models.note_models import ExerciseModel
 from desktop.widgets import label, named
 
@@ -204,7 +205,7 @@ class ExerciseForm(DetailForm):
             return
         self.model.set_baseline([dict(e) for e in previous.exercises])
         self.legend.setText(
-            f"Compared with {previous.visit_date:%b %d}: green = changed since then "
+            f"Compared with {show_day(previous.visit_date)}: green = changed since then "
             "(hover for the old value), blue = new exercise."
         )
 

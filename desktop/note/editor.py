@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop import scribe_panel
 from desktop.context import AppContext
+from desktop.formats import show_when
 from desktop.models.lists import NOTE_TYPES, fmt_date
 from desktop.note.blocks import BlockRow
 from desktop.note.sections import BlocksSection, SoapSection, TotalTime, UntimedSection
@@ -351,7 +352,7 @@ class NoteEditor(QWidget):
         elif self.ws is not None and self.ws.note.is_signed:
             note = self.ws.note
             who = next((c.label for c in self.ctx.session.clinicians if c.id == note.signed_by), "")
-            signed = f"Signed {note.signed_at:%Y-%m-%d %H:%M} UTC by {who}".strip()
+            signed = f"Signed {show_when(note.signed_at)} UTC by {who}".strip()
         self.sign_bar.show_state(signed=signed, blockers=blockers, warnings=warnings)
         self.checked.emit(check)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.enums import UnitMethod
+from desktop.formats import show_when
 from desktop.models.base import RowRole
 from desktop.models.note_models import FindingsModel
 from desktop.widgets import heading, label, named
@@ -200,7 +201,7 @@ class SignBar(QWidget):
         elif warnings:
             self.reason.setText(
                 f"{warnings} warning{'s' if warnings > 1 else ''} not acknowledged: "
-                "acknowledge with a reason, or sign if you have checked them."
+                "acknowledge each with a reason here or when you sign."
             )
         else:
             self.reason.setText("Ready to sign. A signed note can only be amended by addendum.")
@@ -231,7 +232,7 @@ class AddendaPanel(QWidget):
         v.addWidget(self.button)
 
     def show_addenda(self, addenda: Any) -> None:
-        lines = [f"{a.created_at:%Y-%m-%d %H:%M} — {a.text}" for a in addenda]
+        lines = [f"{show_when(a.created_at)} — {a.text}" for a in addenda]
         self.existing.setText("\n\n".join(lines) if lines else "None yet.")
 
     def _add(self) -> None:

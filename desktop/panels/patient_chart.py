@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.formats import count, show_date
 from desktop.models.base import RowRole
 from desktop.models.lists import DiagnosisModel, GoalModel, VisitHistoryModel, fmt_date
 from desktop.ops import patients as ops
@@ -69,6 +70,14 @@ def fit_height(view: QTableView, *, min_rows: int = 1, max_rows: int = 8) -> Non
     rows = max(min_rows, min(max_rows, view.model().rowCount()))
     row_height = view.verticalHeader().defaultSectionSize()
     view.setFixedHeight(view.horizontalHeader().sizeHint().height() + rows * row_height + 4)
+
+
+def visits_hint(n: int) -> str:
+    """The line under the visit history: how many, and what a click does."""
+    if n == 0:
+        return "No visits yet: New daily note (Ctrl+N) starts the first."
+    return (f"{count(n, 'visit')}: double-click one to open its note; right-click it for "
+            "its superbill.")
 
 
 class PatientChartPanel(QWidget):
@@ -158,9 +167,7 @@ class PatientChartPanel(QWidget):
         ov = QVBoxLayout(overview)
         ov.setContentsMargins(0, 8, 0, 0)
         ov.addLayout(grid, 1)
-        self.visit_hint = label(
-            "Double-click a visit to open its note; right-click it for its superbill.", "hint"
-        )
+        self.visit_hint = label(visits_hint(0), "hint", name="visitHint")
         ov.addWidget(self.visit_hint)
         self.tabs = ChartTabs(ctx, overview)
         self.tabs.measures.note_chosen.connect(self.note_chosen)
@@ -197,7 +204,7 @@ class PatientChartPanel(QWidget):
         p = chart.patient
         self.name.setText(p.display_name)
         age = p.age_on(self.ctx.clock.today())
-        bits = [f"Born {p.date_of_birth:%Y-%m-%d} ({age})", SEX.get(str(p.sex), ""), p.phone]
+        bits = [f"Born {show_date(p.date_of_birth)} ({age})", SEX.get(str(p.sex), ""), p.phone]
         facts = "  ·  ".join(b for b in bits if b)
         if p.insurance_name or p.member_id:
             member = f", member {p.member_id}" if p.member_id else ""
@@ -215,6 +222,7 @@ class PatientChartPanel(QWidget):
         self.episodes.blockSignals(False)
         self.episode_button.setEnabled(True)
         self.visit_model.set_rows(chart.visits)
+        self.visit_hint.setText(visits_hint(len(chart.visits)))
         self._episode_changed()
         self.loaded.emit(p.id)
 

@@ -30,6 +30,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from desktop.formats import count
 from desktop.models.lists import fmt_date
 from desktop.scribe_panel import ops
 from desktop.scribe_panel.acceptance import ReviewAcceptance
@@ -443,7 +444,7 @@ class DictationDialog(DictationView):
         days = self.retention.itemData(index)
         ops.set_retention(self, days, self.ctx.clock.today()).success(
             lambda r: self.status.setText(
-                f"Retention saved; {len(r.value)} recording(s) erased now." if r.value
+                f"Retention saved; {count(len(r.value), 'recording')} erased now." if r.value
                 else "Retention saved.")).run()
 
     # -- teardown ---------------------------------------------------------------------------------

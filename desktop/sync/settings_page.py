@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.errors import ChartsideError
 from core.services import sync
+from desktop.formats import show_date
 from desktop.sync import ops
 from desktop.sync.runner import RunDriver
 from desktop.sync.status_widget import describe
@@ -190,7 +191,7 @@ class SyncSettingsPage(QWidget):
         self.devices.setRowCount(len(rows))
         for i, d in enumerate(rows):
             state = "revoked" if d.revoked_at else ("this device" if d.current else "active")
-            for j, text in enumerate((d.name, d.fingerprint, f"{d.created_at:%Y-%m-%d}", state)):
+            for j, text in enumerate((d.name, d.fingerprint, show_date(d.created_at), state)):
                 self.devices.setItem(i, j, QTableWidgetItem(text))
 
     def _show_error(self, error: BaseException) -> None:

@@ -215,7 +215,7 @@ def test_reports_view_loads_and_exports(qtbot: Any, live: SimpleNamespace) -> No
     qtbot.waitUntil(lambda: view.units.model.rowCount() > 0, timeout=10_000)
     assert view.revenue.model.rowCount() == 13  # 12 months + total
     assert "accrual revenue $340.00" in view.revenue.summary.text()  # $150 eval + $190 visit
-    assert "1 completed visit(s) not billed" in view.revenue.summary.text()
+    assert "1 completed visit not billed" in view.revenue.summary.text()
     assert view.visits.chart is not None and view.visits.chart.series[0].name == "Completed"
     out = live.tmp / "visits.csv"
     with qtbot.waitSignal(view.exported, timeout=10_000):

@@ -89,7 +89,7 @@ def test_preview_save_and_exports_list(
     wait_ready(qtbot, dialog)
     assert len(dialog.page_images) == dialog.preview.pages == 1
     assert dialog.preview_pane.pages_layout.count() == 1
-    assert "3 visit(s)" in dialog.summary.text() and "$360.00" in dialog.summary.text()
+    assert "3 visits" in dialog.summary.text() and "$360.00" in dialog.summary.text()
     found = [dialog.findings.item(i).data(256) for i in range(dialog.findings.count())]
     assert "scrub.unsigned_excluded" in found
     assert dialog.override_box.isHidden() and dialog.save_button.isEnabled()
@@ -122,7 +122,7 @@ def test_blocked_until_reason_then_override_audited(
     qtbot.addWidget(dialog)
     wait_ready(qtbot, dialog)
     assert dialog.request().visit_id == desk.visits[0]
-    assert "1 visit(s)" in dialog.summary.text()
+    assert "1 visit ·" in dialog.summary.text()
     assert not dialog.override_box.isHidden()
     assert not dialog.save_button.isEnabled() and not dialog.print_button.isEnabled()
     dialog.reason.setText("ok")  # too short to be a reason
@@ -212,7 +212,7 @@ def test_actions_open_the_dialog(
     visit.trigger()
     assert len(opened) == 1 and opened[0].request().visit_id == desk.visits[1]
     wait_ready(qtbot, opened[0])
-    assert "1 visit(s)" in opened[0].summary.text()
+    assert "1 visit ·" in opened[0].summary.text()
     opened[0].close()
 
 
