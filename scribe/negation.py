@@ -27,6 +27,7 @@ transcription stack runs on), adds ~280 MB, and its default rules miss therapy p
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -190,17 +191,35 @@ def scopes(tokens: list[Token]) -> list[str | None]:
 def assess(sentence: str, concepts: Iterable[str]) -> list[NegationResult]:
     """Negation status of every occurrence of every concept in ``sentence``."""
     tokens = tokenize(sentence)
+    starts = [t.start for t in tokens]
+    base = scopes(tokens)
+    in_trigger = [False] * len(tokens)
+    for a, b, _ in _find_triggers(tokens):
+        for i in range(a, b):
+            in_trigger[i] = True
+    reach = MAX_SCOPE + _LONGEST + 2
     results: list[NegationResult] = []
+    lower = sentence.lower()
     for concept in concepts:
         pattern = re.compile(r"(?<![a-z])" + re.escape(concept.lower()) + r"(?![a-z])")
-        for m in pattern.finditer(sentence.lower()):
-            inside = [i for i, t in enumerate(tokens) if t.start < m.end() and t.end > m.start()]
-            # The concept's own words are not cues: "no change in vision" negates a change in
-            # vision, "absent reflexes" is a finding.
-            masked = [Token(_MASK, t.start, t.end) if i in inside else t
-                      for i, t in enumerate(tokens)]
-            covered = scopes(masked)
-            trigger = next((covered[i] for i in inside if covered[i]), None)
+        for m in pattern.finditer(lower):
+            # Tokens overlapping the match (bisect: linear scans made long inputs quadratic).
+            first = max(0, bisect.bisect_right(starts, m.start()) - 1)
+            if first < len(tokens) and tokens[first].end <= m.start():
+                first += 1
+            last = bisect.bisect_left(starts, m.end())
+            inside = list(range(first, last))
+            covered: list[str | None] = base
+            offset = 0
+            if any(in_trigger[i] for i in inside):
+                # The concept's own words are not cues: "no change in vision" negates a change
+                # in vision, "absent reflexes" is a finding. Re-scope a window around it with
+                # them masked (no scope reaches further than ``reach`` tokens).
+                offset = max(0, first - reach)
+                window = [Token(_MASK, t.start, t.end) if first <= i < last else t
+                          for i, t in enumerate(tokens[offset : last + reach], offset)]
+                covered = scopes(window)
+            trigger = next((covered[i - offset] for i in inside if covered[i - offset]), None)
             if trigger and inside and _scored(tokens, inside[-1]):
                 trigger = None
             results.append(

@@ -20,6 +20,7 @@ Scale denominators (/5, /10, /80 …) are not counted as dictated numbers: "four
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -51,8 +52,21 @@ def draft_numbers(text: str) -> list[float]:
     return numbers_in(_DENOMINATOR.sub(r"\1", text))
 
 
+_positions = threading.local()
+
+
+def _position(draft: Draft, sentence: Sentence) -> int:
+    """Index of ``sentence`` in the draft, from a map built once per draft and thread
+    (``tuple.index`` per sentence made long dictations quadratic)."""
+    if getattr(_positions, "sentences", None) is not draft.sentences:
+        _positions.sentences = draft.sentences
+        _positions.map = {id(s): i for i, s in enumerate(draft.sentences)}
+    found = _positions.map.get(id(sentence))
+    return found if found is not None else draft.sentences.index(sentence)
+
+
 def _heard(draft: Draft, sentence: Sentence) -> set[float]:
-    index = draft.sentences.index(sentence)
+    index = _position(draft, sentence)
     near = draft.sentences[max(0, index - 1) : index + 2]
     heard: set[float] = set()
     for s in near:
