@@ -8,7 +8,8 @@ Contract:
   NPI, EIN, taxonomy, an overlapping fee) is shown in the dialog, focus goes to the field,
   nothing is written and what was typed stays.
 - Codes show Chartside's own short labels (``SessionFacts.code_label``), never AMA descriptors.
-- Keyboard: Tab order follows the form; Enter in the fee row adds the fee; Escape closes.
+- Keyboard: Tab order follows the form; Enter in a profile field saves the profile, Enter in
+  the fee row adds the fee; Escape closes.
   Sized for 1366×768. GUI thread only.
 """
 
@@ -80,6 +81,7 @@ class PracticeDialog(QDialog):
             edit = named(QLineEdit(), f"practice_{name}")
             edit.setPlaceholderText(hint)
             self.fields[name] = edit
+            edit.returnPressed.connect(self.save_practice)  # Enter saves the profile
             form.addRow(text, edit)
         pv.addLayout(form)
         pv.addWidget(label("These head every superbill: the CMS-1500 item each fills is in "

@@ -90,7 +90,7 @@ def test_practice_profile_refuses_bad_ids_and_keeps_the_typing(
     assert f["tax_id"].hasFocus() and f["city"].text() == "Astoria"  # nothing lost
     assert _read(seeded, practice.get_practice).city == ""  # nothing written
     f["tax_id"].setText("912345678")
-    qtbot.keyClick(dialog.save_button, Qt.Key.Key_Space)  # keyboard: Space presses the button
+    qtbot.keyClick(f["tax_id"], Qt.Key.Key_Return)  # Enter in a field saves
     qtbot.waitUntil(lambda: dialog.practice_status.text() == "Saved.", timeout=10_000)
     assert f["tax_id"].text() == "91-2345678" and f["taxonomy_code"].text() == "225100000X"
     stored = _read(seeded, practice.get_practice)
