@@ -31,6 +31,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from core.domain.enums import PlaceOfService
+from desktop.billing import ops as billing_ops
 from desktop.billing.actions import patient_superbill_action, visit_superbill_action
 from desktop.books.clock import ClockWidget
 from desktop.context import AppContext
@@ -39,6 +40,7 @@ from desktop.dialogs.new_episode import NewEpisodeDialog
 from desktop.dialogs.new_patient import NewPatientDialog
 from desktop.dialogs.visit_place import place_short, place_text
 from desktop.formats import show_day
+from desktop.money.dialogs import MoneyDialog
 from desktop.money.practice_dialog import PracticeDialog
 from desktop.note.editor import NoteEditor
 from desktop.note.visit_tools import VisitTools
@@ -147,6 +149,7 @@ class Workspace(QWidget):
         self.visit_tools.superbill_requested.connect(self.visit_superbill.trigger)
         self.visit_tools.mileage_requested.connect(self._log_trip)
         self.visit_tools.place_requested.connect(self.change_visit_place)
+        self.visit_tools.payment_requested.connect(self.take_visit_payment)
 
     def _build_superbill_actions(self) -> None:
         today = self.ctx.clock.today
@@ -344,6 +347,23 @@ class Workspace(QWidget):
                                        parent=self)
         dialog.changed.connect(lambda _v: self._reload_note(note_id))
         self._open_dialog(dialog)
+
+    def take_visit_payment(self) -> None:
+        """Checkout: "Payment…" on a signed note takes a payment against its visit (the
+        account is read first, for the balance and the visit's charge)."""
+        ids = self._open_visit()
+        if ids is None:
+            return
+        patient_id, visit_id = ids
+
+        def show(result: Any) -> None:
+            if self._open_visit() != ids:
+                return  # the user moved on meanwhile
+            dialog = MoneyDialog(self.ctx, "payment", patient_id, result.value, self,
+                                 visit_id=visit_id)
+            self._open_dialog(dialog)
+
+        billing_ops.account(self, patient_id).success(show).run()
 
     def _reload_note(self, note_id: uuid.UUID) -> None:
         if self.page() == "note" and self.editor.note_id == note_id:

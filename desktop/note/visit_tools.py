@@ -1,11 +1,13 @@
 """``VisitTools``: the visit's own actions in the note editor's header — where it took place
 (a short button, "Office · POS 11", "Home · POS 12"…, whose tooltip has the whole place and
 address; on a draft it opens "Date and place…"), "Superbill…" (signed notes only: only they
-are billed) and, for a home visit, "Log trip…" (the mileage log, linked to this visit).
+are billed), "Payment…" at checkout (signed notes: a payment against this visit) and, for a
+home visit, "Log trip…" (the mileage log, linked to this visit).
 
 Views only: ``set_visit(signed=, home=, place=, short=)`` enables what applies and says why
-not; the buttons emit ``place_requested`` / ``superbill_requested`` / ``mileage_requested``
-and the workspace acts. Short texts keep the header inside 1366 px. GUI thread only.
+not; the buttons emit ``place_requested`` / ``payment_requested`` / ``superbill_requested`` /
+``mileage_requested`` and the workspace acts. Short texts keep the header inside 1366 px.
+GUI thread only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class VisitTools(QWidget):
     superbill_requested = Signal()
     mileage_requested = Signal()
     place_requested = Signal()
+    payment_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,10 +34,14 @@ class VisitTools(QWidget):
         self.mileage = named(QPushButton("Log trip…"), "noteMileage")
         self.mileage.setToolTip("Add the drive to this home visit to the mileage log (Ctrl+3)")
         self.mileage.clicked.connect(self.mileage_requested)
+        self.payment = named(QPushButton("Payment…"), "notePayment")
+        self.payment.setToolTip("Checkout: take a payment against this visit")
+        self.payment.clicked.connect(self.payment_requested)
         self.superbill = named(QPushButton("Superbill…"), "noteSuperbill")
         self.superbill.clicked.connect(self.superbill_requested)
         row.addWidget(self.place)
         row.addWidget(self.mileage)
+        row.addWidget(self.payment)
         row.addWidget(self.superbill)
         self.clear()
 
@@ -46,6 +53,7 @@ class VisitTools(QWidget):
             else "Sign the note first: only signed notes appear on a superbill."
         )
         self.mileage.setVisible(home)
+        self.payment.setVisible(signed)
         self.place.setText(short or place)
         self.place.setVisible(bool(place))
         self.place.setEnabled(not signed)

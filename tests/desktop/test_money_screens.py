@@ -42,7 +42,7 @@ def _signed_visit(seeded: Seeded) -> Any:
             if f.severity == "warn":
                 notes.acknowledge_warning(chart, note_id, f.key, "Synthetic test visit")
         signing.sign_note(chart, note_id, signer_id=seeded.clinician_id, today=VISIT_DAY)
-        return view.visit.id
+        return view.visit.id, note_id
     finally:
         chart.lock()
 
@@ -103,7 +103,7 @@ def test_practice_profile_refuses_bad_ids_and_keeps_the_typing(
 def test_fees_payments_packages_refunds_ledger_and_superbill(
     qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: Path
 ) -> None:
-    visit_id = _signed_visit(seeded)
+    visit_id, note_id = _signed_visit(seeded)
     window = _window(qtbot, open_window, seeded)
     ws = window.workspace
     dialog = _practice_dialog(qtbot, window)
@@ -216,3 +216,23 @@ def test_fees_payments_packages_refunds_ledger_and_superbill(
     assert "11 97110" in text and "GP A 2 $120.00" in text  # POS 11, 2 units at $60
     assert "Total charges (item 28) $120.00" in text and "Amount paid (item 29) $50.00" in text
     bill.reject()
+
+    # -- checkout from the signed note: "Payment…" against this visit ---------------------
+    ws.open_note(note_id)
+    qtbot.waitUntil(lambda: ws.editor.ws is not None and ws.editor.note_id == note_id,
+                    timeout=10_000)
+    tools = ws.visit_tools
+    assert tools.payment.isVisibleTo(tools) and not tools.place.isEnabled()  # signed
+    assert window.minimumSizeHint().width() <= 1366
+    tools.payment.click()
+    qtbot.waitUntil(lambda: isinstance(ws.current_dialog(), MoneyDialog), timeout=10_000)
+    checkout = ws.current_dialog()
+    assert checkout.what.currentData() == str(visit_id)
+    qtbot.keyClicks(checkout.amount, "90")
+    checkout.method.setCurrentIndex(checkout.method.findData("cash"))
+    qtbot.keyClick(checkout.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ws.current_dialog() is None, timeout=10_000)
+    settle(qtbot, window)
+    account = _read(seeded, lambda c: billing.account(c, seeded.patient_id).value)
+    assert account.balance_cents == 0
+    assert account.ledger.visits[visit_id].paid_direct_cents == 12000  # $50 check + $70 cash
