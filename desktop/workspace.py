@@ -331,7 +331,8 @@ class Workspace(QWidget):
             return
         dialog = visit_place.for_new_note(
             self.ctx, episode_id, home_address=self._home_address(),
-            start_time=today_start(self.ctx.clock.now()), parent=self,
+            start_time=today_start(self.ctx.clock.now()), place=self._usual_place(episode_id),
+            parent=self,
         )
         dialog.started.connect(self.open_note)
         self._open_dialog(dialog)
@@ -368,6 +369,15 @@ class Workspace(QWidget):
     def _reload_note(self, note_id: uuid.UUID) -> None:
         if self.page() == "note" and self.editor.note_id == note_id:
             self.editor.show_note(note_id)
+
+    def _usual_place(self, episode_id: uuid.UUID) -> PlaceOfService:
+        """Where the episode's last charted visit took place (a home-care patient is seen at
+        home every time); the office for the first visit."""
+        chart = self.chart.chart
+        visits = chart.visits if chart is not None and chart.patient.id == self.patient_id else ()
+        latest = max((v for v in visits if v.episode_id == episode_id and v.note_id),
+                     key=lambda v: v.date, default=None)
+        return PlaceOfService(latest.place_of_service) if latest else PlaceOfService.OFFICE
 
     def _home_address(self) -> str:
         """The open patient's address on one line ("" when the chart has not loaded)."""

@@ -3,7 +3,8 @@
 modality). It starts a new note (``for_new_note``) or changes a draft's visit (``for_visit``).
 
 Contract:
-- Keyboard first: the date field has focus; Enter accepts (today, office: one keystroke),
+- Keyboard first: the date field has focus; Enter accepts (today, at the place of the
+  episode's last visit — office for the first one: one keystroke),
   Escape cancels. Alt+O/H/T/E pick the place. The address row shows for a home visit (filled
   with the patient's address when the chart knows it), the modality row for telehealth.
 - Saving runs ``notes.start_note`` / ``visits.set_visit_place`` on the database worker with
@@ -219,10 +220,12 @@ class VisitPlaceDialog(QDialog):
 
 def for_new_note(
     ctx: Any, episode_id: uuid.UUID, *, home_address: str = "", start_time: dt.time | None = None,
-    parent: QWidget | None = None,
+    place: PlaceOfService = PlaceOfService.OFFICE, parent: QWidget | None = None,
 ) -> VisitPlaceDialog:
+    """Today, at ``place`` (the workspace passes the place of the episode's last visit)."""
     dialog = VisitPlaceDialog(ctx, title="New daily note", action="Start note",
-                              date=ctx.clock.today(), home_address=home_address, parent=parent)
+                              date=ctx.clock.today(), place=place, home_address=home_address,
+                              parent=parent)
     dialog.episode_id = episode_id
     dialog.start_time = start_time
     return dialog

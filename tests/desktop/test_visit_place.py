@@ -102,6 +102,16 @@ def test_home_visit_on_a_past_date_then_log_trip(qtbot: Any, open_window: Any, s
     assert "Home visit (POS 12): 7 Harbor St, Astoria" in ws.visit_tools.place.toolTip()
     assert ws.visit_tools.mileage.isVisibleTo(ws.visit_tools)
     assert window.minimumSizeHint().width() <= 1366  # the note header fits a 1366 px screen
+    ws.open_patient(seeded.patient_id)  # the next note starts where this episode's visits are
+    qtbot.waitUntil(lambda: ws.chart.visit_model.rowCount() == 1, timeout=10_000)
+    window.actions_by_id["new_note"].trigger()
+    qtbot.waitUntil(lambda: isinstance(ws.current_dialog(), VisitPlaceDialog))
+    again = ws.current_dialog()
+    assert again.place() is PlaceOfService.HOME
+    assert again.address.text() == "12 Lantern Way, Astoria, OR 97103"
+    again.reject()
+    ws.open_note(ws.chart.visit_model.rows[0].note_id)
+    qtbot.waitUntil(lambda: ws.page() == "note" and ws.editor.ws is not None, timeout=10_000)
     ws.visit_tools.mileage.click()  # "Log trip…"
     assert ws.area() == "mileage"
     panel = ws.mileage.panel
