@@ -170,6 +170,24 @@ def version_rows(conn: Connection, record_id: uuid.UUID) -> list[VersionRow]:
     ]
 
 
+def version_meta(
+    conn: Connection, version_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str]]:
+    """version id → (device that wrote it, when: ISO time as that device's clock had it)."""
+    ids = [v.hex for v in version_ids]
+    out: dict[uuid.UUID, tuple[str, str]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        sql = "SELECT version_id, device_id, created_at FROM record_versions WHERE version_id IN "
+        out.update(
+            {
+                uuid.UUID(v): (d, str(c))
+                for v, d, c in _all(conn, sql + f"({_marks(len(chunk))})", chunk)
+            }
+        )
+    return out
+
+
 def payloads(conn: Connection, version_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     ids = [v.hex for v in version_ids]
     out: dict[uuid.UUID, str] = {}
@@ -677,10 +695,12 @@ def upsert_conflict(
     heads: Sequence[uuid.UUID],
     detail: str = "",
     resolved: str | None = None,
+    always_new: bool = False,
 ) -> bool:
-    """Open (or refresh) the conflict of ``kind`` on a record; True when it is new."""
+    """Open (or refresh) the conflict of ``kind`` on a record; True when it is new.
+    ``always_new``: a notice of its own even when one is open (each merge is told)."""
     c = t.sync_conflicts
-    existing = open_conflict(conn, record_id, kind)
+    existing = None if always_new else open_conflict(conn, record_id, kind)
     if existing and resolved is None:
         conn.execute(
             update(c)
@@ -706,7 +726,7 @@ def upsert_conflict(
     return True
 
 
-NOTICE_KINDS = ("fields", "deleted", "log_restored")
+NOTICE_KINDS = ("fields", "log_restored")
 """Conflict rows that need no decision, only to be seen: automatic resolutions and events."""
 
 
@@ -741,7 +761,8 @@ def add_notice(
 def noted_before(conn: Connection, record_id: uuid.UUID, heads: Sequence[uuid.UUID]) -> bool:
     rows = _all(
         conn,
-        "SELECT heads FROM sync_conflicts WHERE record_id = ? AND kind = 'fields'",
+        "SELECT heads FROM sync_conflicts WHERE record_id = ? "
+        "AND kind IN ('fields', 'delete_edit')",
         (record_id.hex,),
     )
     return any(r[0] == _ids(heads) for r in rows)
@@ -765,6 +786,13 @@ def close_conflicts(
         record_id.hex,
     ] + ([kind] if kind else [])
     return int(_db(conn).execute(sql, params).rowcount or 0)
+
+
+def close_one(conn: Connection, conflict_id: uuid.UUID, resolution: str) -> None:
+    c = t.sync_conflicts
+    conn.execute(
+        update(c).where(c.c.id == conflict_id).values(resolved_at=_now(), resolution=resolution)
+    )
 
 
 def conflicts(conn: Connection, *, open_only: bool = True) -> list[dict[str, Any]]:
@@ -840,10 +868,10 @@ def counts(conn: Connection) -> dict[str, int]:
           (SELECT count(*) FROM sync_change_state WHERE status = 'stuck'),
           (SELECT count(*) FROM sync_change_state WHERE status = 'rejected'),
           (SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL
-             AND kind IN ('draft', 'sign_race')),
+             AND kind IN ('draft', 'sign_race', 'delete_edit')),
           (SELECT count(*) FROM sync_addendum_drafts WHERE status = 'open'),
           (SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL
-             AND kind NOT IN ('draft', 'sign_race'))""",
+             AND kind NOT IN ('draft', 'sign_race', 'delete_edit'))""",
     )
     return dict(
         zip(

@@ -186,7 +186,7 @@ def _fields(
     heads = graph.heads()
     if not heads:
         return
-    found: list[str] = []
+    found: list[merge.Clash] = []
     if len(heads) == 1:
         doc = docs[heads[0]]
     else:
@@ -195,7 +195,29 @@ def _fields(
     if store.materialize(conn, entity, record_id, doc):
         out.touch(entity, record_id)
     store.set_heads(conn, record_id, entity, heads)
-    if found and not store.noted_before(conn, record_id, heads):
+    if len(heads) == 1:
+        if store.close_conflicts(conn, record_id, "superseded", kind="delete_edit"):
+            out.touch("sync_conflict", record_id)
+        return
+    if not found or store.noted_before(conn, record_id, heads):
+        return
+    detail = _clash_detail(conn, entity, doc, heads, docs, found)
+    removed = [c for c in found if c.kind == "deleted" and not c.where]
+    if removed:
+        # A delete against a concurrent edit: the edit stays for now, and someone decides.
+        edited = next((h for h in heads if (docs[h].get("row") is not None)), heads[0])
+        if store.upsert_conflict(
+            conn,
+            record_id=record_id,
+            entity=entity,
+            kind="delete_edit",
+            local_head=edited,
+            heads=heads,
+            detail=detail,
+        ):
+            out.conflicts += 1
+    rest = [c for c in found if c not in removed]
+    if rest:
         store.upsert_conflict(
             conn,
             record_id=record_id,
@@ -203,10 +225,60 @@ def _fields(
             kind="fields",
             local_head=None,
             heads=heads,
-            detail=",".join(found),
-            resolved="noted",
+            detail=detail if not removed else _clash_detail(conn, entity, doc, heads, docs, rest),
+            resolved=None,
+            always_new=True,
         )
         out.notices += 1
+    out.touch("sync_conflict", record_id)
+
+
+def _clash_detail(
+    conn: Connection,
+    entity: str,
+    doc: dict[str, Any],
+    heads: Sequence[uuid.UUID],
+    docs: _Docs,
+    clashes: Sequence[merge.Clash],
+) -> str:
+    """JSON for the notice: the record, each decision with both values, who wrote each head
+    and when (values included: this stays in the encrypted chart)."""
+    meta = store.version_meta(conn, heads)
+    return json.dumps(
+        {
+            "record": merge.describe(entity, doc),
+            "clashes": [
+                {
+                    "kind": c.kind,
+                    "field": c.label,
+                    "kept": c.kept,
+                    "other": c.other,
+                }
+                for c in clashes
+            ],
+            "versions": [
+                {
+                    "version": str(h),
+                    "device": meta.get(h, ("", ""))[0],
+                    "at": meta.get(h, ("", ""))[1],
+                    "deleted": docs[h].get("row") is None,
+                }
+                for h in heads
+            ],
+            "kept_version": str(heads[-1]),
+        },
+        default=str,
+        sort_keys=True,
+    )
+
+
+def settle_open(conn: Connection, cfg: SyncConfig, out: ApplyOutcome) -> None:
+    """Reconcile every record with an open ``draft`` or ``delete_edit`` conflict: a later local
+    write may have settled it (the clinician edited the draft to match the other version, or
+    edited or deleted the record again on top of both), which only a reconcile notices."""
+    for c in store.conflicts(conn):
+        if c["kind"] in ("draft", "delete_edit"):
+            reconcile(conn, cfg, c["record_id"], c["entity"], out)
 
 
 def _keep_both(

@@ -239,6 +239,7 @@ def _record(
         outcome = push.record_response(uow.conn, cfg, batch, answer)
         for record_id, entity in sorted(outcome.records, key=str):
             apply.reconcile(uow.conn, cfg, record_id, entity, out)
+        apply.settle_open(uow.conn, cfg, out)
         uow.commit()
     report.pushed += outcome.accepted
     report.duplicates += outcome.duplicate

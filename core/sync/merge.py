@@ -10,8 +10,9 @@ Rules (docs/sync.md §5):
 * Every other entity (patient, practice, clinician, payer profile, episode with its diagnoses
   and goals, visits, fees, ...) merges field by field against the best common ancestor. When
   both sides changed the same field, the version with the later id (UUIDv7: creation time)
-  wins *deterministically on every device*; the other value stays in the versions table and the
-  field's name is reported. A delete against a concurrent edit keeps the edit.
+  wins *deterministically on every device*; the other value stays in the versions table and
+  both values are reported (a notice). A delete against a concurrent edit keeps the edit for
+  now and is reported as a conflict someone must decide (keep the record, or delete it).
 * A signed note is fixed by its first accepted ``sign`` version; addenda (append-only, keyed by
   UUID) are the union over all addendum versions.
 """
@@ -99,8 +100,29 @@ class Graph:
 # -- three-way field merge -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Clash:
+    """One automatic decision of a field merge, with both values (shown to the user).
+
+    ``kind`` ``field``: both sides changed ``field`` of ``where`` (the record's row when
+    ``where`` is "", else ``table[row id]``); ``kept`` is the later version's value, ``other``
+    the earlier one's, kept in history. ``kind`` ``deleted``: one side deleted ``where`` and
+    the other edited it; the edit is kept (``kept``: the edited row) until someone decides.
+    """
+
+    kind: str
+    where: str
+    field: str
+    kept: Any
+    other: Any
+
+    @property
+    def label(self) -> str:
+        return ".".join(p for p in (self.where, self.field) if p) or "record"
+
+
 def _merge_row(
-    base: Row | None, a: Row | None, b: Row | None, where: str, out: list[str]
+    base: Row | None, a: Row | None, b: Row | None, where: str, out: list[Clash]
 ) -> Row | None:
     if a is None or b is None:
         other = b if a is None else a
@@ -108,8 +130,8 @@ def _merge_row(
             return None
         if other == base:
             return None  # deleted on one side, untouched on the other
-        out.append(f"{where}deleted")
-        return other  # a delete never beats a concurrent edit
+        out.append(Clash("deleted", where, "", other, None))
+        return other  # kept until someone decides: a delete never wins silently
     base = base or {}
     merged: Row = {}
     for k in sorted(set(a) | set(b)):
@@ -120,14 +142,14 @@ def _merge_row(
             merged[k] = bv
         else:
             merged[k] = bv  # b is the later version: deterministic on every device
-            out.append(f"{where}{k}")
+            out.append(Clash("field", where, k, bv, av))
     return merged
 
 
-def merge3(base: Doc | None, a: Doc, b: Doc) -> tuple[Doc, list[str]]:
-    """Merge ``a`` and ``b`` (``b`` the later version) against ``base``; field names that both
-    sides changed are returned (values never are)."""
-    conflicts: list[str] = []
+def merge3(base: Doc | None, a: Doc, b: Doc) -> tuple[Doc, list[Clash]]:
+    """Merge ``a`` and ``b`` (``b`` the later version) against ``base``; every automatic
+    decision is returned with both values."""
+    conflicts: list[Clash] = []
     base_row = base["row"] if base else None
     row = _merge_row(base_row, a["row"], b["row"], "", conflicts)
     children: dict[str, list[Row]] = {}
@@ -142,7 +164,7 @@ def merge3(base: Doc | None, a: Doc, b: Doc) -> tuple[Doc, list[str]]:
                 by_id[0].get(ident),
                 by_id[1].get(ident),
                 by_id[2].get(ident),
-                f"{table}.",
+                f"{table}[{ident}]",
                 conflicts,
             )
             if merged is not None:
@@ -154,14 +176,14 @@ def merge3(base: Doc | None, a: Doc, b: Doc) -> tuple[Doc, list[str]]:
     return doc, conflicts
 
 
-def merge_heads(base: Doc | None, heads: Sequence[Doc]) -> tuple[Doc, list[str]]:
+def merge_heads(base: Doc | None, heads: Sequence[Doc]) -> tuple[Doc, list[Clash]]:
     """Fold ``merge3`` over heads sorted by version id (the caller sorts)."""
     acc = heads[0]
-    conflicts: list[str] = []
+    conflicts: list[Clash] = []
     for doc in heads[1:]:
         acc, found = merge3(base, acc, doc)
-        conflicts += found
-    return acc, sorted(set(conflicts))
+        conflicts += [c for c in found if c not in conflicts]
+    return acc, conflicts
 
 
 def _derive(doc: Doc) -> None:
@@ -239,3 +261,32 @@ def addenda_rows(docs: Iterable[Doc]) -> dict[str, Row]:
         for row in doc.get("children", {}).get("addenda", []):
             rows.setdefault(row["id"], row)
     return rows
+
+
+# -- what a person reads -------------------------------------------------------------------
+
+_ENTITY_NAMES = {
+    "payer_profile": "Payer profile",
+    "measure_score": "Outcome score",
+    "addendum_draft": "Addendum draft",
+    "clock": "Time clock entry",
+    "mileage": "Mileage trip",
+}
+_SUMMARY_FIELDS = ("name", "code", "date", "purpose", "miles", "amount_cents", "start_date")
+
+
+def describe(entity: str, doc: Doc | None) -> str:
+    """A short, readable label of a record version, e.g. "Patient Brambleworth, Pat
+    (1970-01-01)" or "Fee 97110 · 12500" (shown locally only: the chart is encrypted)."""
+    title = _ENTITY_NAMES.get(entity, entity.replace("_", " ").capitalize())
+    row = (doc or {}).get("row")
+    if not row:
+        return f"{title} (deleted)"
+    if row.get("last_name") is not None:
+        who = f"{row.get('last_name', '')}, {row.get('first_name', '')}".strip(", ")
+        born = f" ({row['date_of_birth']})" if row.get("date_of_birth") else ""
+        return f"{title} {who}{born}"
+    parts = [str(row[k]) for k in _SUMMARY_FIELDS if row.get(k) not in (None, "")]
+    if entity == "note":
+        parts = [str(row.get("date") or ""), str(row.get("status") or "")]
+    return f"{title} {' · '.join(p for p in parts if p)}".strip()

@@ -4,11 +4,13 @@ Contract:
 
 * ``conflict_detail`` returns both sides of an open conflict as plain strings for a
   side-by-side view (notes: the four SOAP sections and the timed services).
-* ``resolve`` ends a ``draft`` conflict by writing a **merge version** whose parents are every
-  current head, so the graph has one head again on every device: ``local`` keeps this device's
-  record, ``remote`` materializes the other version first, ``merged`` writes the clinician's
-  merged section text into the draft first. A ``sign_race`` conflict can only be acknowledged
-  (both signed copies stay in history; this device's signed rows are frozen by the triggers).
+* ``resolve`` ends a ``draft`` or ``delete_edit`` conflict (a delete against a concurrent edit:
+  ``local`` keeps the edited record, ``remote`` lets the delete hold) by writing a **merge
+  version** whose parents are every current head, so the graph has one head again on every
+  device (a notice, ``fields`` or ``log_restored``, is only acknowledged): ``local`` keeps this
+  device's record, ``remote`` materializes the other version first, ``merged`` writes the
+  clinician's merged section text into the draft first. A ``sign_race`` conflict can only be
+  acknowledged (both signed copies stay in history; this device's signed rows are frozen).
 * ``file_draft`` turns a rescued addendum draft into a real addendum of its signed note (an
   ordinary ``addendum`` version) and records the draft as filed; ``dismiss_draft`` keeps the
   draft's text but marks it dismissed. Both status changes are synced versions of the draft.
@@ -102,8 +104,16 @@ def resolve(
             )
         store.close_conflicts(conn, record_id, "noted", kind="sign_race")
         return None
-    if c["kind"] != "draft":
-        raise InvalidInput("That change was merged automatically; nothing to resolve.")
+    if c["kind"] in store.NOTICE_KINDS:
+        if choice != "local":
+            raise InvalidInput(
+                "That change was merged automatically; acknowledge the notice (both values "
+                "stay in the record's history)."
+            )
+        store.close_one(conn, conflict_id, "seen")
+        return None
+    if c["kind"] not in ("draft", "delete_edit"):
+        raise InvalidInput("That conflict cannot be resolved here.")
     rows = store.version_rows(conn, record_id)
     graph = merge.Graph(
         merge.Node(r.version_id, r.parents, r.kind, r.device, r.seq, r.rejected) for r in rows
@@ -111,9 +121,12 @@ def resolve(
     heads = graph.heads()
     state = store.note_state(conn, record_id) if entity == "note" else None
     if len(heads) < 2 or (state is not None and state[0] == "signed"):
-        store.close_conflicts(conn, record_id, "superseded", kind="draft")
+        store.close_conflicts(conn, record_id, "superseded", kind=c["kind"])
         return None
     local = store.get_heads(conn, record_id)
+    if c["kind"] == "delete_edit":
+        # "local": keep the edited record; "remote": the delete holds.
+        local = (c["local_head"],)
     if choice == "remote":
         other = keep or next((h for h in heads if h not in local), None)
         if other is None or other not in heads:
@@ -134,7 +147,7 @@ def resolve(
         payload=payload,
         device=device,
     )
-    store.close_conflicts(conn, record_id, choice, merge_version=version, kind="draft")
+    store.close_conflicts(conn, record_id, choice, merge_version=version, kind=c["kind"])
     return version
 
 

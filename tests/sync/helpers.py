@@ -210,6 +210,7 @@ SNAPSHOT_TABLES = (
     "addenda",
     "measure_scores",
     "payments",
+    "mileage_entries",
     "sync_addendum_drafts",
 )
 

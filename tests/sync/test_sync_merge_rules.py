@@ -3,6 +3,7 @@ text becomes an addendum draft, demographics merge field by field. Nothing is ev
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -112,8 +113,24 @@ def test_demographics_merge_field_by_field(pair_of_devices: tuple[Device, Device
             ).scalars()
         ]
     assert {"555-0111", "555-0222"} <= set(stored)
-    notices = [c for c in _all_conflicts(a) if c["kind"] == "fields"]
-    assert notices and all(c["detail"] == "phone" for c in notices)  # the name, not the values
+    # Nothing silently lost: an open notice on each device with both values and who/when.
+    for device in (a, b):
+        notices = [c for c in _all_conflicts(device) if c["kind"] == "fields"]
+        assert notices and all(c["resolved_at"] is None for c in notices), device.name
+        detail = json.loads(notices[0]["detail"])
+        [clash] = detail["clashes"]
+        assert clash["field"] == "phone"
+        assert {clash["kept"], clash["other"]} == {"555-0111", "555-0222"}
+        assert clash["kept"] == phone_a
+        assert detail["record"] == "Patient Renamed, Pat (1970-01-01)"
+        assert sorted(v["device"] for v in detail["versions"]) == sorted(
+            [a.chart.device_id, b.chart.device_id]
+        )
+        assert all(v["at"] for v in detail["versions"])
+        assert device.status().notices == len(notices)
+        for notice in notices:
+            sync_service.resolve_conflict(device.chart, notice["id"], "local")  # acknowledged
+        assert device.status().notices == 0
 
 
 def _all_conflicts(device: Device) -> list[dict]:  # type: ignore[type-arg]
@@ -193,3 +210,47 @@ def test_two_devices_signing_at_once_keep_their_signed_rows_and_are_told(
     assert texts(a) == texts(b) == ["Addendum from A", "Addendum from B"]
     sync_service.resolve_conflict(b.chart, race["id"], "local")
     assert sync_service.list_conflicts(b.chart) == []
+
+
+def test_a_delete_against_a_concurrent_edit_is_a_conflict_not_a_silent_loss(
+    pair_of_devices: tuple[Device, Device],
+) -> None:
+    from core.services import mileage
+
+    a, b = pair_of_devices
+    s = seed(a.chart)
+    trip = mileage.record_trip(
+        a.chart,
+        s.clinician_id,
+        date=dt.date(2026, 1, 5),
+        miles=12.5,
+        purpose="Home visit",
+        from_label="Office",
+        to_label="Home base",
+    ).value
+    _converged(a, b)
+    mileage.delete_trip(a.chart, trip.id)  # A deletes the trip...
+    mileage.update_trip(b.chart, trip.id, miles=14.0)  # ...while B corrects its distance
+    _converged(a, b)
+    for device in (a, b):
+        # The edit is kept for now on both devices, and someone must decide.
+        [conflict] = [c for c in sync_service.list_conflicts(device.chart)]
+        assert conflict["kind"] == "delete_edit"
+        detail = json.loads(conflict["detail"])
+        assert detail["record"].startswith("Mileage trip 2026-01-05")
+        assert sorted(v["deleted"] for v in detail["versions"]) == [False, True]
+        assert device.status().conflicts == 1
+    assert _trip_miles(a, trip.id) == _trip_miles(b, trip.id) == 14.0
+    # B decides that the delete holds: on both devices the trip is gone, nothing is open.
+    [conflict] = sync_service.list_conflicts(b.chart)
+    sync_service.resolve_conflict(b.chart, conflict["id"], "remote")
+    _converged(a, b)
+    assert _trip_miles(a, trip.id) is None and _trip_miles(b, trip.id) is None
+    assert sync_service.list_conflicts(a.chart) == sync_service.list_conflicts(b.chart) == []
+
+
+def _trip_miles(device: Device, trip_id):  # type: ignore[no-untyped-def]
+    with device.chart.uow() as uow:
+        return uow.conn.execute(
+            select(t.mileage_entries.c.miles).where(t.mileage_entries.c.id == trip_id)
+        ).scalar_one_or_none()

@@ -1,19 +1,25 @@
 """Two devices, one server, random interleavings (Hypothesis stateful testing).
 
-Rules: new note, edit, sign, addendum, demographics edit, push only, pull only, full sync, a
-crash before commit (edit or pulled page), a lost acknowledgement, a replayed batch, clock skew.
+Rules: new note, edit, sign, addendum, demographics edit, edit or delete a mileage trip, push
+only, pull only, full sync, a crash before commit (edit or pulled page), a lost
+acknowledgement, a replayed batch, clock skew.
 Invariants checked after every step: a signed note, once seen on a device, never changes there;
 no version ever disappears from a device. After a quiet period (both devices sync until nothing
 moves) the teardown checks: every version created reached the server and both devices, except
 those the server refused because a signature won, and each of those had its text rescued;
 both devices have the same heads, the same open conflicts, and the same records outside those
 conflicts; resolving every conflict on one device and syncing makes all records equal.
+Nothing is silently lost (issue 22): wherever a device wrote a version with several parents
+(a merge, or an edit on top of one), every value of a parent that the new version dropped is
+in a notice on that device with both values, and a dropped delete is a ``delete_edit``
+conflict on that device.
 """
 
 from __future__ import annotations
 
 import atexit
 import datetime as dt
+import json
 import shutil
 import tempfile
 import types
@@ -31,11 +37,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import select
 
 from core.domain.errors import SignedNoteImmutable
-from core.services import charts, notes, patients
+from core.services import charts, mileage, notes, patients
 from core.services import sync as sync_service
 from core.storage import outbox, sync_store
 from core.storage import tables as t
-from core.sync import apply, config
+from core.sync import apply, config, merge
 from core.sync.api import SyncApi
 from core.sync.errors import ServerUnavailable
 from tests.sync.helpers import (
@@ -92,6 +98,7 @@ class _Template:
     directory: Path
     seed: Seed
     notes: tuple[uuid.UUID, ...]
+    trip: uuid.UUID
 
 
 _template: _Template | None = None
@@ -114,12 +121,21 @@ def _build_template() -> _Template:
                 date=dt.date(2026, 2, 1),
             )
             made.append(view.value.note.id)
+        trip = mileage.record_trip(
+            a.chart,
+            s.clinician_id,
+            date=dt.date(2026, 2, 1),
+            miles=10.0,
+            from_label="Office",
+            to_label="Home base",
+            purpose="Home visit",
+        ).value.id
         a.sync()
         b.sync()
         for device in (a, b):
             device.chart.checkpoint()
             device.close()
-    return _Template(directory, s, tuple(made))
+    return _Template(directory, s, tuple(made), trip)
 
 
 class TwoDevices(RuleBasedStateMachine):
@@ -141,6 +157,7 @@ class TwoDevices(RuleBasedStateMachine):
         self.skew = {"A": dt.timedelta(0), "B": dt.timedelta(0)}
         self.seed: Seed = _template.seed
         self.notes: list[uuid.UUID] = list(_template.notes)
+        self.trip = _template.trip
         self.signed_seen: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
         self.versions_seen: dict[str, set[uuid.UUID]] = {"A": set(), "B": set()}
 
@@ -231,6 +248,23 @@ class TwoDevices(RuleBasedStateMachine):
             patients.update_patient(
                 self.dev[name].chart, self.seed.patient_id, phone=phone, email=email
             )
+
+    def _has_trip(self, name: str) -> bool:
+        with self.dev[name].chart.uow() as uow:
+            found = uow.conn.execute(
+                select(t.mileage_entries.c.id).where(t.mileage_entries.c.id == self.trip)
+            ).first()
+        return found is not None
+
+    @rule(name=DEVICES, miles=st.sampled_from([12.0, 14.5, 20.0]), delete=st.booleans())
+    def change_trip(self, name: str, miles: float, delete: bool) -> None:
+        if not self._has_trip(name):
+            return
+        with self._write(name):
+            if delete:
+                mileage.delete_trip(self.dev[name].chart, self.trip)
+            else:
+                mileage.update_trip(self.dev[name].chart, self.trip, miles=miles)
 
     @rule(name=DEVICES, push=st.booleans(), pull=st.booleans())
     def sync(self, name: str, push: bool, pull: bool) -> None:
@@ -381,16 +415,72 @@ class TwoDevices(RuleBasedStateMachine):
             assert all(state[c].salvaged for c in refused), "refused text not rescued"
             assert len(local - on_server) == len(refused), f"{name}: a version never left"
             conflict_sets[name] = {
-                (c["record_id"], c["kind"]) for c in opened if c["kind"] == "draft"
+                (c["record_id"], c["kind"]) for c in opened if c["kind"] in ("draft", "delete_edit")
             }
+            self._nothing_silently_lost(name)
         assert conflict_sets["A"] == conflict_sets["B"]
         heads_a, heads_b = (
             heads_by_record(self.dev["A"].chart),
             heads_by_record(self.dev["B"].chart),
         )
         assert heads_a == heads_b
-        skip = {rid for rid, _kind in conflict_sets["A"]} | self._sign_races()
+        drafts = {rid for rid, kind in conflict_sets["A"] if kind == "draft"}
+        skip = drafts | self._sign_races()
         self._same_records(skip)
+
+    def _nothing_silently_lost(self, name: str) -> None:
+        device = self.dev[name]
+        with device.chart.uow() as uow:
+            told = sync_store.conflicts(uow.conn, open_only=False)
+            for record_id, fields in (
+                (self.seed.patient_id, ("phone", "email")),
+                (self.trip, ("miles",)),
+            ):
+                rows = sync_store.version_rows(uow.conn, record_id)
+                docs = {
+                    v: json.loads(p)
+                    for v, p in sync_store.payloads(uow.conn, [r.version_id for r in rows]).items()
+                }
+                graph = merge.Graph(
+                    merge.Node(r.version_id, r.parents, r.kind, r.device, r.seq, r.rejected)
+                    for r in rows
+                )
+                mine = [
+                    r
+                    for r in rows
+                    if len(r.parents) > 1 and r.device == device.chart.device_id and not r.rejected
+                ]
+                for child in mine:
+                    parents = sorted(child.parents, key=str)
+                    base_id = graph.common_ancestor(parents)
+                    base_doc = docs[base_id] if base_id else None
+                    base = (base_doc["row"] if base_doc else None) or {}
+                    # What the device showed before this write: the merge of the parents.
+                    shown, _ = merge.merge_heads(base_doc, [docs[p] for p in parents])
+                    row = shown["row"]
+                    notes_here = [c for c in told if c["record_id"] == record_id]
+                    for parent in parents:
+                        prow = docs[parent]["row"]
+                        if prow is None and row is not None and base:
+                            assert any(c["kind"] == "delete_edit" for c in notes_here), (
+                                f"{name}: a delete was dropped silently"
+                            )
+                            event("conflict: a delete against an edit")
+                        if prow is None or row is None:
+                            continue
+                        for f in fields:
+                            if prow.get(f) != base.get(f) and row.get(f) != prow.get(f):
+                                values = [
+                                    {x["kept"], x["other"]}
+                                    for c in notes_here
+                                    if c["kind"] in ("fields", "delete_edit")
+                                    for x in json.loads(c["detail"])["clashes"]
+                                    if x["field"] == f
+                                ]
+                                assert any(prow.get(f) in v for v in values), (
+                                    f"{name}: {f}={prow.get(f)!r} dropped without a notice"
+                                )
+                                event("notice: both values of a clash")
 
     def _events(self) -> None:
         """Label what this example exercised (``--hypothesis-show-statistics``)."""
@@ -434,10 +524,14 @@ class TwoDevices(RuleBasedStateMachine):
         self._settle()
         for device in self.dev.values():
             assert [
-                c for c in sync_service.list_conflicts(device.chart) if c["kind"] == "draft"
+                c
+                for c in sync_service.list_conflicts(device.chart)
+                if c["kind"] in ("draft", "delete_edit")
             ] == []
         assert heads_by_record(a.chart) == heads_by_record(self.dev["B"].chart)
         self._same_records(self._sign_races())
+        for name in self.dev:
+            self._nothing_silently_lost(name)
 
 
 TwoDevices.TestCase.settings = settings(
