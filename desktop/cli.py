@@ -31,6 +31,23 @@ def default_chart_path() -> Path:
     return Path(base) / "chartside" / "practice.chart"
 
 
+def bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number in [low, high] (a clear usage error, exit 2,
+    instead of an overflow deep in SQLite for ``--limit 99999999999999999999``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
 def _prompt(label: str, env: str = ENV_PASSPHRASE) -> str:
     value = os.environ.get(env)
     if value:
@@ -207,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser("patients", help="list or search patients")
     p.add_argument("--search", default="")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=bounded_int(1, 100_000), default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_patients)
     p = sub.add_parser("export", help="export the whole chart")
@@ -252,6 +269,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("chartside: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: never a raw traceback (its text can hold patient data)
+        return _unexpected(exc)
+
+
+def _unexpected(exc: BaseException) -> int:
+    """Exit 1 with the exception's type and frames only (no message, no values: PHI-free).
+    Every write is one transaction and every file is written atomically, so what was saved
+    before the error is intact."""
+    import traceback
+
+    frames = [f"{Path(f.filename).name}:{f.lineno} in {f.name}"
+              for f in traceback.extract_tb(exc.__traceback__)][-8:]
+    print(f"chartside: unexpected error ({type(exc).__name__}). Nothing saved before it was "
+          "lost. Please report these lines (they hold no patient data):\n  "
+          + "\n  ".join(frames), file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

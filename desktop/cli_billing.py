@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain.errors import InvalidInput
+from desktop.cli import bounded_int
 
 
 def _date(text: str) -> dt.date:
@@ -288,7 +289,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("package", help="sell a prepaid package of visits")
     p.add_argument("--patient", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--visits", type=int, required=True)
+    p.add_argument("--visits", type=bounded_int(1, 1000), required=True)
     p.add_argument("--price", required=True, help="dollars")
     p.add_argument("--date")
     p.add_argument("--expires")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain.errors import InvalidInput
+from desktop.cli import bounded_int
 
 
 def _date(text: str) -> dt.date:
@@ -191,7 +192,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _period_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--year", type=int, help="calendar year (default: this year)")
+    p.add_argument("--year", type=bounded_int(1900, 2200),
+                   help="calendar year (default: this year)")
     p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
 

@@ -8,6 +8,7 @@ import re
 
 from core.domain.errors import InvalidInput
 
+_MAX_MINUTES = 24 * 60
 _MINUTES = re.compile(r"-?[0-9]+")  # ASCII digits only: "²" and "٣" are digits to str.isdigit
 
 
@@ -22,7 +23,12 @@ def _parse_pairs(pairs: list[str]) -> list[tuple[str, int]]:
             raise InvalidInput(
                 f"Minutes for {code.strip()} must be a whole number, not {minutes!r}.",
                 hint="Example: 97110=23")
-        out.append((code.strip().upper(), int(text)))
+        value = int(text)
+        if not -_MAX_MINUTES <= value <= _MAX_MINUTES:  # negatives: the rules explain them
+            raise InvalidInput(
+                f"Minutes for {code.strip()} must be at most {_MAX_MINUTES} (a day), not {text}.",
+                hint="Example: 97110=23")
+        out.append((code.strip().upper(), value))
     return out
 
 

@@ -152,12 +152,21 @@ def run_negation(args: argparse.Namespace, out: TextIO | None = None) -> int:
     path: Path = args.input
     if not path.is_file():
         raise InvalidInput(f"There is no file at {path}.")
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path.name} is not UTF-8 text.") from error
+    except OSError as error:
+        raise InvalidInput(f"There is no readable file at {path}.") from error
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            result = {"id": row["id"], "negated": is_negated(row["sentence"], row["concept"])}
+            sentence, concept = row["sentence"], row["concept"]
+            if not isinstance(sentence, str) or not isinstance(concept, str):
+                raise TypeError("sentence and concept must be text")
+            result = {"id": row["id"], "negated": is_negated(sentence, concept)}
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise InvalidInput(f"Line {number} of {path.name} is not "
                                '{"id", "sentence", "concept"} JSON.') from error
