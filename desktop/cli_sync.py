@@ -7,12 +7,15 @@
     chartside --chart PATH sync approve DEVICE_ID      (prints the pairing code to type)
     chartside --chart PATH sync pair CODE              (on the new device)
     chartside --chart PATH sync revoke DEVICE_ID
-    chartside --chart PATH sync conflicts
+    chartside --chart PATH sync conflicts [--all]
     chartside --chart PATH sync resolve CONFLICT_ID --keep local|remote
+    chartside --chart PATH sync ack NOTICE_ID
+    chartside --chart PATH sync history RECORD_ID
 
 Thin shell over ``core.services.sync``: parse, call, print. Failures are ``ChartsideError``s
-(sync failures exit with status 8) printed as one line by ``desktop.cli.main``. Nothing printed
-here contains PHI: counts, ids, device names and times only.
+(sync failures exit with status 8) printed as one line by ``desktop.cli.main``. ``conflicts``
+and ``history`` show the records and values in question (the user's own chart, on their own
+screen, as ``patients`` does); everything else prints counts, ids, device names and times.
 """
 
 from __future__ import annotations
@@ -77,10 +80,22 @@ def cmd_now(args: argparse.Namespace) -> int:
     finally:
         session.lock()
     print(f"Sent {report.pushed} change(s), received {report.pulled} in {report.seconds:.2f} s.")
-    if report.refused:
+    lost_to_signature = report.refused - report.reissued
+    if lost_to_signature:
         print(
-            f"{report.refused} change(s) lost a race to a signature; their text was kept as "
+            f"{lost_to_signature} change(s) lost a race to a signature; their text was kept as "
             "addendum drafts."
+        )
+    if report.reissued:
+        print(
+            f"{report.reissued} change(s) reused ids the server already holds with other "
+            "content (this chart was restored from a backup); their content was sent again "
+            "as new versions. Nothing was lost."
+        )
+    if report.resent:
+        print(
+            f"The sync server's log was restored or replaced: {report.resent} version(s) it "
+            "lacked were sent again."
         )
     _attention(state)
     return 0
@@ -89,7 +104,12 @@ def cmd_now(args: argparse.Namespace) -> int:
 def _attention(state: Any) -> None:
     if state.conflicts:
         print(
-            f"{state.conflicts} record(s) were changed on two devices: "
+            f"{state.conflicts} record(s) were changed on two devices and need a decision: "
+            "see `chartside sync conflicts`."
+        )
+    if state.notices:
+        print(
+            f"{state.notices} notice(s): changes merged automatically or a restored server; "
             "see `chartside sync conflicts`."
         )
     if state.addendum_drafts:
@@ -191,16 +211,55 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
     session = _session(args)
     try:
-        rows = sync.list_conflicts(session)
+        rows = sync.conflict_summaries(session, open_only=not args.all)
     finally:
         session.lock()
     if not rows:
-        print("No open conflicts.")
+        print("No open conflicts or notices.")
     for c in rows:
-        print(
-            f"{c['id']}  {c['entity']:<14} {c['kind']:<10} record {c['record_id']}  "
-            f"{len(c['heads'])} versions"
-        )
+        print(f"{c.title}: {c.record}")
+        for line in c.lines:
+            print(f"    {line}")
+        if c.kind == "delete_edit":
+            cmd = f"chartside sync resolve {c.conflict_id}"
+            print(f"    keep the edited record: {cmd} --keep local")
+            print(f"    let the delete hold:    {cmd} --keep remote")
+        elif c.needs_decision:
+            action = "acknowledge" if c.kind == "sign_race" else "keep one"
+            what = "--keep local" if c.kind == "sign_race" else "--keep local|remote"
+            print(f"    to {action}: chartside sync resolve {c.conflict_id} {what}")
+        else:
+            print(f"    to acknowledge: chartside sync ack {c.conflict_id}")
+        if c.kind != "log_restored":
+            print(f"    history: chartside sync history {c.record_id}")
+    return 0
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    from core.services import sync
+
+    session = _session(args)
+    try:
+        sync.acknowledge_notice(session, parse_id(args.notice_id))
+    finally:
+        session.lock()
+    print("Acknowledged. Both values stay in the record's history.")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from core.services import sync
+
+    session = _session(args)
+    try:
+        entries = sync.record_history(session, parse_id(args.record_id))
+    finally:
+        session.lock()
+    for e in entries:
+        where = "on server" if e.on_server else "not sent yet"
+        changed = ", ".join(e.changed) or "no field changes"
+        print(f"{e.at}  {e.kind:<8} {e.device:<16} {where:<12} {e.summary}")
+        print(f"    {changed}")
     return 0
 
 
@@ -238,7 +297,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r = ss.add_parser("revoke", help="stop a device from syncing")
     r.add_argument("device_id")
     r.set_defaults(fn=cmd_revoke)
-    ss.add_parser("conflicts", help="records changed on two devices").set_defaults(fn=cmd_conflicts)
+    cf = ss.add_parser("conflicts", help="conflicts and notices, with the records and values")
+    cf.add_argument("--all", action="store_true", help="also those already settled")
+    cf.set_defaults(fn=cmd_conflicts)
+    ack = ss.add_parser("ack", help="acknowledge a notice (an automatic merge)")
+    ack.add_argument("notice_id")
+    ack.set_defaults(fn=cmd_ack)
+    hist = ss.add_parser("history", help="every version of a record: who changed what, when")
+    hist.add_argument("record_id")
+    hist.set_defaults(fn=cmd_history)
     rs = ss.add_parser("resolve", help="keep one version of a conflicting record")
     rs.add_argument("conflict_id")
     rs.add_argument("--keep", choices=["local", "remote"], required=True)

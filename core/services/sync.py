@@ -21,8 +21,9 @@ from core.domain.visit import Addendum
 from core.services.result import Result
 from core.storage import sync_store as store
 from core.storage.chart import ChartSession
-from core.sync import config, devices, engine, resolve
+from core.sync import config, describe, devices, engine, resolve
 from core.sync.api import SyncApi
+from core.sync.describe import ConflictSummary, HistoryEntry
 from core.sync.devices import Approval, DeviceRow, EnrollResult
 from core.sync.engine import ApiMaker, Run, SyncReport, run_blocking
 from core.sync.resolve import Choice, ConflictDetail
@@ -30,12 +31,16 @@ from core.sync.resolve import Choice, ConflictDetail
 __all__ = [
     "Approval",
     "ConflictDetail",
+    "ConflictSummary",
     "DeviceRow",
     "EnrollResult",
+    "HistoryEntry",
     "SyncReport",
     "SyncStatus",
+    "acknowledge_notice",
     "approve_device",
     "conflict_detail",
+    "conflict_summaries",
     "dismiss_addendum_draft",
     "enroll",
     "file_addendum_draft",
@@ -43,6 +48,7 @@ __all__ = [
     "list_conflicts",
     "list_devices",
     "pair",
+    "record_history",
     "resolve_conflict",
     "revoke_device",
     "status",
@@ -202,6 +208,39 @@ def list_conflicts(chart: ChartSession) -> list[dict[str, Any]]:
     """Open conflicts (ids, entity, kind, field names; never record content)."""
     with chart.uow() as uow:
         return store.conflicts(uow.conn)
+
+
+def conflict_summaries(chart: ChartSession, *, open_only: bool = True) -> list[ConflictSummary]:
+    """Open conflicts (decisions first) and notices, each with a readable record summary,
+    both values and who/when. Content for the user's screen only (never logged)."""
+    with chart.uow() as uow:
+        rows = store.conflicts(uow.conn, open_only=open_only)
+        out = [describe.summarize(uow.conn, c, chart.device_id) for c in rows]
+    return sorted(out, key=lambda s: (not s.needs_decision, s.detected_at))
+
+
+def acknowledge_notice(chart: ChartSession, notice_id: uuid.UUID) -> Result[None]:
+    """Mark a notice (an automatic merge, a restored server log) as seen; a conflict that
+    needs a decision is refused with the reason."""
+    result = resolve_conflict(chart, notice_id, "local")
+    return Result(None, result.changes)
+
+
+def record_history(chart: ChartSession, record_id: uuid.UUID) -> list[HistoryEntry]:
+    """Every version of a record: who changed which fields, when (audited as a view)."""
+    with chart.uow() as uow:
+        entries = describe.history(uow.conn, record_id, chart.device_id)
+        store.audit_event(
+            uow.conn,
+            actor=chart.actor,
+            device=chart.device_id,
+            action="view",
+            entity="sync_history",
+            entity_id=str(record_id),
+            detail="record history",
+        )
+        uow.commit()
+    return entries
 
 
 def conflict_detail(chart: ChartSession, conflict_id: uuid.UUID) -> ConflictDetail:

@@ -75,6 +75,7 @@ class SyncReport:
     notices: int = 0
     addendum_drafts: int = 0
     resent: int = 0  # queued again after the server's log changed identity
+    reissued: int = 0  # refused as already used ids (a restored chart), content sent anew
     batches: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -201,9 +202,7 @@ def _pull_all(api: SyncApi, cfg: SyncConfig, report: SyncReport, limit: int) -> 
         page: wire.PullResponse = yield NetStep(
             partial(api.pull, pos.cursor, limit, epoch=pos.epoch, at=pos.at), "pull"
         )
-        result: StepResult = yield DbStep(
-            partial(_apply, cfg=cfg, page=page, pos=pos), "apply"
-        )
+        result: StepResult = yield DbStep(partial(_apply, cfg=cfg, page=page, pos=pos), "apply")
         report.add_apply(result.value)
         report.pages += 1
         pos = pos.after(page)
@@ -244,6 +243,7 @@ def _record(
     report.pushed += outcome.accepted
     report.duplicates += outcome.duplicate
     report.refused += outcome.rejected
+    report.reissued += outcome.reissued
     report.retrying += outcome.retry
     report.stuck += outcome.stuck
     report.add_apply(out)

@@ -49,6 +49,7 @@ class PushOutcome:
     rejected: int = 0
     retry: int = 0
     stuck: int = 0
+    reissued: int = 0  # refused as already used ids (a restored chart): content sent anew
     records: set[tuple[uuid.UUID, str]] = field(default_factory=set)
 
     @property
@@ -152,6 +153,7 @@ def record_response(
         else:  # version_conflict / change_conflict: a restored backup, or a bug
             _reissue(conn, row, status.value)
             out.rejected += 1
+            out.reissued += 1
     store.record_batch(conn, batch.batch_id, response)
     return out
 
@@ -166,6 +168,7 @@ def _unknown_parent(conn: Connection, row: store.OutgoingRow, out: PushOutcome) 
     elif refused:
         _reissue(conn, row, "parent_rejected")
         out.rejected += 1
+        out.reissued += 1
     elif store.mark_retry(conn, row.change_id, "unknown_parent", MAX_ATTEMPTS):
         out.retry += 1
     else:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 
 from core.services import patients
 from desktop import cli, cli_sync
-from tests.sync.helpers import PASSPHRASE, URL, SyncServer, new_chart, seed
+from tests.sync.helpers import PASSPHRASE, URL, Device, SyncServer, new_chart, seed
 
 
 def _run(capsys: pytest.CaptureFixture[str], chart: Path, *args: str) -> tuple[int, str, str]:
@@ -95,3 +96,38 @@ def test_enroll_pair_sync_and_status_from_the_command_line(
         assert [p.last_name for p in patients.search_patients(opened)] == ["Clitest"]
     finally:
         opened.lock()
+
+
+def test_conflicts_show_the_record_both_values_and_who_and_when(
+    pair_of_devices: tuple[Device, Device],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 22: a readable summary, not ids only; notices are acknowledged; history."""
+    monkeypatch.setenv("CHARTSIDE_PASSPHRASE", PASSPHRASE)
+    a, b = pair_of_devices
+    s = seed(a.chart, last_name="Brambleworth")
+    a.sync()
+    b.sync()
+    patients.update_patient(a.chart, s.patient_id, phone="555-0111")
+    patients.update_patient(b.chart, s.patient_id, phone="555-0222")
+    for device in (a, b, a):
+        device.sync()
+    chart = tmp_path / "a.chart"
+    code, out, _ = _run(capsys, chart, "status")
+    assert "1 notice(s)" in out
+    code, out, _ = _run(capsys, chart, "conflicts")
+    assert code == 0
+    assert "Changed on two devices: merged automatically: Patient Brambleworth, Pat" in out
+    assert '"555-0111"' in out and '"555-0222"' in out and "kept in history" in out
+    assert "this device edited it at" in out and "device …" in out
+    notice_id = re.search(r"chartside sync ack ([0-9a-f-]{36})", out).group(1)  # type: ignore[union-attr]
+    code, out, _ = _run(capsys, chart, "history", str(s.patient_id))
+    assert code == 0 and out.count("Patient Brambleworth") >= 3 and "phone" in out
+    code, out, _ = _run(capsys, chart, "ack", notice_id)
+    assert code == 0
+    code, out, _ = _run(capsys, chart, "conflicts")
+    assert "No open conflicts or notices." in out
+    code, out, err = _run(capsys, chart, "history", str(uuid.uuid4()))
+    assert code != 0 and "No sync history" in err
