@@ -1,6 +1,8 @@
 """``SyncBar``: the status-bar end of sync (docs/sync.md §6) — background runs while the chart
-is unlocked, the ``SyncStatusWidget`` (last sync, pending changes, conflicts), "Review" → the
-``ConflictResolver`` (or the rescued addendum drafts), a click → the Sync settings.
+is unlocked, the ``SyncStatusWidget`` (last sync, pending changes, conflicts, notices),
+"Review" → the Sync page (``SyncReviewPage``: every conflict and notice, readable; "Compare…"
+opens the ``ConflictResolver``) or, with none open, the rescued addendum drafts; a click →
+the Sync settings.
 
 Contract:
 - Built by MainWindow with the workspace (after the services are imported). On unlock it reads
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 from desktop.sync import ops
 from desktop.sync.background import BackgroundSync
 from desktop.sync.conflict_resolver import AddendumDraftsPanel, ConflictResolver
+from desktop.sync.review_page import SyncReviewPage
 from desktop.sync.status_widget import SyncStatusWidget
 
 INTERVAL_MS = 5 * 60_000
@@ -90,15 +93,32 @@ class SyncBar(QObject):
 
     # -- review -----------------------------------------------------------------------------
     def review(self) -> None:
-        ops.conflicts(self).success(self._review).run()
-
-    def _review(self, conflicts: list[dict[str, Any]]) -> None:
-        if conflicts:  # one at a time: the status says how many remain
-            ops.conflict_detail(self, conflicts[0]["id"]).success(self._show_resolver).run()
-            return
+        """The Sync page (conflicts and notices); with none open, the rescued drafts."""
         status = self.widget.status
-        if status is not None and status.addendum_drafts:
+        quiet = status is not None and not (status.conflicts or status.notices)
+        if quiet and status is not None and status.addendum_drafts:
             self._show_drafts()
+            return
+        self._show_review()
+
+    def _show_review(self) -> None:
+        dialog = QDialog(self.window)
+        dialog.setObjectName("syncReview")
+        dialog.setWindowTitle("Sync: conflicts and notices")
+        dialog.resize(760, 560)
+        v = QVBoxLayout(dialog)
+        page = SyncReviewPage(dialog)
+        page.changed.connect(self.refresh)
+        page.open_conflict.connect(
+            lambda cid: ops.conflict_detail(self, cid).success(self._show_resolver).run()
+        )
+        page.refresh()
+        v.addWidget(page, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(dialog.reject)
+        v.addWidget(close)
+        dialog.finished.connect(lambda _r: self.refresh())
+        self._open(dialog)
 
     def _show_resolver(self, detail: Any) -> None:
         dialog = ConflictResolver(detail, self.window)

@@ -59,3 +59,12 @@ def file_addendum_draft(
 
 def dismiss_addendum_draft(parent: QObject, draft_id: uuid.UUID) -> CommandOp[Any]:
     return CommandOp(parent, lambda chart: sync.dismiss_addendum_draft(chart, draft_id))
+
+
+def summaries(parent: QObject) -> QueryOp[list[sync.ConflictSummary]]:
+    """Open conflicts and notices with readable summaries (content: for the screen only)."""
+    return QueryOp(parent, sync.conflict_summaries)
+
+
+def acknowledge(parent: QObject, notice_id: uuid.UUID) -> CommandOp[Any]:
+    return CommandOp(parent, lambda chart: sync.acknowledge_notice(chart, notice_id))

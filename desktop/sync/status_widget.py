@@ -50,6 +50,8 @@ def describe(status: SyncStatus, now: dt.datetime) -> str:
         parts.append(f"{status.pending} pending")
     if status.conflicts:
         parts.append(f"{status.conflicts} conflict{'s' if status.conflicts != 1 else ''}")
+    if status.notices:
+        parts.append(f"{status.notices} notice{'s' if status.notices != 1 else ''}")
     if status.addendum_drafts:
         parts.append(
             f"{status.addendum_drafts} addendum draft{'s' if status.addendum_drafts != 1 else ''}"

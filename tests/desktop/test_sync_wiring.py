@@ -1,6 +1,6 @@
 """Sync as the main window shows it: a device with a draft conflict (two devices edited one note
 through the real in-process server) unlocks to a status bar that says so; "Review" opens the
-resolver, keeping this device's text clears it; a click on the status opens Preferences on the
+Sync page, "Compare…" the resolver, keeping this device's text clears it; a click on the status opens Preferences on the
 Sync page (this device and its practice's devices); locking stops sync and closes the page."""
 
 from __future__ import annotations
@@ -53,8 +53,17 @@ def test_status_bar_reviews_a_conflict_and_opens_the_sync_settings(
         qtbot.waitUntil(lambda: widget.status is not None and widget.status.conflicts == 1)
         assert "1 conflict" in widget.text.text()
         qtbot.waitUntil(lambda: widget.attention.isVisible())
-        qtbot.mouseClick(widget.attention, LEFT)  # Review
+        qtbot.mouseClick(widget.attention, LEFT)  # Review → the Sync page
         qtbot.waitUntil(lambda: bar.dialog is not None and bar.dialog.isVisible(), timeout=10_000)
+        review = bar.dialog
+        assert review.objectName() == "syncReview"
+        compare = lambda: review.findChild(QPushButton, "compare")  # noqa: E731
+        qtbot.waitUntil(lambda: compare() is not None, timeout=10_000)
+        qtbot.mouseClick(compare(), LEFT)  # Compare… → the resolver
+        qtbot.waitUntil(
+            lambda: bar.dialog is not None and bar.dialog.objectName() == "conflictResolver",
+            timeout=10_000,
+        )
         resolver = bar.dialog
         assert resolver.local_boxes["plan"].toPlainText() == "A's plan"
         assert resolver.other_boxes["plan"].toPlainText() == "B's plan"

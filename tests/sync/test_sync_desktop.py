@@ -25,7 +25,16 @@ from desktop.sync.conflict_resolver import AddendumDraftsPanel, ConflictResolver
 from desktop.sync.settings_page import SyncSettingsPage
 from desktop.sync.status_widget import SyncStatusWidget, describe
 from desktop.worker import DatabaseWorker, JobRunner, SessionOp, install
-from tests.sync.helpers import URL, Device, SyncServer, new_chart, seed, sign, start_note
+from tests.sync.helpers import (
+    URL,
+    Device,
+    SyncServer,
+    new_chart,
+    seed,
+    sign,
+    snapshot,
+    start_note,
+)
 
 
 @pytest.fixture
@@ -175,3 +184,66 @@ def test_settings_page_enrolls_and_receives_the_key(
     qtbot.mouseClick(page.pair_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.status is not None and page.status.key_ready, timeout=10_000)
     assert "waiting" not in describe(page.status, dt.datetime.now(dt.UTC))
+
+
+def test_sync_page_lists_conflicts_and_notices_readably_and_settles_them(
+    qtbot: Any, pair_of_devices: tuple[Device, Device], worker_for: Any
+) -> None:
+    """Issue 22: a Sync page with both values and who/when; acknowledge; keep or delete."""
+    from core.services import mileage, patients
+    from desktop.sync.review_page import SyncReviewPage
+
+    a, b = pair_of_devices
+    s = seed(a.chart, "Brambleworth")
+    trip = mileage.record_trip(
+        a.chart,
+        s.clinician_id,
+        date=dt.date(2026, 1, 5),
+        miles=12.5,
+        purpose="Home visit",
+        from_label="Office",
+        to_label="Home base",
+    ).value
+    a.sync()
+    b.sync()
+    patients.update_patient(a.chart, s.patient_id, phone="555-0111")
+    patients.update_patient(b.chart, s.patient_id, phone="555-0222")
+    mileage.delete_trip(a.chart, trip.id)
+    mileage.update_trip(b.chart, trip.id, miles=14.0)
+    for device in (a, b, a):
+        device.sync()
+    assert "1 notice" in describe(a.status(), dt.datetime.now(dt.UTC))
+    worker_for(a.chart)
+    page = SyncReviewPage()
+    qtbot.addWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: len(page.cards) == 2, timeout=10_000)
+    assert page.heading.text().startswith("1 record(s) need a decision · 1 notice(s)")
+    first, second = page.items  # decisions first
+    assert first.kind == "delete_edit" and second.kind == "fields"
+    texts = lambda card: [w.text() for w in card.findChildren(type(page.heading))]  # noqa: E731
+    notice_text = " ".join(texts(page.cards[second.conflict_id]))
+    assert "Patient Brambleworth, Pat (1970-01-01)" in notice_text
+    assert '"555-0111"' in notice_text and '"555-0222"' in notice_text
+    assert "this device edited it at" in notice_text
+    trip_text = " ".join(texts(page.cards[first.conflict_id]))
+    assert "Mileage trip 2026-01-05" in trip_text and "this device deleted it" in trip_text
+
+    with qtbot.waitSignal(page.changed, timeout=10_000):
+        qtbot.mouseClick(
+            page.cards[second.conflict_id].findChild(QPushButton, "acknowledge"),
+            Qt.MouseButton.LeftButton,
+        )
+    qtbot.waitUntil(lambda: len(page.cards) == 1, timeout=10_000)
+    with qtbot.waitSignal(page.changed, timeout=10_000):
+        qtbot.mouseClick(
+            page.cards[first.conflict_id].findChild(QPushButton, "deleteRecord"),
+            Qt.MouseButton.LeftButton,
+        )
+    qtbot.waitUntil(lambda: not page.cards, timeout=10_000)
+    assert page.heading.text() == "Nothing from sync needs you."
+    for device in (a, b, a, b):
+        device.sync()
+    for device in (a, b):  # the delete held on both; B still has its own notice to read
+        assert str(trip.id) not in snapshot(device.chart)["mileage_entries"]
+    assert [c["kind"] for c in sync_service.list_conflicts(b.chart)] == ["fields"]
