@@ -34,7 +34,7 @@ from desktop.errors import setup_logging
 from desktop.main_window import MainWindow
 from desktop.ops import charts as chart_ops
 from desktop.phrases import SmartPhrases
-from desktop.settings import Options, config_dir, state_dir
+from desktop.settings import Options, config_dir, log_dir
 from desktop.worker import DatabaseWorker, JobRunner, install
 
 _T0 = time.perf_counter()
@@ -79,7 +79,7 @@ def create_main_window(
 ) -> MainWindow:
     """Build the context and the window and start the chart flow (does not ``show`` it)."""
     make_application()
-    setup_logging(state_dir())
+    setup_logging(log_dir())
     worker = DatabaseWorker()
     install(worker, JobRunner(worker, worker))
     ctx = AppContext(

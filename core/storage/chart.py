@@ -96,9 +96,16 @@ class ChartSession:
     def integrity_problems(self) -> list[str]:
         """``integrity_check`` plus ``cipher_integrity_check``; empty when the file is sound."""
         raw = self.engine.raw_connection()
+        problems: list[str] = []
         try:
-            return integrity.sqlite_problems(raw.driver_connection)
+            problems = integrity.sqlite_problems(raw.driver_connection)
+            return problems
         finally:
+            if problems:
+                # SQLCipher 4.x (sqlcipher3 0.6.4) keeps a page's HMAC failure on the connection
+                # as a deferred error: every later write on it is refused as "readonly". Give the
+                # pool a fresh connection so the rest of the check and its audit row still run.
+                raw.invalidate()
             raw.close()
 
     def backup(self, label: str = "backup") -> Path:

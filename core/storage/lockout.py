@@ -1,6 +1,7 @@
 """Back-off after failed unlocks, remembered outside the chart (the chart is still locked then).
 
-State lives in the user's state folder (``CHARTSIDE_STATE_DIR`` or ``~/.local/state/chartside``),
+State lives in the user's state folder (``core.paths.state_dir()``: ``CHARTSIDE_STATE_DIR`` or
+the platform's, ``~/.local/state/chartside`` on Linux),
 one small JSON file per chart id — never beside the chart and never inside the key file, so a
 wrong passphrase changes neither. After ``FREE_ATTEMPTS`` failures in a row each further attempt
 must wait ``2 ** (n - FREE_ATTEMPTS)`` seconds (capped at 5 minutes). The failures are written to
@@ -16,17 +17,10 @@ import time
 from pathlib import Path
 
 from core.domain.errors import UnlockThrottled
+from core.paths import state_dir
 
 FREE_ATTEMPTS = 5
 MAX_DELAY = 300.0
-
-
-def state_dir() -> Path:
-    base = os.environ.get("CHARTSIDE_STATE_DIR")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_STATE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "chartside"
 
 
 def _file(chart_id: str) -> Path:

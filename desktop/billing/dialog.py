@@ -2,15 +2,15 @@
 
 Contract:
 - GUI thread only. Every chart access is an op from ``desktop.billing.ops`` on the app's
-  database worker (``desktop.worker.install`` must have run); page images come from a
-  pdftoppm ``QProcess`` (``desktop.billing.pages``), so no GUI work waits on either.
+  database worker (``desktop.worker.install`` must have run); page images are rendered in
+  memory by QtPdf after the event that asked for them (``desktop.billing.pdfpages``).
 - The preview re-runs (debounced) when the scope, dates or paper change; a late result from an
   older request is dropped. Blocking findings disable Save/Print until an override reason of a
   few words is typed; the field warns that the reason goes to the audit log and must not
   identify the patient (the service strips identifiers as well).
-- Preview: PySide6-Essentials has no QtPdf, so pages are PNGs from pdftoppm
-  (``desktop.billing.raster``); without it the dialog shows the superbill as a text summary and
-  printing is unavailable (Save still works).
+- Preview and Print: QtPdf (PySide6-Addons) renders the PDF from a ``QBuffer`` — no poppler,
+  no file on disk. Where QtPdf is missing (an Essentials-only install) the dialog shows the
+  superbill as a text summary and printing is unavailable (Save still works).
 - ``save_to(path)`` and ``print_to(printer)`` are the testable halves of the Save/Print buttons
   (which first ask for a file name / show the print dialog). Signals: ``exported(Path)``,
   ``printed()``. Expected errors show in the dialog's status line; bugs go to the app presenter.
@@ -45,8 +45,8 @@ from PySide6.QtWidgets import (
 
 from core.domain.billing import format_cents
 from core.domain.errors import ChartsideError
-from desktop.billing import ops, raster
-from desktop.billing.pages import PageRasterizer
+from desktop.billing import ops, pdfpages
+from desktop.billing.pdfpages import PageRasterizer
 from desktop.billing.presets import PRESETS, preset_range
 from desktop.billing.preview import PreviewPane
 from desktop.fields import DateField
@@ -267,7 +267,7 @@ class SuperbillDialog(QDialog):
         blocked = ready and (self.claim_route or (
             bool(self.preview.blocking) and self.override_reason is None))
         self.save_button.setEnabled(ready and not blocked)
-        self.print_button.setEnabled(ready and not blocked and raster.available())
+        self.print_button.setEnabled(ready and not blocked and pdfpages.available())
 
     # -- preview ------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -309,12 +309,12 @@ class SuperbillDialog(QDialog):
         self.claim_notice.setVisible(self.claim_route)
         self.override_box.setVisible(bool(preview.blocking) and not self.claim_route)
         self.status.setText("")
-        if raster.available():
+        if pdfpages.available():
             self.rasterizer.render(("preview", gen), preview.pdf, PREVIEW_DPI)
         else:
             self._show_text(preview)
 
-    def _pages_ready(self, tag: tuple[str, int], pages: list[bytes]) -> None:
+    def _pages_ready(self, tag: tuple[str, int], pages: list[QImage]) -> None:
         kind, gen = tag
         if kind == "preview":
             self._show_pages(gen, pages)
@@ -328,7 +328,7 @@ class SuperbillDialog(QDialog):
         if tag[1] == self._generation:
             self._show_error(ChartsideError(message))
 
-    def _show_pages(self, gen: int, pages: list[bytes]) -> None:
+    def _show_pages(self, gen: int, pages: list[QImage]) -> None:
         if gen != self._generation:
             return
         self.preview_pane.show_pages(pages)
@@ -341,7 +341,7 @@ class SuperbillDialog(QDialog):
         self._sync_buttons()
 
     @property
-    def page_images(self) -> list[bytes]:
+    def page_images(self) -> list[QImage]:
         return self.preview_pane.page_images
 
     def _on_failure(self, gen: int, exc: BaseException) -> bool:
@@ -401,7 +401,7 @@ class SuperbillDialog(QDialog):
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> None:
-        """Audit the print, rasterize at print resolution (a pdftoppm process), then paint."""
+        """Audit the print, render the pages at print resolution (QtPdf), then paint."""
         gen = self._generation
         self.busy.start("Printing…")
         dpi = min(printer.resolution(), PRINT_DPI)
@@ -417,16 +417,15 @@ class SuperbillDialog(QDialog):
             .run()
         )
 
-    def _paint(self, printer: QPrinter, pages: list[bytes]) -> None:
+    def _paint(self, printer: QPrinter, pages: list[QImage]) -> None:
         painter = QPainter()
         if not painter.begin(printer):
             self._show_error(ChartsideError("The printer could not be started."))
             return
         try:
-            for i, png in enumerate(pages):
+            for i, image in enumerate(pages):
                 if i:
                     printer.newPage()
-                image = QImage.fromData(png)
                 area = painter.viewport()
                 size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
                 painter.drawImage(QRect(area.x(), area.y(), size.width(), size.height()), image)

@@ -4,7 +4,7 @@ Contract: the functions only build ops; nothing runs until ``run()``. Preview, e
 are ``CommandOp``s (they write audit rows and may draw prepaid packages down, so their
 ``Changes`` reach ``changes_applied``); so is the account (an audited view that may draw a
 package down); the exports list is a ``QueryOp``. Page images are not
-an op: ``desktop.billing.pages`` runs pdftoppm as a ``QProcess``.
+an op: ``desktop.billing.pdfpages`` renders them with QtPdf on the GUI thread.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The superbill preview pane: page images in a scroll area, or a text table without pdftoppm.
+"""The superbill preview pane: page images in a scroll area, or a text table without QtPdf.
 
-Contract: ``show_pages(pngs)`` replaces the pages; ``show_text(superbill)`` shows the lines as
-HTML (the fallback when pdftoppm is missing); ``show_message(text)`` explains an empty preview
+Contract: ``show_pages(images)`` replaces the pages; ``show_text(superbill)`` shows the lines as
+HTML (the fallback when QtPdf is missing); ``show_message(text)`` explains an empty preview
 (nothing signed to bill in these dates) in place of the pages. Formats what it is given; no
 I/O. GUI thread only.
 """
@@ -21,7 +21,7 @@ from core.domain.billing import format_cents
 class PreviewPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.page_images: list[bytes] = []
+        self.page_images: list[QImage] = []
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         self.pages_area = QScrollArea()
@@ -59,15 +59,15 @@ class PreviewPane(QWidget):
         self.pages_layout.addWidget(message)
         self.pages_layout.addStretch(2)
 
-    def show_pages(self, pages: list[bytes]) -> None:
+    def show_pages(self, pages: list[QImage]) -> None:
         self.page_images = pages
         self.text_preview.hide()
         self.pages_area.show()
         self._empty_pages()
-        for png in pages:
+        for image in pages:
             page = QLabel()
             page.setObjectName("superbillPage")
-            page.setPixmap(QPixmap.fromImage(QImage.fromData(png)))
+            page.setPixmap(QPixmap.fromImage(image))
             page.setStyleSheet("background: white; border: 1px solid #c7ced8;")
             self.pages_layout.addWidget(page)
 
@@ -79,7 +79,7 @@ class PreviewPane(QWidget):
             for ln in bill.lines
         )
         self.text_preview.setHtml(
-            "<p><i>The page preview needs poppler-utils (pdftoppm); Save still writes the "
+            "<p><i>The page preview needs QtPdf (PySide6-Addons); Save still writes the "
             f"PDF.</i></p><h3>Superbill {escape(bill.number)}</h3><table cellpadding=3><tr>"
             "<th>Date</th><th>Code</th><th>Modifiers</th><th>Dx</th><th>Units</th>"
             f"<th>Charge</th></tr>{rows}</table><p>Total {format_cents(bill.charges_cents)} · "

@@ -1,5 +1,5 @@
 """The superbill dialog and the exports list, offscreen, on a real chart behind the database
-worker: preview pages, Save, Print, the blocked/override path and the no-pdftoppm fallback."""
+worker: preview pages (QtPdf), Save, Print, the blocked/override path and the no-QtPdf fallback."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ from core.services import billing, charts, practice
 from core.storage import audit
 from core.storage.keys import KdfParams
 from desktop import worker as worker_module
-from desktop.billing import SuperbillDialog, SuperbillExportsWidget, raster
+from desktop.billing import SuperbillDialog, SuperbillExportsWidget, pdfpages
 from desktop.billing.presets import preset_range
 from tests.conftest import PASSPHRASE
 from tests.integration.test_billing_ledger import DAY0, Clinic, add_visit, make_clinic
-
-needs_pdftoppm = pytest.mark.skipif(not raster.available(), reason="poppler-utils not installed")
 
 
 @dataclass
@@ -76,7 +74,6 @@ def audit_actions(w: worker_module.DatabaseWorker) -> list[str]:
     return run_on_chart(w, read)  # type: ignore[return-value]
 
 
-@needs_pdftoppm
 def test_preview_save_and_exports_list(
     qtbot: QtBot, db: worker_module.DatabaseWorker, desk: Desk,
     tmp_path: Path,
@@ -111,7 +108,6 @@ def test_preview_save_and_exports_list(
     assert exports.empty.isHidden()
 
 
-@needs_pdftoppm
 def test_blocked_until_reason_then_override_audited(
     qtbot: QtBot, db: worker_module.DatabaseWorker, desk: Desk,
     tmp_path: Path,
@@ -134,7 +130,6 @@ def test_blocked_until_reason_then_override_audited(
     assert audit_actions(db)[:2] == ["export", "override"]
 
 
-@needs_pdftoppm
 def test_print_is_audited_and_paints_pages(
     qtbot: QtBot, db: worker_module.DatabaseWorker, desk: Desk,
     tmp_path: Path,
@@ -156,11 +151,11 @@ def test_print_is_audited_and_paints_pages(
     assert audit_actions(db)[0] == "print"
 
 
-def test_text_fallback_without_pdftoppm(
+def test_text_fallback_without_qtpdf(
     qtbot: QtBot, db: worker_module.DatabaseWorker, desk: Desk,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(raster, "available", lambda: False)
+    monkeypatch.setattr(pdfpages, "available", lambda: False)
     clinic = desk.clinic
     dialog = SuperbillDialog(clinic.patient_id, date_from=DAY0, date_to=DAY0 + dt.timedelta(30))
     qtbot.addWidget(dialog)
