@@ -1,6 +1,6 @@
 """``chartside sync ...``: join a practice's sync server, sync now, see the state of sync.
 
-    chartside --chart PATH sync enroll --server URL --code CODE [--name NAME]
+    chartside --chart PATH sync enroll --server URL --code CODE --name NAME
     chartside --chart PATH sync now
     chartside --chart PATH sync status [--json]
     chartside --chart PATH sync devices
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 from typing import TYPE_CHECKING, Any
 
 from core.domain.ids import parse_id
@@ -45,9 +44,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     session = _session(args)
     try:
-        name = args.name or socket.gethostname() or "Chartside device"
         result = sync.enroll(
-            session, server=args.server, code=args.code, device_name=name, transport=TRANSPORT
+            session, server=args.server, code=args.code, device_name=args.name, transport=TRANSPORT
         )
     finally:
         session.lock()
@@ -281,7 +279,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     e = ss.add_parser("enroll", help="join the practice's sync server")
     e.add_argument("--server", required=True, help="e.g. https://sync.example-practice.com")
     e.add_argument("--code", required=True, help="one-time code from the practice admin")
-    e.add_argument("--name", help="this device's name in device lists (default: host name)")
+    e.add_argument(
+        "--name",
+        required=True,
+        help="this device's name in the practice's device list, e.g. 'Front desk' (the server "
+        "sees it: choose a name, not a person's)",
+    )
     e.set_defaults(fn=cmd_enroll)
     ss.add_parser("now", help="send and receive changes now").set_defaults(fn=cmd_now)
     s = ss.add_parser("status", help="last sync, pending changes, conflicts")

@@ -39,6 +39,9 @@ MAX_CIPHERTEXT_BYTES = 1024 * 1024
 MAX_PARENTS = 16
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
+MAX_PULL_BYTES = 4 * 1024 * 1024
+"""A pull page also stops before its ciphertexts pass this many bytes (always at least one
+change), so a page of large changes stays a few MiB however high ``limit`` is."""
 MAX_WRAPPED_KEY_BYTES = 4096
 
 KIND_SIGN = "sign"

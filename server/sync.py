@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +50,7 @@ from server.errors import ApiError
 from server.protocol import (
     KIND_ADDENDUM,
     KIND_SIGN,
+    MAX_PULL_BYTES,
     Change,
     ChangeResult,
     ChangeStatus,
@@ -376,11 +377,26 @@ def pull(
             ).scalar_one_or_none()
             if found != at:
                 raise _resync(f"the change at cursor {after} is not the one this device saw")
-        rows = conn.execute(
-            select(change_log)
+        # Sizes first (no ciphertext read), then only the rows that fit MAX_PULL_BYTES.
+        sizes = conn.execute(
+            select(change_log.c.seq, func.length(change_log.c.ciphertext))
             .where(change_log.c.account_id == ctx.account_id, change_log.c.seq > after)
             .order_by(change_log.c.seq)
             .limit(limit)
+        ).all()
+        last, total = after, 0
+        for seq, size in sizes:
+            if total and total + int(size) > MAX_PULL_BYTES:
+                break
+            last, total = seq, total + int(size)
+        rows = conn.execute(
+            select(change_log)
+            .where(
+                change_log.c.account_id == ctx.account_id,
+                change_log.c.seq > after,
+                change_log.c.seq <= last,
+            )
+            .order_by(change_log.c.seq)
         ).all()
         changes = [
             PulledChange.model_construct(

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.domain.errors import InvalidInput
 from core.storage import sync_store as store
 from core.sync import config, crypto, pairing, wire
 from core.sync.config import SyncConfig
@@ -75,6 +76,13 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
             known = store.get_meta(uow.conn, config.ACCOUNT)
             return store.holds_records(uow.conn), uuid.UUID(known) if known else None
 
+    name = name.strip()
+    if not name:
+        raise InvalidInput(
+            "Give this device a name the practice will recognise (e.g. “Front desk”).",
+            hint="The server shows it in the practice's device list; the host name is never "
+            "sent on its own.",
+        )
     holds, known_account = yield DbStep(check, "check")
     secret, public = pairing.new_box_keypair()
     with make_api(server, None) as anonymous:

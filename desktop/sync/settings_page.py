@@ -126,11 +126,14 @@ class SyncSettingsPage(QWidget):
         ops.status(self).success(self._set_status).run()
 
     def enroll(self) -> None:
+        if not self.device_name.text().strip():
+            self.error.setText(
+                "Give this device a name the practice will recognise (e.g. “Front desk”); "
+                "it is shown in the practice's device list."
+            )
+            return
         run = sync.enroll_run(
-            self.server.text(),
-            self.code.text(),
-            self.device_name.text() or "Chartside device",
-            self._transport,
+            self.server.text(), self.code.text(), self.device_name.text(), self._transport
         )
         self._start(run, self._enrolled)
 

@@ -257,3 +257,19 @@ def test_pull_names_its_log_and_refuses_a_cursor_from_another(
     assert pull(epoch=epoch, at=at) == (409, "resync_required")
     fresh = device.pull(after=0, limit=2).json()
     assert fresh["epoch"] != epoch and fresh["changes"][-1]["change_id"] == at
+
+
+def test_pull_pages_are_capped_by_bytes_not_only_by_count(practice: Practice) -> None:
+    """Issue 22: 1 MB changes come 4 to a page (MAX_PULL_BYTES = 4 MiB), never all at once."""
+    from server.protocol import MAX_PULL_BYTES
+
+    device = practice.enroll()
+    for _ in range(6):
+        device.push_ok([make_change(plaintext=b"x" * 1_000_000)])
+    device.push_ok([make_change(plaintext=b"small") for _ in range(3)])
+    page = device.pull(after=0, limit=1000).json()
+    assert [c["seq"] for c in page["changes"]] == [1, 2, 3, 4] and page["has_more"]
+    assert len(page["changes"]) * 1_000_000 <= MAX_PULL_BYTES
+    page = device.pull(after=4, limit=1000).json()
+    assert [c["seq"] for c in page["changes"]] == [5, 6, 7, 8, 9] and not page["has_more"]
+    assert [c["seq"] for c in device.pull_all()] == list(range(1, 10))
