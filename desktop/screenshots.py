@@ -6,7 +6,8 @@ afterwards, with a fixed clock so the pictures only change when the UI does. Run
 (``QT_QPA_PLATFORM=offscreen`` is set if no platform was chosen). The demo data is synthetic.
 Screens: welcome, create (passphrase), recovery key, unlock, patient chart, note editor with
 findings and the 59/X prompt, plan of care with an ICD-10-CM search, the measures tab (goals
-board and trend charts), the billing tab, the superbill dialog, the dashboard, the mileage log
+board and trend charts), the billing tab, practice and fees, the new-note dialog (date and
+place), the superbill dialog, the dashboard, the mileage log
 (linked to an open home visit) and the reports. The demo chart gets a few mileage legs, clock
 entries and one exported superbill first (``_seed_books``), so those pages are not empty.
 """
@@ -203,6 +204,19 @@ def _practice_pages(window: Any, out: Path, choose: Callable[[str], None]) -> li
     tabs.setCurrentWidget(tabs.billing)
     _wait(lambda: tabs.billing.account is not None)
     shots.append(_shoot(window, out, "billing-tab"))
+    practice = ws.open_practice()  # Chart > Practice and fees…: the fee schedule tab
+    practice.tabs.setCurrentIndex(1)
+    _wait(lambda: practice.fee_model.rowCount() > 0)
+    shots.append(_shoot(window, out, "practice-fees", practice))
+    practice.reject()
+    ws.new_note()  # the date-and-place dialog, as a home visit
+    _wait(lambda: ws.current_dialog() is not None)
+    visit = ws.current_dialog()
+    from core.domain.enums import PlaceOfService
+
+    visit.place_buttons[PlaceOfService.HOME].setChecked(True)  # the address from the chart
+    shots.append(_shoot(window, out, "new-note", visit))
+    visit.reject()
     ws.patient_superbill.trigger()
     dialog = ws._dialog
     dialog.preset.setCurrentText("Last 3 months")  # early March: "This month" has no signed visit

@@ -192,6 +192,11 @@ class BillingTab(QWidget):
         lines = ledger_lines(account)
         self.ledger_model.set_rows(list(reversed(lines)))  # newest first
         fit_rows(self.ledger, max_rows=8)
+        # As tall as its rows (up to 8), but ready to give way to 3 on a short screen: a
+        # fixed height here pushed a 1280x800 window past 800 px.
+        row = self.ledger.verticalHeader().defaultSectionSize()
+        head = self.ledger.horizontalHeader().sizeHint().height()
+        self.ledger.setMinimumHeight(min(self.ledger.maximumHeight(), head + 3 * row + 4))
         self.ledger.setVisible(bool(lines))
         self.no_payments.setText("" if lines else "No charges or payments yet.")
         self._set_money_enabled(True)

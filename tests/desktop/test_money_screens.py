@@ -199,6 +199,8 @@ def test_fees_payments_packages_refunds_ledger_and_superbill(
             "$70.00") in entries
     assert entries[0][2] == "$90.00" == tab.balance.text().removeprefix("Balance due ")
     assert any(e[0].startswith("Refund of unused visits") for e in entries)
+    hint = window.minimumSizeHint()  # the tab with its ledger fits a 1366x768 laptop
+    assert hint.width() <= 1366 and hint.height() <= 768 - 48
 
     # -- a superbill from the app carries the fee (no override needed) ---------------------
     bill = SuperbillDialog(seeded.patient_id, date_from=dt.date(2026, 2, 1),
