@@ -12,7 +12,11 @@ Contract:
   ciphertext to another record or version, nor relabel an edit as an addendum, nor change its
   parents, without ``open_version`` failing.
 * The plaintext is one header line of canonical JSON (``created_at``, ``device``, ``v``)
-  followed by the record payload exactly as ``core.storage.outbox`` stored it.
+  followed by the record payload exactly as ``core.storage.outbox`` stored it, then (schema 2)
+  NUL bytes up to a size bucket: powers of two from 1 KiB to 64 KiB, then Padmé (at most ~12 %
+  over), so a ciphertext's size says which bucket, not how long a name or address is. Canonical
+  JSON never holds a raw NUL, so the padding strips unambiguously; schema 1 (unpadded)
+  versions still open.
 * Sealing happens once per version; the ciphertext is stored before the first send.
 """
 
@@ -33,7 +37,7 @@ from nacl.exceptions import CryptoError
 
 from core.sync.errors import TamperedChange
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: padded to a size bucket
 AAD_TAG = "chartside-sync-v1"
 KEY_BYTES = 32
 NONCE_BYTES = 24
@@ -82,14 +86,31 @@ class VersionBody:
     device: str
 
 
+MIN_BUCKET = 1024
+POW2_UNTIL = 64 * 1024
+
+
+def bucket(length: int) -> int:
+    """The padded size of a plaintext of ``length`` bytes (see the module docstring)."""
+    if length <= MIN_BUCKET:
+        return MIN_BUCKET
+    if length <= POW2_UNTIL:
+        return 1 << (length - 1).bit_length()
+    exponent = length.bit_length() - 1  # Padmé: keep the top bits of the length
+    mask = (1 << (exponent - exponent.bit_length())) - 1
+    return (length + mask) & ~mask
+
+
 def seal_version(key: bytes, h: VersionHeader, body: VersionBody) -> tuple[bytes, bytes]:
     """(ciphertext, nonce) for one version."""
     header = json.dumps(
-        {"created_at": body.created_at, "device": body.device, "v": 1},
+        {"created_at": body.created_at, "device": body.device, "v": h.schema_version},
         sort_keys=True,
         separators=(",", ":"),
     )
     plaintext = (header + "\n" + body.payload).encode("utf-8")
+    if h.schema_version >= 2:
+        plaintext += b"\0" * (bucket(len(plaintext)) - len(plaintext))
     nonce = os.urandom(NONCE_BYTES)
     return crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad(h), nonce, key), nonce
 
@@ -104,7 +125,7 @@ def open_version(key: bytes, h: VersionHeader, ciphertext: bytes, nonce: bytes) 
             hint="Nothing was changed here. Tell your practice admin; the server may be "
             "damaged or tampered with.",
         ) from exc
-    text = plaintext.decode("utf-8")
+    text = plaintext.rstrip(b"\0").decode("utf-8")
     header_text, _, payload = text.partition("\n")
     header = json.loads(header_text)
     return VersionBody(

@@ -27,7 +27,7 @@ from core.domain.ids import new_id
 from core.storage import sync_store as store
 from core.sync import crypto, wire
 from core.sync.config import SyncConfig
-from core.sync.errors import ProtocolError
+from core.sync.errors import ProtocolError, TamperedChange
 
 MAX_BATCH = 500
 MAX_ATTEMPTS = 8
@@ -57,7 +57,9 @@ class PushOutcome:
         return bool(self.accepted or self.duplicate or self.rejected)
 
 
-def _header(row: store.OutgoingRow, key_id: str) -> crypto.VersionHeader:
+def _header(
+    row: store.OutgoingRow, key_id: str, schema: int = crypto.SCHEMA_VERSION
+) -> crypto.VersionHeader:
     return crypto.VersionHeader(
         change_id=row.change_id,
         record_id=row.record_id,
@@ -66,7 +68,26 @@ def _header(row: store.OutgoingRow, key_id: str) -> crypto.VersionHeader:
         parent_ids=row.parents,
         kind=row.kind,
         key_id=key_id,
+        schema_version=schema,
     )
+
+
+def stored_schema(cfg: SyncConfig, row: store.OutgoingRow) -> int:
+    """The schema a stored ciphertext was sealed under (one sealed by an older app is schema
+    1, unpadded): its AAD names it, so the only sure test is to open it."""
+    assert row.ciphertext is not None and row.nonce is not None and row.key_id
+    key = cfg.keys.get(row.key_id)
+    if key is None:
+        return crypto.SCHEMA_VERSION
+    for schema in (crypto.SCHEMA_VERSION, 1):
+        try:
+            crypto.open_version(
+                key, _header(row, row.key_id, schema), bytes(row.ciphertext), bytes(row.nonce)
+            )
+            return schema
+        except TamperedChange:
+            continue
+    return crypto.SCHEMA_VERSION
 
 
 def seal_row(cfg: SyncConfig, row: store.OutgoingRow) -> tuple[bytes, bytes, str, bool]:
@@ -81,7 +102,13 @@ def seal_row(cfg: SyncConfig, row: store.OutgoingRow) -> tuple[bytes, bytes, str
     return ciphertext, nonce, key_id, True
 
 
-def to_change(row: store.OutgoingRow, ciphertext: bytes, nonce: bytes, key_id: str) -> wire.Change:
+def to_change(
+    row: store.OutgoingRow,
+    ciphertext: bytes,
+    nonce: bytes,
+    key_id: str,
+    schema: int = crypto.SCHEMA_VERSION,
+) -> wire.Change:
     return wire.Change(
         change_id=row.change_id,
         record_id=row.record_id,
@@ -92,7 +119,7 @@ def to_change(row: store.OutgoingRow, ciphertext: bytes, nonce: bytes, key_id: s
         ciphertext=wire.b64encode(ciphertext),
         nonce=wire.b64encode(nonce),
         key_id=key_id,
-        schema_version=crypto.SCHEMA_VERSION,
+        schema_version=schema,
     )
 
 
@@ -109,7 +136,8 @@ def prepare_batch(conn: Connection, cfg: SyncConfig, *, limit: int = MAX_BATCH) 
         ciphertext, nonce, key_id, new = seal_row(cfg, row)
         if new:
             sealed.append((row.change_id, ciphertext, nonce, key_id))
-        changes.append(to_change(row, ciphertext, nonce, key_id))
+        schema = crypto.SCHEMA_VERSION if new else stored_schema(cfg, row)
+        changes.append(to_change(row, ciphertext, nonce, key_id, schema))
     store.store_ciphertexts(conn, sealed)  # before anything is sent: a retry is byte-identical
     batch_id = new_id()
     request = wire.PushRequest(device_id=cfg.device_id, batch_id=batch_id, changes=changes)

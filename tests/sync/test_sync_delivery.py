@@ -174,3 +174,30 @@ def test_a_crash_before_commit_leaves_nothing_behind(
         ).scalar_one()
     assert count == 2
     assert new_id()
+
+
+def test_a_version_sealed_unpadded_by_an_older_app_still_goes_out_and_opens(
+    pair_of_devices: tuple[Device, Device],
+) -> None:
+    """Schema 1 ciphertexts stored before the padding (issue 22) keep their schema on the
+    wire, so the AAD still matches on the other device."""
+    from core.sync import crypto
+
+    a, b = pair_of_devices
+    s = seed(a.chart)
+    patients.update_patient(a.chart, s.patient_id, phone="555-0142")
+    cfg = _cfg(a)
+    with a.chart.uow() as uow:
+        rows = sync_store.pending_rows(uow.conn, 10)
+        sealed = []
+        for row in rows:
+            header = push._header(row, cfg.key_id or "", schema=1)
+            body = crypto.VersionBody(row.payload, row.created_at.isoformat(), row.device)
+            ciphertext, nonce = crypto.seal_version(cfg.key, header, body)
+            sealed.append((row.change_id, ciphertext, nonce, cfg.key_id or ""))
+        sync_store.store_ciphertexts(uow.conn, sealed)
+        uow.commit()
+    report = a.sync()
+    assert report.pushed == len(rows) and report.refused == 0
+    b.sync()
+    assert snapshot(b.chart)["patients"][str(s.patient_id)]["phone"] == "555-0142"

@@ -185,3 +185,45 @@ def test_backup_and_recovery_key_restore_the_sync_key(server: SyncServer, tmp_pa
         assert report.refused == 0
     finally:
         restored.lock()
+
+
+def test_patient_ciphertext_sizes_do_not_track_name_and_address_length(
+    pair_of_devices: tuple[Device, Device], server: SyncServer
+) -> None:
+    """Issue 22: ciphertexts are padded to size buckets (r was 0.97 unpadded)."""
+    import datetime as dt
+    import random
+
+    from sqlalchemy import func, select
+
+    from server.tables import change_log
+
+    a, b = pair_of_devices
+    rng = random.Random(22)
+    lengths = []
+    for i in range(30):
+        last = "".join(rng.choice("abcdefghij") for _ in range(rng.randint(3, 24))).title()
+        street = f"{rng.randint(1, 99999)} " + "x" * rng.randint(5, 60) + " Street"
+        patients.create_patient(
+            a.chart,
+            first_name="Pat",
+            last_name=last,
+            date_of_birth=dt.date(1950 + i, 1, 1),
+            address_line1=street,
+            city="y" * rng.randint(3, 20),
+        )
+        lengths.append(len(last) + len(street))
+    a.sync()
+    with server.engine.connect() as conn:
+        sizes = (
+            conn.execute(
+                select(func.length(change_log.c.ciphertext)).where(change_log.c.entity == "patient")
+            )
+            .scalars()
+            .all()
+        )
+    assert len(sizes) == 30
+    assert len(set(sizes)) == 1, sorted(set(sizes))  # one bucket for every one of them
+    assert max(lengths) - min(lengths) > 60  # the plaintexts did differ
+    b.sync()
+    assert snapshot(a.chart)["patients"] == snapshot(b.chart)["patients"]  # padding stripped
