@@ -1,4 +1,5 @@
-"""SQL triggers that make signed notes, addenda and the audit log immutable at the database level.
+"""SQL triggers that make signed notes (and their visits), addenda and the audit log immutable
+at the database level.
 
 The domain already refuses these edits; the triggers make sure raw SQL (a bug, a script, an
 attacker holding the key) cannot quietly rewrite a signed record either.
@@ -44,6 +45,20 @@ CREATE += [
        BEGIN SELECT RAISE(ABORT, 'record version is immutable'); END""",
     """CREATE TRIGGER IF NOT EXISTS record_versions_no_delete BEFORE DELETE ON record_versions
        BEGIN SELECT RAISE(ABORT, 'record versions are append-only'); END""",
+]
+
+# The visit of a signed note (r0009): its date, times, place and people are part of the record.
+_VISIT_SIGNED = ("EXISTS (SELECT 1 FROM notes WHERE notes.visit_id = OLD.id "
+                 "AND notes.status = 'signed')")
+_VISIT_FROZEN = ("date", "start_time", "end_time", "place_of_service", "address",
+                 "telehealth_modality", "patient_id", "episode_id", "clinician_id")
+CREATE += [
+    f"""CREATE TRIGGER IF NOT EXISTS visits_signed_no_update BEFORE UPDATE ON visits
+        WHEN {_VISIT_SIGNED} AND ({" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _VISIT_FROZEN)})
+        BEGIN SELECT RAISE(ABORT, 'visit of a signed note is immutable'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS visits_signed_no_delete BEFORE DELETE ON visits
+        WHEN {_VISIT_SIGNED}
+        BEGIN SELECT RAISE(ABORT, 'visit of a signed note is immutable'); END""",
 ]
 
 

@@ -147,3 +147,37 @@ def test_reopened_chart_still_verifies(chart: ChartSession, chart_path) -> None:
             assert audit.verify(uow.conn).ok
     finally:
         session.lock()
+
+
+def test_visit_of_a_signed_note_cannot_change_through_sql(chart: ChartSession) -> None:
+    """Issue 15: the date of service, times, place and people of a signed note sit on its
+    visit row; raw SQL cannot move them (r0009). The visit's status may still change, and a
+    draft's visit stays editable."""
+    note_id, signer = _draft(chart)
+    with chart.uow() as uow:
+        visit_id = uow.notes.get(note_id).visit_id
+        episode_id = uow.visits.get(visit_id).episode_id
+    other = notes.start_note(chart, episode_id=episode_id, clinician_id=signer,
+                             date=dt.date(2026, 10, 4)).value
+    other_visit = other.note.visit_id
+    _force_sign(chart, note_id, signer)
+    conn = _raw(chart)
+    v = visit_id.hex
+    for sql in (
+        f"UPDATE visits SET date = '2026-10-09' WHERE id = '{v}'",
+        f"UPDATE visits SET start_time = '07:00:00.000000' WHERE id = '{v}'",
+        f"UPDATE visits SET place_of_service = '12', address = 'elsewhere' WHERE id = '{v}'",
+        f"UPDATE visits SET clinician_id = '{uuid.uuid4().hex}' WHERE id = '{v}'",
+        f"DELETE FROM visits WHERE id = '{v}'",
+    ):
+        with pytest.raises(sqlcipher3.IntegrityError, match="immutable"):
+            conn.execute(sql)
+    conn.execute(f"UPDATE visits SET status = status WHERE id = '{v}'")  # unchanged: allowed
+    conn.execute(f"UPDATE visits SET date = '2026-10-03' WHERE id = '{other_visit.hex}'")
+    with chart.uow() as uow:
+        assert uow.visits.get(visit_id).date == dt.date(2026, 10, 2)
+        assert uow.visits.get(other_visit).date == dt.date(2026, 10, 3)
+    with pytest.raises(SignedNoteImmutable):  # and the service says so before SQL has to
+        from core.services import visits
+
+        visits.set_visit_place(chart, visit_id, date=dt.date(2026, 10, 5))

@@ -40,6 +40,7 @@ CHILD = textwrap.dedent(
             say(f"acked {i}")
             i += 1
 
+    say("ready")  # the parent's kill clock starts here, not at spawn (imports vary with load)
     threading.Thread(target=write, daemon=True).start()
     while True:
         record = backups.back_up(chart, folder).record
@@ -76,9 +77,12 @@ def test_kill_during_backup_and_restore_loses_nothing(tmp_path: Path) -> None:
             text=True,
             cwd=ROOT,
         )
-        time.sleep(rng.uniform(0.8, 2.5))
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # "ready" once the chart is open ("" if it died)
+        time.sleep(rng.uniform(0.3, 2.0))
         os.kill(proc.pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
+        out = first + out
         assert "Traceback" not in err and "Error" not in err, err[-6000:]
         for line in out.splitlines():
             if re.fullmatch(r"acked \d+", line):
