@@ -222,6 +222,7 @@ def _unsent_drafts(conn: Connection, version_ids: Sequence[uuid.UUID]) -> set[uu
             .where(
                 v.c.version_id.in_(chunk),
                 o.c.ciphertext.is_(None),
+                o.c.key_id.is_(None),  # sealed into a batch: frozen
                 o.c.acked_seq.is_(None),
                 v.c.server_seq.is_(None),
             )

@@ -5,8 +5,10 @@ Contract (docs/server.md "Client checklist", docs/sync.md §3):
 * ``prepare_batch`` first returns the *open* batch, byte for byte, if one was built or sent
   but its answer never recorded (a lost acknowledgement): the server then replays the answer
   it stored. Otherwise it seals the next unacknowledged changes in outbox order (parents
-  first), stores each ciphertext and nonce in the outbox *before* anything is sent, stores the
-  exact body, and returns it. Sealing once freezes the version (no more draft coalescing).
+  first), marks them sealed (frozen: no more draft coalescing) and stores the exact body
+  *before* anything is sent, and returns it. The ciphertexts live only in that body, dropped
+  once the answer is recorded; a change sent again in a later batch (the server did not store
+  it) is sealed afresh.
 * ``record_response`` runs in one transaction with the answer's effects: ``accepted`` and
   ``duplicate`` acknowledge; ``note_signed`` refuses the change for good (its text is rescued
   as an addendum draft by ``apply.reconcile`` once the winning signature is here);
@@ -138,7 +140,8 @@ def prepare_batch(conn: Connection, cfg: SyncConfig, *, limit: int = MAX_BATCH) 
             sealed.append((row.change_id, ciphertext, nonce, key_id))
         schema = crypto.SCHEMA_VERSION if new else stored_schema(cfg, row)
         changes.append(to_change(row, ciphertext, nonce, key_id, schema))
-    store.store_ciphertexts(conn, sealed)  # before anything is sent: a retry is byte-identical
+    # Frozen before anything is sent; the body below is what a retry resends byte for byte.
+    store.mark_sealed(conn, [(change_id, key_id) for change_id, _c, _n, key_id in sealed])
     batch_id = new_id()
     request = wire.PushRequest(device_id=cfg.device_id, batch_id=batch_id, changes=changes)
     data = request.model_dump_json().encode()

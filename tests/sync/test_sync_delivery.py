@@ -94,7 +94,7 @@ def test_reordered_and_duplicated_batches_converge(
     assert first is not None
     patients.update_patient(a.chart, s.patient_id, phone="555-0199")  # child of a sealed version
     with a.chart.uow() as uow:
-        [child] = [r for r in sync_store.pending_rows(uow.conn, 10) if r.ciphertext is None]
+        [child] = [r for r in sync_store.pending_rows(uow.conn, 10) if r.key_id is None]
         ciphertext, nonce, key_id, _new = push.seal_row(cfg, child)
         sync_store.store_ciphertexts(uow.conn, [(child.change_id, ciphertext, nonce, key_id)])
         change = push.to_change(child, ciphertext, nonce, key_id)
