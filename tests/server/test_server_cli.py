@@ -128,3 +128,38 @@ def test_default_database_is_in_the_user_data_dir(
     assert default_database_url() == f"sqlite:///{tmp_path / 'chartside-server' / 'server.sqlite3'}"
     monkeypatch.setenv(DB_ENV_VAR, "postgresql+psycopg://app@/chartside")
     assert default_database_url() == "postgresql+psycopg://app@/chartside"
+
+
+def test_migration_0002_gives_existing_accounts_their_first_epoch(tmp_path: Path) -> None:
+    """Accounts made before log identity (issue 22) get an epoch and keep serving pulls."""
+    import uuid as _uuid
+
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from server import migrate
+    from server.db import make_engine
+    from server.tables import log_epoch
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        config = migrate._config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        account = _uuid.uuid4()
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO account (id, name, created_at) VALUES (:i, 'Old PT', 0)"),
+                {"i": account.hex},
+            )
+            conn.execute(
+                text("INSERT INTO account_counter (account_id, last_seq) VALUES (:i, 0)"),
+                {"i": account.hex},
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(select(log_epoch.c.account_id, log_epoch.c.reason)).all()
+        assert rows == [(account, "migration")]
+    finally:
+        engine.dispose()
