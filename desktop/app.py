@@ -43,7 +43,8 @@ _T0 = time.perf_counter()
 def stylesheet() -> str:
     """The one stylesheet, with ``@ICONS@`` pointing at the packaged icon folder."""
     text = resources.files("resources.styles").joinpath("chartside.qss").read_text("utf-8")
-    icons = Path(str(resources.files("resources.icons"))).as_posix()
+    # Through a file in it: in the frozen app files() is a MultiplexedPath whose str() is no path.
+    icons = Path(str(resources.files("resources.icons").joinpath("check.svg"))).parent.as_posix()
     return text.replace("@ICONS@", icons)
 
 

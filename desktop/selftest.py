@@ -17,14 +17,15 @@ Steps:
   renderer the preview and Print use): pages, and the patient's name in the text.
 - ``scribe``: transcribe the first 3 seconds of the bundled probe recording with the bundled
   model (SHA-256 checked). Skipped, saying so, when the scribe extra is not installed.
-- ``window``: open the main window offscreen on the chart, unlock it through the unlock screen,
-  wait for the workspace, close it.
+- ``window``: every file the style sheet names exists (icons); open the main window offscreen
+  on the chart, unlock it through the unlock screen, wait for the workspace, close it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -202,10 +203,14 @@ def step_scribe(_st: _State) -> str:
 
 
 def step_window(st: _State) -> str:
-    from desktop.app import create_main_window
+    from desktop.app import create_main_window, stylesheet
     from desktop.worker import wait_for_jobs
 
     app = _app()
+    missing = [url for url in re.findall(r"url\(([^)]+)\)", stylesheet())
+               if not Path(url.strip("'\"")).is_file()]
+    if missing:
+        raise SelfTestFailed(f"the style sheet names {len(missing)} missing file(s): {missing[0]}")
     window = create_main_window(st.chart_path)
     try:
         window.show()
