@@ -8,6 +8,8 @@ Measures, with real encrypted charts on disk (SQLCipher, ``synchronous=FULL``):
   everything. Target < 60 s.
 * **incremental**: A edits one draft note and syncs; B syncs and has it. Median of 15. Target
   < 300 ms.
+* **chart size**: A's file (with its WAL folded in) before and after the first push: sealed
+  ciphertexts are no longer kept in the outbox once the batch's answer is recorded.
 * **baselines in the same run**: a bare HTTP reader pulling the same log without decrypting or
   applying anything, and a bare push of one pre-encrypted change + pull on another device.
 
@@ -159,6 +161,13 @@ def bare_round_trip(db_url: str, account: uuid.UUID, base: str) -> float:
         return median_time(once, repeat=INCREMENTAL_REPEAT, warmup=2)
 
 
+def chart_bytes(chart: ChartSession, path: Path) -> int:
+    """The chart's size on disk once its write-ahead log is folded in."""
+    chart.checkpoint()
+    wal = Path(f"{path}-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         folder = Path(tmp)
@@ -174,9 +183,11 @@ def main() -> None:
         try:
             with serving(db_url) as base:
                 enroll(db_url, account, base, a, "A")
+                size_before = chart_bytes(a, folder / "a.chart")
                 t0 = time.perf_counter()
                 pushed = sync_service.sync_now(a)
                 push_s = time.perf_counter() - t0
+                size_after = chart_bytes(a, folder / "a.chart")
                 joined = enroll(db_url, account, base, b, "B")
                 approval = sync_service.approve_device(a, joined.device_id)
                 sync_service.pair(b, approval.pairing_code)
@@ -210,10 +221,14 @@ def main() -> None:
         ("  baseline: bare HTTP pull of the same log (no decrypt/apply)", f"{floor:.2f} s"),
         ("incremental: edit 1 note, A syncs, B syncs (median, target < 300 ms)", ms(inc)),
         ("  baseline: bare push of 1 change + pull on another device", ms(bare_inc)),
+        ("chart A on disk before / after its first push",
+         f"{size_before / 2**20:.1f} MiB / {size_after / 2**20:.1f} MiB "
+         f"(x{size_after / size_before:.2f})"),
     ]
     report("sync", rows, raw={"initial_s": initial, "incremental_s": inc, "push_s": push_s,
                               "bare_pull_s": floor, "bare_incremental_s": bare_inc,
-                              "versions": versions})
+                              "versions": versions, "chart_before_bytes": size_before,
+                              "chart_after_bytes": size_after})
 
 
 if __name__ == "__main__":
