@@ -8,6 +8,7 @@ visit's estimated amount (``fee_schedule`` × units) takes it over.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -48,15 +49,19 @@ class KxStatus:
         return self.targeted_review is not None and self.total > self.targeted_review
 
 
-def visit_estimate(context: NoteContext, units: UnitResult) -> Decimal:
+def visit_estimate(context: NoteContext, units: UnitResult | Mapping[str, int]) -> Decimal:
     fees = context.fee_schedule or {}
+    per_code = units.units if isinstance(units, UnitResult) else units
     return sum(
-        (Decimal(fees[code]) * n for code, n in units.units.items() if code in fees and n),
+        (Decimal(fees[code]) * n for code, n in per_code.items() if code in fees and n),
         Decimal(0),
     )
 
 
-def kx_status(context: NoteContext, units: UnitResult) -> KxStatus | None:
+def kx_status(
+    context: NoteContext, units: UnitResult | Mapping[str, int]
+) -> KxStatus | None:
+    """``units``: the visit's units (a ``UnitResult``, or units per code)."""
     if not context.payer_rules.uses_kx_threshold:
         return None
     ytd = context.ytd_bucket_amount()

@@ -10,20 +10,30 @@ never taken from what was typed on the block. Pure; raises nothing for a draft.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from core.domain.enums import Discipline
 from core.domain.visit import Note
 from core.rules.checks.facts import build_facts
 from core.rules.context import NoteContext
 from core.rules.kx import kx_status
-from core.rules.lines import distinct_modifier_allowed
+from core.rules.lines import ServiceLine, distinct_modifier_allowed
 
 _ASSISTANT = {Discipline.PT: "CQ", Discipline.OT: "CO"}
 _ANATOMIC = ("RT", "LT", "50")
 
 
-def modifiers_for(note: Note, context: NoteContext) -> dict[uuid.UUID, tuple[str, ...]]:
-    facts = build_facts(note, context)
+def modifiers_for(
+    note: Note,
+    context: NoteContext,
+    *,
+    units: Mapping[str, int] | None = None,
+    lines: list[ServiceLine] | None = None,
+) -> dict[uuid.UUID, tuple[str, ...]]:
+    """``units``: the visit's billed units per code when the caller has priced them already
+    (the ledger's share of the day: the KX estimate then uses them instead of charting the
+    note again); ``lines``: ``note_lines(note)`` when the caller has built them."""
+    facts = build_facts(note, context, lines=lines)
     payer = facts.payer
     discipline = context.discipline
     clinician = context.clinician
@@ -35,7 +45,9 @@ def modifiers_for(note: Note, context: NoteContext) -> dict[uuid.UUID, tuple[str
     if payer.requires_discipline_modifier and discipline is not None:
         common.append(discipline.modifier)
     # facts.units only when KX can apply: it computes the note's units
-    status = kx_status(context, facts.units) if payer.uses_kx_threshold else None
+    status = None
+    if payer.uses_kx_threshold:
+        status = kx_status(context, facts.units.units if units is None else units)
     if status is not None and status.applies:
         common.append("KX")
     out: dict[uuid.UUID, tuple[str, ...]] = {}

@@ -92,7 +92,8 @@ def kx_days(
     if not groups:
         return []
     locality = practice_locality(uow)
-    visits = uow.visits.get_many(b.visit_id for g in groups.values() for b in g)
+    unread = [b.visit_id for g in groups.values() for b in g if b.clinician_id is None]
+    visits = uow.visits.get_many(unread) if unread else {}
     clinicians: dict[uuid.UUID, Clinician] = {}
     out: list[AllowedDay] = []
     for (date, _p, discipline), members in groups.items():
@@ -113,7 +114,7 @@ def kx_days(
                 units[code] = 0
         assistant = False
         for b in members:
-            cid = visits[b.visit_id].clinician_id
+            cid = b.clinician_id or visits[b.visit_id].clinician_id
             if cid not in clinicians:
                 clinicians[cid] = uow.clinicians.get(cid)
             assistant = assistant or clinicians[cid].is_assistant

@@ -97,8 +97,10 @@ def gather(
                 ytd_allowed=ytd_by_visit.get(visit.id, {}), fee_schedule=fee_map,
                 today=visit.date, packs=packs,
             )
-            mods.update(modifiers_for(note, ctx))
-            service_lines.extend((visit, ln) for ln in note_lines(note, packs))
+            lines_of_note = note_lines(note, packs)
+            mods.update(modifiers_for(note, ctx, units=_billed_units(g.account, visit.id),
+                                      lines=lines_of_note))
+            service_lines.extend((visit, ln) for ln in lines_of_note)
         all_lines = [ln for _v, ln in service_lines]
         for s in priced:
             if s.left_off:
@@ -134,6 +136,15 @@ def gather(
 
 
 
+
+
+def _billed_units(account: Account, visit_id: uuid.UUID) -> dict[str, int] | None:
+    """The visit's share of its day's units per code, as the ledger priced them (codes left
+    off as unknown or bundled count nothing, as in ``allowed.kx_days``); None if unpriced."""
+    priced = account.charged_visits.get(visit_id)
+    if priced is None:
+        return None
+    return {s.code: s.units for s in priced if s.left_off not in ("unknown", "bundled")}
 
 
 def _is_add_on(code: str, packs: RulePacks) -> bool:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, func, select, type_coerce
 
 from core.domain.episode import Diagnosis, Episode, Goal
 from core.domain.errors import NotFound
@@ -50,11 +50,17 @@ def assemble_notes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[
         (t.untimed_services, UntimedService, 1, t.untimed_services.c.position),
         (t.addenda, Addendum, 2, t.addenda.c.created_at),
     )
-    for chunk in _chunks([r["id"] for r in rows]):
+    # The parent key is read as text and mapped back to the note's own UUID: decoding a UUID
+    # per child row (and copying each row into a dict) was much of the cost of a large read.
+    parents = {r["id"].hex: r["id"] for r in rows}
+    for chunk in _chunks(list(parents.values())):
         for table, cls, slot, order in specs:
-            stmt = select(table).where(table.c.note_id.in_(chunk)).order_by(order)
+            cols = [type_coerce(c, String).label(c.name) if c.name == "note_id" else c
+                    for c in table.c]
+            stmt = select(*cols).where(table.c.note_id.in_(chunk)).order_by(order)
             for r in conn.execute(stmt).mappings():
-                kids[r["note_id"]][slot].append(from_row(cls, dict(r)))
+                note_id = parents[r["note_id"]]
+                kids[note_id][slot].append(from_row(cls, r, note_id=note_id))
     out = []
     for row in rows:
         blocks, untimed, addenda = kids[row["id"]]

@@ -177,6 +177,7 @@ class BilledVisit:
     episode_id: uuid.UUID
     date: dt.date
     minutes: tuple[tuple[str, int], ...]
+    clinician_id: uuid.UUID | None = None  # None: not read (then read the visit)
 
 
 class BillingReads:
@@ -250,7 +251,8 @@ class BillingReads:
 
             visits = self.conn.execute(
                 billed(visit_key, type_coerce(v.c.patient_id, String),
-                       type_coerce(v.c.episode_id, String), v.c.date)
+                       type_coerce(v.c.episode_id, String), v.c.date,
+                       type_coerce(v.c.clinician_id, String))
                 .order_by(v.c.date, v.c.start_time, v.c.id)
             ).all()
             blocks: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -267,12 +269,12 @@ class BillingReads:
                 u, u.c.note_id == n.c.id)
             for key, code, minutes, position in self.conn.execute(stmt).all():
                 untimed[key].append((position, code, max(minutes or 0, 0)))
-            for key, pid, eid, day in visits:
+            for key, pid, eid, day, cid in visits:
                 timed = sorted(blocks[key], key=lambda x: x[:2])
                 pairs = [(code, m) for _s, _p, code, m in timed]
                 pairs += [(code, m) for _p, code, m in sorted(untimed[key])]
                 out.setdefault(uid(pid), []).append(
-                    BilledVisit(uuid.UUID(hex=key), uid(eid), day, tuple(pairs)))
+                    BilledVisit(uuid.UUID(hex=key), uid(eid), day, tuple(pairs), uid(cid)))
         return out
 
     def superbill_events(

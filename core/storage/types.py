@@ -39,7 +39,9 @@ class IdTuple(TypeDecorator[tuple[uuid.UUID, ...]]):
         return json.dumps([str(v) for v in (value or ())])
 
     def process_result_value(self, value: Any, dialect: Dialect) -> tuple[uuid.UUID, ...]:
-        return tuple(uuid.UUID(v) for v in json.loads(value or "[]"))
+        if not value or value == "[]":  # most rows: no JSON parse for an empty list
+            return ()
+        return tuple(uuid.UUID(v) for v in json.loads(value))
 
 
 class StrTuple(TypeDecorator[tuple[str, ...]]):
@@ -50,7 +52,9 @@ class StrTuple(TypeDecorator[tuple[str, ...]]):
         return json.dumps(list(value or ()))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...]:
-        return tuple(json.loads(value or "[]"))
+        if not value or value == "[]":
+            return ()
+        return tuple(json.loads(value))
 
 
 class JsonValue(TypeDecorator[Any]):
@@ -63,4 +67,8 @@ class JsonValue(TypeDecorator[Any]):
         return json.dumps(value if value is not None else {}, sort_keys=True, default=str)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        return json.loads(value) if value else {}
+        if not value or value == "{}":
+            return {}  # a fresh dict each time: callers may change it
+        if value == "[]":
+            return []
+        return json.loads(value)

@@ -55,7 +55,10 @@ class NoteFacts:
         ]
 
 
-def build_facts(note: Note, ctx: NoteContext) -> NoteFacts:
+def build_facts(
+    note: Note, ctx: NoteContext, *, lines: list[ServiceLine] | None = None
+) -> NoteFacts:
+    """``lines``: ``note_lines(note, ctx.rules)`` when the caller has them already."""
     packs = ctx.rules
     day = ctx.visit.date
     earlier: list[PriorNote] = []
@@ -71,5 +74,6 @@ def build_facts(note: Note, ctx: NoteContext) -> NoteFacts:
             same_day.append(prior)
     return NoteFacts(
         note=note, ctx=ctx, packs=packs, payer=ctx.payer_rules,
-        lines=note_lines(note, packs), earlier=earlier, same_day=same_day,
+        lines=note_lines(note, packs) if lines is None else lines, earlier=earlier,
+        same_day=same_day,
     )
