@@ -91,6 +91,12 @@ class MainWindow(QMainWindow):
         self._dialog: QDialog | None = None
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
+        from desktop.backups_page import DailyBackup
+
+        self.daily_backup = DailyBackup(self)
+        self.daily_backup.notice.connect(self._backup_notice)
+        ctx.bus.unlocked.connect(self.daily_backup.start)
+        ctx.bus.locked.connect(self.daily_backup.stop)
         self._fit_to_screen(1280, 800)
         geometry = ctx.options.get("window/geometry")
         if geometry:
@@ -135,6 +141,10 @@ class MainWindow(QMainWindow):
         self.sync = SyncBar(self.ctx, self)
         self.sync.settings_requested.connect(lambda: self.show_preferences("Sync"))
         self.statusBar().addPermanentWidget(self.sync.widget)
+        backups_action = QAction("Backups…", self)
+        backups_action.setObjectName("action_backups")
+        backups_action.triggered.connect(lambda: self.show_preferences("Backups"))
+        self.menus["Chart"].insertAction(self.actions_by_id["preferences"], backups_action)
         sync_settings = QAction("Sync settings…", self)
         sync_settings.setObjectName("action_sync_settings")
         sync_settings.triggered.connect(lambda: self.show_preferences("Sync"))
@@ -246,6 +256,12 @@ class MainWindow(QMainWindow):
             settings.status_changed.connect(self.sync.refresh)
             settings.refresh()
             pages.append(("Sync", settings))
+        if self.flow.unlocked:
+            from desktop.backups_page import BackupsPage
+
+            backups_page = BackupsPage()
+            backups_page.refresh()
+            pages.append(("Backups", backups_page))
         dialog = PreferencesDialog(self.ctx, self, pages=pages)
         dialog.changed.connect(self._preferences_changed)
         if page:
@@ -253,6 +269,10 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self._dialog = dialog
+
+    def _backup_notice(self, message: str, hint: str) -> None:
+        if self.ctx.presenter is not None:
+            self.ctx.presenter.notify(message, hint)
 
     def _close_dialog(self) -> None:
         dialog, self._dialog = self._dialog, None

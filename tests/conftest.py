@@ -26,6 +26,9 @@ def _isolated_state(
 ) -> None:
     """Failed-unlock back-off state goes to a per-test folder, never the developer's home."""
     monkeypatch.setenv("CHARTSIDE_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    # The app's daily backup would back up every chart a desktop test unlocks; its own tests
+    # turn it back on.
+    monkeypatch.setenv("CHARTSIDE_DAILY_BACKUP", "0")
 
 
 @pytest.fixture

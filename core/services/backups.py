@@ -50,6 +50,8 @@ __all__ = [
     "back_up",
     "backup_status",
     "chart_backup_folder",
+    "daily_backup",
+    "folder_chosen",
     "list_backups",
     "restore",
     "verify_backups",
@@ -150,6 +152,26 @@ def backup_status(
     moment = now or dt.datetime.now(dt.UTC)
     due = last is None or moment - last.created_at >= every
     return BackupStatus(folder, True, last, failed[-1] if failed else None, due)
+
+
+def folder_chosen(chart: ChartSession) -> bool:
+    """Whether the user chose a backup folder (else backups go beside the chart, which does not
+    survive a lost or dead laptop)."""
+    return backup_folder(chart).resolve() != default_backup_folder(chart.path).resolve()
+
+
+def daily_backup(chart: ChartSession, *, now: dt.datetime | None = None
+                 ) -> BackupResult | BackupStatus:
+    """The scheduled backup: when one is due, back up (``label="daily"``) and return the
+    result; otherwise return the status. A chosen folder that is not there is returned as a
+    status with ``folder_present=False`` (nothing made, nothing created in its place); with no
+    folder chosen the first daily backup creates the default folder beside the chart."""
+    status = backup_status(chart, now=now)
+    if not status.due:
+        return status
+    if not status.folder_present and folder_chosen(chart):
+        return status
+    return back_up(chart, label="daily")
 
 
 def list_backups(folder: Path) -> list[BackupRecord]:
