@@ -300,9 +300,9 @@ def _reset_for_resync(chart: ChartSession, *, why: str) -> None:
         for key in (config.CURSOR_AT, config.EPOCH):
             store.set_meta(uow.conn, key, None)
         store.set_meta(uow.conn, config.CURSOR, "0")
-        if store.get_meta(uow.conn, config.RESYNC) is None:
-            store.start_recheck(uow.conn)
-            store.set_meta(uow.conn, config.RESYNC, why or "log changed")
+        # Again even mid-re-check: what a half-pulled log confirmed may not hold for this one.
+        store.start_recheck(uow.conn)
+        store.set_meta(uow.conn, config.RESYNC, why or "log changed")
         uow.commit()
 
 

@@ -173,3 +173,51 @@ def test_restore_refuses_a_file_that_is_not_a_backup_and_changes_nothing(
         assert server_cli(["backup", "--db", db, str(target)]) == 1  # never overwritten
         assert "already exists" in capsys.readouterr().err
         assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_log_that_changes_again_during_the_recheck_is_rechecked_from_the_start(
+    pair_of_devices: tuple[Device, Device], server: SyncServer, tmp_path: Path
+) -> None:
+    from core.services import sync as sync_service
+    from core.sync import engine
+    from server import backup
+
+    a, b = pair_of_devices
+    s = seed(a.chart, "Brambleworth")
+    a.sync()
+    b.sync()
+    backup_file = tmp_path / "early.bak"
+    url = f"sqlite:///{server.path}"
+    assert server_cli(["backup", "--db", url, str(backup_file)]) == 0
+    for i in range(3):
+        patients.update_patient(a.chart, s.patient_id, phone=f"555-020{i}")
+        a.sync()
+    b.sync()
+    assert server_cli(["restore", "--db", url, str(backup_file)]) == 0
+
+    transport = b.transport
+    original = transport.handle_request
+    fired: list[int] = []
+    started: list[int] = []
+
+    def change_again(request):  # type: ignore[no-untyped-def]
+        response = original(request)
+        if request.url.path != "/v1/sync/pull":
+            return response
+        after = int(request.url.params["after"])
+        if after == 0 and "epoch" not in request.url.params:
+            started.append(1)  # the re-check's first page
+        elif started and after > 0 and not fired:
+            fired.append(1)  # half-way through the re-check, the operator restores again
+            backup.new_epochs(server.engine, "operator")
+        return response
+
+    transport.handle_request = change_again  # type: ignore[method-assign]
+    run = engine.sync_run(sync_service.api_maker(transport), pull_limit=2)
+    report = engine.run_blocking(b.chart, run)
+    assert fired and report.resent > 0
+    a.sync()
+    b.sync()
+    a.sync()
+    _converged(a, b)
+    assert snapshot(a.chart)["patients"][str(s.patient_id)]["phone"] == "555-0202"
