@@ -68,3 +68,8 @@ def summaries(parent: QObject) -> QueryOp[list[sync.ConflictSummary]]:
 
 def acknowledge(parent: QObject, notice_id: uuid.UUID) -> CommandOp[Any]:
     return CommandOp(parent, lambda chart: sync.acknowledge_notice(chart, notice_id))
+
+
+def history(parent: QObject, record_id: uuid.UUID) -> CommandOp[list[sync.HistoryEntry]]:
+    # A command: reading a record's versions is audited as a view.
+    return CommandOp(parent, lambda chart: sync.record_history(chart, record_id))

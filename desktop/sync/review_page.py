@@ -6,8 +6,9 @@ summary ("Patient Brambleworth, Pat (1970-01-01)"), the values on each side and 
 wrote each version when. A notice (an automatic merge, a restored server log) has
 *Acknowledge*; a delete against an edit has *Keep the record* / *Delete it*; a note edited or
 signed on two devices has *Compare…*, which emits ``open_conflict(conflict_id)`` for the
-owner to show the ``ConflictResolver``. ``changed`` is emitted after every action. GUI thread
-only; no SQL; nothing here is logged (the cards show record content on the user's screen).
+owner to show the ``ConflictResolver``; a record's card has *History…* (every version: who
+changed which fields, when; audited as a view). ``changed`` is emitted after every action.
+GUI thread only; no SQL; nothing here is logged (the cards show record content on screen).
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from core.services.sync import ConflictSummary
+from core.services.sync import ConflictSummary, HistoryEntry
 from core.sync.resolve import Choice
 from desktop.sync import ops
 
@@ -38,6 +42,7 @@ class SyncReviewPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.items: list[ConflictSummary] = []
+        self.history_dialog: QDialog | None = None
         self.cards: dict[uuid.UUID, QFrame] = {}
         outer = QVBoxLayout(self)
         self.heading = QLabel("Nothing from sync needs you.")
@@ -112,9 +117,40 @@ class SyncReviewPage(QWidget):
                 ("Keep the record", "keepRecord", lambda: self._resolve(cid, "local")),
                 ("Delete it", "deleteRecord", lambda: self._resolve(cid, "remote")),
             ]
+        history = ("History…", "history", lambda: self.show_history(item))
         if item.needs_decision:
-            return [("Compare…", "compare", lambda: self.open_conflict.emit(cid))]
-        return [("Acknowledge", "acknowledge", lambda: self._acknowledge(cid))]
+            return [("Compare…", "compare", lambda: self.open_conflict.emit(cid)), history]
+        if item.kind == "log_restored":
+            return [("Acknowledge", "acknowledge", lambda: self._acknowledge(cid))]
+        return [("Acknowledge", "acknowledge", lambda: self._acknowledge(cid)), history]
+
+    def show_history(self, item: ConflictSummary) -> None:
+        """Every version of the item's record in a dialog (who changed which fields, when)."""
+        ops.history(self, item.record_id).success(
+            lambda entries: self._history_dialog(item, entries)
+        ).failure(self._failed).run()
+
+    def _history_dialog(self, item: ConflictSummary, entries: list[HistoryEntry]) -> None:
+        lines = []
+        for e in entries:
+            where = "on the server" if e.on_server else "not sent yet"
+            lines.append(f"{e.at}  {e.kind} by {e.device} ({where})  {e.summary}")
+            lines.append(f"    changed: {', '.join(e.changed) or 'nothing'}")
+        dialog = QDialog(self)
+        dialog.setObjectName("recordHistory")
+        dialog.setWindowTitle(f"History: {item.record}")
+        dialog.resize(720, 420)
+        v = QVBoxLayout(dialog)
+        text = QPlainTextEdit("\n".join(lines))
+        text.setObjectName("historyText")
+        text.setReadOnly(True)
+        v.addWidget(text, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(dialog.reject)
+        v.addWidget(close)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.history_dialog = dialog
+        dialog.open()
 
     def _failed(self, error: BaseException) -> bool:
         self.error.setText(str(error))

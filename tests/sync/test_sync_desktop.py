@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
 from core.services import notes
 from core.services import sync as sync_service
@@ -229,6 +229,15 @@ def test_sync_page_lists_conflicts_and_notices_readably_and_settles_them(
     trip_text = " ".join(texts(page.cards[first.conflict_id]))
     assert "Mileage trip 2026-01-05" in trip_text and "this device deleted it" in trip_text
 
+    qtbot.mouseClick(  # the record's history: every version, who, when, which fields
+        page.cards[second.conflict_id].findChild(QPushButton, "history"),
+        Qt.MouseButton.LeftButton,
+    )
+    qtbot.waitUntil(lambda: page.history_dialog is not None, timeout=10_000)
+    history = page.history_dialog.findChild(QPlainTextEdit, "historyText").toPlainText()
+    assert history.count("Patient Brambleworth") >= 3 and "phone" in history
+    assert "this device" in history and "device …" in history
+    page.history_dialog.reject()
     with qtbot.waitSignal(page.changed, timeout=10_000):
         qtbot.mouseClick(
             page.cards[second.conflict_id].findChild(QPushButton, "acknowledge"),
