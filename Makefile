@@ -1,14 +1,15 @@
 # Two commands for a fresh machine (see README.md):
 #   make run   — create the virtualenv if needed and launch the app on its embedded default chart
 #   make test  — create the virtualenv if needed and run the whole test suite
+#   make dist  — build the installed app for this machine (installers/README.md)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean-venv
+.PHONY: run test lint bench screenshots dist clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml core/version.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,scribe,server]'
@@ -33,6 +34,16 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m desktop.screenshots
+
+DIST_STAMP := $(VENV)/.installed-dist
+
+$(DIST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,scribe,server,dist]'
+	@touch $(DIST_STAMP)
+
+# Linux: dist/*.tar.gz, dist/*.deb and dist/SHA256SUMS. Windows/macOS: installers/README.md.
+dist: $(DIST_STAMP)
+	PY=$(PY) bash installers/linux/build.sh
 
 clean-venv:
 	rm -rf $(VENV)

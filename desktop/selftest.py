@@ -2,9 +2,11 @@
 
 Contract: ``run_self_test(out=sys.stdout)`` runs the steps below in order, prints one line per
 step (``ok``/``FAIL``/``skip``, the step, its wall time, what it checked) and a total line, and
-returns 0 only if no step failed (a skipped step is not a failure). Nothing outside a fresh
-temporary folder is read or written: the chart, settings, state and logs all go there
-(``CHARTSIDE_*`` folder variables, restored afterwards) and the folder is removed at the end.
+returns 0 only if no step failed (a skipped step is not a failure). Without a console (the
+windowed Windows build) the report goes to ``self-test.txt`` in the log folder. Nothing else
+outside a fresh temporary folder is read or written: the chart, settings, state and logs all
+go there (``CHARTSIDE_*`` folder variables, restored afterwards) and the folder is removed at
+the end.
 Qt runs on its ``offscreen`` platform, so the test works over SSH and in CI. Synthetic data only.
 
 Steps:
@@ -249,6 +251,13 @@ STEPS: tuple[tuple[str, Callable[[_State], str]], ...] = (
 
 
 def run_self_test(out: TextIO | None = None) -> int:
+    if out is None and sys.stdout is None:
+        # A windowed build (Windows) has no console: the report goes to the log folder.
+        from core.paths import log_dir
+
+        log_dir().mkdir(parents=True, exist_ok=True)
+        with (log_dir() / "self-test.txt").open("w", encoding="utf-8") as report:
+            return run_self_test(report)
     out = out or sys.stdout
     from core.version import version_line
 

@@ -52,3 +52,14 @@ def test_a_failure_is_reported_and_later_steps_run(monkeypatch: pytest.MonkeyPat
     assert lines[1].startswith("FAIL note") and "the note read back differs" in lines[1]
     assert lines[2].startswith("ok   units")
     assert lines[-1].startswith("FAIL total") and "1 step(s) FAILED" in lines[-1]
+
+
+def test_without_a_console_the_report_goes_to_the_log_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(selftest, "STEPS", (("units", lambda _st: "3 units"),))
+    monkeypatch.setenv("CHARTSIDE_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr("sys.stdout", None)  # PyInstaller's windowed build
+    assert selftest.run_self_test() == 0
+    report = (tmp_path / "logs" / "self-test.txt").read_text()
+    assert "ok   units" in report and "all steps passed" in report
