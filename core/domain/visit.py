@@ -68,6 +68,8 @@ class Visit:
     status: VisitStatus = VisitStatus.SCHEDULED
     address: str = ""  # home visits (POS 12): where the clinician went, one line
     telehealth_modality: TelehealthModality | None = None  # telehealth visits (POS 02/10)
+    # the supervising PT/OT of an assistant's (PTA/COTA) visit: Medicare bills it under them
+    supervisor_id: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:

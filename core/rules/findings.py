@@ -137,6 +137,8 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         # payer rules on the note (core.rules.checks.payer)
         _spec("claim.supervisor_missing", "block", "An assistant's visit has no supervisor."),
         _spec("claim.billed_under_supervisor", "info", "Billed under the supervising PT/OT."),
+        _spec("claim.supervisor_discipline", "block", "Supervisor of another discipline."),
+        _spec("claim.supervisor_npi_missing", "warn", "The supervising PT/OT has no NPI."),
         _spec("code.modifier_50", "block", "Modifier 50 on a therapy code."),
         _spec("block.bilateral_one_sided_plan", "block", "Bilateral block, one-sided plan."),
         # what the claim needs from the plan (core.rules.checks.claim_gate)

@@ -5,8 +5,9 @@ Contract (called by ``signing.build_context`` in the caller's unit of work):
   episode) or the same clinician (any patient), with their visits: 2 queries plus the notes.
 - ``measures_on_day(uow, episode, visit, note)``: outcome measures scored that day (for the
   note types that need one; else None).
-- ``supervisor(uow, episode, clinician, known)``: for an assistant, the plan of care's
-  therapist (``Episode.clinician_id``) unless that is an assistant too; else None.
+- ``supervisor(uow, episode, clinician, known, visit)``: for an assistant, the supervisor
+  named on the visit (``Visit.supervisor_id``), else the plan of care's therapist
+  (``Episode.clinician_id``) unless that is an assistant too; else None.
 - ``with_kx_amounts(uow, context, note)``: under a payer that uses the KX threshold, the
   context with ``ytd_allowed`` (Medicare allowed amounts of the year before this visit, per
   discipline, from ``core.services.allowed``), ``fee_schedule`` (the fee-schedule amount per
@@ -59,15 +60,22 @@ def measures_on_day(uow: UnitOfWork, episode: Episode, visit: Visit, note: Note
 
 
 def supervisor(
-    uow: UnitOfWork, episode: Episode, clinician: Clinician, known: dict[uuid.UUID, Clinician]
+    uow: UnitOfWork, episode: Episode, clinician: Clinician, known: dict[uuid.UUID, Clinician],
+    visit: Visit | None = None,
 ) -> Clinician | None:
-    """The supervising therapist of an assistant's visit: the plan of care's therapist."""
-    if not clinician.is_assistant or episode.clinician_id is None:
+    """The supervising therapist of an assistant's visit: the one named on the visit
+    (``Visit.supervisor_id``), else the plan of care's therapist unless that is an assistant
+    too; None for a therapist's own visit."""
+    if not clinician.is_assistant:
         return None
-    if episode.clinician_id not in known:
-        known[episode.clinician_id] = uow.clinicians.get(episode.clinician_id)
-    found = known[episode.clinician_id]
-    return None if found.is_assistant else found
+    named = visit.supervisor_id if visit is not None else None
+    ident = named or episode.clinician_id
+    if ident is None:
+        return None
+    if ident not in known:
+        known[ident] = uow.clinicians.get(ident)
+    found = known[ident]
+    return found if named or not found.is_assistant else None
 
 
 def with_kx_amounts(uow: UnitOfWork, context: NoteContext, note: Note) -> NoteContext:

@@ -160,6 +160,42 @@ def set_visit_times(
         return Result(visit, uow.commit())
 
 
+def set_visit_supervisor(
+    chart: ChartSession, visit_id: uuid.UUID, supervisor_id: uuid.UUID | None
+) -> Result[Visit]:
+    """Name the PT/OT who supervised an assistant's (PTA/COTA) visit, or clear it (None).
+
+    Medicare bills an assistant's services under the supervising therapist (24J and the
+    signature; CQ/CO on the line). Refused: a visit whose clinician is not an assistant, a
+    supervisor who is an assistant or of another discipline, a visit whose note is signed
+    (the database freezes it too). Audited ``update visit supervisor`` (ids only)."""
+    with chart.uow() as uow:
+        visit = uow.visits.get(visit_id)
+        note = uow.notes.for_visit(visit_id)
+        if note is not None:
+            note.ensure_editable()
+        if supervisor_id is not None:
+            clinician = uow.clinicians.get(visit.clinician_id)
+            supervisor = uow.clinicians.get(supervisor_id)
+            if not clinician.is_assistant:
+                raise ValidationError(
+                    "Only an assistant's (PTA/COTA) visit has a supervising therapist.",
+                    field="supervisor_id")
+            if supervisor.is_assistant:
+                raise ValidationError(
+                    "An assistant cannot supervise: choose the supervising PT or OT.",
+                    field="supervisor_id")
+            if supervisor.discipline != clinician.discipline:
+                raise ValidationError(
+                    f"A {clinician.discipline} assistant is supervised by a "
+                    f"{clinician.discipline}, not a {supervisor.discipline}.",
+                    field="supervisor_id")
+        visit.supervisor_id = supervisor_id
+        uow.visits.save(visit)
+        uow.record("update", "visit", visit.id, detail="supervisor")
+        return Result(visit, uow.commit())
+
+
 def _check_goal_links(uow: UnitOfWork, note: Note, goal_ids: tuple[uuid.UUID, ...]) -> None:
     if not goal_ids:
         return

@@ -107,7 +107,7 @@ def build_context(
         history=tuple(_history(uow, note, visit, episode.id, cache)),
         today=today,
         day_notes=tuple(day_context.day_notes(uow, visit)),
-        supervisor=day_context.supervisor(uow, episode, clinician, keep.clinicians),
+        supervisor=day_context.supervisor(uow, episode, clinician, keep.clinicians, visit),
         measures_on_day=day_context.measures_on_day(uow, episode, visit, note),
     )
     return day_context.with_kx_amounts(uow, context, note)

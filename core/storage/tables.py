@@ -176,6 +176,7 @@ visits = Table(
     Column("status", EnumValue(VisitStatus), nullable=False),
     Column("address", Text, nullable=False, default=""),
     Column("telehealth_modality", String(12)),
+    Column("supervisor_id", Uuid, ForeignKey("clinicians.id")),
     Index("ix_visits_patient_date", "patient_id", "date"),
     Index("ix_visits_date", "date"),
 )

@@ -23,19 +23,33 @@ def check_supervision(f: NoteFacts) -> Iterator[Finding]:
     if clinician is None or not clinician.is_assistant or not f.payer.assistant_modifiers:
         return
     supervisor = f.ctx.supervisor
+    field = ("visit.supervisor_id" if f.ctx.visit.supervisor_id is not None
+             else "episode.clinician_id")
     if supervisor is None or supervisor.is_assistant:
         yield make_finding(
             "claim.supervisor_missing",
             f"{f.payer.name} bills an assistant's services under the supervising therapist, "
-            "and this plan of care names none.", "episode.clinician_id",
-            "Set the supervising therapist (the plan of care's therapist) on the episode.")
+            "and this visit names none (nor does the plan of care).", "visit.supervisor_id",
+            "Choose the supervising PT/OT on the visit (or set the plan of care's therapist).")
         return
     name = f"{supervisor.first_name} {supervisor.last_name}".strip()
+    if supervisor.discipline != clinician.discipline:
+        yield make_finding(
+            "claim.supervisor_discipline",
+            f"The supervising therapist {name} is a {supervisor.discipline}; a "
+            f"{clinician.discipline} assistant's visit bills under a {clinician.discipline}.",
+            field, f"Choose a supervising {clinician.discipline} on the visit.")
+        return
+    if not supervisor.npi:
+        yield make_finding(
+            "claim.supervisor_npi_missing",
+            f"The supervising therapist {name} has no NPI on file: the claim (24J) cannot "
+            "bill under them.", field, "Add the supervisor's NPI in the practice settings.")
     npi = f" (NPI {supervisor.npi})" if supervisor.npi else " (no NPI on file)"
     yield make_finding(
         "claim.billed_under_supervisor",
         f"Billed under the supervising therapist {name}{npi}: 24J and the claim signature are "
-        "theirs; each line carries CQ/CO.", "episode.clinician_id", "—")
+        "theirs; each line carries CQ/CO.", field, "—")
 
 
 def check_modifier_50(f: NoteFacts) -> Iterator[Finding]:
