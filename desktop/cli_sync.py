@@ -13,7 +13,7 @@
     chartside --chart PATH sync history RECORD_ID
 
 Thin shell over ``core.services.sync``: parse, call, print. Failures are ``ChartsideError``s
-(sync failures exit with status 8) printed as one line by ``desktop.cli.main``. ``conflicts``
+(sync failures exit with status 11) printed as one line by ``desktop.cli.main``. ``conflicts``
 and ``history`` show the records and values in question (the user's own chart, on their own
 screen, as ``patients`` does); everything else prints counts, ids, device names and times.
 """

@@ -12,9 +12,10 @@ from core.domain.errors import ChartsideError, InvalidInput
 
 
 class ScribeError(ChartsideError):
-    """Base of every scribe failure."""
+    """Base of every scribe failure (exit status 10: the model or audio pipeline; bad audio
+    and bad transcripts are ``InvalidInput``, exit 2)."""
 
-    exit_code = 7
+    exit_code = 10
 
 
 class AudioUnreadable(ScribeError, InvalidInput):

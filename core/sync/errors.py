@@ -11,9 +11,10 @@ from core.domain.errors import ChartsideError
 
 
 class SyncError(ChartsideError):
-    """Base of every sync failure (exit status 8 on the command line)."""
+    """Base of every sync failure (exit status 11 on the command line; 8 is a blocked
+    superbill)."""
 
-    exit_code = 8
+    exit_code = 11
     retryable = False
 
 

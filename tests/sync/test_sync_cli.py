@@ -70,7 +70,7 @@ def test_enroll_pair_sync_and_status_from_the_command_line(
     assert code == 0 and "sync approve" in out
     new_id = re.search(r"device ([0-9a-f-]{36})", out).group(1)  # type: ignore[union-attr]
     code, out, err = _run(capsys, second, "now")
-    assert code == 8 and "sync key" in err
+    assert code == 11 and "sync key" in err
     code, out, _ = _run(capsys, first, "approve", new_id)
     pairing = re.search(r"([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})", out).group(1)  # type: ignore[union-attr]
     code, out, _ = _run(capsys, second, "pair", pairing)
@@ -86,7 +86,7 @@ def test_enroll_pair_sync_and_status_from_the_command_line(
     code, out, _ = _run(capsys, first, "revoke", new_id)
     assert code == 0
     code, out, err = _run(capsys, second, "now")
-    assert code == 8 and "removed from the practice's sync" in err
+    assert code == 11 and "removed from the practice's sync" in err
     code, out, _ = _run(capsys, second, "status")
     assert "revoked" in out
     opened = __import__("core.services.charts", fromlist=["open_chart"]).open_chart(
