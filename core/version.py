@@ -8,10 +8,12 @@ definitions, mileage rates) and the bundled speech model's pin; stdlib only, no 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import platform
 import sys
 from importlib import resources
+from pathlib import Path
 
 __version__ = "0.1.0"
 
@@ -37,10 +39,13 @@ def data_packs() -> list[tuple[str, str]]:
         except (OSError, ValueError, ModuleNotFoundError):
             out.append((label, "missing"))
     try:
-        model = json.loads(resources.files("scribe").joinpath("bundled_model.json")
-                           .read_text("utf-8"))
+        # The scribe's pin, read as a file: core never imports the scribe.
+        spec = importlib.util.find_spec("scribe")
+        if spec is None or spec.origin is None:
+            raise FileNotFoundError("scribe")
+        model = json.loads((Path(spec.origin).parent / "bundled_model.json").read_text("utf-8"))
         out.append(("Speech model", f"{model['package']} {model['version']}"))
-    except (OSError, ValueError, KeyError, ModuleNotFoundError):
+    except (OSError, ValueError, KeyError):
         out.append(("Speech model", "missing"))
     return out
 
