@@ -9,6 +9,10 @@ CLI's exit codes work unchanged. Messages never contain transcript text (it may 
 from __future__ import annotations
 
 from core.domain.errors import ChartsideError, InvalidInput
+from core.media.errors import AudioUnreadable, RecordingTampered
+
+__all__ = ["AudioUnreadable", "DownloadNotAllowed", "InvalidInput", "ModelUnavailable",
+           "NoSpeechFound", "RecordingTampered", "ScribeError", "TranscriptionCancelled"]
 
 
 class ScribeError(ChartsideError):
@@ -16,12 +20,6 @@ class ScribeError(ChartsideError):
     and bad transcripts are ``InvalidInput``, exit 2)."""
 
     exit_code = 10
-
-
-class AudioUnreadable(ScribeError, InvalidInput):
-    """The file or buffer is empty, is not audio, or uses a format the decoder cannot read."""
-
-    exit_code = 2
 
 
 class NoSpeechFound(ScribeError):
@@ -42,7 +40,3 @@ class TranscriptionCancelled(ScribeError):
     """The user cancelled the transcription; no draft was made."""
 
     exit_code = 130
-
-
-class RecordingTampered(ScribeError):
-    """An encrypted recording does not decrypt with its key: wrong key, or damaged or altered."""

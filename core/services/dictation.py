@@ -1,13 +1,15 @@
 """Dictation use cases: audio custody in the chart, retention, and what the review panel needs.
 
 Contract:
-- ``store_recording`` seals the audio with ``scribe.seal_recording`` (a fresh XChaCha20-Poly1305
-  key per recording, associated data = recording id + note id) and stores the blob and the key
-  in the encrypted chart, in one unit of work audited ``create``/``recording``. The plaintext
-  is only ever in memory: PCM is wrapped in a WAV container with ``io.BytesIO``; an imported
-  file's bytes are stored as they came. Recordings never sync (``outbox.NOT_SYNCED``).
+- ``store_recording`` seals the audio with ``core.media.custody.seal_recording`` (a fresh
+  XChaCha20-Poly1305 key per recording, associated data = recording id + note id) and stores
+  the blob and the key in the encrypted chart, in one unit of work audited
+  ``create``/``recording``. The plaintext is only ever in memory: PCM is wrapped in a WAV
+  container with ``io.BytesIO``; an imported file's bytes are stored as they came. Recordings
+  never sync (``outbox.NOT_SYNCED``).
 - ``load_recording`` decrypts in memory and audits a ``view``. An erased recording raises
-  ``RecordingErased``; a blob that does not verify raises ``scribe``'s ``RecordingTampered``.
+  ``RecordingErased``; a blob that does not verify raises ``RecordingTampered``
+  (``core.media.errors``).
 - Retention (chart meta ``dictation.retention``): ``on_sign`` (default) erases a note's
   recordings once the note is signed; ``days:N`` erases each recording N days after it was
   dictated. ``apply_retention(chart, today)`` is idempotent; the desktop calls it after a
@@ -136,7 +138,7 @@ def _float_to_s16(audio: Any) -> bytes:
 
 def _probe(data: bytes, duration_s: float | None) -> tuple[float, int]:
     """Duration and sample rate of an encoded file; ``AudioUnreadable`` if it is not audio."""
-    from scribe.audio import SAMPLE_RATE, load_audio
+    from core.media.audio import SAMPLE_RATE, load_audio
 
     rate = 0
     try:
@@ -195,7 +197,7 @@ def store_recording(
     bytes of an encoded file (``sample_rate=None``; ``duration_s`` if the caller already
     decoded it). ``dictated_at`` defaults to now.
     """
-    from scribe.custody import seal_recording
+    from core.media.custody import seal_recording
 
     data, seconds, rate = _prepared(audio, sample_rate, channels, duration_s)
     when = _naive_utc(dictated_at)
@@ -212,7 +214,7 @@ def store_recording(
 
 def load_recording(chart: ChartSession, recording_id: uuid.UUID) -> LoadedRecording:
     """The recording's audio, decrypted in memory; audited as a view."""
-    from scribe.custody import open_recording
+    from core.media.custody import open_recording
 
     with chart.uow() as uow:
         row = RecordingRepo(uow.conn).sealed(recording_id)

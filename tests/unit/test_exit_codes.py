@@ -16,7 +16,7 @@ TABLE: dict[int, tuple[str, ...]] = {
     2: ("InvalidInput", "NoSpeechFound"),  # bad input, including audio with no speech
     3: ("WrongPassphrase", "UnlockThrottled"),
     4: ("NotFound", "BackupFolderMissing"),
-    5: ("ChartError", "RulePackError"),  # a chart, backup or data pack damaged or missing
+    5: ("ChartError", "RulePackError", "MeasurePackError"),  # chart, backup or data pack damaged
     6: ("StorageFailure",),
     # 7: audit chain or integrity check failed — returned by those commands, not raised
     8: ("ScrubBlocked", "ClaimRouteRequired"),  # the superbill is blocked
@@ -39,6 +39,8 @@ def test_each_exit_code_means_one_failure_class() -> None:
         importlib.import_module(name)
     misfiled = []
     for cls in _all_subclasses(ChartsideError):
+        if not cls.__module__.startswith(("core.", "scribe.", "desktop.", "server.")):
+            continue  # a test's own stand-in error
         bases = {c.__name__ for c in cls.__mro__}
         allowed = TABLE.get(cls.exit_code, ())
         if not bases & set(allowed):
