@@ -195,14 +195,12 @@ def _fields(
     if store.materialize(conn, entity, record_id, doc):
         out.touch(entity, record_id)
     store.set_heads(conn, record_id, entity, heads)
-    if len(heads) == 1:
-        if store.close_conflicts(conn, record_id, "superseded", kind="delete_edit"):
-            out.touch("sync_conflict", record_id)
-        return
-    if not found or store.noted_before(conn, record_id, heads):
+    removed = [c for c in found if c.kind == "deleted" and not c.where]
+    if not removed and store.close_conflicts(conn, record_id, "superseded", kind="delete_edit"):
+        out.touch("sync_conflict", record_id)  # settled: one head, or deleted on every side
+    if len(heads) == 1 or not found or store.noted_before(conn, record_id, heads):
         return
     detail = _clash_detail(conn, entity, doc, heads, docs, found)
-    removed = [c for c in found if c.kind == "deleted" and not c.where]
     if removed:
         # A delete against a concurrent edit: the edit stays for now, and someone decides.
         edited = next((h for h in heads if (docs[h].get("row") is not None)), heads[0])
