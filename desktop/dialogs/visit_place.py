@@ -99,6 +99,7 @@ class VisitPlaceDialog(QDialog):
         self.home_address = home_address
         self.episode_id: uuid.UUID | None = None
         self.visit_id: uuid.UUID | None = None
+        self.start_time: dt.time | None = None  # a new note's visit start (the clock's now)
         v = QVBoxLayout(self)
         v.addWidget(heading(title, 2))
         form = QFormLayout()
@@ -194,8 +195,6 @@ class VisitPlaceDialog(QDialog):
             op.success(self._started)
         self.ok.setEnabled(False)
         op.failure(self._failed).run()
-
-    start_time: dt.time | None = None
 
     def _started(self, result: Any) -> None:
         self.accept()
