@@ -6,12 +6,16 @@ Contract:
 - ``config_dir()``, ``data_dir()`` (where new charts go), ``state_dir()`` (unlock back-off) and
   ``log_dir()`` are ``core.paths``' (platformdirs; ``$CHARTSIDE_CONFIG_DIR``,
   ``$CHARTSIDE_DATA_DIR``, ``$CHARTSIDE_STATE_DIR``, ``$CHARTSIDE_LOG_DIR`` override them).
-- Options carry a schema version; ``_upgrade`` migrates older files in place.
+- Options carry a schema version; ``_upgrade`` migrates older files in place. Nothing is stored
+  as a pickle: version 1 pickled the window geometry, and Qt unpickles such values while it
+  parses the file, so ``_strip_pickles`` removes them before QSettings ever opens it.
 - GUI thread only (QSettings is cheap; it is read at start and written on change).
 """
 
 from __future__ import annotations
 
+import base64
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,7 @@ from core.paths import config_dir, data_dir, log_dir, state_dir
 __all__ = ["Option", "Options", "config_dir", "data_dir", "demo_chart_path", "log_dir",
            "state_dir"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: bytes as base64 text, not pickles
 
 
 def demo_chart_path() -> Path:
@@ -61,24 +65,29 @@ class Options:
     def __init__(self, folder: Path | None = None) -> None:
         folder = folder or config_dir()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _strip_pickles(folder / "settings.ini")  # before Qt parses it: parsing unpickles
         self._qs = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         self._upgrade()
 
     def get(self, key: str) -> Any:
         option = OPTIONS[key]
+        if option.kind is bytes:
+            return _from_text(self._qs.value(_stored_as(key), ""))
         value: Any = self._qs.value(key, option.default)
         if option.kind is int:
             try:
                 return int(value)
             except (TypeError, ValueError):
                 return option.default
-        if option.kind is bytes:
-            return bytes(value) if value else b""
         return option.kind(value) if value is not None else option.default
 
     def set(self, key: str, value: Any) -> None:
         if key not in OPTIONS:
             raise KeyError(key)
+        if OPTIONS[key].kind is bytes:
+            self._qs.setValue(_stored_as(key), base64.b64encode(bytes(value)).decode("ascii"))
+            self._qs.sync()
+            return
         self._qs.setValue(key, value)
         self._qs.sync()
 
@@ -100,3 +109,41 @@ class Options:
         version = self.get("meta/schema")
         if version < SCHEMA_VERSION:  # hooks for future versions go here, oldest first
             self.set("meta/schema", SCHEMA_VERSION)
+
+
+def _strip_pickles(path: Path) -> None:
+    """Drop every ``@Variant(...)`` line from an INI file before QSettings opens it.
+
+    Version 1 stored the window geometry as a Python object, which PySide writes as a pickle
+    inside ``@Variant(...)``; Qt decodes such values while it *parses* the file, and PySide
+    unpickles them then — so a crafted settings file ran code at start-up. We never write a
+    variant now (strings and numbers only), so any variant line is old or foreign: removed
+    unread, the file rewritten atomically (0600).
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return
+    lines = text.splitlines(keepends=True)
+    kept = [line for line in lines if "@Variant(" not in line]
+    if len(kept) == len(lines):
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.writelines(kept)
+    os.replace(tmp, path)
+
+
+def _stored_as(key: str) -> str:
+    """Bytes options are stored as base64 text under their own key (never a pickle)."""
+    return f"{key}_b64"
+
+
+def _from_text(value: Any) -> bytes:
+    if not isinstance(value, str) or not value:
+        return b""
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return b""
