@@ -6,12 +6,19 @@ app in-process. Every failure becomes a ``core.sync.errors`` exception: 401 ``de
 → ``DeviceRevoked``; network errors, 5xx, 429 and 503 → ``ServerUnavailable`` (retryable, with
 ``retry_after``); 409 ``resync_required`` → ``ResyncRequired``. Push bodies are sent as the
 exact bytes given, so a retried batch is byte-identical.
+
+Server URLs must be ``https://``: ``check_server_url`` refuses plain ``http://`` except to this
+computer (localhost, 127.0.0.0/8, ::1 — a server on the same machine or an SSH tunnel) and for
+an in-process transport (tests). Payloads are end-to-end encrypted either way, but device
+tokens and metadata would cross the network in the clear (issue 15).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
@@ -29,6 +36,34 @@ from core.sync.errors import (
 DEFAULT_TIMEOUT = 60.0
 
 
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str, *, in_process: bool = False) -> str:
+    """``url`` if it is an ``https://`` URL, or ``http://`` to this computer; else
+    ``InvalidInput`` (exit 2) saying why."""
+    from core.domain.errors import InvalidInput
+
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname and (in_process or _loopback(parts.hostname)):
+        return url
+    if parts.scheme == "http":
+        raise InvalidInput(
+            "The sync server address must start with https:// — plain http:// would send the "
+            "device's token and sync metadata unencrypted over the network.",
+            hint="Use the server's https:// address (http:// is allowed only to this computer).")
+    raise InvalidInput(f"{url!r} is not a sync server address.",
+                       hint="Example: https://sync.example-practice.com")
+
+
 class ResyncRequired(SyncError):
     """The pull cursor is past the end of the server's log (restored or different server)."""
 
@@ -42,6 +77,7 @@ class SyncApi:
         transport: httpx.BaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
+        check_server_url(base_url, in_process=transport is not None)
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
