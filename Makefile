@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots dist clean-venv
+.PHONY: run test test-fast lint bench screenshots dist clean-venv
 
 $(STAMP): pyproject.toml core/version.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# The inner loop (< 60 s): the pure tiers only — domain, rules, scribe text logic, contracts.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/unit -m "not slow and not real_model and not xvfb"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
