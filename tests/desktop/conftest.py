@@ -132,15 +132,17 @@ def settle(qtbot: Any, window: Any, timeout: int = 10_000) -> None:
 
 
 def unlock(qtbot: Any, window: Any, secret: str = PASSPHRASE) -> None:
+    """Unlock through the real screen. Generous waits: on a loaded machine (CI, or several
+    sessions sharing two cores) the first unlock of a process took more than 10 s."""
     from PySide6.QtCore import Qt
 
     screen = window.screens.unlock
     assert window.current_screen() == "unlock"
     qtbot.keyClicks(screen.secret, secret)
     qtbot.mouseClick(screen.unlock_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.current_screen() == "workspace", timeout=10_000)
+    qtbot.waitUntil(lambda: window.current_screen() == "workspace", timeout=45_000)
     ws = window.workspace
-    qtbot.waitUntil(lambda: ws.patients.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: ws.patients.model.rowCount() > 0, timeout=45_000)
 
 
 def accept_new_note(qtbot: Any, window: Any) -> None:
