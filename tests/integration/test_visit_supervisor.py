@@ -20,7 +20,9 @@ NPI_PT = "1234567893"  # passes the Luhn check used for NPIs
 
 @pytest.fixture
 def world(chart: ChartSession) -> dict[str, uuid.UUID]:
-    def clinician(first: str, discipline: Discipline, assistant: bool, npi: str | None) -> uuid.UUID:
+    def clinician(
+        first: str, discipline: Discipline, assistant: bool, npi: str | None
+    ) -> uuid.UUID:
         return practice.add_clinician(
             chart, first_name=first, last_name="Quist", discipline=discipline,
             credentials="PTA" if assistant else "PT", is_assistant=assistant, npi=npi).value.id
