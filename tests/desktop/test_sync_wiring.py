@@ -1,7 +1,8 @@
 """Sync as the main window shows it: a device with a draft conflict (two devices edited one note
 through the real in-process server) unlocks to a status bar that says so; "Review" opens the
-Sync page, "Compare…" the resolver, keeping this device's text clears it; a click on the status opens Preferences on the
-Sync page (this device and its practice's devices); locking stops sync and closes the page."""
+Sync page, "Compare…" the resolver, keeping this device's text clears it; a click on the
+status opens Preferences on the Sync page (this device and its practice's devices); locking
+stops sync and closes the page."""
 
 from __future__ import annotations
 
