@@ -139,6 +139,7 @@ class Workspace(QWidget):
         self.chart.new_episode_requested.connect(self.new_episode)
         self.editor.back_requested.connect(self.back)
         self.editor.plan_requested.connect(self.open_plan)
+        self.editor.visit_requested.connect(self.change_visit_place)
         self.editor.loaded.connect(self._note_loaded)
         self.plan.back_requested.connect(self.back)
         self.nav.page_chosen.connect(self.show_area)

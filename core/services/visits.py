@@ -6,9 +6,9 @@ Contract:
   visit (POS 12) needs its address; a telehealth visit (POS 02 / 10) needs its modality
   (audio-video or audio-only); with ``today`` given, the date of service may not be in the
   future nor before the episode started. Raises ``ValidationError`` naming the field.
-- ``set_visit_place(chart, visit_id, ...)`` changes a draft's date, place, address or modality
-  in one unit of work (audited as ``update visit`` with the field names only, never the
-  address). A signed note's visit never changes (``SignedNoteImmutable``); a voided one
+- ``set_visit_place(chart, visit_id, ...)`` changes a draft's date, place, address, modality
+  or time in/out in one unit of work (audited as ``update visit`` with the field names only,
+  never the address). A signed note's visit never changes (``SignedNoteImmutable``); a voided one
   neither. The desktop passes ``today`` from its clock; ``notes.start_note`` applies the
   same check when a new note is started.
 - Thread: the desktop's database worker or the CLI, never the GUI thread.
@@ -69,9 +69,12 @@ def set_visit_place(
     place_of_service: PlaceOfService | str | None = None,
     address: str | None = None,
     telehealth_modality: TelehealthModality | str | object | None = _UNSET,
+    start_time: dt.time | object | None = _UNSET,
+    end_time: dt.time | object | None = _UNSET,
     today: dt.date | None = None,
 ) -> Result[Visit]:
-    """Change a draft visit's date of service, place, address or telehealth modality."""
+    """Change a draft visit's date of service, place, address, telehealth modality or its
+    time in and out (one user action, one unit of work)."""
     with chart.uow() as uow:
         visit = uow.visits.get(visit_id)
         note = uow.notes.for_visit(visit_id)
@@ -95,6 +98,10 @@ def set_visit_place(
             if value != visit.telehealth_modality:
                 visit.telehealth_modality = value
                 changed.append("telehealth_modality")
+        for name, when in (("start_time", start_time), ("end_time", end_time)):
+            if when is not _UNSET and when != getattr(visit, name):
+                setattr(visit, name, when)
+                changed.append(name)
         visit.validate()
         check_place_and_date(visit, uow.episodes.get(visit.episode_id), today=today)
         if changed:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.enums import PlaceOfService, TelehealthModality
 from core.domain.errors import ChartsideError
-from desktop.fields import DateField
+from desktop.fields import DateField, TimeField
 from desktop.ops import notes as ops
 from desktop.widgets import heading, label, named
 
@@ -129,6 +129,19 @@ class VisitPlaceDialog(QDialog):
         if modality is not None:
             self.modality.setCurrentIndex(max(0, self.modality.findData(str(modality))))
         form.addRow("Mo&de", self.modality)
+        # Time in and out: a visit's own clock times, against which its timed blocks are
+        # checked (``visit.times_missing`` until both are there). Shown for an existing visit.
+        self.time_in = TimeField("visitTimeIn")
+        self.time_out = TimeField("visitTimeOut")
+        times = QWidget()
+        trow = QHBoxLayout(times)
+        trow.setContentsMargins(0, 0, 0, 0)
+        trow.addWidget(self.time_in)
+        trow.addWidget(label("to"))
+        trow.addWidget(self.time_out)
+        trow.addStretch(1)
+        self.times_row = times
+        form.addRow("&Time in / out", times)
         self.form = form
         v.addLayout(form)
         self.error = label("", "error", wrap=True, name="visitPlaceError")
@@ -170,12 +183,21 @@ class VisitPlaceDialog(QDialog):
             self.date.setFocus()
             return None
         pos = self.place()
-        return {
+        out: dict[str, Any] = {
             "date": day,
             "place_of_service": pos,
             "address": self.address.text().strip() if pos is PlaceOfService.HOME else "",
             "telehealth_modality": self.modality.currentData() if pos.is_telehealth else None,
         }
+        if self.times_row.isVisibleTo(self):
+            for field in (self.time_in, self.time_out):
+                if not field.is_valid():
+                    self.error.setText(field.error() or "Type a time, e.g. 9:05 or 13:40.")
+                    field.setFocus()
+                    return None
+            out["start_time"] = self.time_in.value()
+            out["end_time"] = self.time_out.value()
+        return out
 
     # -- saving ---------------------------------------------------------------------------------
     def save(self) -> None:
@@ -210,7 +232,8 @@ class VisitPlaceDialog(QDialog):
             self.error.setText(str(error))
             field = getattr(error, "field", "")
             target = {"address": self.address, "date": self.date,
-                      "telehealth_modality": self.modality}.get(field)
+                      "telehealth_modality": self.modality, "start_time": self.time_in,
+                      "end_time": self.time_out}.get(field)
             if target is not None:
                 target.setFocus()
             return True
@@ -227,6 +250,7 @@ def for_new_note(
                               parent=parent)
     dialog.episode_id = episode_id
     dialog.start_time = start_time
+    dialog.form.setRowVisible(dialog.times_row, False)  # a new note starts its clock now
     return dialog
 
 
@@ -237,4 +261,6 @@ def for_visit(ctx: Any, visit: Any, *, home_address: str = "",
         place=visit.place_of_service, address=visit.address, home_address=home_address,
         modality=visit.telehealth_modality, parent=parent)
     dialog.visit_id = visit.id
+    dialog.time_in.set_value(visit.start_time)
+    dialog.time_out.set_value(visit.end_time)
     return dialog

@@ -50,6 +50,7 @@ _FIELD = re.compile(r"^(blocks|untimed)\[([0-9a-fA-F-]{36})\](?:\.(\w+))?(?:\.(\
 class NoteEditor(QWidget):
     back_requested = Signal()
     plan_requested = Signal(uuid.UUID)  # episode id
+    visit_requested = Signal()  # a finding on the visit itself (its time in/out, place)
     loaded = Signal(uuid.UUID)
     checked = Signal(object)  # NoteCheck
     signed = Signal(uuid.UUID)
@@ -366,6 +367,8 @@ class NoteEditor(QWidget):
             self.scroll_area.ensureWidgetVisible(self.total)
         elif field.startswith(("episode.", "dx", "plan")) and self.ws is not None:
             self.plan_requested.emit(self.ws.episode.id)
+        elif field.startswith("visit.") and self.ws is not None:
+            self.visit_requested.emit()  # date, place and time in/out of this visit
         elif m := _FIELD.match(field):
             kind, ident, attr, key = m.groups()
             row = self.blocks.rows.get(uuid.UUID(ident)) if kind == "blocks" else None

@@ -148,3 +148,45 @@ def test_telehealth_and_date_and_place_on_a_draft(qtbot: Any, open_window: Any,
                     == PlaceOfService.OFFICE, timeout=10_000)
     assert ws.editor.ws.visit.date == clock.today() - dt.timedelta(days=1)
     assert ws.editor.ws.visit.telehealth_modality is None
+
+
+
+def test_time_in_and_out_clear_the_missing_times_warning(qtbot: Any, open_window: Any,
+                                                         seeded: Seeded, clock: Any) -> None:
+    """A draft with a timed block and no time out warns ``visit.times_missing``; choosing the
+    finding opens "Date and place…", whose Time in / out fields set both in one step, and the
+    warning goes — no reason to type at signing."""
+    from core.services import notes as note_service
+
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        view = note_service.start_note(session, episode_id=seeded.episode_id,
+                                       clinician_id=seeded.clinician_id, date=clock.today(),
+                                       start_time=dt.time(9, 0)).value
+        note_id = view.note.id
+        note_service.add_block(session, note_id, "97110", start=dt.time(9, 2),
+                               stop=dt.time(9, 25))
+    finally:
+        session.lock()
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    ws = window.workspace
+    ws.open_note(note_id)
+    qtbot.waitUntil(lambda: ws.editor.ws is not None and ws.editor.note_id == note_id,
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: "visit.times_missing" in _ids(ws), timeout=30_000)
+    ws.editor.focus_field("visit.start_time")  # what choosing the finding does
+    qtbot.waitUntil(lambda: isinstance(ws.current_dialog(), VisitPlaceDialog))
+    change = ws.current_dialog()
+    assert change.times_row.isVisibleTo(change) and change.time_in.value() == dt.time(9, 0)
+    change.time_out.setText("930")  # typed as therapists type times
+    qtbot.keyClick(change.time_out, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ws.editor.ws is not None
+                    and ws.editor.ws.visit.end_time == dt.time(9, 30), timeout=30_000)
+    qtbot.waitUntil(lambda: "visit.times_missing" not in _ids(ws), timeout=30_000)
+    settle(qtbot, window)
+
+
+def _ids(ws: Any) -> set[str]:
+    panel = ws.editor.findings
+    return {f.id for r in range(panel.model.rowCount()) if (f := panel.finding_at(r))}
