@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml core/version.py
 run: $(STAMP)
 	$(VENV)/bin/chartside
 
+# One pytest worker per core, at most four (each worker loads the speech model and may start
+# its own PostgreSQL cluster); tests share nothing but the virtualenv.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
