@@ -230,15 +230,7 @@ def record_history(chart: ChartSession, record_id: uuid.UUID) -> list[HistoryEnt
     """Every version of a record: who changed which fields, when (audited as a view)."""
     with chart.uow() as uow:
         entries = describe.history(uow.conn, record_id, chart.device_id)
-        store.audit_event(
-            uow.conn,
-            actor=chart.actor,
-            device=chart.device_id,
-            action="view",
-            entity="sync_history",
-            entity_id=str(record_id),
-            detail="record history",
-        )
+        uow.record("view", "sync_history", str(record_id), detail="record history")
         uow.commit()
     return entries
 
@@ -266,15 +258,8 @@ def resolve_conflict(
             uow.conn, chart.device_id, conflict_id, choice, merged=merged, keep=keep
         )
         if found is not None:
-            store.audit_event(
-                uow.conn,
-                actor=chart.actor,
-                device=chart.device_id,
-                action="update",
-                entity=found["entity"],
-                entity_id=str(found["record_id"]),
-                detail=f"sync conflict resolved: {choice}",
-            )
+            uow.record("update", found["entity"], str(found["record_id"]),
+                       detail=f"sync conflict resolved: {choice}")
             changes = Changes(
                 {
                     found["entity"]: frozenset({found["record_id"]}),
@@ -321,14 +306,6 @@ def dismiss_addendum_draft(chart: ChartSession, draft_id: uuid.UUID) -> Result[N
     with chart.uow() as uow:
         note_id, _text = resolve.draft_note(uow.conn, draft_id)
         resolve.set_draft(uow.conn, chart.device_id, draft_id, "dismissed")
-        store.audit_event(
-            uow.conn,
-            actor=chart.actor,
-            device=chart.device_id,
-            action="update",
-            entity="note",
-            entity_id=str(note_id),
-            detail="addendum draft dismissed",
-        )
+        uow.record("update", "note", str(note_id), detail="addendum draft dismissed")
         uow.commit()
     return Result(None, Changes({"addendum_draft": frozenset({draft_id})}))

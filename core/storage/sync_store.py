@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from core.domain.ids import new_id
-from core.storage import audit, outbox
+from core.storage import outbox
 from core.storage import tables as t
 
 SPECS: dict[str, outbox.RecordSpec] = {
@@ -98,27 +98,6 @@ def set_foreign_keys(engine: Engine, *, enabled: bool) -> None:
         raw.driver_connection.execute(f"PRAGMA foreign_keys = {'ON' if enabled else 'OFF'}")  # type: ignore[union-attr]
     finally:
         raw.close()
-
-
-def audit_event(
-    conn: Connection,
-    *,
-    actor: str,
-    device: str,
-    action: str,
-    entity: str,
-    entity_id: str = "",
-    detail: str = "",
-) -> None:
-    audit.append(
-        conn,
-        actor=actor,
-        device=device,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        detail=detail,
-    )
 
 
 def holds_records(conn: Connection) -> bool:

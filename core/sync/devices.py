@@ -117,15 +117,7 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
                 key_id, key = crypto.new_sync_key()
                 config.store_key(uow.conn, key_id, key)
             ready = store.get_meta(uow.conn, config.KEY_ID) is not None
-            store.audit_event(
-                uow.conn,
-                actor=chart.actor,
-                device=chart.device_id,
-                action="create",
-                entity="sync_device",
-                entity_id=str(enrolled.device_id),
-                detail="enrolled",
-            )
+            uow.record("create", "sync_device", str(enrolled.device_id), detail="enrolled")
             uow.commit()
         return ready, created
 
@@ -173,15 +165,8 @@ def approve_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[Approval]:
 
     def audit(chart: ChartSession) -> None:
         with chart.uow() as uow:
-            store.audit_event(
-                uow.conn,
-                actor=chart.actor,
-                device=chart.device_id,
-                action="export",
-                entity="sync_key",
-                entity_id=str(device_id),
-                detail="practice sync key wrapped for a device",
-            )
+            uow.record("export", "sync_key", str(device_id),
+                       detail="practice sync key wrapped for a device")
             uow.commit()
 
     yield DbStep(audit, "audit")
@@ -244,15 +229,7 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
     def save(chart: ChartSession) -> None:
         with chart.uow() as uow:
             config.store_key(uow.conn, key_id, key)
-            store.audit_event(
-                uow.conn,
-                actor=chart.actor,
-                device=chart.device_id,
-                action="create",
-                entity="sync_key",
-                entity_id=key_id,
-                detail="practice sync key received",
-            )
+            uow.record("create", "sync_key", key_id, detail="practice sync key received")
             uow.commit()
 
     yield DbStep(save, "save")
@@ -285,15 +262,7 @@ def revoke_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[DeviceRow]:
         with chart.uow() as uow:
             if device_id == cfg.device_id:
                 store.set_meta(uow.conn, config.REVOKED, dt.datetime.now(dt.UTC).isoformat())
-            store.audit_event(
-                uow.conn,
-                actor=chart.actor,
-                device=chart.device_id,
-                action="delete",
-                entity="sync_device",
-                entity_id=str(device_id),
-                detail="revoked",
-            )
+            uow.record("delete", "sync_device", str(device_id), detail="revoked")
             uow.commit()
 
     yield DbStep(save, "save")

@@ -280,15 +280,8 @@ def _apply_once(
         store.set_meta(uow.conn, config.CURSOR_AT, str(new.at) if new.at else None)
         store.set_meta(uow.conn, config.EPOCH, str(new.epoch) if new.epoch else None)
         if out.applied:
-            store.audit_event(
-                uow.conn,
-                actor=chart.actor,
-                device=chart.device_id,
-                action="update",
-                entity="chart",
-                entity_id=chart.chart_id,
-                detail=f"sync: {out.applied} changes applied",
-            )
+            uow.record("update", "chart", chart.chart_id,
+                       detail=f"sync: {out.applied} changes applied")
         uow.commit()
     return StepResult(out, out.changes)
 
@@ -328,15 +321,8 @@ def _relay(chart: ChartSession, *, why: str) -> StepResult:
                 }
             ),
         )
-        store.audit_event(
-            uow.conn,
-            actor=chart.actor,
-            device=chart.device_id,
-            action="update",
-            entity="chart",
-            entity_id=chart.chart_id,
-            detail=f"sync: server log re-checked; {own + relayed} versions queued again",
-        )
+        uow.record("update", "chart", chart.chart_id,
+                   detail=f"sync: server log re-checked; {own + relayed} versions queued again")
         uow.commit()
     return StepResult(own + relayed, Changes({"sync_conflict": frozenset({notice})}))
 
