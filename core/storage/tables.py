@@ -258,9 +258,21 @@ audit_events = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# --- r0011: tamper seals (issue 15) -----------------------------------------------------------
+# A keyed MAC of each signed note's content hash, written on this device when the note is
+# signed or received; local only (never synced: the key is this chart's). See core/storage/seals.py.
+note_seals = Table(
+    "note_seals",
+    metadata,
+    Column("note_id", Uuid, ForeignKey("notes.id"), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Column("sealed_at", String(32), nullable=False),
+)
+
 # --- r0003: money, measures, the road --------------------------------------------------------
 # Amounts are integer cents. Each feature's repository lives in its own module
-# (repos_billing.py, repos_measures.py, repos_books.py) and is built from ``uow.conn``.
+# (repos_billing.py, repos_measures.py, repos_books.py); the unit of work exposes each one.
 
 fee_schedule = Table(
     "fee_schedule",
