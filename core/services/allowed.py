@@ -30,7 +30,7 @@ from core.rules.units import compute_units
 from core.services.pricing import Payer, PricedService, day_key, payer_for
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_billing import BilledVisit, BillingRepos
+from core.storage.repos_billing import BilledVisit
 from core.storage.uow import UnitOfWork
 
 LOCALITY_ASSET = "pfs_locality"
@@ -44,7 +44,7 @@ class AllowedDay:
 
 
 def practice_locality(uow: UnitOfWork) -> str:
-    stored = BillingRepos(uow.conn).assets.get(LOCALITY_ASSET)
+    stored = uow.billing.assets.get(LOCALITY_ASSET)
     return stored[1].decode("utf-8") if stored else NATIONAL
 
 
@@ -52,7 +52,7 @@ def set_locality(chart: ChartSession, locality: str, *, pfs: PfsPack | None = No
     """Choose the fee-schedule locality (an id in ``pfs.json``); audited."""
     ident = (pfs or default_pfs()).locality(locality).id  # raises InvalidInput when unknown
     with chart.uow() as uow:
-        BillingRepos(uow.conn).assets.put(LOCALITY_ASSET, "text/plain", ident.encode("utf-8"))
+        uow.billing.assets.put(LOCALITY_ASSET, "text/plain", ident.encode("utf-8"))
         uow.record("update", "practice_asset", LOCALITY_ASSET, detail=f"locality={ident}")
         return Result(ident, uow.commit())
 
@@ -74,7 +74,7 @@ def kx_days(
     packs, pfs = packs or default_packs(), pfs or default_pfs()
     if billed is None:
         end = before - dt.timedelta(days=1) if before else None
-        billed = BillingRepos(uow.conn).reads.billed_minutes(patient_id, end)
+        billed = uow.billing.reads.billed_minutes(patient_id, end)
     known = {} if episodes is None else episodes
     payers: dict[uuid.UUID, Payer] = {}
     groups: dict[tuple[dt.date, object, str], list[BilledVisit]] = {}

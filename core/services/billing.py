@@ -43,7 +43,6 @@ from core.services.pricing import price_services as price_services  # re-exporte
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
-from core.storage.repos_books import BooksReads
 from core.storage.uow import UnitOfWork
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -91,7 +90,7 @@ def load_account(
     Returns the account and the number of new package uses (audited here). ``fees`` and
     ``episodes`` (filled in as episodes are loaded) let a caller share what it already read."""
     packs = packs or default_packs()
-    repos = BillingRepos(uow.conn)
+    repos = uow.billing
     fees = repos.fees.list() if fees is None else fees
     billed = repos.reads.billed_minutes(patient_id)
     known = {} if episodes is None else episodes
@@ -120,13 +119,13 @@ def load_accounts(
     500 patients instead of about ten per patient: what the revenue report needs."""
     packs = packs or default_packs()
     ids = list(dict.fromkeys(patient_ids))
-    repos = BillingRepos(uow.conn)
+    repos = uow.billing
     fees = repos.fees.list() if fees is None else fees
     billed = repos.reads.billed_minutes_of(ids)
     payments = repos.payments.for_patients(ids)
     packages = repos.packages.for_patients(ids)
     uses = repos.packages.uses_for_patients(ids)
-    episodes = BooksReads(uow.conn).episodes(
+    episodes = uow.books.reads.episodes(
         {b.episode_id for visits in billed.values() for b in visits})
     by_profile: dict[uuid.UUID | None, Payer] = {}
     payers: dict[uuid.UUID, Payer] = {}
@@ -216,7 +215,7 @@ def set_fee_within(uow: UnitOfWork, entry: FeeScheduleEntry) -> None:
     """``set_fee`` inside an open unit of work (the demo writes its whole schedule in one)."""
     if entry.payer_profile_id is not None:
         uow.payers.get(entry.payer_profile_id)
-    repos = BillingRepos(uow.conn)
+    repos = uow.billing
     for old in repos.fees.list(entry.code):
         if not old.overlaps(entry) or old.payer_profile_id != entry.payer_profile_id:
             continue
@@ -243,13 +242,13 @@ def set_fee_within(uow: UnitOfWork, entry: FeeScheduleEntry) -> None:
 
 def list_fees(chart: ChartSession, *, on: dt.date | None = None) -> list[FeeScheduleEntry]:
     with chart.uow() as uow:
-        fees = BillingRepos(uow.conn).fees.list()
+        fees = uow.billing.fees.list()
     return [f for f in fees if on is None or f.applies_on(on)]
 
 
 def remove_fee(chart: ChartSession, entry_id: uuid.UUID) -> Result[None]:
     with chart.uow() as uow:
-        if not BillingRepos(uow.conn).fees.delete(entry_id):
+        if not uow.billing.fees.delete(entry_id):
             raise NotFound(f"No fee with id {entry_id} in this chart.")
         uow.record("delete", "fee", entry_id)
         return Result(None, uow.commit())
@@ -280,7 +279,7 @@ def record_payment(
     with chart.uow() as uow:
         uow.patients.get(patient_id)
         _check_visit(uow, patient_id, visit_id)
-        BillingRepos(uow.conn).payments.save(payment)
+        uow.billing.payments.save(payment)
         uow.record("create", "payment", payment.id, detail=f"kind=payment method={payment.method}")
         return Result(payment, uow.commit())
 
@@ -306,7 +305,7 @@ def record_refund(
     with chart.uow() as uow:
         uow.patients.get(patient_id)
         _check_visit(uow, patient_id, visit_id)
-        repos = BillingRepos(uow.conn)
+        repos = uow.billing
         received = sum(p.amount_cents for p in repos.payments.for_patient(patient_id))
         if amount_cents > received:
             raise InvalidInput(
@@ -340,7 +339,7 @@ def sell_package(
     )
     with chart.uow() as uow:
         uow.patients.get(patient_id)
-        repos = BillingRepos(uow.conn)
+        repos = uow.billing
         repos.payments.save(payment)
         repos.packages.save(package)
         uow.record("create", "payment", payment.id, detail=f"kind=package method={payment.method}")
@@ -357,18 +356,18 @@ def set_logo(chart: ChartSession, data: bytes) -> Result[str]:
     if len(data) > LOGO_MAX_BYTES:
         raise InvalidInput("The logo is larger than 512 KB.", hint="Use a smaller image.")
     with chart.uow() as uow:
-        BillingRepos(uow.conn).assets.put("logo", kind, data)
+        uow.billing.assets.put("logo", kind, data)
         uow.record("update", "practice_asset", "logo", detail=f"type={kind} bytes={len(data)}")
         return Result(kind, uow.commit())
 
 
 def remove_logo(chart: ChartSession) -> Result[None]:
     with chart.uow() as uow:
-        BillingRepos(uow.conn).assets.remove("logo")
+        uow.billing.assets.remove("logo")
         uow.record("delete", "practice_asset", "logo")
         return Result(None, uow.commit())
 
 
 def get_logo(chart: ChartSession) -> tuple[str, bytes] | None:
     with chart.uow() as uow:
-        return BillingRepos(uow.conn).assets.get("logo")
+        return uow.billing.assets.get("logo")

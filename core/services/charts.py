@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.domain.errors import ChartCorrupt, ChartsideError
 from core.rules import snapshot
-from core.storage import audit, integrity
+from core.storage import audit
 from core.storage.chart import (
     ChartSession,
     change_passphrase,
@@ -19,7 +19,6 @@ from core.storage.chart import (
     finish_create,
     key_path,
     open_chart,
-    set_meta,
 )
 from core.storage.keys import KdfParams, check_passphrase_strength, strength_hint
 from core.storage.uow import UnitOfWork
@@ -45,12 +44,12 @@ __all__ = [
 
 def verify_audit(chart: ChartSession) -> audit.AuditReport:
     with chart.uow() as uow:
-        return audit.verify(uow.conn)
+        return uow.audit.verify()
 
 
 def recent_audit(chart: ChartSession, limit: int = 100) -> list[dict[str, object]]:
     with chart.uow() as uow:
-        return audit.recent(uow.conn, limit)
+        return uow.audit.recent(limit)
 
 
 def backup_chart(chart: ChartSession) -> Path:
@@ -59,7 +58,9 @@ def backup_chart(chart: ChartSession) -> Path:
 
 def set_current_clinician(chart: ChartSession, clinician_id: str) -> None:
     """Audit rows from now on name this clinician as the actor (a solo chart has one)."""
-    set_meta(chart, "actor", clinician_id)
+    with chart.uow() as uow:
+        uow.meta.set("actor", clinician_id)
+        uow.commit()
     chart.actor = clinician_id
 
 
@@ -85,16 +86,16 @@ def check_integrity(chart: ChartSession) -> IntegrityReport:
     counts = {"audit": 0, "signed": 0}
 
     def triggers(uow: UnitOfWork) -> None:
-        problems.extend(integrity.trigger_problems(uow.conn))
+        problems.extend(uow.integrity.trigger_problems())
 
     def audit_chain(uow: UnitOfWork) -> None:
-        report = audit.verify(uow.conn)
+        report = uow.audit.verify()
         counts["audit"] = report.rows
         if not report.ok:
             problems.append(f"audit chain broken at row {report.first_broken_seq}: {report.reason}")
 
     def signed_notes(uow: UnitOfWork) -> None:
-        for note_id in integrity.signed_note_ids(uow.conn):
+        for note_id in uow.integrity.signed_note_ids():
             counts["signed"] += 1
             note = uow.notes.get(note_id)
             if not snapshot.verify_snapshot(note, uow.visits.get(note.visit_id)):

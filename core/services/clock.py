@@ -36,7 +36,6 @@ from core.domain.books import (
 from core.domain.errors import InvalidInput, NotFound, ValidationError
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_books import BooksRepos
 from core.storage.uow import UnitOfWork
 
 
@@ -48,7 +47,7 @@ def _check(uow: UnitOfWork, entry: ClockEntry) -> None:
     uow.clinicians.get(entry.clinician_id)
     if entry.visit_id is not None:
         uow.visits.get(entry.visit_id)
-    repo = BooksRepos(uow.conn).clock
+    repo = uow.books.clock
     if entry.is_open:
         for other in repo.open_for(entry.clinician_id):
             if other.id != entry.id:
@@ -72,7 +71,7 @@ def clock_in(
     entry = ClockEntry(clinician_id, kind, at or _now(), None, visit_id, memo)  # type: ignore[arg-type]
     with chart.uow() as uow:
         _check(uow, entry)
-        BooksRepos(uow.conn).clock.save(entry)
+        uow.books.clock.save(entry)
         uow.record("create", "clock", entry.id, detail=f"kind={entry.kind.value} open")
         return Result(entry, uow.commit())
 
@@ -82,7 +81,7 @@ def clock_out(
 ) -> Result[ClockEntry]:
     when = to_minute(at or _now())
     with chart.uow() as uow:
-        repo = BooksRepos(uow.conn).clock
+        repo = uow.books.clock
         open_entries = repo.open_for(clinician_id)
         if not open_entries:
             raise InvalidInput("You are not clocked in.", hint="Clock in first.")
@@ -116,7 +115,7 @@ def add_entry(
     entry = ClockEntry(clinician_id, kind, started_at, ended_at, visit_id, memo)  # type: ignore[arg-type]
     with chart.uow() as uow:
         _check(uow, entry)
-        BooksRepos(uow.conn).clock.save(entry)
+        uow.books.clock.save(entry)
         uow.record("create", "clock", entry.id, detail=f"kind={entry.kind.value}")
         return Result(entry, uow.commit())
 
@@ -127,7 +126,7 @@ def edit_entry(chart: ChartSession, entry_id: uuid.UUID, **fields: object) -> Re
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} on a clock entry.")
     with chart.uow() as uow:
-        repo = BooksRepos(uow.conn).clock
+        repo = uow.books.clock
         current = repo.get(entry_id)
         values = {k: getattr(current, k) for k in allowed} | fields
         entry = ClockEntry(clinician_id=current.clinician_id, id=current.id, **values)  # type: ignore[arg-type]
@@ -139,7 +138,7 @@ def edit_entry(chart: ChartSession, entry_id: uuid.UUID, **fields: object) -> Re
 
 def delete_entry(chart: ChartSession, entry_id: uuid.UUID) -> Result[None]:
     with chart.uow() as uow:
-        if not BooksRepos(uow.conn).clock.delete(entry_id):
+        if not uow.books.clock.delete(entry_id):
             raise NotFound(f"No clock entry with id {entry_id} in this chart.")
         uow.record("delete", "clock", entry_id)
         return Result(None, uow.commit())
@@ -148,7 +147,7 @@ def delete_entry(chart: ChartSession, entry_id: uuid.UUID) -> Result[None]:
 def open_entry(chart: ChartSession, clinician_id: uuid.UUID) -> ClockEntry | None:
     """The clinician's running entry, if clocked in."""
     with chart.uow() as uow:
-        found = BooksRepos(uow.conn).clock.open_for(clinician_id)
+        found = uow.books.clock.open_for(clinician_id)
     return found[0] if found else None
 
 
@@ -194,7 +193,7 @@ def time_sheet(
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())
     with chart.uow() as uow:
         uow.clinicians.get(clinician_id)
-        repo = BooksRepos(uow.conn).clock
+        repo = uow.books.clock
         entries = repo.between(clinician_id, start, end)
         unsigned = repo.unsigned_by_day(clinician_id, date_from, date_to)
     days, weeks = timesheet(entries, now=now or _now(), unsigned_by_day=unsigned,

@@ -45,8 +45,7 @@ from core.rules.units import compute_units
 from core.services.billing import Payer, payer_for, price_services
 from core.services.progress import alerts_for, stub_visit
 from core.storage.chart import ChartSession
-from core.storage.repos_billing import BillingRepos
-from core.storage.repos_books import BooksReads, BooksRepos, DraftNoteRow, EpisodeVisit
+from core.storage.repos_books import BooksReads, DraftNoteRow, EpisodeVisit
 from core.storage.uow import UnitOfWork
 
 SEVERITY_ORDER = {"urgent": 0, "due": 1, "soon": 2}
@@ -133,7 +132,7 @@ def compliance_dashboard(
 
 def load_dashboard(uow: UnitOfWork, today: dt.date, packs: RulePacks) -> Dashboard:
     """The dashboard read in ``uow`` (see the module docstring)."""
-    reads = BooksRepos(uow.conn).reads
+    reads = uow.books.reads
     raw: list[dict[str, Any]] = list(_unsigned(reads.draft_notes(today), today))
     episodes = reads.active_episodes(today)
     profiles = {p.id: p for p in uow.payers.list()}
@@ -236,7 +235,7 @@ def _kx(
     active = [e for e in episodes if payers[e.id].rules.uses_kx_threshold]
     if not active:
         return []
-    fees = BillingRepos(uow.conn).fees.list()
+    fees = uow.billing.fees.list()
     ytd: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     start = dt.date(today.year, 1, 1)
     visits = reads.signed_minutes(start, today, sorted({e.patient_id for e in active}, key=str))

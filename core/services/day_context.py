@@ -29,9 +29,6 @@ from core.rules.context import NoteContext, PriorNote
 from core.rules.pfs import FeeScheduleYearMissing, default_pfs
 from core.rules.units import note_minutes
 from core.services.allowed import kx_days, practice_locality, ytd_before
-from core.storage.repos_billing import BillingRepos
-from core.storage.repos_day import DayReads
-from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.uow import UnitOfWork
 
 _MEASURED = (NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS_REPORT,
@@ -39,12 +36,12 @@ _MEASURED = (NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS_REPO
 
 
 def day_notes(uow: UnitOfWork, visit: Visit) -> list[PriorNote]:
-    visits = DayReads(uow.conn).visits_on(
+    visits = uow.day.visits_on(
         visit.date, patient_id=visit.patient_id, clinician_id=visit.clinician_id,
         exclude=visit.id)
     if not visits:
         return []
-    notes = BillingRepos(uow.conn).reads.notes_for_visits([v.id for v in visits])
+    notes = uow.billing.reads.notes_for_visits([v.id for v in visits])
     return [PriorNote(notes[v.id], v) for v in visits if v.id in notes]
 
 
@@ -54,7 +51,7 @@ def measures_on_day(uow: UnitOfWork, episode: Episode, visit: Visit, note: Note
     the note types that need one; None for the others."""
     if NoteType(note.note_type) not in _MEASURED:
         return None
-    scores = MeasureScoreRepo(uow.conn).list(episode_id=episode.id)
+    scores = uow.measures.list(episode_id=episode.id)
     return tuple(dict.fromkeys(s.measure_id for s in scores
                                if s.date == visit.date or s.note_id == note.id))
 

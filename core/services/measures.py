@@ -40,7 +40,6 @@ from core.rules.measures import (
 )
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.uow import UnitOfWork
 
 UNSCORABLE = "unscorable: "
@@ -114,7 +113,7 @@ def apply_goal_rule(
     uow: UnitOfWork, episode: Episode, as_of: dt.date, *, measure_id: str | None = None
 ) -> tuple[GoalProgress, ...]:
     """Write the statuses the rule supports (inside ``uow``); returns the goals it changed."""
-    scores = MeasureScoreRepo(uow.conn).list(episode_id=episode.id)
+    scores = uow.measures.list(episode_id=episode.id)
     changed: list[GoalProgress] = []
     for progress in episode_goal_progress(episode, scores, as_of):
         if measure_id and progress.measure_id != definition(measure_id).id:
@@ -154,7 +153,7 @@ def _store(
         band=result.band if result.scorable else UNSCORABLE + result.reason,
         created_at=_now(),
     )
-    MeasureScoreRepo(uow.conn).save(record)
+    uow.measures.save(record)
     uow.record("create", "measure_score", record.id, detail=result.measure_id)
     return record, result
 
@@ -189,7 +188,7 @@ def delete_score(
 ) -> Result[None]:
     """Remove a score entered in error (not one attached to a signed note)."""
     with chart.uow() as uow:
-        repo = MeasureScoreRepo(uow.conn)
+        repo = uow.measures
         record = repo.get(score_id)
         if record.note_id is not None and uow.notes.get(record.note_id).is_signed:
             raise SignedNoteImmutable(
@@ -241,7 +240,7 @@ def episode_measures(
     """Every measure of the episode with its trend, changes and the goals' progress (a view)."""
     with chart.uow() as uow:
         episode = uow.episodes.get(episode_id)
-        scores = MeasureScoreRepo(uow.conn).list(episode_id=episode_id)
+        scores = uow.measures.list(episode_id=episode_id)
         uow.record("view", "episode", episode_id, detail="measures")
         uow.commit()
     return summarize(episode, scores, today or dt.date.today())

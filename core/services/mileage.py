@@ -42,7 +42,6 @@ from core.domain.books import (
 from core.domain.errors import InvalidInput, NotFound
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_books import BooksRepos
 from core.storage.uow import UnitOfWork
 
 RATES_PACKAGE = "resources.books"
@@ -115,7 +114,7 @@ def record_trip(
             purpose if purpose is not None else (DEFAULT_PURPOSE if linked else ""), vehicle,
         )
         _prepare(uow, entry, confirm_long)
-        BooksRepos(uow.conn).mileage.save(entry)
+        uow.books.mileage.save(entry)
         uow.record("create", "mileage", entry.id, detail=f"miles={entry.miles}")
         return Result(entry, uow.commit())
 
@@ -131,7 +130,7 @@ def update_trip(
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} on a mileage entry.")
     with chart.uow() as uow:
-        repo = BooksRepos(uow.conn).mileage
+        repo = uow.books.mileage
         current = repo.get(entry_id)
         values = {k: getattr(current, k) for k in allowed} | fields
         if ("odometer_start" in fields or "odometer_end" in fields) and "miles" not in fields:
@@ -145,7 +144,7 @@ def update_trip(
 
 def delete_trip(chart: ChartSession, entry_id: uuid.UUID) -> Result[None]:
     with chart.uow() as uow:
-        if not BooksRepos(uow.conn).mileage.delete(entry_id):
+        if not uow.books.mileage.delete(entry_id):
             raise NotFound(f"No mileage entry with id {entry_id} in this chart.")
         uow.record("delete", "mileage", entry_id)
         return Result(None, uow.commit())
@@ -164,7 +163,7 @@ def load_log(
     """The log of the period, read in ``uow`` (patients as references only)."""
     if date_to < date_from:
         raise InvalidInput("The period ends before it starts.")
-    repos = BooksRepos(uow.conn)
+    repos = uow.books
     entries = repos.mileage.list(date_from, date_to, clinician_id)
     names = repos.reads.patient_names(e.patient_id for e in entries if e.patient_id)
     refs = {pid: patient_reference(f, last, pid) for pid, (f, last) in names.items()}

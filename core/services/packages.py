@@ -22,7 +22,6 @@ from core.domain.errors import InvalidInput, NotFound
 from core.services.billing import load_account
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_billing import BillingRepos
 
 
 def refund_package(
@@ -35,7 +34,7 @@ def refund_package(
     reference: str = "",
 ) -> Result[PaymentRecord]:
     with chart.uow() as uow:
-        repos = BillingRepos(uow.conn)
+        repos = uow.billing
         uow.patients.get(patient_id)
         rows = [p for p in repos.packages.for_patient(patient_id) if p.id == package_id]
         if not rows:

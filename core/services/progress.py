@@ -39,8 +39,7 @@ from core.services.measures import apply_goal_rule, episode_goal_progress
 from core.services.notes import NoteView
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_books import BooksReads, EpisodeVisit
-from core.storage.repos_measures import MeasureScoreRepo
+from core.storage.repos_books import EpisodeVisit
 from core.storage.rows import VisitRow
 from core.storage.uow import UnitOfWork
 
@@ -104,7 +103,7 @@ def _draft(
         period = report_period(episode, payer, _history(rows, until=day, skip=note.id), day)
         start = (episode.start_date if kind is NoteType.DISCHARGE else period.start) or day
         in_scope = [r for r in rows if start <= r.date <= day and r.id != visit.id]
-        scores = [s for s in MeasureScoreRepo(uow.conn).list(episode_id=episode.id)
+        scores = [s for s in uow.measures.list(episode_id=episode.id)
                   if s.date <= day]
         apply_goal_rule(uow, episode, day)
         series: dict[str, list[ScorePoint]] = {}
@@ -209,7 +208,7 @@ def progress_alerts(chart: ChartSession, *, today: dt.date | None = None) -> lis
     undischarged episodes and their visits (``BooksReads``), the payer profiles."""
     today = today or dt.date.today()
     with chart.uow() as uow:
-        reads = BooksReads(uow.conn)
+        reads = uow.books.reads
         patients = uow.patients.search("", limit=1_000_000, active_only=True)
         profiles = {p.id: p for p in uow.payers.list()}
         by_patient: dict[uuid.UUID, list[Episode]] = defaultdict(list)

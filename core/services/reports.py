@@ -40,8 +40,6 @@ from core.services.billing import load_accounts, price_services
 from core.services.dashboard import Dashboard, load_dashboard, payers_by_episode
 from core.services.result import Result
 from core.storage.chart import ChartSession
-from core.storage.repos_billing import BillingRepos
-from core.storage.repos_books import BooksRepos
 from core.storage.uow import UnitOfWork
 
 REPORTS = ("revenue", "visits", "units", "compliance")
@@ -122,7 +120,7 @@ class RevenueReport:
 def load_revenue(uow: UnitOfWork, date_from: dt.date, date_to: dt.date) -> RevenueReport:
     _check_period(date_from, date_to)
     packs = default_packs()
-    reads = BooksRepos(uow.conn).reads
+    reads = uow.books.reads
     cells: dict[str, dict[str, int]] = {m: defaultdict(int) for m in _months(date_from, date_to)}
     before = date_from - dt.timedelta(days=1)
     opening = closing = receivable = credit = 0
@@ -206,7 +204,7 @@ _STATUS_FIELD = {VisitStatus.COMPLETED: "completed", VisitStatus.CANCELLED: "can
 
 def load_visits(uow: UnitOfWork, date_from: dt.date, date_to: dt.date) -> VisitsReport:
     _check_period(date_from, date_to)
-    reads = BooksRepos(uow.conn).reads
+    reads = uow.books.reads
     names = reads.clinician_names()
     cells: dict[tuple[str, uuid.UUID], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for month, cid, status, count in reads.visit_counts(date_from, date_to):
@@ -278,9 +276,9 @@ class UnitsReport:
 def load_units(uow: UnitOfWork, date_from: dt.date, date_to: dt.date) -> UnitsReport:
     _check_period(date_from, date_to)
     packs = default_packs()
-    repos = BooksRepos(uow.conn)
+    repos = uow.books
     names = repos.reads.clinician_names()
-    fees = BillingRepos(uow.conn).fees.list()
+    fees = uow.billing.fees.list()
     visits = repos.reads.signed_minutes(date_from, date_to)
     payers = payers_by_episode(uow, repos.reads.episodes(v.episode_id for v in visits), packs)
     cells: dict[tuple[str, uuid.UUID], list[int]] = defaultdict(lambda: [0, 0, 0, 0])

@@ -42,7 +42,6 @@ from core.services.claim_scrub import ClaimRouteRequired, ScrubBlocked, clean_ov
 from core.services.result import Result
 from core.services.superbill_gather import diagnosis_pointers, gather
 from core.storage.chart import ChartSession
-from core.storage.repos_billing import BillingRepos
 from core.storage.uow import UnitOfWork
 
 __all__ = [
@@ -177,7 +176,7 @@ def _override(
 
 def _build(uow: UnitOfWork, request: SuperbillRequest) -> SuperbillPreview:
     bill, findings = gather(uow, request)
-    logo = BillingRepos(uow.conn).assets.get("logo")
+    logo = uow.billing.assets.get("logo")
     rendered = superbill_pdf.render(bill, paper=request.paper, logo=logo[1] if logo else None)
     return SuperbillPreview(bill, tuple(findings), rendered.data, rendered.pages)
 
@@ -219,7 +218,7 @@ def list_exports(
     out: list[ExportRecord] = []
     with chart.uow() as uow:
         names: dict[str, str] = {}
-        for row in BillingRepos(uow.conn).reads.superbill_events(patient_id, limit):
+        for row in uow.billing.reads.superbill_events(patient_id, limit):
             if row["action"] not in ("export", "print", "override"):
                 continue
             pid = row["entity_id"]

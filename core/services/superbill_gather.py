@@ -67,7 +67,7 @@ def gather(
     ``account``: the patient's account when the caller already loaded it (``load_accounts``)."""
     packs = packs or default_packs()
     g = _load(uow, request, packs, account)
-    repos = BillingRepos(uow.conn)
+    repos = uow.billing
     letters, n_dx = _letters(g)
     ytd_by_visit, kx_missing = _kx_year_to_date(uow, g, packs)
     lines: list[b.SuperbillLine] = []
@@ -163,7 +163,7 @@ def _load(
     uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks, account: Account | None
 ) -> _Gathered:
     patient = uow.patients.get(request.patient_id)
-    repos = BillingRepos(uow.conn)
+    repos = uow.billing
     if request.visit_id is not None:
         visit = uow.visits.get(request.visit_id)
         if visit.patient_id != patient.id:

@@ -19,7 +19,6 @@ import httpx
 from core.domain.changes import Changes
 from core.domain.visit import Addendum
 from core.services.result import Result
-from core.storage import sync_store as store
 from core.storage.chart import ChartSession
 from core.sync import config, describe, devices, engine, resolve
 from core.sync.api import SyncApi
@@ -181,8 +180,8 @@ class SyncStatus:
 
 def status(chart: ChartSession) -> SyncStatus:
     with chart.uow() as uow:
-        meta = store.meta_with_prefix(uow.conn, "sync.")
-        counts = store.counts(uow.conn)
+        meta = uow.meta.with_prefix("sync.")
+        counts = uow.sync.counts()
     if config.TOKEN not in meta:
         return SyncStatus(enrolled=False, pending=counts["pending"])
     return SyncStatus(
@@ -207,15 +206,15 @@ def status(chart: ChartSession) -> SyncStatus:
 def list_conflicts(chart: ChartSession) -> list[dict[str, Any]]:
     """Open conflicts (ids, entity, kind, field names; never record content)."""
     with chart.uow() as uow:
-        return store.conflicts(uow.conn)
+        return uow.sync.conflicts()
 
 
 def conflict_summaries(chart: ChartSession, *, open_only: bool = True) -> list[ConflictSummary]:
     """Open conflicts (decisions first) and notices, each with a readable record summary,
     both values and who/when. Content for the user's screen only (never logged)."""
     with chart.uow() as uow:
-        rows = store.conflicts(uow.conn, open_only=open_only)
-        out = [describe.summarize(uow.conn, c, chart.device_id) for c in rows]
+        rows = uow.sync.conflicts(open_only=open_only)
+        out = [describe.summarize(uow.sync.connection, c, chart.device_id) for c in rows]
     return sorted(out, key=lambda s: (not s.needs_decision, s.detected_at))
 
 
@@ -229,7 +228,7 @@ def acknowledge_notice(chart: ChartSession, notice_id: uuid.UUID) -> Result[None
 def record_history(chart: ChartSession, record_id: uuid.UUID) -> list[HistoryEntry]:
     """Every version of a record: who changed which fields, when (audited as a view)."""
     with chart.uow() as uow:
-        entries = describe.history(uow.conn, record_id, chart.device_id)
+        entries = describe.history(uow.sync.connection, record_id, chart.device_id)
         uow.record("view", "sync_history", str(record_id), detail="record history")
         uow.commit()
     return entries
@@ -237,7 +236,7 @@ def record_history(chart: ChartSession, record_id: uuid.UUID) -> list[HistoryEnt
 
 def conflict_detail(chart: ChartSession, conflict_id: uuid.UUID) -> ConflictDetail:
     with chart.uow() as uow:
-        detail = resolve.conflict_detail(uow.conn, conflict_id)
+        detail = resolve.conflict_detail(uow.sync.connection, conflict_id)
         uow.record("view", detail.entity, detail.record_id, detail="sync conflict")
         uow.commit()
     return detail
@@ -253,9 +252,9 @@ def resolve_conflict(
 ) -> Result[uuid.UUID | None]:
     """Keep local, keep remote (``keep`` picks among several), or save merged note text."""
     with chart.uow() as uow:
-        found = store.conflict(uow.conn, conflict_id)
+        found = uow.sync.conflict(conflict_id)
         version = resolve.resolve(
-            uow.conn, chart.device_id, conflict_id, choice, merged=merged, keep=keep
+            uow.sync.connection, chart.device_id, conflict_id, choice, merged=merged, keep=keep
         )
         if found is not None:
             uow.record("update", found["entity"], str(found["record_id"]),
@@ -276,7 +275,7 @@ def list_addendum_drafts(
     chart: ChartSession, *, status: str | None = "open"
 ) -> list[dict[str, Any]]:
     with chart.uow() as uow:
-        return store.addendum_drafts(uow.conn, status=status)
+        return uow.sync.addendum_drafts(status=status)
 
 
 def file_addendum_draft(
@@ -284,7 +283,7 @@ def file_addendum_draft(
 ) -> Result[Addendum]:
     """Add the rescued text (or the clinician's edit of it) as an addendum to its signed note."""
     with chart.uow() as uow:
-        note_id, rescued = resolve.draft_note(uow.conn, draft_id)
+        note_id, rescued = resolve.draft_note(uow.sync.connection, draft_id)
         note = uow.notes.get(note_id)
         addendum = note.add_addendum(
             Addendum(
@@ -296,7 +295,7 @@ def file_addendum_draft(
         )
         uow.notes.add_addendum(addendum)
         uow.record("addendum", "note", note.id)
-        resolve.set_draft(uow.conn, chart.device_id, draft_id, "filed", addendum.id)
+        resolve.set_draft(uow.sync.connection, chart.device_id, draft_id, "filed", addendum.id)
         changes = uow.commit()
     return Result(addendum, changes | Changes({"addendum_draft": frozenset({draft_id})}))
 
@@ -304,8 +303,8 @@ def file_addendum_draft(
 def dismiss_addendum_draft(chart: ChartSession, draft_id: uuid.UUID) -> Result[None]:
     """Mark a rescued text as dealt with; it stays in the chart and in the note's history."""
     with chart.uow() as uow:
-        note_id, _text = resolve.draft_note(uow.conn, draft_id)
-        resolve.set_draft(uow.conn, chart.device_id, draft_id, "dismissed")
+        note_id, _text = resolve.draft_note(uow.sync.connection, draft_id)
+        resolve.set_draft(uow.sync.connection, chart.device_id, draft_id, "dismissed")
         uow.record("update", "note", str(note_id), detail="addendum draft dismissed")
         uow.commit()
     return Result(None, Changes({"addendum_draft": frozenset({draft_id})}))

@@ -10,11 +10,12 @@ before the database file is opened at all, so the chart's bytes are never touche
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from core.domain.errors import (
@@ -35,6 +36,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 APP_SCHEMA_TAG = "chartside-chart-v1"
 BACKUP_DIR_META = "backup_dir"
 _SIDE_FILES = ("-wal", "-shm", ".keys", ".keys.prev")
+log = logging.getLogger(__name__)
 
 
 def key_path(path: Path) -> Path:
@@ -63,6 +65,8 @@ class ChartSession:
     opened_with_recovery: bool = False
     backups: list[Path] = field(default_factory=list)
     repaired_triggers: list[str] = field(default_factory=list)
+    lock_audit_error: str | None = None
+    """The error class that kept ``lock()`` from writing its audit row (None when it did)."""
 
     def uow(self) -> UnitOfWork:
         if self.keys.wiped:
@@ -73,17 +77,27 @@ class ChartSession:
     def locked(self) -> bool:
         return self.keys.wiped
 
-    def lock(self) -> None:
-        """Dispose every pooled connection and zero the key. Idempotent."""
+    def lock(self) -> bool:
+        """Dispose every pooled connection and zero the key. Idempotent.
+
+        The chart locks even when its ``lock`` audit row cannot be written (a full disk, a
+        damaged page): locking must never fail. That failure is not hidden: it is logged (the
+        error class only, never chart content), kept in ``lock_audit_error`` and the call
+        returns False; True when the row was written (or the chart was already locked).
+        """
+        audited = True
         if not self.keys.wiped:
             try:
                 with self.uow() as uow:
                     uow.record("lock", "chart", self.chart_id)
                     uow.commit()
-            except Exception:
-                pass
+            except Exception as exc:
+                audited = False
+                self.lock_audit_error = type(exc).__name__
+                log.warning("chart locked without its audit row: %s", type(exc).__name__)
         self.engine.dispose()
         self.keys.wipe()
+        return audited
 
     def checkpoint(self) -> None:
         """Fold the WAL into the main file (outside any transaction, on the pooled connection)."""
@@ -374,12 +388,13 @@ def change_passphrase(
 
 
 def read_meta(session: ChartSession, key: str) -> str | None:
-    with session.engine.connect() as conn:
-        return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+    """One setting, read in its own unit of work (inside one, use ``uow.meta.get``)."""
+    with session.uow() as uow:
+        return uow.meta.get(key)
 
 
 def set_meta(session: ChartSession, key: str, value: str) -> None:
-    with session.engine.begin() as conn:
-        conn.execute(
-            text("INSERT OR REPLACE INTO meta(key, value) VALUES (:k, :v)"), {"k": key, "v": value}
-        )
+    """One setting, written in its own unit of work (inside one, use ``uow.meta.set``)."""
+    with session.uow() as uow:
+        uow.meta.set(key, value)
+        uow.commit()

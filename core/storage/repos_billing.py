@@ -1,7 +1,7 @@
 """Billing repositories: fee schedule, payments, packages, practice assets, bulk billing reads.
 
 Contract:
-- Built from an open unit of work's connection: ``BillingRepos(uow.conn)``; every read and write
+- Reached as ``uow.billing`` (built on the unit of work's connection); every read and write
   joins the caller's transaction (the caller commits). The tables are r0003's; amounts are cents.
 - ``BillingReads`` loads what a superbill or a ledger needs in a handful of queries whatever the
   number of visits (``notes_for_visits`` is 4 queries for any number of notes), returning plain

@@ -2,7 +2,7 @@
 the compliance dashboard and the reports.
 
 Contract:
-- Built from an open unit of work's connection (``BooksRepos(uow.conn)``); every statement joins
+- Reached as ``uow.books`` (the unit of work builds it on its connection); every statement joins
   the caller's transaction, nothing commits here. Tables are r0003's ``mileage_entries`` and
   ``clock_entries``; no migration is needed.
 - Reads return domain objects (``MileageEntry``, ``ClockEntry``, ``Episode`` without its

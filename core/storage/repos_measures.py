@@ -1,7 +1,7 @@
 """Repository of recorded outcome-measure scores (table ``measure_scores``, migration r0003).
 
 Contract:
-- Built from the unit of work's connection: ``MeasureScoreRepo(uow.conn)``; it reads and writes
+- Reached as ``uow.measures`` (built on the unit of work's connection); it reads and writes
   inside the caller's transaction and never commits.
 - Rows hold numbers only (responses, value, scale, band, unit); no questionnaire wording.
 - List reads return ``MeasureScore`` values ordered by date, then creation time, so the first

@@ -1,7 +1,7 @@
 """Repository of dictation recordings (table ``recordings``, migration r0006).
 
 Contract:
-- Built from the unit of work's connection: ``RecordingRepo(uow.conn)``; it reads and writes
+- Reached as ``uow.recordings`` (built on the unit of work's connection); it reads and writes
   inside the caller's transaction and never commits.
 - Rows hold ciphertext only: ``sealed`` is ``scribe.seal_recording``'s blob and ``key`` its
   per-recording key. Both live inside the SQLCipher chart; sealing and opening are the

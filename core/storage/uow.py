@@ -1,5 +1,9 @@
 """Unit of work: one SQLite transaction holding the repositories and the audit writer.
 
+Every repository a service needs is an attribute (``uow.patients``, ``uow.billing.fees``,
+``uow.books.mileage``, ``uow.meta``, ``uow.audit`` …); services never build one from the
+connection (a test keeps ``uow.conn`` out of ``core/services``).
+
 ``with chart.uow() as uow: ...; uow.commit()`` — leaving the block without ``commit`` rolls back.
 Expected database failures become ``ChartsideError``s: a trigger refusing a signed-note edit
 becomes ``SignedNoteImmutable``; a full disk or I/O error becomes ``StorageFailure`` (the
@@ -28,6 +32,13 @@ from core.storage.repos import (
     PracticeRepo,
     VisitRepo,
 )
+from core.storage.repos_billing import BillingRepos
+from core.storage.repos_books import BooksRepos
+from core.storage.repos_chart import AuditRepo, IntegrityRepo, MetaRepo
+from core.storage.repos_day import DayReads
+from core.storage.repos_measures import MeasureScoreRepo
+from core.storage.repos_recordings import RecordingRepo
+from core.storage.repos_sync import SyncRepo
 
 if TYPE_CHECKING:
     from core.storage.chart import ChartSession
@@ -89,6 +100,15 @@ class UnitOfWork:
         self.episodes = EpisodeRepo(c)
         self.visits = VisitRepo(c)
         self.notes = NoteRepo(c)
+        self.billing = BillingRepos(c)
+        self.books = BooksRepos(c)
+        self.day = DayReads(c)
+        self.measures = MeasureScoreRepo(c)
+        self.recordings = RecordingRepo(c)
+        self.meta = MetaRepo(c)
+        self.audit = AuditRepo(c)
+        self.integrity = IntegrityRepo(c)
+        self.sync = SyncRepo(c)
         return self
 
     def __exit__(

@@ -1,0 +1,55 @@
+"""The unit of work is the seam (issue 17): services, sync and export reach every repository
+through it (``uow.patients``, ``uow.billing``, ``uow.meta``, ``uow.audit`` …) and never build one
+from its connection. ``uow.conn`` stays inside ``core/storage``.
+
+Files still owned by other engineers' open work are allowed until it lands (remove each entry
+with the change that removes its ``uow.conn``):
+- ``core/services/dictation.py`` — the scribe engineer (recordings move to ``uow.recordings``);
+- ``core/export/json_export.py`` — the speed engineer (the export's own reads);
+- ``core/sync/devices.py``, ``core/sync/engine.py`` — issue 17's first point (one write path for
+  pulled changes), whose ``core.sync`` steps still take a connection.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GUARDED = ("core/services", "core/sync", "core/export")
+ALLOWED = {
+    "core/services/dictation.py",
+    "core/export/json_export.py",
+    "core/sync/devices.py",
+    "core/sync/engine.py",
+}
+
+
+def _conn_uses(source: str) -> list[int]:
+    """Lines reading ``<something>.conn`` where the something is named ``uow`` (or ends in it)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "conn":
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+            if name == "uow" or name.endswith("_uow"):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_uow_conn_stays_in_storage() -> None:
+    offenders = []
+    for folder in GUARDED:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel in ALLOWED:
+                continue
+            for line in _conn_uses(path.read_text(encoding="utf-8")):
+                offenders.append(f"{rel}:{line}")
+    assert offenders == [], "use the unit of work's repositories instead: " + ", ".join(offenders)
+
+
+def test_the_check_sees_a_use() -> None:
+    assert _conn_uses("def f(uow):\n    return Repo(uow.conn)\n") == [2]
+    assert _conn_uses("def f(self):\n    return self.uow.conn\n") == [2]
+    assert _conn_uses("def f(uow):\n    return uow.meta.get('k')\n") == []
