@@ -7,7 +7,9 @@ Contract:
   thread: it only appends and cuts, ~µs per 100 ms of audio); ``finish(cancel=None)`` cuts the
   rest as the last piece, waits for every piece and returns one ``Transcript`` in recording
   time; ``cancel()`` stops the worker at the next window and makes ``finish`` raise
-  ``TranscriptionCancelled``.
+  ``TranscriptionCancelled``; ``pause()`` (the clinician paused the recording) makes what was
+  said so far a piece at once, when it holds at least ``MIN_PAUSE_PIECE_SECONDS``, so the
+  worker catches up while nothing is said; feeding again starts a new piece.
 - Pieces are transcribed in order on one worker thread with the full pipeline
   (``transcriber``: VAD, coverage guard, hallucination guards), their times shifted to the
   recording; ``on_piece(Piece)`` is called on the worker thread after each one (the desktop
@@ -44,6 +46,7 @@ FRAME = 480  # 30 ms at 16 kHz
 PAUSE_SECONDS = 0.3
 MIN_PIECE_SECONDS = 15.0
 MAX_PIECE_SECONDS = 25.0
+MIN_PAUSE_PIECE_SECONDS = 2.0  # shorter: kept for the next piece (a piece pays a whole window)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ class PauseCutter:
             if cut is not None:
                 cuts.append(cut * FRAME)
         return cuts
+
+    def restart(self) -> None:
+        """A piece was cut outside the cutter (a pause): the next one starts at the next frame."""
+        self.piece_start, self.quiet_run = len(self.rms), 0
 
     def _frame(self, level: float) -> int | None:
         f = len(self.rms)
@@ -156,6 +163,16 @@ class LiveTranscription:
         if end > start:
             self._queue.put((self._next_index, start, end))
             self._next_index += 1
+
+    def pause(self) -> None:
+        """The recording is paused: hand what was said so far to the worker now."""
+        if self._finished:
+            raise RuntimeError("pause() after finish()")
+        end = self._audio.size
+        if (end - self._cut_at) / SAMPLE_RATE >= MIN_PAUSE_PIECE_SECONDS:
+            self._enqueue(self._cut_at, end)
+            self._cut_at = end
+            self.cutter.restart()
 
     def cancel(self) -> None:
         self._stop.set()

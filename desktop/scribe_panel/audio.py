@@ -134,6 +134,16 @@ class Recorder(QObject):
             frame = max(1, fmt.bytesPerFrame())
             self.level.emit(len(self._pcm) / frame / max(1, fmt.sampleRate()))
 
+    def pause(self) -> None:
+        """Suspend capture (the device stays open; nothing is recorded until ``resume``)."""
+        if self._source is not None:
+            self._read()
+            self._source.suspend()
+
+    def resume(self) -> None:
+        if self._source is not None:
+            self._source.resume()
+
     def stop(self) -> RecordedAudio | None:
         """Stop and hand over the PCM (the recorder keeps no copy)."""
         if self._source is None:

@@ -87,6 +87,7 @@ class DictationDialog(DictationView):
     def _build(self) -> None:
         self.record_button.clicked.connect(self.start_recording)
         self.stop_button.clicked.connect(self.stop_recording)
+        self.pause_button.clicked.connect(self.toggle_pause)
         self.import_button.clicked.connect(self.choose_file)
         self.again_button.clicked.connect(self.transcribe_saved)
         self.discard_button.clicked.connect(self.discard)
@@ -103,24 +104,26 @@ class DictationDialog(DictationView):
         self.player.position_changed.connect(self._show_position)
         self.player.playing_changed.connect(
             lambda on: self.play_button.setText("❚❚ Pause" if on else "▶ Play"))
-        self.recorder.level.connect(
-            lambda s: self.status.setText(f"Recording… {clock(s)} (kept in memory)"))
+        self.recorder.level.connect(self._recorded_seconds)
         self.recorder.chunk.connect(self.live_chunk)
         self.retention.activated.connect(self._retention_chosen)
 
     # -- state ------------------------------------------------------------------------------------
     def _set_state(self, state: str, message: str = "") -> None:
         self.state = state
-        busy = state in ("loading", "recording", "saving", "decoding", "transcribing",
-                         "cancelling")
+        busy = state in ("loading", "recording", "paused", "saving", "decoding",
+                         "transcribing", "cancelling")
+        capturing = state in ("recording", "paused")
         signed = bool(self.setup is not None and self.setup.note.is_signed)
         mic_problem = Recorder.unavailable()
         self.record_button.setEnabled(not busy and not signed and mic_problem is None)
-        self.stop_button.setEnabled(state == "recording")
+        self.stop_button.setEnabled(capturing)
+        self.pause_button.setEnabled(capturing)
+        self.pause_button.setText("● Resume" if state == "paused" else "❚❚ Pause")
         self.import_button.setEnabled(not busy and not signed)
         self.again_button.setEnabled(not busy and not signed and self._latest() is not None)
         self.discard_button.setEnabled(not busy and self.recording is not None)
-        self.cancel_button.setEnabled(state == "transcribing")
+        self.cancel_button.setEnabled(state == "transcribing" or capturing)
         reviewing = state == "review" and not signed
         self.accept_button.setEnabled(reviewing)
         self.accept_all_button.setEnabled(reviewing)
@@ -195,18 +198,47 @@ class DictationDialog(DictationView):
             self.eta.setText(f"Transcribed as you speak: {piece.index + 1} "
                              f"piece{'s' if piece.index else ''}")
 
-    def stop_recording(self) -> None:
+    def _recorded_seconds(self, seconds: float) -> None:
+        if self.state == "recording":
+            self.status.setText(f"Recording… {clock(seconds)} (kept in memory)")
+
+    def toggle_pause(self) -> None:
+        """Pause (what was said so far is transcribed meanwhile) or resume the recording."""
+        if self.state == "recording":
+            self.recorder.pause()
+            if self.live is not None:
+                self.live.pause()
+            self._set_state("paused", "Paused. What was said so far is being transcribed; "
+                            "Resume to go on, or Stop.")
+        elif self.state == "paused":
+            self.recorder.resume()
+            self._set_state("recording", "Recording… (kept in memory)")
+
+    def stop_recording(self, *, transcribe: bool = True) -> None:
+        """Stop, seal the recording into the chart, then finish its transcription
+        (``transcribe=False``: Cancel while recording — sealed, nothing transcribed)."""
         audio: RecordedAudio | None = self.recorder.stop()
         if audio is None or not audio.pcm:
+            if self.live is not None:
+                self.live.cancel()
+                self.live = None
             self._set_state("idle", "Nothing was recorded.")
             return
         self._set_state("saving", "Sealing the recording into the chart…")
         started = self._recording_started
 
         live, self.live = self.live, None
+        if not transcribe and live is not None:
+            live.cancel()
+            live = None
 
         def stored(result: Any) -> None:
             self._stored(result)
+            if not transcribe:
+                self._set_state("cancelled", "Recording stopped and sealed with this draft "
+                                "note; nothing was transcribed or added to the note. Transcribe "
+                                "saved recording, or Discard recording.")
+                return
             if live is not None:  # most of it is transcribed already: finish the last piece
                 self._finish_live(live, audio)
                 return
@@ -327,6 +359,9 @@ class DictationDialog(DictationView):
         self.progressed.emit(progress)
 
     def cancel(self) -> None:
+        if self.state in ("recording", "paused"):
+            self.stop_recording(transcribe=False)
+            return
         if self.live_finishing is not None and self.state == "transcribing":
             self.live_finishing.cancel()
         if self.job is not None and self.state == "transcribing":

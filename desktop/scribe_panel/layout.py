@@ -43,12 +43,15 @@ class DictationView(QDialog):
         v.addLayout(head)
         bar = QHBoxLayout()
         self.record_button = named(QPushButton("● Record"), "dictationRecord")
+        self.pause_button = named(QPushButton("❚❚ Pause"), "dictationPause")
+        self.pause_button.setToolTip("Pause the recording; what was said so far is transcribed "
+                                     "meanwhile")
         self.stop_button = named(QPushButton("■ Stop"), "dictationStop")
         self.import_button = named(QPushButton("Import recording…"), "dictationImport")
         self.again_button = named(QPushButton("Transcribe saved recording"), "dictationAgain")
         self.discard_button = named(QPushButton("Discard recording"), "dictationDiscard")
-        for b in (self.record_button, self.stop_button, self.import_button, self.again_button,
-                  self.discard_button):
+        for b in (self.record_button, self.pause_button, self.stop_button, self.import_button,
+                  self.again_button, self.discard_button):
             bar.addWidget(b)
         self.status = label("", "muted", wrap=True, name="dictationStatus")
         bar.addWidget(self.status, 1)

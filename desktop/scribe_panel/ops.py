@@ -184,6 +184,10 @@ class LiveDictation(QObject):
         usable = len(pcm) - len(pcm) % 2
         self.session.feed(np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / 32768.0)
 
+    def pause(self) -> None:
+        """The recording is paused: transcribe what was said so far now."""
+        self.session.pause()
+
     def cancel(self) -> None:
         self.cancel_event.set()
         self.session.cancel()

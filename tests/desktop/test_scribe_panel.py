@@ -425,7 +425,17 @@ def test_dictation_is_transcribed_while_recording(
     panel._set_state("recording", "Recording…")
     panel.start_live()
     assert panel.live is not None
-    for i in range(0, len(pcm), 3200):  # 100 ms at a time, as QAudioSource delivers it
+    half = 10 * 32_000  # paused after 10 s: before any pause cut (MIN_PIECE_SECONDS)
+    for i in range(0, half, 3200):  # 100 ms at a time, as QAudioSource delivers it
+        panel.recorder.chunk.emit(pcm[i : i + 3200])
+    # Pause: what was said so far is transcribed while nothing is said.
+    panel.pause_button.click()
+    assert panel.state == "paused" and panel.pause_button.text() == "● Resume"
+    assert panel.stop_button.isEnabled() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: sum(a.size for a in hears.received) == half // 2, timeout=10_000)
+    panel.pause_button.click()
+    assert panel.state == "recording"
+    for i in range(half, len(pcm), 3200):
         panel.recorder.chunk.emit(pcm[i : i + 3200])
     # Pieces come back while "recording": the transcript grows before Stop.
     qtbot.waitUntil(lambda: "Transcribed as you speak" in panel.eta.text(), timeout=10_000)
@@ -442,6 +452,22 @@ def test_dictation_is_transcribed_while_recording(
     info = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))[0]
     stored = read(qtbot, window, lambda chart: dictation.load_recording(chart, info.id))
     assert pcm in stored.audio and panel.state == "review" and panel.draft.sentences
+    # Cancel while recording: the take is sealed with the note, nothing is transcribed.
+    received = len(hears.received)
+    panel._set_state("recording", "Recording…")
+    panel.start_live()
+    for i in range(0, len(pcm) // 4, 3200):
+        panel.recorder.chunk.emit(pcm[i : i + 3200])
+    monkeypatch.setattr(panel.recorder, "stop", lambda: RecordedAudio(pcm[: len(pcm) // 4],
+                                                                      16_000, 1))
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: panel.state == "cancelled", timeout=10_000)
+    assert "nothing was transcribed" in panel.status.text() and panel.live is None
+    assert panel.again_button.isEnabled() and panel.discard_button.isEnabled()
+    assert len(hears.received) == received
+    takes = read(qtbot, window, lambda chart: dictation.list_recordings(chart, note_id))
+    assert len(takes) == 2 and takes[-1].duration_s == pytest.approx(speech.size / 64_000,
+                                                                       abs=0.01)
 
 
 def test_preferences_add_a_model_folder_or_zip_and_measure_its_speed(

@@ -4,6 +4,7 @@ tests/scribe/test_scribe_live_audio.py)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -136,3 +137,31 @@ def test_cancel_stops_the_worker_and_finish_says_so() -> None:
     gate.set()
     with pytest.raises(TranscriptionCancelled):
         session.finish(cancel=stop)
+
+
+def test_pause_hands_what_was_said_to_the_worker_and_resuming_starts_a_new_piece() -> None:
+    """Issue 21: a paused recording is transcribed up to the pause while nothing is said, so
+    Stop after a pause has (almost) nothing left; a pause right after a cut keeps the scrap for
+    the next piece; the pieces still cover the recording exactly once."""
+    seen: list[Any] = []
+    arrived = threading.Event()
+    session = LiveTranscription(Hears(), on_piece=lambda p: (seen.append(p), arrived.set()))
+    before = speechlike(8, 5)  # shorter than a piece: without the pause it would wait
+    feed(session, before)
+    session.pause()
+    assert arrived.wait(5) and seen[0].start == 0 and seen[0].end == pytest.approx(8)
+    session.pause()  # nothing new: no empty piece
+    session.feed(speechlike(1, 6))
+    session.pause()  # 1 s < MIN_PAUSE_PIECE_SECONDS: joins the next piece
+    after = speechlike(SPEECH, 7)
+    feed(session, np.concatenate([after, silence(0.5), speechlike(3, 8)]))
+    t = session.finish()
+    pieces = session.pieces
+    assert (pieces[0].start, pieces[0].end) == (0, pytest.approx(8))
+    assert pieces[1].start == pytest.approx(8)  # the 1 s scrap is in the second piece
+    for a, b in itertools.pairwise(pieces):
+        assert a.end == pytest.approx(b.start)
+    assert pieces[-1].end == pytest.approx(t.duration)
+    assert t.duration == pytest.approx(8 + 1 + SPEECH + 0.5 + 3)
+    with pytest.raises(RuntimeError):
+        session.pause()
