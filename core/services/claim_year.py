@@ -14,8 +14,8 @@ import uuid
 
 from core.rules.findings import Finding
 from core.rules.packs import default_packs
+from core.rules.scrub import NothingToBill
 from core.services.billing import load_accounts
-from core.services.claim_scrub import NothingToBill
 from core.services.superbill_gather import gather
 from core.storage.chart import ChartSession
 

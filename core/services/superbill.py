@@ -38,7 +38,7 @@ from core.domain import billing as b
 from core.domain.errors import InvalidInput, NotFound
 from core.export import superbill_pdf
 from core.rules.findings import Finding, blocking
-from core.services.claim_scrub import ClaimRouteRequired, ScrubBlocked, clean_override_reason
+from core.rules.scrub import ClaimRouteRequired, ScrubBlocked, clean_override_reason
 from core.services.result import Result
 from core.services.superbill_gather import diagnosis_pointers, gather
 from core.storage.chart import ChartSession

@@ -30,10 +30,10 @@ from core.rules.findings import Finding
 from core.rules.lines import DISTINCT_MODIFIERS, ServiceLine, note_lines
 from core.rules.modifiers import modifiers_for
 from core.rules.packs import RulePacks, default_packs
+from core.rules.scrub import LeftOff, NothingToBill, ScrubFacts, scrub
 from core.rules.units import note_minutes
 from core.services.allowed import KxPrices, kx_days, ytd_by_visit
 from core.services.billing import Account, load_account
-from core.services.claim_scrub import LeftOff, NothingToBill, ScrubFacts, scrub
 from core.services.pricing import Payer, PricedService, payer_for
 from core.services.superbill_days import certification, claim_days, day_services, main_visit
 from core.storage.repos_billing import BillingRepos
