@@ -267,6 +267,7 @@ def restore(
             if kept is not None:
                 note += "; the replaced chart was kept aside"
             uow.record("restore", "chart", session.chart_id, detail=note)
+            backup_files.note_restored(uow, record)
             uow.commit()
     finally:
         session.lock()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.domain.errors import ChartCorrupt, ChartsideError
 from core.rules import snapshot
-from core.storage import audit
+from core.storage import audit, backup_files
 from core.storage.chart import (
     ChartSession,
     change_passphrase,
@@ -101,8 +101,11 @@ def check_integrity(chart: ChartSession) -> IntegrityReport:
             if not snapshot.verify_snapshot(note, uow.visits.get(note.visit_id)):
                 problems.append(f"signed note {note_id} no longer matches its signature hash")
 
+    def seals(uow: UnitOfWork) -> None:  # keyed seals and the heads anchored in backups
+        problems.extend(backup_files.tamper_problems(uow))
+
     for name, part in (("triggers", triggers), ("audit chain", audit_chain),
-                       ("signed notes", signed_notes)):
+                       ("signed notes", signed_notes), ("seals", seals)):
         try:
             with chart.uow() as uow:
                 part(uow)

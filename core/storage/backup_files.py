@@ -32,13 +32,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from core.domain.errors import BackupFolderMissing, ChartCorrupt, ChartsideError, StorageFailure
-from core.storage import audit, files, integrity
+from core.storage import audit, files, integrity, seals
 from core.storage.engine import KeyHolder, apply_memory_security, connect_raw, readonly_engine
 from core.storage.keys import KeyFile
 from core.storage.tables import meta
 
 if TYPE_CHECKING:
     from core.storage.chart import ChartSession
+    from core.storage.uow import UnitOfWork
 
 MANIFEST = "backup.json"
 FORMAT = "chartside-backup"
@@ -62,6 +63,8 @@ class BackupRecord:
     verified_at: str = ""
     audit_rows: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    audit_head: str = ""
+    """The backup's sealed audit head (``seals.AuditHead`` text): an anchor kept off the chart."""
 
     @property
     def database(self) -> Path:
@@ -85,6 +88,7 @@ class BackupRecord:
             "problems": list(self.problems),
             "verified_at": self.verified_at,
             "audit_rows": self.audit_rows,
+            "audit_head": self.audit_head,
         }
 
 
@@ -143,8 +147,19 @@ def check_backup(database: Path, keys: KeyHolder, chart_id: str) -> tuple[list[s
 
     Returns (problems, audit rows); no problems means the backup is good.
     """
+    problems, rows, _head = inspect_backup(database, keys, chart_id)
+    return problems, rows
+
+
+def inspect_backup(
+    database: Path, keys: KeyHolder, chart_id: str
+) -> tuple[list[str], int, seals.AuditHead | None]:
+    """``check_backup`` plus the backup's sealed audit head (None for an empty or unsealed one).
+    A backup made before seals existed has none and is not a problem; a seal that does not
+    match its chain or its key is."""
     problems: list[str] = []
     rows = 0
+    head: seals.AuditHead | None = None
     engine = readonly_engine(database, keys)
     try:
         with engine.connect() as conn:
@@ -156,6 +171,9 @@ def check_backup(database: Path, keys: KeyHolder, chart_id: str) -> tuple[list[s
             rows = report.rows
             if not report.ok:
                 problems.append(f"audit chain broken at row {report.first_broken_seq}")
+            problems += seals.audit_seal_problems(conn, keys, chart_id, required=False)
+            if report.ok and not problems:
+                head = seals.current_head(conn, keys, chart_id)
     except (DBAPIError, sqlcipher3.Error, MemoryError) as exc:
         # SQLCipher reports a page whose MAC fails as SQLITE_NOMEM on some reads: MemoryError.
         problems.append(f"does not open with the chart key ({type(exc).__name__}: {exc})")
@@ -166,7 +184,7 @@ def check_backup(database: Path, keys: KeyHolder, chart_id: str) -> tuple[list[s
             problems.append("its key file belongs to another chart")
     except (ChartCorrupt, OSError) as exc:
         problems.append(f"its key file: {exc}")
-    return problems, rows
+    return problems, rows, head
 
 
 def _unique(folder: Path, name: str) -> Path:
@@ -198,7 +216,7 @@ def write_backup(session: ChartSession, folder: Path, label: str) -> BackupRecor
         db = partial / session.path.name
         online_copy(session.path, session.keys, db)
         files.copy_atomic(key_path(session.path), key_path(db), what="the backup")
-        problems, rows = check_backup(db, session.keys, session.chart_id)
+        problems, rows, head = inspect_backup(db, session.keys, session.chart_id)
         record = BackupRecord(
             final,
             session.path.name,
@@ -211,6 +229,7 @@ def write_backup(session: ChartSession, folder: Path, label: str) -> BackupRecor
             tuple(problems),
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             rows,
+            audit_head=head.as_text() if head else "",
         )
         _write_manifest(partial, record)
         os.replace(partial, final)
@@ -247,6 +266,7 @@ def _read(folder: Path) -> BackupRecord | None:
             tuple(str(p) for p in data.get("problems", [])),
             str(data.get("verified_at", "")),
             int(data.get("audit_rows", 0)),
+            audit_head=str(data.get("audit_head", "")),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -303,10 +323,56 @@ def reverify(record: BackupRecord, keys: KeyHolder) -> BackupRecord:
         tuple(problems),
         dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         record.audit_rows if not record.database.is_file() else rows,
+        audit_head=record.audit_head,
     )
     with contextlib.suppress(ChartsideError):  # read-only medium: reported, not remembered
         _write_manifest(record.folder, updated)
     return updated
+
+
+def anchors(
+    session: ChartSession, conn: Any
+) -> tuple[list[tuple[str, seals.AuditHead]], list[str]]:
+    """The audit heads anchored in this chart's backups (its backup folder), as (where, head),
+    and the problems with them (a manifest head this chart's key did not seal). Backups of other
+    charts, unsealed ones and anchors of a timeline a restore abandoned are left out."""
+    from core.storage.chart import BACKUP_DIR_META, default_backup_folder
+
+    chosen = conn.execute(select(meta.c.value).where(meta.c.key == BACKUP_DIR_META)).scalar()
+    folders = {Path(chosen)} if chosen else set()
+    folders.add(default_backup_folder(session.path))  # where pre-upgrade backups also go
+    records = [r for f in sorted(folders) if f.is_dir() for r in list_backups(f)]
+    points = seals.restore_points(conn)
+    found: list[tuple[str, seals.AuditHead]] = []
+    problems: list[str] = []
+    for record in records:
+        head = seals.AuditHead.parse(record.audit_head) if record.audit_head else None
+        if record.chart_id != session.chart_id or head is None:
+            continue
+        where = f"the {record.label} backup of {record.created_at:%Y-%m-%d %H:%M} UTC"
+        if not seals.anchor_is_genuine(session.keys, session.chart_id, head):
+            problems.append(f"{where}: its audit head was not sealed with this chart's key")
+        elif seals.applicable_anchor(record.created_at, head, points):
+            found.append((where, head))
+    return found, problems
+
+
+def note_restored(uow: UnitOfWork, record: BackupRecord) -> None:
+    """In the restore's unit of work: the chain now continues from ``record``'s head, so the
+    anchors of backups taken after it (the abandoned timeline) no longer apply."""
+    head = seals.AuditHead.parse(record.audit_head) if record.audit_head else None
+    seq = head.seq if head is not None else record.audit_rows
+    seals.add_restore_point(uow.conn, dt.datetime.now(dt.UTC), seq)
+
+
+def tamper_problems(uow: UnitOfWork) -> list[str]:
+    """The keyed checks of ``seals`` in ``uow``: the audit head seal, every signed note's seal,
+    and the chain against the heads anchored in the chart's backups."""
+    session, conn = uow.session, uow.conn
+    problems = seals.audit_seal_problems(conn, session.keys, session.chart_id)
+    problems += seals.note_seal_problems(conn, session.keys, session.chart_id)
+    found, bad = anchors(session, conn)
+    return problems + bad + seals.anchor_problems(conn, found)
 
 
 def delete_backup(record: BackupRecord) -> None:

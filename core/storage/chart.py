@@ -26,7 +26,7 @@ from core.domain.errors import (
     WrongPassphrase,
 )
 from core.domain.ids import new_id
-from core.storage import audit, files, integrity, lockout, migrate
+from core.storage import audit, files, integrity, lockout, migrate, seals
 from core.storage.engine import KeyHolder, make_engine
 from core.storage.keys import KdfParams, KeyFile, wipe
 from core.storage.tables import meta
@@ -204,6 +204,7 @@ def create_chart(
                 entity="chart",
                 entity_id=chart_id,
             )
+            seals.seal_audit_head(conn, keys, chart_id)
         key_file.save(kpath, dek=dek, passphrase=passphrase)
         if not pending:
             finish_create(path)
@@ -367,6 +368,7 @@ def _record_unlock(session: ChartSession) -> None:
             )
         action = "emergency_access" if session.opened_with_recovery else "unlock"
         uow.record(action, "chart", session.chart_id)
+        seals.backfill(uow.conn, session.keys, session.chart_id)  # once, for pre-r0011 charts
         uow.commit()
 
 

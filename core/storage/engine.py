@@ -25,6 +25,8 @@ its own clean process.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,13 @@ class KeyHolder:
     @property
     def wiped(self) -> bool:
         return self._key is None
+
+    def subkey(self, label: bytes) -> bytes:
+        """A key for one purpose derived from the chart key (HMAC-SHA256(key, label), the
+        HKDF-Expand step with one block): tamper seals use it, never the database key itself."""
+        if self._key is None:
+            raise RuntimeError("The chart is locked.")
+        return hmac.new(bytes(self._key), b"chartside/" + label, hashlib.sha256).digest()
 
 
 def connect_raw(path: Path, keys: KeyHolder, *, plain: bool = False) -> Any:

@@ -12,6 +12,7 @@ transaction rolled back, the last committed state is intact).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import defaultdict
 from types import TracebackType
@@ -22,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.domain.changes import Changes
 from core.domain.errors import ChartCorrupt, SignedNoteImmutable, StorageFailure
-from core.storage import audit, outbox
+from core.storage import audit, outbox, seals
 from core.storage.repos import (
     ClinicianRepo,
     EpisodeRepo,
@@ -76,6 +77,8 @@ class UnitOfWork:
         self._changes: dict[str, set[uuid.UUID]] = defaultdict(set)
         self._versions: dict[tuple[str, uuid.UUID], str] = {}
         self._committed = False
+        self._audited = False
+        self._audited_notes: set[uuid.UUID] = set()
 
     def __enter__(self) -> UnitOfWork:
         try:
@@ -129,6 +132,8 @@ class UnitOfWork:
     def commit(self) -> Changes:
         """Capture record versions into the outbox, then commit everything atomically."""
         try:
+            if self._audited:
+                self._seal()
             outbox.capture(
                 self.conn,
                 self.session.device_id,
@@ -139,6 +144,12 @@ class UnitOfWork:
             raise translate(exc) from exc
         self._committed = True
         return self.changes
+
+    def _seal(self) -> None:
+        """Seal notes signed in this transaction and the audit head it leaves (seals.py)."""
+        keys, chart_id = self.session.keys, self.session.chart_id
+        seals.seal_notes(self.conn, keys, chart_id, self._audited_notes)
+        seals.seal_audit_head(self.conn, keys, chart_id)
 
     @property
     def changes(self) -> Changes:
@@ -157,6 +168,10 @@ class UnitOfWork:
             entity_id=str(entity_id),
             detail=detail,
         )
+        self._audited = True
+        if entity == "note":  # sync records pulled notes by their id as text
+            with contextlib.suppress(ValueError):
+                self._audited_notes.add(uuid.UUID(str(entity_id)))
         kind = outbox.WRITE_KINDS.get(action)
         if kind is not None and isinstance(entity_id, uuid.UUID):
             self._changes[entity].add(entity_id)
