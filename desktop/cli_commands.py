@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from desktop import cli_backups, cli_billing, cli_books, cli_practice, cli_rules, cli_sync
+from desktop import (
+    cli_backups,
+    cli_billing,
+    cli_books,
+    cli_claims,
+    cli_practice,
+    cli_rules,
+    cli_sync,
+)
 from scribe import cli as scribe_cli
 
 Registrar = Callable[[argparse._SubParsersAction], object]  # type: ignore[type-arg]
@@ -14,6 +22,7 @@ REGISTRARS: list[Registrar] = [
     cli_rules.register,
     scribe_cli.add_subparsers,
     cli_billing.register,
+    cli_claims.register,
     cli_practice.register,
     cli_books.register,
     cli_sync.register,

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from core.domain import icd
+from core.domain.claims import check_state
 from core.domain.enums import Discipline, GoalStatus, GoalTerm, Laterality
 from core.domain.errors import ValidationError
 from core.domain.ids import new_id
@@ -103,6 +104,13 @@ class Episode:
     clinician_id: uuid.UUID | None = None
     authorized_visits: int | None = None
     discharged_on: dt.date | None = None
+    # CMS-1500 items 10, 17 and 23 (issue 18). Item 14 is the primary diagnosis's onset date.
+    referring_qualifier: str = "DN"  # DN referring, DK ordering, DQ supervising (item 17)
+    employment_related: bool = False  # item 10a
+    auto_accident_state: str | None = None  # item 10b: set when an auto accident caused it
+    other_accident: bool = False  # item 10c
+    accident_date: dt.date | None = None  # 837P DTP*439 when 10b or 10c
+    prior_authorization: str = ""  # item 23 (837P REF*G1)
     diagnoses: list[Diagnosis] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     id: uuid.UUID = field(default_factory=new_id)
@@ -125,6 +133,16 @@ class Episode:
             if value is not None and value <= 0:
                 raise ValidationError(f"{name.replace('_', ' ')} must be positive.", field=name)
         self.referring_npi = check_npi(self.referring_npi, field_name="referring_npi")
+        if self.referring_qualifier not in ("DN", "DK", "DQ"):
+            raise ValidationError("The referring provider qualifier is DN, DK or DQ.",
+                                  field="referring_qualifier",
+                                  hint="DN referring, DK ordering, DQ supervising provider.")
+        self.auto_accident_state = check_state(self.auto_accident_state,
+                                               field_name="auto_accident_state")
+        self.prior_authorization = self.prior_authorization.strip()
+        if len(self.prior_authorization) > 50:
+            raise ValidationError("A prior authorization number has at most 50 characters.",
+                                  field="prior_authorization")
 
     @property
     def is_active(self) -> bool:

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from core.domain.claims import InsuredRelationship, check_state
 from core.domain.enums import Sex
 from core.domain.errors import ValidationError
 from core.domain.ids import new_id
@@ -28,6 +29,17 @@ class Patient:
     member_id: str = ""
     group_number: str = ""
     active: bool = True
+    # CMS-1500 items 4, 6, 7, 11 and 11a (issue 18): the insured when it is not the patient.
+    insured_relationship: InsuredRelationship = InsuredRelationship.SELF
+    insured_first_name: str = ""
+    insured_last_name: str = ""
+    insured_date_of_birth: dt.date | None = None
+    insured_sex: Sex = Sex.UNKNOWN
+    insured_address_line1: str = ""
+    insured_city: str = ""
+    insured_state: str = ""
+    insured_postal_code: str = ""
+    insured_employer: str = ""  # item 11b (employer or school)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
@@ -42,6 +54,12 @@ class Patient:
         if self.date_of_birth.year < 1900:
             raise ValidationError("Date of birth is before 1900.", field="date_of_birth")
         self.sex = Sex(self.sex)
+        self.insured_relationship = InsuredRelationship(self.insured_relationship)
+        self.insured_sex = Sex(self.insured_sex)
+        if self.insured_date_of_birth and self.insured_date_of_birth > today:
+            raise ValidationError("The insured's date of birth is in the future.",
+                                  field="insured_date_of_birth")
+        self.insured_state = check_state(self.insured_state, field_name="insured_state") or ""
 
     @property
     def display_name(self) -> str:

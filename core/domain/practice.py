@@ -116,6 +116,7 @@ class Clinician:
     npi: str | None = None
     license_number: str = ""
     is_assistant: bool = False  # PTA / COTA: CQ/CO modifiers apply
+    taxonomy_code: str | None = None  # 24J shaded (ZZ) and the 837P rendering PRV (issue 18)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
@@ -126,6 +127,7 @@ class Clinician:
             raise ValidationError("A clinician needs a first and last name.", field="name")
         self.discipline = Discipline(self.discipline)
         self.npi = check_npi(self.npi)
+        self.taxonomy_code = check_taxonomy(self.taxonomy_code)
 
     @property
     def display_name(self) -> str:
@@ -143,9 +145,46 @@ class PayerProfile:
     requires_discipline_modifier: bool = False
     uses_kx_threshold: bool = False
     progress_report_every_visits: int | None = None
+    # Claims the practice files (issue 18): the ids its clearinghouse gave it for this payer.
+    payer_id: str = ""  # 837P 2010BB NM109 (the clearinghouse's payer id)
+    submitter_id: str = ""  # ISA06 and 1000A NM109: the practice as the clearinghouse knows it
+    receiver_id: str = ""  # ISA08 and 1000B NM109: the clearinghouse
+    receiver_name: str = ""  # 1000B NM103
+    claim_filing_code: str = ""  # SBR09 (MB Medicare Part B, CI commercial, BL, MC, WC, …)
+    address_line1: str = ""  # the payer's claims address: top of the CMS-1500, 2010BB N3/N4
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    test_mode: bool = False  # ISA15 "T" until the clearinghouse approves production files
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
         if not self.name.strip() or not self.key.strip():
             raise ValidationError("A payer profile needs a name and a key.", field="name")
         self.unit_method = UnitMethod(self.unit_method)
+        for name in ("payer_id", "submitter_id", "receiver_id"):
+            value = getattr(self, name).strip()
+            if len(value) > 15 or any(c in value for c in "*:~^"):
+                raise ValidationError(
+                    f"The {name.replace('_', ' ')} has at most 15 characters and no * : ~ ^.",
+                    field=name)
+            setattr(self, name, value)
+        self.claim_filing_code = self.claim_filing_code.strip().upper()
+        if self.claim_filing_code and self.claim_filing_code not in CLAIM_FILING_CODES:
+            raise ValidationError(
+                f"{self.claim_filing_code!r} is not a claim filing indicator.",
+                field="claim_filing_code",
+                hint="E.g. MB (Medicare Part B), MC (Medicaid), CI (commercial), BL (Blue "
+                     "Cross/Blue Shield), HM (HMO), WC (workers' comp), AM (auto).")
+        if self.state.strip():
+            self.state = self.state.strip().upper()
+            if len(self.state) != 2 or not self.state.isalpha():
+                raise ValidationError(f"{self.state!r} is not a two-letter state code.",
+                                      field="state")
+
+
+# 837P SBR09 claim filing indicator codes (005010X222A1) the form's item 1 maps from.
+CLAIM_FILING_CODES = frozenset({
+    "11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM", "LM",
+    "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ",
+})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from core.domain.billing import FeeScheduleEntry
 from core.domain.enums import (
@@ -389,6 +390,17 @@ def _daily_note(case: _Case, visit: Visit, goals: list[Goal], n: int, rng: rando
     return note
 
 
+def _demo_claim_ids(
+    payer_id: str, filing: str, street: str, city: str, state: str, postal: str
+) -> dict[str, Any]:
+    """Synthetic clearinghouse ids and claims address (issue 18): files made from the demo
+    chart are in test mode (ISA15 T) and name no real payer or clearinghouse."""
+    return {"payer_id": payer_id, "submitter_id": "DEMOSUB001", "receiver_id": "DEMOCLEAR",
+            "receiver_name": "Demo Clearinghouse", "claim_filing_code": filing,
+            "address_line1": street, "city": city, "state": state, "postal_code": postal,
+            "test_mode": True}
+
+
 def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7) -> str:
     """Fill an empty chart; returns a one-line summary."""
     today = today or dt.date.today()
@@ -398,10 +410,11 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
         address_line1="410 Alder Street",
         city="Portland",
         state="OR",
-        postal_code="97204",
+        postal_code="97204-2315",  # ZIP+4: an 837P billing provider address needs all 9
         phone="503-555-0148",
         npi=fake_npi("193456780"),
         tax_id="93-4418207",
+        taxonomy_code="261QP2000X",  # clinic/center, physical therapy
     )
     pt = Clinician(
         first_name="Maya",
@@ -410,6 +423,7 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
         credentials="PT, DPT",
         npi=fake_npi("152347896"),
         license_number="PT-18842",
+        taxonomy_code="225100000X",
     )
     ot = Clinician(
         first_name="Daniel",
@@ -418,6 +432,7 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
         credentials="OTR/L",
         npi=fake_npi("160918273"),
         license_number="OT-07719",
+        taxonomy_code="225X00000X",
     )
     payers = {
         "medicare": PayerProfile(
@@ -427,9 +442,11 @@ def populate(chart: ChartSession, *, today: dt.date | None = None, seed: int = 7
             requires_discipline_modifier=True,
             uses_kx_threshold=True,
             progress_report_every_visits=10,
+            **_demo_claim_ids("DEMOMCR01", "MB", "PO Box 6700", "Fargo", "ND", "58108"),
         ),
         "commercial": PayerProfile(
-            name="Cascade Mutual PPO", key="commercial", unit_method=UnitMethod.PER_CODE
+            name="Cascade Mutual PPO", key="commercial", unit_method=UnitMethod.PER_CODE,
+            **_demo_claim_ids("DEMOCMP02", "CI", "PO Box 1271", "Portland", "OR", "97207"),
         ),
         "cash": PayerProfile(
             name="Self-pay (superbill)", key="cash", unit_method=UnitMethod.PER_CODE

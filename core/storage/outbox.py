@@ -59,6 +59,8 @@ RECORDS: dict[str, RecordSpec] = {
     "measure_score": RecordSpec(t.measure_scores),
     "mileage": RecordSpec(t.mileage_entries),
     "clock": RecordSpec(t.clock_entries),
+    "claim": RecordSpec(t.claims),  # issue 18: a claim sent on one device is sent everywhere
+    "claim_batch": RecordSpec(t.claim_batches),
 }
 NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {

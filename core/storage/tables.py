@@ -24,6 +24,7 @@ from sqlalchemy import (
     Uuid,
 )
 
+from core.domain.claims import ClaimStatus, InsuredRelationship
 from core.domain.enums import (
     Discipline,
     GoalStatus,
@@ -75,6 +76,7 @@ clinicians = Table(
     Column("npi", String(10)),
     Column("license_number", Text, nullable=False, default=""),
     Column("is_assistant", Boolean, nullable=False, default=False),
+    Column("taxonomy_code", String(10)),  # r0012
 )
 
 payer_profiles = Table(
@@ -87,6 +89,17 @@ payer_profiles = Table(
     Column("requires_discipline_modifier", Boolean, nullable=False, default=False),
     Column("uses_kx_threshold", Boolean, nullable=False, default=False),
     Column("progress_report_every_visits", Integer),
+    # r0012: claim ids and address (issue 18)
+    Column("payer_id", String(15), nullable=False, default=""),
+    Column("submitter_id", String(15), nullable=False, default=""),
+    Column("receiver_id", String(15), nullable=False, default=""),
+    Column("receiver_name", Text, nullable=False, default=""),
+    Column("claim_filing_code", String(2), nullable=False, default=""),
+    Column("address_line1", Text, nullable=False, default=""),
+    Column("city", Text, nullable=False, default=""),
+    Column("state", Text, nullable=False, default=""),
+    Column("postal_code", Text, nullable=False, default=""),
+    Column("test_mode", Boolean, nullable=False, default=False),
 )
 
 patients = Table(
@@ -109,6 +122,18 @@ patients = Table(
     Column("group_number", Text, nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("search_key", Text, nullable=False, default=""),
+    # r0012: the insured when it is not the patient (CMS-1500 items 4, 6, 7, 11)
+    Column("insured_relationship", EnumValue(InsuredRelationship), nullable=False,
+           default=InsuredRelationship.SELF),
+    Column("insured_first_name", Text, nullable=False, default=""),
+    Column("insured_last_name", Text, nullable=False, default=""),
+    Column("insured_date_of_birth", Date),
+    Column("insured_sex", EnumValue(Sex), nullable=False, default=Sex.UNKNOWN),
+    Column("insured_address_line1", Text, nullable=False, default=""),
+    Column("insured_city", Text, nullable=False, default=""),
+    Column("insured_state", Text, nullable=False, default=""),
+    Column("insured_postal_code", Text, nullable=False, default=""),
+    Column("insured_employer", Text, nullable=False, default=""),
     Index("ix_patients_search", "search_key"),
 )
 
@@ -131,6 +156,13 @@ episodes = Table(
     Column("clinician_id", Uuid, ForeignKey("clinicians.id")),
     Column("authorized_visits", Integer),
     Column("discharged_on", Date),
+    # r0012: claim facts (CMS-1500 items 10, 17, 23)
+    Column("referring_qualifier", String(2), nullable=False, default="DN"),
+    Column("employment_related", Boolean, nullable=False, default=False),
+    Column("auto_accident_state", String(2)),
+    Column("other_accident", Boolean, nullable=False, default=False),
+    Column("accident_date", Date),
+    Column("prior_authorization", Text, nullable=False, default=""),
 )
 
 diagnoses = Table(
@@ -490,4 +522,42 @@ recordings = Table(
     Column("sealed", LargeBinary),
     Column("key", LargeBinary),
     Column("deleted_at", DateTime),
+)
+
+# --- r0012: claims the practice files (issue 18; core/storage/repos_claims.py) ----------------
+# A claim is one patient's day of service under one payer; a batch is one 837P interchange.
+
+claim_batches = Table(
+    "claim_batches",
+    metadata,
+    _id(),
+    Column("payer_profile_id", Uuid, ForeignKey("payer_profiles.id"), nullable=False),
+    Column("control_number", Integer, nullable=False, unique=True),  # ISA13 / GS06
+    Column("created_at", DateTime, nullable=False),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("claims", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False, default=""),
+    Column("file_name", Text, nullable=False, default=""),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    _id(),
+    Column("control_number", String(20), nullable=False, unique=True),  # CLM01 = 835 CLP01
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("episode_id", Uuid, ForeignKey("episodes.id"), nullable=False),
+    Column("payer_profile_id", Uuid, ForeignKey("payer_profiles.id"), nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("visit_ids", IdTuple, nullable=False),
+    Column("charge_cents", Integer, nullable=False),
+    Column("status", EnumValue(ClaimStatus), nullable=False),
+    Column("batch_id", Uuid, ForeignKey("claim_batches.id")),
+    Column("sent_at", DateTime),
+    Column("paid_cents", Integer, nullable=False, default=0),
+    Column("adjustment_cents", Integer, nullable=False, default=0),
+    Column("patient_responsibility_cents", Integer, nullable=False, default=0),
+    Column("payer_claim_number", Text, nullable=False, default=""),
+    Index("ix_claims_service_date", "service_date"),
 )

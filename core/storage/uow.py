@@ -36,6 +36,7 @@ from core.storage.repos import (
 from core.storage.repos_billing import BillingRepos
 from core.storage.repos_books import BooksRepos
 from core.storage.repos_chart import AuditRepo, IntegrityRepo, MetaRepo
+from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_day import DayReads
 from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.repos_recordings import RecordingRepo
@@ -112,6 +113,7 @@ class UnitOfWork:
         self.audit = AuditRepo(c)
         self.integrity = IntegrityRepo(c)
         self.sync = SyncRepo(c)
+        self.claims = ClaimRepo(c)
         return self
 
     def __exit__(

@@ -1,0 +1,101 @@
+"""Claims and 837P batches (r0012): ``uow.claims``.
+
+Contract: every read and write joins the caller's unit of work (the caller commits). Reads
+return plain ``core.domain.claims`` objects. ``next_control_number`` is one more than the
+largest interchange control number this chart has used (1 for the first): the column is unique,
+so two batches can never share one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, func, select
+
+from core.domain.claims import Claim, ClaimBatch, ClaimStatus
+from core.storage import tables as t
+from core.storage.mapper import from_row, to_row, upsert
+
+_CHUNK = 500
+
+
+class ClaimRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- claims ---------------------------------------------------------------------------------
+    def save(self, claims: Sequence[Claim]) -> None:
+        upsert(self.conn, t.claims, [to_row(c, t.claims) for c in claims])
+
+    def get(self, claim_id: uuid.UUID) -> Claim | None:
+        row = self.conn.execute(select(t.claims).where(t.claims.c.id == claim_id)).mappings()
+        first = row.first()
+        return from_row(Claim, first) if first else None
+
+    def by_control_numbers(self, numbers: Iterable[str]) -> dict[str, Claim]:
+        out: dict[str, Claim] = {}
+        wanted = list(dict.fromkeys(numbers))
+        for i in range(0, len(wanted), _CHUNK):
+            stmt = select(t.claims).where(t.claims.c.control_number.in_(wanted[i:i + _CHUNK]))
+            for r in self.conn.execute(stmt).mappings():
+                out[r["control_number"]] = from_row(Claim, r)
+        return out
+
+    def find(
+        self,
+        *,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        patient_id: uuid.UUID | None = None,
+        payer_profile_id: uuid.UUID | None = None,
+        status: ClaimStatus | None = None,
+    ) -> list[Claim]:
+        """Claims by service date then control number, filtered as asked."""
+        c = t.claims
+        stmt = select(c)
+        if date_from:
+            stmt = stmt.where(c.c.service_date >= date_from)
+        if date_to:
+            stmt = stmt.where(c.c.service_date <= date_to)
+        if patient_id:
+            stmt = stmt.where(c.c.patient_id == patient_id)
+        if payer_profile_id:
+            stmt = stmt.where(c.c.payer_profile_id == payer_profile_id)
+        if status:
+            stmt = stmt.where(c.c.status == status.value)
+        stmt = stmt.order_by(c.c.service_date, c.c.control_number)
+        return [from_row(Claim, r) for r in self.conn.execute(stmt).mappings()]
+
+    def claimed_visits(self, visit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Claim]:
+        """The claim (any status) each visit is already on, for the visits asked about."""
+        wanted = set(visit_ids)
+        out: dict[uuid.UUID, Claim] = {}
+        if not wanted:
+            return out
+        for r in self.conn.execute(select(t.claims)).mappings():
+            claim = from_row(Claim, r)
+            for vid in claim.visit_ids:
+                if vid in wanted:
+                    out[vid] = claim
+        return out
+
+    def patients_seen(self, date_from: dt.date, date_to: dt.date) -> list[uuid.UUID]:
+        """Patients with a visit (any status) in the inclusive range, by patient id."""
+        v = t.visits
+        stmt = (select(v.c.patient_id).where(v.c.date >= date_from, v.c.date <= date_to)
+                .distinct().order_by(v.c.patient_id))
+        return list(self.conn.execute(stmt).scalars())
+
+    # -- batches --------------------------------------------------------------------------------
+    def next_control_number(self) -> int:
+        top = self.conn.execute(select(func.max(t.claim_batches.c.control_number))).scalar()
+        return int(top or 0) + 1
+
+    def save_batch(self, batch: ClaimBatch) -> None:
+        upsert(self.conn, t.claim_batches, [to_row(batch, t.claim_batches)])
+
+    def batches(self) -> list[ClaimBatch]:
+        stmt = select(t.claim_batches).order_by(t.claim_batches.c.control_number)
+        return [from_row(ClaimBatch, r) for r in self.conn.execute(stmt).mappings()]

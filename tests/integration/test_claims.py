@@ -1,0 +1,240 @@
+"""Claims out of a real encrypted demo chart (issue 18): the claim facts round-trip, the CMS-1500
+PDF read back, 837P files validated by pyx12, claims marked sent with persisted control numbers,
+itemised refusals that write and mark nothing, and the ``chartside claims`` commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from core.domain.claims import ClaimStatus, InsuredRelationship
+from core.export import cms1500_pdf
+from core.rules.claims import x837
+from core.services import charts, claims, demo, episodes, patients, practice
+from core.services.claim_scrub import NothingToBill
+from core.services.claims import ClaimIncomplete, Cms1500Request
+from core.storage import audit
+from core.storage.chart import ChartSession
+from core.storage.keys import KdfParams
+from tests.conftest import PASSPHRASE
+from tests.unit.test_claims_rules import VARIANTS, x837_file
+
+TODAY = dt.date(2026, 3, 20)
+FROM, TO = dt.date(2026, 1, 1), TODAY
+NOW = dt.datetime(2026, 4, 2, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("claims")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CHARTSIDE_STATE_DIR", str(folder / "state"))
+        session, _ = charts.create_chart(folder / "demo.chart", PASSPHRASE,
+                                         kdf=KdfParams.fast_for_tests())
+        demo.populate(session, today=TODAY)
+        session.lock()
+    return folder / "demo.chart"
+
+
+@pytest.fixture
+def demo_chart(demo_file: Path, tmp_path: Path) -> Iterator[ChartSession]:
+    target = tmp_path / demo_file.name
+    shutil.copy(demo_file, target)
+    shutil.copy(charts.key_path(demo_file), charts.key_path(target))
+    session = charts.open_chart(target, passphrase=PASSPHRASE)
+    yield session
+    session.lock()
+
+
+def patient_id(chart: ChartSession, last_name: str) -> uuid.UUID:
+    with chart.uow() as uow:
+        return next(r.id for r in uow.patients.search(last_name.lower()))
+
+
+def validate_x12(text: str) -> dict[str, object]:
+    """pyx12's JSON report for one file's text (an independent X12 validator)."""
+    import pyx12.params
+    import pyx12.x12n_document
+
+    report = io.StringIO()
+    ok = pyx12.x12n_document.x12n_document(
+        param=pyx12.params.params(), src_file=io.StringIO(text), fd_997=io.StringIO(),
+        fd_html=None, fd_json=report)
+    data: dict[str, object] = json.loads(report.getvalue())
+    data["ok"] = ok
+    return data
+
+
+def verdicts(report: dict[str, object]) -> list[bool]:
+    """Per interchange of the file (one pyx12 run reads many: loading its maps takes ~1.5 s):
+    accepted with no error in the interchange, its group or its transaction."""
+    return [not i["errors"] and all(
+        g["ack_code"] == "A" and not g["errors"]
+        and all(t["ack_code"] == "A" and not t["errors"] for t in g["transactions"])
+        for g in i["groups"]) for i in report["interchanges"]]  # type: ignore[attr-defined]
+
+
+def test_claim_facts_round_trip(demo_chart: ChartSession) -> None:
+    pid = patient_id(demo_chart, "Ellery")
+    patients.update_patient(demo_chart, pid, insured_relationship=InsuredRelationship.SPOUSE,
+                            insured_first_name="Sam", insured_last_name="Ellery",
+                            insured_date_of_birth=dt.date(1950, 1, 2), insured_state="or")
+    with demo_chart.uow() as uow:
+        eid = uow.episodes.for_patient(pid)[0].id
+    episodes.update_episode(demo_chart, eid, auto_accident_state="wa",
+                            accident_date=dt.date(2026, 1, 3), prior_authorization=" PA-9 ")
+    claims.update_payer_claim_ids(demo_chart, "medicare", payer_id="NEWID", test_mode=False)
+    path = demo_chart.path
+    demo_chart.lock()
+    reopened = charts.open_chart(path, passphrase=PASSPHRASE)
+    try:
+        with reopened.uow() as uow:
+            p = uow.patients.get(pid)
+            ep = uow.episodes.get(eid)
+            payer = next(x for x in uow.payers.list() if x.key == "medicare")
+            rows = [r for r in audit.recent(uow.conn, 200) if r["entity"] == "payer_profile"]
+        assert p.insured_relationship is InsuredRelationship.SPOUSE
+        assert (p.insured_last_name, p.insured_state) == ("Ellery", "OR")
+        assert p.insured_date_of_birth == dt.date(1950, 1, 2)
+        assert (ep.auto_accident_state, ep.prior_authorization) == ("WA", "PA-9")
+        assert ep.accident_date == dt.date(2026, 1, 3)
+        assert (payer.payer_id, payer.test_mode, payer.submitter_id) == ("NEWID", False,
+                                                                         "DEMOSUB001")
+        assert rows and "payer_id" in rows[0]["detail"]
+    finally:
+        reopened.lock()
+
+
+def test_cms1500_from_the_chart(demo_chart: ChartSession, tmp_path: Path) -> None:
+    pid = patient_id(demo_chart, "Ellery")  # Medicare, right knee
+    out = tmp_path / "claim.pdf"
+    result = claims.export_cms1500(demo_chart, Cms1500Request(pid, issued_on=NOW.date()), out)
+    export = result.value
+    lines = sum(len(c.lines) for c in export.claims)
+    assert export.pages == -(-lines // 6) >= 2 and out.stat().st_mode & 0o777 == 0o600
+    reader = PdfReader(out)
+    assert len(reader.pages) == export.pages
+    first = " ".join(reader.pages[0].extract_text().split())
+    for needle in ("HEALTH INSURANCE CLAIM FORM", "ELLERY, ROWAN", "MEDICARE PART B",
+                   "M17.11", "R26.89", "SIGNATURE ON FILE", "WHITFIELD",
+                   demo.fake_npi("193456780"), "225100000X", "NONE", f"PAGE 1 OF {export.pages}"):
+        assert needle in first, needle
+    # the member id in item 1a, within a millimetre of its box position
+    claim = export.claims[0]
+    x, y = cms1500_pdf.position(8, 50)
+    spots: list[tuple[str, float, float]] = []
+    reader.pages[0].extract_text(visitor_text=lambda t, cm, tm, *_: spots.append(
+        (t.strip(), tm[4], tm[5])))
+    assert any(t.startswith(claim.member_id) and abs(tx - x) < 2.84 and abs(ty - y) < 2.84
+               for t, tx, ty in spots)
+    assert all(ln.pointers == "A" for ln in claim.lines)  # right-side lines → the right knee
+    with demo_chart.uow() as uow:
+        rows = [r for r in audit.recent(uow.conn, 50) if r["entity"] == "cms1500"]
+    assert rows[0]["action"] == "export" and export.sha256[:16] in rows[0]["detail"]
+    assert "Ellery" not in rows[0]["detail"]
+    # red-form mode: text only, no outlines or labels
+    text_only = claims.preview_cms1500(demo_chart, Cms1500Request(pid, mode="form",
+                                                                  issued_on=NOW.date()))
+    page = PdfReader(io.BytesIO(text_only.pdf)).pages[0].extract_text()
+    assert "ELLERY, ROWAN" in page and "HEALTH INSURANCE CLAIM FORM" not in page
+
+
+def test_837p_files_validate_and_mark_claims_sent(demo_chart: ChartSession,
+                                                  tmp_path: Path) -> None:
+    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                               out=tmp_path / "mcr.x12", now=NOW).value
+    second = claims.export_837p(demo_chart, date_from=FROM, date_to=TO,
+                                payer="Cascade Mutual PPO", out=tmp_path / "cmp.x12",
+                                now=NOW).value
+    assert (first.batch.control_number, second.batch.control_number) == (1, 2)
+    report = validate_x12(first.path.read_text() + second.path.read_text())
+    assert report["ok"] and verdicts(report) == [True, True], report
+    for batch in (first, second):
+        text = batch.path.read_text()
+        assert text == batch.text
+        assert text.count("CLM*") == len(batch.claims) > 10
+        assert int(text.split("\nSE*")[1].split("*")[0]) == x837.count_segments(text, "ST", "SE")
+    with demo_chart.uow() as uow:
+        stored = uow.claims.find(status=ClaimStatus.SENT)
+        batches = uow.claims.batches()
+        rows = [r for r in audit.recent(uow.conn, 500) if r["entity"] == "claims"]
+    assert len(stored) == len(first.claims) + len(second.claims)
+    assert len({c.control_number for c in stored}) == len(stored)
+    assert [b.sha256 for b in batches] == [first.batch.sha256, second.batch.sha256]
+    assert {r["detail"].split("sha256=")[1] for r in rows} == {first.batch.sha256,
+                                                                 second.batch.sha256}
+    # the same range again: every visit is on a claim already, nothing new is written
+    with pytest.raises(NothingToBill):
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                           out=tmp_path / "again.x12", now=NOW)
+    assert not (tmp_path / "again.x12").exists()
+
+
+def test_bad_data_is_refused_item_by_item_and_nothing_is_sent(demo_chart: ChartSession,
+                                                              tmp_path: Path) -> None:
+    claims.update_payer_claim_ids(demo_chart, "medicare", payer_id="")
+    practice.save_practice(demo_chart, npi=None)
+    with pytest.raises(ClaimIncomplete) as caught:
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                           out=tmp_path / "bad.x12", now=NOW)
+    items = caught.value.items
+    assert any("no payer id" in i for i in items) and any("no NPI" in i for i in items)
+    assert caught.value.exit_code == 8 and "Ellery" not in str(caught.value)
+    assert not (tmp_path / "bad.x12").exists()
+    assert not list(tmp_path.glob("*.part"))
+    assert claims.list_claims(demo_chart) == []
+    # an unwritable target: no claim is marked sent either
+    practice.save_practice(demo_chart, npi=demo.fake_npi("193456780"))
+    claims.update_payer_claim_ids(demo_chart, "medicare", payer_id="DEMOMCR01")
+    with pytest.raises(Exception, match="Cannot write"):
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                           out=tmp_path / "missing" / "x.x12", now=NOW)
+    assert claims.list_claims(demo_chart) == []
+
+
+def test_validator_accepts_every_variant_and_rejects_a_miscount() -> None:
+    """Dependents, accidents, prior authorization, DK/DQ providers (tests/unit builds them);
+    the last interchange has a wrong SE01 and must be refused."""
+    texts = [x837_file(40 + i, **kw)[0] for i, kw in enumerate(VARIANTS)]
+    broken = x837_file(99)[0].replace("\nSE*", "\nSE*9", 1)
+    report = validate_x12("".join(texts) + broken)
+    assert verdicts(report) == [True] * len(texts) + [False], report
+
+
+def test_cli_claims(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop.cli import main
+
+    target = tmp_path / "demo.chart"
+    shutil.copy(demo_file, target)
+    shutil.copy(charts.key_path(demo_file), charts.key_path(target))
+    monkeypatch.setenv("CHARTSIDE_PASSPHRASE", PASSPHRASE)
+    base = ["--chart", str(target), "claims"]
+    assert main([*base, "837p", "--from", "2026-01-01", "--to", "2026-03-20", "--payer",
+                 "commercial", "--out", str(tmp_path / "c.x12"), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["claims"] > 0 and summary["control_number"] == 1
+    assert main([*base, "list", "--status", "sent", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == summary["claims"]
+    session = charts.open_chart(target, passphrase=PASSPHRASE)
+    pid = patient_id(session, "Ellery")
+    session.lock()
+    assert main([*base, "cms1500", "--patient", str(pid), "--out", str(tmp_path / "f.pdf"),
+                 "--print-on-form", "--offset-x", "1.5"]) == 0
+    assert (tmp_path / "f.pdf").exists()
+    assert main([*base, "cms1500", "--test-page", "--out", str(tmp_path / "t.pdf")]) == 0
+    assert main([*base, "facts", "--payer", "medicare", "--payer-id", ""]) == 0
+    capsys.readouterr()
+    assert main([*base, "837p", "--from", "2026-01-01", "--to", "2026-03-20", "--payer",
+                 "medicare", "--out", str(tmp_path / "m.x12")]) == 8
+    err = capsys.readouterr().err
+    assert "no payer id" in err and not (tmp_path / "m.x12").exists()
+    assert main([*base, "facts", "--patient", str(pid), "--relationship", "cousin"]) == 2
