@@ -42,6 +42,10 @@ class DictationContext:
     goals: tuple[Goal, ...] = ()
     timed_blocks: tuple[TimedBlock, ...] = ()
     discipline: str | None = None  # "PT" | "OT" | "SLP": the decoding prompt's vocabulary
+    # Context biasing (scribe.prompt): exercise/activity names of the episode's last notes,
+    # and the clinician's own smart phrases (their expansions), most useful first.
+    recent_terms: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
 
     @classmethod
     def from_codes(cls, codes: Iterable[str], discipline: str | None = None

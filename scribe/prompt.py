@@ -63,26 +63,48 @@ GENERAL = (
 )
 
 
-EPISODE_WORDS = 25  # at most this many words of goals and exercises (the prompt stays short)
+# At most this many words of goals, exercises and phrases, and the whole prompt at most
+# PROMPT_CHARS: with the live path's 30 words of the previous piece (~150 characters) it stays
+# inside Whisper's 223-token prompt window (tiny.en's tokenizer: 3.7 characters a token on
+# these prompts; faster-whisper would drop the prompt's *start* — the discipline — past it).
+EPISODE_WORDS = 40
+PROMPT_CHARS = 600
 
 
-def episode_words(context: DictationContext) -> str:
-    """The episode's own words: goal activities and purposes, and the exercise names already
-    on the note's timed blocks ("Climb 12 stairs with one rail. Exercises: leg press.")."""
+def episode_words(context: DictationContext, *, recent: bool = True) -> str:
+    """The episode's own words, most useful first: goal activities and purposes, the exercise
+    and activity names on the note's timed blocks and (``recent``) on the last notes', then the
+    clinician's smart phrases ("Climb 12 stairs with one rail. Exercises: leg press, step-ups.
+    Contact guard assist.")."""
     goals = [" ".join(x for x in (g.activity, g.functional_purpose) if x).strip()
              for g in context.goals]
     exercises = [str(e.get("name", "")).strip() for b in context.timed_blocks
                  for e in (b.details or {}).get("exercises", []) if isinstance(e, dict)]
+    if recent:
+        exercises += [t.strip() for t in context.recent_terms]
     parts = [f"{g.rstrip('.')}." for g in goals if g]
-    if any(exercises):
-        parts.append("Exercises: " + ", ".join(dict.fromkeys(e for e in exercises if e)) + ".")
+    names = list({e.lower(): e for e in reversed(exercises) if e}.values())[::-1]
+    if names:
+        parts.append("Exercises: " + ", ".join(names) + ".")
+    if recent:
+        phrases = [p.strip() for p in context.phrases if p.strip()]
+        parts += [p if p[-1] in ".!?" else f"{p}." for p in phrases]
     words = " ".join(parts).split()
     return " ".join(words[:EPISODE_WORDS])
 
 
-def prompt_for(context: DictationContext | None, *, episode: bool = True) -> str:
+def _within(text: str, chars: int) -> str:
+    """``text`` cut at a word boundary to at most ``chars`` characters."""
+    if len(text) <= chars:
+        return text
+    return text[: max(0, chars)].rsplit(" ", 1)[0] if chars > 0 else ""
+
+
+def prompt_for(context: DictationContext | None, *, episode: bool = True,
+               recent: bool = True) -> str:
     """The prompt for a dictation in ``context`` (see module contract); ``episode`` adds the
-    episode's goal and exercise words (measured in docs/scribe.md)."""
+    episode's goal and exercise words, ``recent`` the last notes' exercise names and the
+    clinician's smart phrases (both measured in docs/scribe.md)."""
     if context is None or (not context.diagnoses and context.discipline is None):
         return GENERAL
     discipline = (context.discipline or "PT").upper()
@@ -90,6 +112,8 @@ def prompt_for(context: DictationContext | None, *, episode: bool = True) -> str
         discipline = "PT"
     regions = [r for site in context.dx_sites() for r in site.regions if r in REGION_TERMS]
     terms = " ".join(REGION_TERMS[r] for r in dict.fromkeys(regions))
-    parts = [OPENING[discipline], NOTATION[discipline], terms, DISCIPLINE_TERMS[discipline],
-             episode_words(context) if episode else ""]
-    return " ".join(p for p in parts if p)
+    parts = [OPENING[discipline], NOTATION[discipline], terms, DISCIPLINE_TERMS[discipline]]
+    base = " ".join(p for p in parts if p)
+    extra = episode_words(context, recent=recent) if episode else ""
+    extra = _within(extra, PROMPT_CHARS - len(base) - 1)
+    return f"{base} {extra}" if extra else base

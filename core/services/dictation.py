@@ -18,6 +18,9 @@ Contract:
 - ``mark_dictated`` records on the note when its dictated content was dictated
   (``Note.dictated_at``; the earliest recording wins) — Medicare dates dictated
   documentation by the dictation. The panel calls it when the first draft text is accepted.
+- ``dictation_setup`` also gathers ``recent_terms``: the exercise, activity and technique names
+  on the timed blocks of the episode's last ``RECENT_NOTES`` earlier notes (most recent first),
+  which the scribe puts into its decoding prompt (context biasing).
 - Nothing here signs or bills; accepted text goes through ``notes.edit_section`` and blocks
   through ``notes.add_block``.
 """
@@ -42,6 +45,8 @@ from core.storage.chart import ChartSession, read_meta, set_meta
 from core.storage.repos_recordings import RecordingInfo, RecordingRepo
 
 RETENTION_KEY = "dictation.retention"
+RECENT_NOTES = 3  # earlier notes of the episode whose exercise names bias the decoder
+RECENT_TERMS = 20  # at most this many names
 ON_SIGN = "on_sign"
 MAX_RETENTION_DAYS = 3650
 
@@ -96,6 +101,7 @@ class DictationSetup:
     recordings: tuple[RecordingInfo, ...]
     retention: RetentionPolicy
     discipline: str = "PT"  # the episode's: the scribe's decoding prompt follows it
+    recent_terms: tuple[str, ...] = ()  # exercise/activity names of the last notes
 
 
 def _now() -> dt.datetime:
@@ -348,6 +354,43 @@ def append_to_section(
     return Result(updated, result.changes)
 
 
+def block_terms(note: Note) -> list[str]:
+    """The names a clinician dictates on ``note``'s timed blocks: 97110 exercises, 97530
+    activities and tasks, 97140 techniques (block details as the note's forms write them)."""
+    out: list[str] = []
+    for block in note.ordered_blocks:
+        details = block.details or {}
+        items = details.get("exercises")
+        if isinstance(items, list):
+            out += [str(e.get("name", "")) for e in items if isinstance(e, dict)]
+        out += [str(details.get(k) or "") for k in ("activity", "functional_task", "technique")]
+    return [t.strip() for t in out if t and t.strip()]
+
+
+def recent_terms(uow: Any, note: Note, visit: Visit) -> tuple[str, ...]:
+    """Exercise/activity names of the episode's last ``RECENT_NOTES`` notes before ``note``
+    that name any (by visit date and start time), most recent first, each once, at most
+    ``RECENT_TERMS``."""
+    terms: dict[str, str] = {}
+    seen = 0
+    for other_id in reversed(uow.notes.ids_for_episode(visit.episode_id)):
+        if seen >= RECENT_NOTES:
+            break
+        if other_id == note.id:
+            continue
+        other = uow.notes.get(other_id)
+        other_visit = uow.visits.get(other.visit_id)
+        if (other_visit.date, other_visit.start_time or dt.time.min) >= (
+            visit.date, visit.start_time or dt.time.max
+        ):
+            continue
+        names = block_terms(other)
+        seen += bool(names)  # the last notes that name any
+        for term in names:
+            terms.setdefault(term.lower(), term)
+    return tuple(list(terms.values())[:RECENT_TERMS])
+
+
 def dictation_setup(chart: ChartSession, note_id: uuid.UUID) -> DictationSetup:
     """Note, visit, diagnoses, active goals and recordings for the review panel (audited)."""
     view = notes.get_note(chart, note_id)
@@ -355,6 +398,7 @@ def dictation_setup(chart: ChartSession, note_id: uuid.UUID) -> DictationSetup:
         episode = uow.episodes.get(view.visit.episode_id)
         patient = uow.patients.get(view.visit.patient_id)
         recordings = RecordingRepo(uow.conn).for_note(note_id)
+        recent = recent_terms(uow, view.note, view.visit)
     return DictationSetup(
         note=view.note,
         visit=view.visit,
@@ -364,4 +408,5 @@ def dictation_setup(chart: ChartSession, note_id: uuid.UUID) -> DictationSetup:
         recordings=tuple(recordings),
         retention=retention_policy(chart),
         discipline=episode.discipline.value,
+        recent_terms=recent,
     )

@@ -331,9 +331,12 @@ class DictationDialog(DictationView):
         from scribe.context import DictationContext
 
         setup = self.setup
+        phrases = getattr(self.ctx, "phrases", None)
         return DictationContext(diagnoses=setup.diagnoses, goals=setup.goals,
                                 timed_blocks=tuple(setup.note.blocks),
-                                discipline=setup.discipline)
+                                discipline=setup.discipline,
+                                recent_terms=setup.recent_terms,
+                                phrases=tuple(phrases.phrases.values()) if phrases else ())
 
     def edit_row(self, key: str, text: str) -> None:
         """The clinician reworded a draft sentence: re-check it against the recording."""

@@ -253,3 +253,10 @@ def test_setup_for_the_panel(chart: ChartSession, visit: dict[str, uuid.UUID]) -
     assert [g.id for g in setup.goals] == [visit["goal"]]
     assert [r.id for r in setup.recordings] == [info.id]
     assert setup.patient_name and setup.retention.days is None
+    # Context biasing (issue 21): the earlier notes' exercise and activity names, most recent
+    # first, each once; a later note of the episode is not "recent" for an earlier one.
+    assert setup.recent_terms == ()
+    notes.add_block(chart, visit["note"], "97530", start=dt.time(9, 25), stop=dt.time(9, 40),
+                    details={"activity": "Car transfers", "functional_task": "step-ups"})
+    later = dictation.dictation_setup(chart, visit["other"])
+    assert later.recent_terms == ("Step-ups", "Car transfers")

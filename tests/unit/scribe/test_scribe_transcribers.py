@@ -150,3 +150,40 @@ def test_the_prompt_carries_the_episodes_goal_and_exercise_words() -> None:
     assert 0 < extra <= EPISODE_WORDS  # goals repeated 20 times are cut, not a long prompt
     only_blocks = prompt_for(replace(base, timed_blocks=blocks), episode=True)
     assert only_blocks.endswith("Exercises: leg press, step ups.")
+
+
+def test_the_prompt_carries_the_last_notes_names_and_the_smart_phrases_within_budget() -> None:
+    """Context biasing (issue 21): the last notes' exercise/activity names join this note's
+    (each once), the clinician's smart phrases come after them, and the whole prompt — even
+    with every source overfull and the live path's 30 words of the previous piece — stays
+    inside Whisper's 224-token prompt window."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from core.domain.enums import GoalTerm
+    from core.domain.episode import Goal
+    from core.domain.visit import TimedBlock
+    from scribe.context import DictationContext
+    from scribe.prompt import PROMPT_CHARS, prompt_for
+
+    base = DictationContext.from_codes(["M17.11", "M25.511"], "PT")
+    blocks = (TimedBlock(code="97110", start=dt.time(9), stop=dt.time(9, 15),
+                         details={"exercises": [{"name": "leg press"}]}),)
+    ctx = replace(base, timed_blocks=blocks, recent_terms=("Leg press", "terminal knee "
+                  "extension", "sit to stand"), phrases=("contact guard assist", "verbal cues"))
+    prompt = prompt_for(ctx)
+    assert prompt.endswith("Exercises: leg press, terminal knee extension, sit to stand. "
+                           "contact guard assist. verbal cues.")
+    assert prompt_for(ctx, recent=False).endswith("Exercises: leg press.")
+    assert prompt_for(replace(base, recent_terms=("lateral step ups",))).endswith(
+        "Exercises: lateral step ups.")
+    overfull = replace(ctx, goals=(Goal(term=GoalTerm.SHORT, activity="Walk 500 feet "
+                                        "without a device on uneven ground outside"),) * 5,
+                       recent_terms=tuple(f"exercise number {i}" for i in range(40)),
+                       phrases=("Patient tolerated treatment well without increase in "
+                                "symptoms and verbalized understanding.",) * 10)
+    assert len(prompt_for(overfull)) <= PROMPT_CHARS  # + 30 spoken words: < 223 tokens
+    assert "Walk 500 feet" in prompt_for(overfull)  # goals first
+    three = replace(overfull, diagnoses=DictationContext.from_codes(
+        ["M17.11", "M25.511", "M54.50"]).diagnoses)
+    assert len(prompt_for(three)) <= PROMPT_CHARS and "Physical therapy" in prompt_for(three)
