@@ -26,21 +26,11 @@ from core.domain.practice import PayerProfile
 from core.rules.context import effective_payer_rules
 from core.rules.day import DayUnits, day_units
 from core.rules.packs import PayerRules, RulePacks
+from core.rules.pricing import PricedService as PricedService  # re-exported
+from core.rules.pricing import day_key as day_key  # re-exported
 from core.rules.units import UnitResult, compute_units
 from core.storage.repos_billing import BilledVisit
 from core.storage.uow import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class PricedService:
-    """One code of one visit (or day): its units under the payer's method and its charge."""
-
-    code: str
-    units: int
-    minutes: int
-    fee_cents: int | None  # per unit; None: no fee on file for the day
-    charge_cents: int
-    left_off: str | None = None  # "zero_units" | "bundled" | "unknown": not billed
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +130,6 @@ def price_day(
         for vid, mins in visits
     }
     return units, priced
-
-
-def day_key(date: dt.date, payer: Payer, discipline: object) -> tuple[dt.date, object, str]:
-    """Visits priced together: one patient, one date, one payer, one discipline (GP/GO/GN)."""
-    return date, payer.identity, str(discipline)
 
 
 def price_by_day(
