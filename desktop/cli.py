@@ -66,6 +66,11 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     if os.environ.get("CHARTSIDE_RECOVERY_KEY"):
         return charts.open_chart(args.chart, recovery_key=os.environ["CHARTSIDE_RECOVERY_KEY"])
+    if getattr(args, "user", None):
+        from desktop.cli_users import resolve_user
+
+        user = resolve_user(args.chart, args.user)
+        return charts.open_chart(args.chart, passphrase=_prompt("Your passphrase"), user=user)
     return charts.open_chart(args.chart, passphrase=_prompt("Passphrase"))
 
 
@@ -183,7 +188,12 @@ def cmd_change_passphrase(args: argparse.Namespace) -> int:
     from core.services import charts
 
     old = _prompt("Current passphrase")
-    session = charts.open_chart(args.chart, passphrase=old)
+    user = None
+    if getattr(args, "user", None):
+        from desktop.cli_users import resolve_user
+
+        user = resolve_user(args.chart, args.user)
+    session = charts.open_chart(args.chart, passphrase=old, user=user)
     try:
         charts.change_passphrase(session, old, _new_passphrase(ENV_NEW_PASSPHRASE))
     finally:
@@ -232,6 +242,8 @@ def build_parser(*, light: bool = False) -> argparse.ArgumentParser:
         default=None,
         help=f"chart file (default: ${ENV_CHART} or {default_chart_path()})",
     )
+    parser.add_argument("--user", default=None,
+                        help="unlock as this user with their own passphrase (users list)")
     parser.add_argument("--version", action="store_true",
                         help="print the version and the data-pack versions, then exit")
     parser.add_argument("--self-test", action="store_true",

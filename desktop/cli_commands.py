@@ -13,6 +13,7 @@ from desktop import (
     cli_practice,
     cli_rules,
     cli_sync,
+    cli_users,
 )
 from scribe import cli as scribe_cli
 
@@ -27,4 +28,5 @@ REGISTRARS: list[Registrar] = [
     cli_books.register,
     cli_sync.register,
     cli_backups.register,
+    cli_users.register,
 ]

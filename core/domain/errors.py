@@ -27,6 +27,10 @@ class InvalidInput(ChartsideError):
     exit_code = 2
 
 
+class NotAllowed(InvalidInput):
+    """The unlocked user may not do this (e.g. only the chart owner adds or removes users)."""
+
+
 class DuplicatePatient(InvalidInput):
     """A patient with the same name and date of birth is already in the chart. ``existing``
     holds their ids; the caller may open one of them or create the new patient anyway."""

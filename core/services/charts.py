@@ -9,7 +9,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.domain.errors import ChartCorrupt, ChartsideError
+from core.domain.errors import ChartCorrupt, ChartsideError, NotAllowed
 from core.rules import snapshot
 from core.storage import audit, backup_files
 from core.storage.chart import (
@@ -57,7 +57,13 @@ def backup_chart(chart: ChartSession) -> Path:
 
 
 def set_current_clinician(chart: ChartSession, clinician_id: str) -> None:
-    """Audit rows from now on name this clinician as the actor (a solo chart has one)."""
+    """Audit rows from now on name this clinician as the actor (a solo chart has one). A user
+    who unlocked with a passphrase of their own stays the actor: only they can be chosen."""
+    if chart.user is not None and clinician_id != chart.user:
+        raise NotAllowed(
+            "You unlocked the chart as yourself; you cannot chart as another clinician.",
+            hint="Lock the chart and let them unlock with their own passphrase.",
+        )
     with chart.uow() as uow:
         uow.meta.set("actor", clinician_id)
         uow.commit()

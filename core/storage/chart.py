@@ -67,6 +67,14 @@ class ChartSession:
     repaired_triggers: list[str] = field(default_factory=list)
     lock_audit_error: str | None = None
     """The error class that kept ``lock()`` from writing its audit row (None when it did)."""
+    user: str | None = None
+    """The clinician who unlocked with a passphrase of their own (the audit actor for the whole
+    session); None when the chart owner's passphrase or the recovery key opened it."""
+    role: str = "owner"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
 
     def uow(self) -> UnitOfWork:
         if self.keys.wiped:
@@ -265,16 +273,25 @@ def _load_key_file(path: Path) -> KeyFile:
 
 
 def open_chart(
-    path: Path, *, passphrase: str | None = None, recovery_key: str | None = None
+    path: Path,
+    *,
+    passphrase: str | None = None,
+    recovery_key: str | None = None,
+    user: str | None = None,
 ) -> ChartSession:
-    """Unlock an existing chart with its passphrase or recovery key; migrate it if it is older."""
+    """Unlock an existing chart with its passphrase or recovery key; migrate it if it is older.
+    ``user``: a clinician id with a wrap of their own (``KeyFile.users``) — ``passphrase`` is
+    theirs, and they are the audit actor for the whole session."""
     path = Path(path)
     key_file = _load_key_file(path)
     chart_id = key_file.chart_id
     lockout.check(chart_id)
+    role = "owner"
     try:
         if recovery_key is not None:
             dek = key_file.unlock_with_recovery_key(recovery_key)
+        elif passphrase is not None and user is not None:
+            dek, role = key_file.unlock_as(user, passphrase)
         elif passphrase is not None:
             dek = key_file.unlock_with_passphrase(passphrase)
         else:
@@ -282,11 +299,18 @@ def open_chart(
     except WrongPassphrase:
         lockout.record_failure(chart_id)
         raise
-    return open_unlocked(path, chart_id, dek, opened_with_recovery=recovery_key is not None)
+    return open_unlocked(path, chart_id, dek, opened_with_recovery=recovery_key is not None,
+                         user=user if recovery_key is None else None, role=role)
 
 
 def open_unlocked(
-    path: Path, chart_id: str, dek: bytearray, *, opened_with_recovery: bool = False
+    path: Path,
+    chart_id: str,
+    dek: bytearray,
+    *,
+    opened_with_recovery: bool = False,
+    user: str | None = None,
+    role: str = "owner",
 ) -> ChartSession:
     """Open a chart whose data key is already unwrapped (``open_chart``, restore)."""
     for suffix in ("", *_SIDE_FILES):
@@ -313,8 +337,10 @@ def open_unlocked(
         stored["device_id"],
         engine,
         keys,
-        actor=stored.get("actor", "owner"),
+        actor=user or stored.get("actor", "owner"),
         opened_with_recovery=opened_with_recovery,
+        user=user,
+        role=role,
     )
     try:
         _upgrade_if_needed(session)
@@ -375,9 +401,22 @@ def _record_unlock(session: ChartSession) -> None:
 def change_passphrase(
     session: ChartSession, old: str, new: str, *, kdf: KdfParams | None = None
 ) -> None:
-    """Rewrap the data key under ``new`` after proving ``old``. The database is not re-encrypted."""
+    """Rewrap the data key under ``new`` after proving ``old``. The database is not re-encrypted.
+    A user who unlocked with a passphrase of their own changes only theirs."""
     kpath = key_path(session.path)
     key_file = KeyFile.load(kpath)
+    if session.user is not None:
+        dek, role = key_file.unlock_as(session.user, old)
+        entry = next(u for u in key_file.users() if u.user_id == session.user)
+        try:
+            key_file.add_user(dek, session.user, entry.label, new, role=role, params=kdf)
+            key_file.save(kpath, dek=dek, passphrase=new, user=session.user)
+        finally:
+            wipe(dek)
+        with session.uow() as uow:
+            uow.record("change_passphrase", "user_key", session.user)
+            uow.commit()
+        return
     dek = key_file.unlock_with_passphrase(old)
     try:
         key_file.rewrap(dek, new, kdf)

@@ -69,6 +69,12 @@ class KeyHolder:
     def wiped(self) -> bool:
         return self._key is None
 
+    def copy(self) -> bytearray:
+        """A copy of the raw key, for wrapping it for another user; the caller wipes it."""
+        if self._key is None:
+            raise RuntimeError("The chart is locked.")
+        return bytearray(self._key)
+
     def subkey(self, label: bytes) -> bytes:
         """A key for one purpose derived from the chart key (HMAC-SHA256(key, label), the
         HKDF-Expand step with one block): tamper seals use it, never the database key itself."""

@@ -8,7 +8,12 @@ Layout (a small JSON "key file" beside the chart, ``<chart>.keys``):
   from the **recovery key** (160 random bits shown once, typed as 8 groups of 4 Crockford
   base32 characters); BLAKE2b suffices there because the recovery key is full-entropy;
 * the associated data binds each wrap to the chart id, its purpose and the KDF parameters, so a
-  wrap cannot be replayed into another chart or have its cost parameters lowered.
+  wrap cannot be replayed into another chart or have its cost parameters lowered;
+* optionally, one more passphrase wrap **per user** (``users``: a clinician id → label, role,
+  Argon2id settings, wrapped DEK; the AAD also binds the user id, label and role), so each
+  clinician unlocks with a passphrase of their own and the audit log names them. The main
+  ``passphrase`` wrap is the chart owner's. Labels (a clinician's name) sit in this plaintext
+  file so the unlock screen can offer them: clinician names, never patient data.
 
 A passphrase is checked only by whether the AEAD opens, never against a stored hash. Changing
 the passphrase rewraps the DEK and rewrites the key file atomically; the database is untouched.
@@ -44,6 +49,8 @@ RECOVERY_BITS = 160
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_IN = {c: i for i, c in enumerate(_CROCKFORD)} | {"O": 0, "I": 1, "L": 1}
 MIN_PASSPHRASE = 10
+MAX_USERS = 50
+ROLES = ("owner", "clinician")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +228,15 @@ def wipe(buf: bytearray | None) -> None:
             buf[i] = 0
 
 
+@dataclass(frozen=True, slots=True)
+class UserEntry:
+    """A user who unlocks with their own passphrase: clinician id, display label, role."""
+
+    user_id: str
+    label: str
+    role: str
+
+
 @dataclass
 class KeyFile:
     """The parsed key file. ``data`` is the JSON object as stored."""
@@ -288,6 +304,70 @@ class KeyFile:
         finally:
             wipe(kek)
 
+    # -- users (one passphrase wrap per clinician) ----------------------------------------
+    def users(self) -> list[UserEntry]:
+        """Who can unlock with a passphrase of their own, in the order they were added."""
+        return [
+            UserEntry(uid, str(entry["label"]), str(entry["role"]))
+            for uid, entry in (self.data.get("users") or {}).items()
+        ]
+
+    def add_user(
+        self,
+        dek: bytearray,
+        user_id: str,
+        label: str,
+        passphrase: str,
+        *,
+        role: str = "clinician",
+        params: KdfParams | None = None,
+    ) -> None:
+        """Wrap the DEK for ``user_id`` under their own passphrase (replacing an earlier wrap)."""
+        check_passphrase_strength(passphrase)
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        label = " ".join(label.split())[:80]
+        users = dict(self.data.get("users") or {})
+        if user_id not in users and len(users) >= MAX_USERS:
+            raise WeakPassphrase(f"A chart holds at most {MAX_USERS} users.")
+        params = params or self.kdf
+        salt = os.urandom(16)
+        kek = derive_passphrase_key(passphrase, salt, params)
+        kdf = {"alg": "argon2id", **params.as_dict(), "salt": _b64(salt)}
+        box = _seal(kek, dek, self._user_aad(user_id, label, role, kdf))
+        wipe(kek)
+        users[user_id] = {"label": label, "role": role, "kdf": kdf, **box}
+        self.data["users"] = users
+
+    def remove_user(self, user_id: str) -> None:
+        users = dict(self.data.get("users") or {})
+        users.pop(user_id, None)
+        self.data["users"] = users
+
+    def unlock_as(self, user_id: str, passphrase: str) -> tuple[bytearray, str]:
+        """(DEK, role) for ``user_id``'s passphrase; ``WrongPassphrase`` when it does not open."""
+        if _schema_problem(self.data):
+            raise ChartCorrupt("The key file is damaged.")
+        entry = (self.data.get("users") or {}).get(user_id)
+        if entry is None:
+            raise WrongPassphrase(
+                "That user cannot unlock this chart.",
+                hint="The chart's owner adds users (chartside users add).",
+            )
+        kdf = entry["kdf"]
+        params = KdfParams(time_cost=int(kdf["t"]), memory_kib=int(kdf["m_kib"]),
+                           parallelism=int(kdf["p"]))
+        kek = derive_passphrase_key(passphrase, _unb64(kdf["salt"]), params)
+        try:
+            aad = self._user_aad(user_id, entry["label"], entry["role"], kdf)
+            return _open(kek, entry, aad), str(entry["role"])
+        finally:
+            wipe(kek)
+
+    def _user_aad(self, user_id: str, label: str, role: str, kdf: dict[str, Any]) -> bytes:
+        return _aad(self.chart_id, "user", {"kdf": kdf, "user": user_id, "label": label,
+                                            "role": role})
+
     def rewrap(self, dek: bytearray, new_passphrase: str, params: KdfParams | None = None) -> None:
         """Wrap the same DEK under a new passphrase (the recovery wrap is kept)."""
         check_passphrase_strength(new_passphrase)
@@ -335,14 +415,20 @@ class KeyFile:
         return json.dumps(self.data, indent=2, sort_keys=True).encode()
 
     def save(
-        self, path: Path, *, dek: bytearray | None = None, passphrase: str | None = None
+        self,
+        path: Path,
+        *,
+        dek: bytearray | None = None,
+        passphrase: str | None = None,
+        user: str | None = None,
     ) -> None:
         """Replace ``path`` only with an envelope proven whole on disk.
 
         The new envelope goes to a private temp file (every byte written, short writes
         continued), is fsynced, read back and compared, schema-checked and — given ``dek`` and
-        ``passphrase`` — test-opened; the envelope it replaces is kept as ``NAME.prev``; then an
-        atomic rename and a folder fsync. Any failure leaves the current envelope untouched.
+        ``passphrase`` — test-opened (``user``'s own wrap when given); the envelope it replaces
+        is kept as ``NAME.prev``; then an atomic rename and a folder fsync. Any failure leaves
+        the current envelope untouched.
         """
         from core.storage import files  # files imports errors only; keep keys importable alone
 
@@ -359,7 +445,8 @@ class KeyFile:
                 raise ChartCorrupt("The new key file did not read back whole; nothing was changed.")
             check = KeyFile.parse(tmp.read_bytes(), path.name)
             if dek is not None and passphrase is not None:
-                opened = check.unlock_with_passphrase(passphrase)
+                opened = (check.unlock_as(user, passphrase)[0] if user is not None
+                          else check.unlock_with_passphrase(passphrase))
                 try:
                     if bytes(opened) != bytes(dek):
                         raise ChartCorrupt("The new key file does not open the chart.")
@@ -409,4 +496,27 @@ def _schema_problem(data: dict[str, Any]) -> str:
     for box in (pw, rec):
         if not _b64_len(box.get("nonce"), 24) or not _b64_len(box.get("ct"), DEK_BYTES + 16):
             return "wrapped key"
+    return _users_problem(data.get("users", {}))
+
+
+def _users_problem(users: object) -> str:
+    if not isinstance(users, dict) or len(users) > MAX_USERS:
+        return "users"
+    for uid, entry in users.items():
+        if not isinstance(uid, str) or not 0 < len(uid) <= 64 or not isinstance(entry, dict):
+            return "users"
+        label = entry.get("label")
+        if not isinstance(label, str) or len(label) > 80 or entry.get("role") not in ROLES:
+            return "user label or role"
+        kdf = entry.get("kdf")
+        if not isinstance(kdf, dict) or kdf.get("alg") != "argon2id":
+            return "user key-derivation settings"
+        for name, (low, high) in KDF_BOUNDS.items():
+            value = kdf.get(name)
+            if type(value) is not int or not low <= value <= high:
+                return f"user key-derivation cost {name} outside {low}–{high}"
+        if not _b64_len(kdf.get("salt"), 16):
+            return "user salt"
+        if not _b64_len(entry.get("nonce"), 24) or not _b64_len(entry.get("ct"), DEK_BYTES + 16):
+            return "user wrapped key"
     return ""
