@@ -211,7 +211,11 @@ class SuperbillDialog(QDialog):
         self.save_button.clicked.connect(self._ask_save)
         self.print_button.clicked.connect(self._ask_print)
         close.clicked.connect(self.reject)
-        for button in (self.save_button, self.print_button, close):
+        # issue 18: the insurer's claim form for the same patient and dates
+        self.claim_button = _named(QPushButton("Claim form (CMS-1500)…"), "superbillClaimForm")
+        self.claim_button.setToolTip("The CMS-1500 form for these visits (insured patients)")
+        self.claim_button.clicked.connect(self.open_claim_form)
+        for button in (self.claim_button, self.save_button, self.print_button, close):
             bottom.addWidget(button)
         outer.addLayout(bottom)
         self.override_box.hide()
@@ -394,6 +398,21 @@ class SuperbillDialog(QDialog):
             .failure(lambda exc: self._on_failure(gen, exc))
             .run()
         )
+
+    def open_claim_form(self) -> QDialog:
+        """The CMS-1500 dialog for this patient and these dates (one visit: its day)."""
+        from desktop.billing.claim_form import ClaimFormDialog
+
+        request = self.request()
+        start, end = request.date_from, request.date_to
+        if request.visit_id is not None and self.preview is not None:
+            start = end = self.preview.superbill.period_from
+        dialog = ClaimFormDialog(self.patient_id, date_from=start, date_to=end,
+                                 today=self.today, parent=self)
+        dialog.setModal(False)
+        dialog.show()
+        self.claim_dialog = dialog
+        return dialog
 
     def _ask_print(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)

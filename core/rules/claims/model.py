@@ -3,8 +3,8 @@
 Contract:
 - ``build_claims(bill, sources, per_day=...)`` splits a superbill's lines by the payer of each
   line's episode (and, with ``per_day``, by date of service: one 837P claim per patient per
-  payer per day, the unit the practice bills) into ``ClaimDraft``s. Lines of a payer without a
-  stored profile (cash) are left out: a cash episode gets a superbill, not a claim.
+  payer per day, the unit the practice bills) into ``ClaimDraft``s. Lines of an episode without
+  a payer profile or under the "cash" profile are left out: they get a superbill, not a claim.
 - Diagnosis letters are re-based per claim: the claim's episode's diagnoses in plan order get
   A–L and every line's pointers (which the superbill chose by the line's side) are mapped code by
   code; so a pointer always names the same diagnosis it named on the superbill.
@@ -155,7 +155,10 @@ def build_claims(bill: b.Superbill, src: ClaimSources, *, per_day: bool) -> list
     groups: dict[tuple[uuid.UUID, dt.date | None], list[b.SuperbillLine]] = {}
     for line in bill.lines:
         eid = src.visit_episode.get(line.visit_id)
-        if eid is None or src.episodes[eid].payer_profile_id is None:
+        if eid is None:
+            continue
+        pid = src.episodes[eid].payer_profile_id
+        if pid is None or src.payers[pid].key == "cash":
             continue
         groups.setdefault((eid, line.date if per_day else None), []).append(line)
     by_letter = {d.letter: d.code for d in bill.diagnoses}

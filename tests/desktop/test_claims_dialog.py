@@ -1,0 +1,86 @@
+"""The CMS-1500 dialog (issue 18), offscreen, on a real chart behind the database worker: opened
+from the superbill dialog, preview pages, Save read back, the red-form mode with the printer
+offset kept in the options, and an itemised refusal in the status line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pytestqt.qtbot import QtBot
+
+from core.services import billing, charts, patients
+from core.storage.keys import KdfParams
+from desktop import worker as worker_module
+from desktop.billing import SuperbillDialog, pdfpages
+from desktop.billing.claim_form import OFFSET_KEY, ClaimFormDialog
+from desktop.settings import Options
+from tests.conftest import PASSPHRASE
+from tests.integration.test_billing_ledger import DAY0, Clinic, add_visit, make_clinic
+
+
+@pytest.fixture
+def clinic_db(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+              ) -> Iterator[Clinic]:
+    monkeypatch.setenv("CHARTSIDE_CONFIG_DIR", str(tmp_path / "config"))
+    path = tmp_path / "claims.chart"
+    session, _ = charts.create_chart(path, PASSPHRASE, kdf=KdfParams.fast_for_tests())
+    clinic = make_clinic(session, payer_key="commercial")
+    billing.set_fee(session, "97110", 6000, effective_from=DAY0 - dt.timedelta(days=30))
+    for i in range(7):  # 7 lines: a continuation form
+        add_visit(clinic, DAY0 + dt.timedelta(days=i), [("97110", 30)])
+    session.lock()
+    w = worker_module.DatabaseWorker()
+    worker_module.install(w, worker_module.JobRunner(w))
+    worker_module.SessionOp(None, lambda: charts.open_chart(path, passphrase=PASSPHRASE)).run()
+    assert w.wait_idle()
+    yield clinic
+    w.shutdown()
+
+
+def test_claim_form_from_the_superbill_dialog(qtbot: QtBot, clinic_db: Clinic,
+                                              tmp_path: Path) -> None:
+    end = DAY0 + dt.timedelta(days=10)
+    superbill = SuperbillDialog(clinic_db.patient_id, date_from=DAY0, date_to=end, today=end)
+    qtbot.addWidget(superbill)
+    dialog = superbill.open_claim_form()
+    assert isinstance(dialog, ClaimFormDialog)  # a child of the superbill dialog
+    assert (dialog.date_from.value(), dialog.date_to.value()) == (DAY0, end)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=30_000)
+    assert dialog.preview.pages == 2 and dialog.save_button.isEnabled()
+    assert "7 line(s) on 2 form(s)" in dialog.status.text()
+    if pdfpages.available():
+        qtbot.waitUntil(lambda: len(dialog.pane.page_images) == 2, timeout=20_000)
+    out = tmp_path / "form.pdf"
+    with qtbot.waitSignal(dialog.exported, timeout=20_000):
+        dialog.save_to(out)
+    text = " ".join(PdfReader(out).pages[0].extract_text().split())
+    assert "HEALTH INSURANCE CLAIM FORM" in text and "TESTCASE, WREN" in text
+    assert "M17.11" in text and "PAGE 1 OF 2" in text
+    # red form: text only, the offset kept for this device
+    before = dialog._generation
+    dialog.offset_x.setValue(1.5)
+    dialog.red_form.setChecked(True)  # a new preview after the debounce
+    qtbot.waitUntil(lambda: dialog._generation > before and dialog.preview is not None,
+                    timeout=30_000)
+    page = PdfReader(io.BytesIO(dialog.preview.pdf)).pages[0].extract_text()
+    assert "TESTCASE, WREN" in page and "HEALTH INSURANCE CLAIM FORM" not in page
+    assert Options().get(OFFSET_KEY) == "1.5,0.0"
+    test_page = tmp_path / "test.pdf"
+    dialog.save_test_page(test_page)
+    assert "right +1.5 mm" in " ".join(PdfReader(test_page).pages[0].extract_text().split())
+
+
+def test_missing_member_id_is_listed(qtbot: QtBot, clinic_db: Clinic) -> None:
+    def clear(chart: charts.ChartSession) -> None:
+        patients.update_patient(chart, clinic_db.patient_id, member_id="")
+
+    worker_module.CommandOp(None, clear).run()
+    dialog = ClaimFormDialog(clinic_db.patient_id, today=DAY0 + dt.timedelta(days=10))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "member id" in dialog.status.text(), timeout=30_000)
+    assert not dialog.save_button.isEnabled() and dialog.preview is None
