@@ -121,7 +121,8 @@ class ChartFlow(QObject):
             screen.show_error("The chart could not be opened.")
             return False
 
-        ops.unlock(screen, path, secret, recovery=recovery).success(
+        user = screen.selected_user()
+        ops.unlock(screen, path, secret, recovery=recovery, user=user).success(
             lambda _id: self.after_unlock()
         ).failure(failed).run()
 

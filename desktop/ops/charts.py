@@ -69,13 +69,20 @@ def create(
     return SessionOp(parent, run)
 
 
-def unlock(parent: QObject | None, path: Path, secret: str, *, recovery: bool = False) -> SessionOp:
+def unlock(
+    parent: QObject | None,
+    path: Path,
+    secret: str,
+    *,
+    recovery: bool = False,
+    user: str | None = None,
+) -> SessionOp:
     def run() -> Any:
         from core.services import charts
 
         if recovery:
             return charts.open_chart(path, recovery_key=secret)
-        return charts.open_chart(path, passphrase=secret)
+        return charts.open_chart(path, passphrase=secret, user=user)
 
     return SessionOp(parent, run)
 

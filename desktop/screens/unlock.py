@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLineEdit,
@@ -41,6 +42,12 @@ class UnlockScreen(CenteredCard):
         self.reason = label("", "notice", wrap=True, name="lockReason")
         self.reason.hide()
         b.addWidget(self.reason)
+        # Who is unlocking: shown only when clinicians have passphrases of their own (issue 15).
+        self.who = named(QComboBox(), "unlockUser")
+        self.who.setAccessibleName("Unlock as")
+        self.who.currentIndexChanged.connect(self._who_changed)
+        self.who.hide()
+        b.addWidget(self.who)
         self.secret = named(QLineEdit(), "unlockSecret")
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret.setPlaceholderText("Passphrase")
@@ -83,8 +90,16 @@ class UnlockScreen(CenteredCard):
         self.error.clear()
         self.secret.clear()
         self.busy.stop()
+        self._fill_users(path)
         self.unlock_button.setEnabled(self._remaining <= 0)
         self.secret.setFocus()
+
+    def selected_user(self) -> str | None:
+        """The clinician id chosen in "Unlock as", or None for the chart owner."""
+        if self.use_recovery.isChecked() or not self.who.isVisible():
+            return None
+        value = self.who.currentData()
+        return str(value) if value else None
 
     def show_error(self, message: str) -> None:
         self.busy.stop()
@@ -100,6 +115,32 @@ class UnlockScreen(CenteredCard):
         self._countdown.start()
 
     # -- internals --------------------------------------------------------------------------
+    def _fill_users(self, path: Path) -> None:
+        """The users of the chart's key file (a small plaintext file: no unlock needed)."""
+        from core.domain.errors import ChartsideError
+        from core.services import users
+
+        try:
+            entries = users.list_users(path)
+        except (ChartsideError, OSError):
+            entries = []  # the unlock itself reports a missing or damaged key file
+        keep = self.who.currentData()
+        self.who.blockSignals(True)
+        self.who.clear()
+        self.who.addItem("Chart owner (main passphrase)", None)
+        for entry in entries:
+            self.who.addItem(entry.label, entry.user_id)
+        index = self.who.findData(keep) if keep else 0
+        self.who.setCurrentIndex(max(index, 0))
+        self.who.blockSignals(False)
+        self.who.setVisible(bool(entries) and not self.use_recovery.isChecked())
+        self._who_changed()
+
+    def _who_changed(self, _index: int = 0) -> None:
+        if not self.use_recovery.isChecked():
+            owner = not self.who.currentData()
+            self.secret.setPlaceholderText("Passphrase" if owner else "Your passphrase")
+
     def _tick(self) -> None:
         self._remaining -= 1
         if self._remaining <= 0:
@@ -112,6 +153,7 @@ class UnlockScreen(CenteredCard):
             )
 
     def _toggle_recovery(self, on: bool) -> None:
+        self.who.setVisible(not on and self.who.count() > 1)
         self.secret.clear()
         self.secret.setPlaceholderText("Recovery key (XXXX-XXXX-…)" if on else "Passphrase")
         self.secret.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
