@@ -106,17 +106,16 @@ def _make_folder(folder: Path) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from core.services import charts, demo
+    from core.services import charts, first_run
 
     _make_folder(args.chart.parent)
     passphrase = _new_passphrase(ENV_PASSPHRASE)
-    session, recovery = charts.create_chart(args.chart, passphrase, pending=True)
-    try:
-        summary = demo.populate(session)
-    finally:
-        session.lock()
-    print(f"Created demo chart {args.chart}: {summary}")
-    print(f"Recovery key: {recovery}", flush=True)
+    # the same use case as the app's "Create demo chart": filled, first clinician current;
+    # pending until the recovery key is printed (a failure halfway leaves no file behind)
+    made = first_run.create_demo_chart(args.chart, passphrase, pending=True)
+    made.session.lock()
+    print(f"Created demo chart {args.chart}: {made.summary}")
+    print(f"Recovery key: {made.recovery_key}", flush=True)
     charts.finish_create(args.chart)
     return 0
 

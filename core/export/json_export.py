@@ -14,15 +14,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import io
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 import orjson
 
-from core.storage import audit
-from core.storage.repos_billing import BillingRepos
-from core.storage.repos_books import BooksRepos
-from core.storage.repos_measures import MeasureScoreRepo
+from core.storage.repos_export import PatientRecords
 from core.storage.uow import UnitOfWork
 
 FORMAT = "chartside-export"
@@ -71,58 +70,109 @@ def _plain_py(value: Any) -> Any:
     return value
 
 
-def export_chart(uow: UnitOfWork, chart_id: str) -> dict[str, Any]:
-    """Gather everything inside the caller's unit of work (the caller audits the export)."""
+def _fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict of the (unconverted) values, in field order."""
+    cls = type(value)
+    try:
+        names = _FIELDS[cls]
+    except KeyError:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    assert names is not None
+    return {n: getattr(value, n) for n in names}
+
+
+def _patient_doc(rec: PatientRecords) -> dict[str, Any]:
+    """One element of ``patients``, still holding dataclasses (orjson converts them)."""
+    doc = _fields(rec.patient)
+    doc["payments"] = rec.payments
+    doc["packages"] = rec.packages
+    doc["package_uses"] = rec.package_uses
+    doc["measure_scores"] = rec.measure_scores
+    episodes = []
+    for episode, visits in rec.episodes:
+        ep = _fields(episode)
+        out = []
+        for visit, note in visits:
+            v = _fields(visit)
+            v["note"] = note
+            out.append(v)
+        ep["visits"] = out
+        episodes.append(ep)
+    doc["episodes"] = episodes
+    return doc
+
+
+_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+
+
+def _encode(value: Any, depth: int) -> bytes:
+    """``value`` as the indented JSON it has ``depth`` levels deep in the document (orjson
+    directly, the Python walk for anything orjson does not know)."""
+    try:
+        raw = orjson.dumps(value, option=_OPTS)
+    except TypeError:
+        raw = orjson.dumps(_plain_py(value), option=_OPTS)
+    # Newlines occur only between tokens (inside strings they are escaped as \n).
+    return raw.replace(b"\n", b"\n" + b"  " * depth) if depth else raw
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    patients: int
+    bytes: int
+
+
+def write_chart(
+    uow: UnitOfWork, chart_id: str, out: BinaryIO, *, exported_at: dt.datetime | None = None,
+    batch_visits: int = 1000,
+) -> Written:
+    """Stream the export document to ``out`` inside the caller's unit of work (the caller
+    audits it): the chart-wide lists, then the patients a batch at a time (each batch read in
+    a fixed number of statements and written before the next is read), then the audit
+    chain's verdict. Memory holds one batch (``batch_visits`` visits, or one larger patient),
+    whatever the size of the chart. The bytes are those of ``dump_bytes`` of the whole
+    document (two-space indent, UTF-8, final newline)."""
+    reads = uow.export
     practice = uow.practice.get()
-    patients_out = []
-    billing = BillingRepos(uow.conn)
-    books = BooksRepos(uow.conn)
-    scores = MeasureScoreRepo(uow.conn)
-    # Bulk reads: every visit row once, then the visits and notes by id in chunks (the per-visit
-    # get + for_visit took 5 queries per visit, 50,613 statements for 10,000 notes).
-    rows_by_episode: dict[uuid.UUID, list[Any]] = {}
-    all_rows = uow.visits.rows()  # newest first, each with its note id
-    for row in all_rows:
-        rows_by_episode.setdefault(row.episode_id, []).append(row)
-    visits_by_id = uow.visits.get_many(r.id for r in all_rows)
-    notes_by_id = uow.notes.get_many(r.note_id for r in all_rows if r.note_id)
-    patient_ids = uow.patients.all_ids()
-    episodes_by_patient = uow.episodes.for_patients(patient_ids)
-    for pid in patient_ids:
-        patient = _plain(uow.patients.get(pid))
-        patient["payments"] = _plain(billing.payments.for_patient(pid))
-        patient["packages"] = _plain(billing.packages.for_patient(pid))
-        patient["package_uses"] = _plain(billing.packages.uses_for_patient(pid))
-        patient["measure_scores"] = _plain(scores.list(patient_id=pid))
-        episodes = []
-        for episode in episodes_by_patient.get(pid, []):
-            ep = _plain(episode)
-            visits = []
-            for row in sorted(rows_by_episode.get(episode.id, []), key=lambda r: r.date):
-                visit = _plain(visits_by_id[row.id])
-                note = notes_by_id.get(row.note_id) if row.note_id else None
-                visit["note"] = _plain(note) if note else None
-                visits.append(visit)
-            ep["visits"] = visits
-            episodes.append(ep)
-        patient["episodes"] = episodes
-        patients_out.append(patient)
-    report = audit.verify(uow.conn)
-    return {
+    clinicians = uow.clinicians.list()
+    head = {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "exported_at": (exported_at or dt.datetime.now(dt.UTC)).isoformat(),
         "chart_id": chart_id,
-        "practice": _plain(practice) if practice else None,
-        "clinicians": _plain(uow.clinicians.list()),
-        "payer_profiles": _plain(uow.payers.list()),
-        "fees": _plain(billing.fees.list()),
-        "mileage": _plain(books.mileage.list(dt.date.min, dt.date.max)),
-        "clock_entries": _plain([e for c in uow.clinicians.list()
-                                 for e in books.clock.between(c.id, dt.datetime.min, None)]),
-        "patients": patients_out,
-        "audit": {"rows": report.rows, "verified": report.ok},
+        "practice": practice,
+        "clinicians": clinicians,
+        "payer_profiles": uow.payers.list(),
+        "fees": reads.fees(),
+        "mileage": reads.mileage(),
+        "clock_entries": reads.clock_entries(c.id for c in clinicians),
     }
+    written = 0
+
+    def put(data: bytes) -> None:
+        nonlocal written
+        out.write(data)
+        written += len(data)
+
+    put(_encode(head, 0)[:-2] + b',\n  "patients": [')  # the head without its closing "\n}"
+    patients = 0
+    for batch in reads.patient_batches(batch_visits):
+        for rec in reads.patients(batch):
+            put((b",\n    " if patients else b"\n    ") + _encode(_patient_doc(rec), 2))
+            patients += 1
+    report = reads.verify_audit()
+    tail = {"rows": report.rows, "verified": report.ok}
+    put((b"\n  ]" if patients else b"]") + b',\n  "audit": ' + _encode(tail, 1) + b"\n}\n")
+    return Written(patients, written)
+
+
+def export_chart(uow: UnitOfWork, chart_id: str) -> dict[str, Any]:
+    """The export document as one dict (for small uses: printing, tests); ``write_chart``
+    streams the same document to a file."""
+    buffer = io.BytesIO()
+    write_chart(uow, chart_id, buffer)
+    data: dict[str, Any] = orjson.loads(buffer.getvalue())
+    return data
 
 
 def dump_bytes(data: dict[str, Any]) -> bytes:

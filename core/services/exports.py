@@ -22,7 +22,11 @@ def export_json(chart: ChartSession) -> dict[str, Any]:
 
 def write_json_export(chart: ChartSession, out: Path) -> int:
     """Write the export to ``out``: owner-only (0600), atomically (a temp file renamed over it,
-    never through a symlink, no temp file left on a full disk); returns bytes written."""
-    data = json_export.dump_bytes(export_json(chart))
-    files.write_atomic(Path(out), data, what="the export")
-    return len(data)
+    never through a symlink, no temp file left on a full disk); returns bytes written. The
+    document is streamed a batch of patients at a time, so memory does not grow with the
+    chart."""
+    with files.atomic_stream(Path(out), what="the export") as fh, chart.uow() as uow:
+        written = json_export.write_chart(uow, chart.chart_id, fh)
+        uow.record("export", "chart", chart.chart_id, detail=f"json patients={written.patients}")
+        uow.commit()
+    return written.bytes

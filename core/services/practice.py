@@ -9,22 +9,29 @@ from core.domain.errors import NotFound
 from core.domain.practice import Clinician, PayerProfile, Practice
 from core.services.result import Result
 from core.storage.chart import ChartSession
+from core.storage.uow import UnitOfWork
 
 
 def save_practice(chart: ChartSession, **fields: Any) -> Result[Practice]:
     """Create the practice or update its fields (a chart holds one practice)."""
     with chart.uow() as uow:
-        current = uow.practice.get()
-        if current is None:
-            practice = Practice(**fields)
-            action = "create"
-        else:
-            data = {k: getattr(current, k) for k in current.__dataclass_fields__} | fields
-            practice = Practice(**data)
-            action = "update"
-        uow.practice.save(practice)
-        uow.record(action, "practice", practice.id, detail=",".join(sorted(fields)))
+        practice = save_practice_within(uow, **fields)
         return Result(practice, uow.commit())
+
+
+def save_practice_within(uow: UnitOfWork, **fields: Any) -> Practice:
+    """``save_practice`` inside the caller's unit of work (the caller commits)."""
+    current = uow.practice.get()
+    if current is None:
+        practice = Practice(**fields)
+        action = "create"
+    else:
+        data = {k: getattr(current, k) for k in current.__dataclass_fields__} | fields
+        practice = Practice(**data)
+        action = "update"
+    uow.practice.save(practice)
+    uow.record(action, "practice", practice.id, detail=",".join(sorted(fields)))
+    return practice
 
 
 def get_practice(chart: ChartSession) -> Practice:

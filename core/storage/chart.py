@@ -239,6 +239,17 @@ def _remove_unfinished(path: Path) -> None:
     pending_marker(path).unlink(missing_ok=True)
 
 
+def discard_unfinished(path: Path) -> bool:
+    """Remove a chart whose creation was never finished (``create_chart(pending=True)`` without
+    ``finish_create``): a use case that fails while filling a new chart leaves nothing behind.
+    A finished chart is never touched; returns whether anything was removed."""
+    path = Path(path)
+    if not pending_marker(path).exists():
+        return False
+    _remove_unfinished(path)
+    return True
+
+
 def _load_key_file(path: Path) -> KeyFile:
     if not path.exists():
         raise ChartNotFound(

@@ -11,11 +11,14 @@ is what keeps other accounts out (docs/security.md).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from core.domain.errors import BackupFolderMissing, ChartsideError, StorageFailure
 
@@ -100,6 +103,28 @@ def write_atomic(path: Path, data: bytes, *, what: str = "the file") -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise disk_error(exc, what) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path, *, what: str = "the file") -> Iterator[BinaryIO]:
+    """``write_atomic`` for a file written piece by piece: yields a buffered binary file open
+    on the temporary name; when the block ends normally it is fsynced and renamed over
+    ``path``. If the block raises (or the disk refuses a write) the temporary file is removed
+    and ``path`` is left as it was."""
+    tmp = temp_beside(path)
+    try:
+        with os.fdopen(create_private(tmp), "wb", buffering=1 << 20) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except OSError as exc:

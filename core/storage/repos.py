@@ -58,7 +58,9 @@ def assemble_notes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[
             cols = [type_coerce(c, String).label(c.name) if c.name == "note_id" else c
                     for c in table.c]
             stmt = select(*cols).where(table.c.note_id.in_(chunk)).order_by(order)
-            for r in conn.execute(stmt).mappings():
+            result = conn.execute(stmt)
+            keys = tuple(result.keys())  # plain dicts: a key lookup in a RowMapping is slow
+            for r in (dict(zip(keys, values, strict=True)) for values in result):
                 note_id = parents[r["note_id"]]
                 kids[note_id][slot].append(from_row(cls, r, note_id=note_id))
     out = []

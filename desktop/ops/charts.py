@@ -45,26 +45,17 @@ def warm_icd() -> JobOp[None]:
 def create(
     parent: QObject | None, path: Path, passphrase: str, *, demo: bool, kdf: Any = None
 ) -> SessionOp:
-    """Create a chart; with ``demo`` fill it with synthetic data. Success gets the recovery key."""
+    """Create a chart; with ``demo`` fill it with synthetic data (one service call, shared with
+    ``chartside demo``). Success gets the recovery key."""
 
     def run() -> tuple[Any, str]:
-        from core.services import charts
+        from core.services import charts, first_run
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        session, recovery = charts.create_chart(path, passphrase, kdf=kdf)
         if demo:
-            from core.services import demo as demo_data
-            from core.services import practice
-
-            try:
-                demo_data.populate(session)
-                clinicians = practice.list_clinicians(session)
-                if clinicians:
-                    charts.set_current_clinician(session, str(clinicians[0].id))
-            except BaseException:
-                session.lock()
-                raise
-        return session, recovery
+            made = first_run.create_demo_chart(path, passphrase, kdf=kdf)
+            return made.session, made.recovery_key
+        return charts.create_chart(path, passphrase, kdf=kdf)
 
     return SessionOp(parent, run)
 
@@ -101,36 +92,16 @@ def setup_status(parent: QObject | None) -> QueryOp[Any]:
 
 
 def first_run_setup(parent: QObject | None, details: dict[str, Any]) -> CommandOp[Any]:
-    """Save the practice, the clinician (who signs) and the pack's payer profiles."""
+    """Save the practice, the clinician (who signs) and the pack's payer profiles: one service
+    call, one transaction (``first_run.setup_practice``)."""
 
     def run(chart: Any) -> Any:
-        from core.domain.changes import Changes
-        from core.services import charts, practice, ui_queries
+        from core.services import first_run
 
-        changes = Changes()
-        if details.get("practice_name"):
-            changes |= practice.save_practice(chart, name=details["practice_name"]).changes
-        result = practice.add_clinician(
-            chart,
-            first_name=details["first_name"],
-            last_name=details["last_name"],
-            discipline=details["discipline"],
-            credentials=details.get("credentials", ""),
-            npi=details.get("npi") or None,
-        )
-        changes |= result.changes
-        charts.set_current_clinician(chart, str(result.value.id))
-        if not practice.list_payer_profiles(chart):
-            for profile in ui_queries.default_payer_profiles():
-                changes |= practice.add_payer_profile(
-                    chart,
-                    name=profile.name,
-                    key=profile.key,
-                    unit_method=profile.unit_method,
-                    requires_discipline_modifier=profile.requires_discipline_modifier,
-                    uses_kx_threshold=profile.uses_kx_threshold,
-                    progress_report_every_visits=profile.progress_report_every_visits,
-                ).changes
-        return changes
+        fields = {k: details[k] for k in ("first_name", "last_name", "discipline")}
+        return first_run.setup_practice(
+            chart, **fields, credentials=details.get("credentials", ""),
+            npi=details.get("npi") or None, practice_name=details.get("practice_name") or "",
+        ).changes
 
     return CommandOp(parent, run)

@@ -183,3 +183,14 @@ def test_package_refund_from_the_command_line(demo_chart: Path) -> None:
     code, _, err = cli(demo_chart, "refund", "--patient", patient["id"], "--package",
                        package["id"], "--date", package["purchased_on"])
     assert code == 2 and "nothing to refund" in err and "Traceback" not in err  # all used
+
+
+def test_cli_demo_sets_the_current_clinician_like_the_app(demo_source: Path) -> None:
+    """``chartside demo`` and the app's demo chart are one use case (issue 17): audit rows of
+    the new chart name its first clinician, not the anonymous owner."""
+    session = charts.open_chart(demo_source, passphrase=PASS)
+    try:
+        clinicians = practice.list_clinicians(session)
+        assert session.actor == str(clinicians[0].id)
+    finally:
+        session.lock()
