@@ -597,6 +597,99 @@ def biasing(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
                                                   "programs": programs}
 
 
+NEGEX_SET = FIXTURES / "negex_annotations.jsonl"
+
+# medspaCy's ConText (default rules) and negspacy's NegEx (termset en_clinical) on one file, in
+# the interpreter that has them: {"medspacy": {id: negated}, "negspacy": {id: negated}}.
+_THEIRS_SCRIPT = """
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+concepts = sorted({r["concept"].lower() for r in rows})
+out = {}
+try:
+    import medspacy
+    from medspacy.ner import TargetRule
+    nlp = medspacy.load(medspacy_enable=["medspacy_pyrush", "medspacy_target_matcher",
+                                         "medspacy_context"])
+    nlp.get_pipe("medspacy_target_matcher").add([TargetRule(c, "CONCEPT") for c in concepts])
+    got = {}
+    for r in rows:
+        hits = [e for e in nlp(r["sentence"]).ents if e.text.lower() == r["concept"].lower()]
+        hit = hits[min(r.get("occurrence", 0), len(hits) - 1)] if hits else None
+        got[r["id"]] = bool(hit is not None and hit._.is_negated)
+    out["medspacy"] = got
+except ImportError:
+    pass
+try:
+    import spacy
+    from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns([{"label": "CONCEPT", "pattern": c} for c in concepts])
+    nlp.add_pipe("negex", config={"ent_types": ["CONCEPT"]})
+    got = {}
+    for r in rows:
+        hits = [e for e in nlp(r["sentence"]).ents if e.text.lower() == r["concept"].lower()]
+        hit = hits[min(r.get("occurrence", 0), len(hits) - 1)] if hits else None
+        got[r["id"]] = bool(hit is not None and hit._.negex)
+    out["negspacy"] = got
+except ImportError:
+    pass
+print(json.dumps(out))
+"""
+
+
+def _prf(pred: dict[str, bool], rows: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of "negated" over ``rows``."""
+    tp = sum(pred[r["id"]] and r["negated"] for r in rows)
+    fp = sum(pred[r["id"]] and not r["negated"] for r in rows)
+    fn = sum(not pred[r["id"]] and r["negated"] for r in rows)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def negation_independent(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    """Negation on sentences we did not write: the first 305 physician-annotated sentences of
+    the NegEx test set (Chapman et al., de-identified clinical reports; tests/scribe/fixtures/
+    README.md). Rows 1–150 may be looked at and tuned on ("dev"); 151–305 are held out. Ours
+    beside medspaCy's ConText and negspacy's NegEx in the same run (``MEDSPACY_PYTHON``: an
+    interpreter that has medspacy and negspacy — they pin numpy < 2)."""
+    from scribe.negation import assess
+
+    data = [json.loads(line) for line in NEGEX_SET.read_text().splitlines() if line.strip()]
+
+    def ours(r: dict[str, Any]) -> bool:
+        found = assess(r["sentence"], [r["concept"]])
+        return bool(found) and found[min(r.get("occurrence", 0), len(found) - 1)].negated
+
+    systems: dict[str, dict[str, bool]] = {"ours": {r["id"]: ours(r) for r in data}}
+    python = os.environ.get("MEDSPACY_PYTHON", "")
+    note = "not installed (set MEDSPACY_PYTHON)"
+    if python:
+        out = subprocess.run([python, "-c", _THEIRS_SCRIPT, str(NEGEX_SET)],
+                             capture_output=True, text=True)
+        if out.returncode == 0:
+            systems.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        else:
+            note = f"failed: {out.stderr.strip().splitlines()[-1:]}"
+    for subset in ("dev", "heldout"):
+        chosen = [r for r in data if r["subset"] == subset]
+        negated = sum(r["negated"] for r in chosen)
+        for name in ("ours", "medspacy", "negspacy"):
+            label = f"NegEx set {subset} (n={len(chosen)}, {negated} negated): {name}"
+            if name not in systems:
+                rows.append((label, note))
+                continue
+            p, r, f = _prf(systems[name], chosen)
+            rows.append((label, f"P {p:.3f} · R {r:.3f} · F1 {f:.3f}"))
+            raw[f"negex {subset} {name}"] = {"precision": p, "recall": r, "f1": f}
+    raw["negex misses ours"] = [r["id"] for r in data
+                                if systems["ours"][r["id"]] != r["negated"]]
+
+
 def _medspacy() -> tuple[dict[str, bool] | None, str]:
     try:
         import medspacy  # noqa: F401
@@ -645,6 +738,7 @@ def main(parts: list[str] | None = None) -> None:
     traps(rows, raw)
     compute(rows, raw)
     negation(rows, raw)
+    negation_independent(rows, raw)
     quality(rows, raw)
     speed(rows, raw)
     memory(rows, raw)

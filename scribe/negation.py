@@ -86,6 +86,10 @@ _SEVERITY = {"mild", "mildly", "moderate", "moderately", "severe", "minimal", "t
 # Forward triggers said after the finding with nothing left to negate ("Instability denied.")
 # reach backward instead.
 _TRAILING_OK = {"denied", "denies", "none", "negative", "absent", "not", "no", "nil"}
+# "No small airways present to evaluate bronchiolitis": a forward scope ends after the verb that
+# closes the negated phrase (NegEx set, dev part; the finding before it stays negated: "No
+# pericardial effusion is seen").
+_CLOSERS = {"present", "seen", "identified", "appreciated", "noted"}
 MAX_SCOPE = 12
 MAX_BOTH_FORWARD = 5
 
@@ -179,6 +183,8 @@ def scopes(tokens: list[Token]) -> list[str | None]:
                     break
                 if i not in trigger_tokens:
                     covered[i] = covered[i] or phrase
+                if i > b and tokens[i].text in _CLOSERS:
+                    break
         if direction in (Direction.BACKWARD, Direction.BOTH):
             for i in range(a - 1, max(-1, a - 1 - MAX_SCOPE), -1):
                 if i in stops:
