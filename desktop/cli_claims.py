@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,34 @@ def cmd_837p(args: argparse.Namespace) -> int:
             print(f"Wrote {batch.path}: {len(batch.claims)} claim(s), interchange "
                   f"{batch.batch.control_number:09d}, SHA-256 {batch.batch.sha256[:16]}…; "
                   "the claims are marked sent.")
+        return 0
+
+    return _with_chart(args, run)
+
+
+def cmd_import_835(args: argparse.Namespace) -> int:
+    from core.domain.billing import format_cents
+    from core.services import remittance
+
+    def run(chart: Any) -> int:
+        result = remittance.import_835(chart, Path(args.file)).value
+        for cp in result.unmatched:
+            print(f"not matched: claim {cp.control_number} (paid "
+                  f"{format_cents(cp.paid_cents)}): this chart never sent it", file=sys.stderr)
+        for cp in result.reversals:
+            print(f"reversal: claim {cp.control_number}: post it by hand", file=sys.stderr)
+        summary = {"posted": len(result.posted), "paid_cents": result.paid_cents,
+                   "denied": result.denied, "already_posted": len(result.already_posted),
+                   "unmatched": [c.control_number for c in result.unmatched],
+                   "reversals": [c.control_number for c in result.reversals],
+                   "sha256": result.sha256}
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            print(f"Posted {len(result.posted)} claim payment(s), "
+                  f"{format_cents(result.paid_cents)} paid, {result.denied} denied; "
+                  f"{len(result.already_posted)} already posted, "
+                  f"{len(result.unmatched)} not matched.")
         return 0
 
     return _with_chart(args, run)
@@ -210,6 +239,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--out", required=True, help="X12 file to write")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_837p)
+
+    p = csub.add_parser("import-835", help="post an 835 remittance (ERA) file to the claims")
+    p.add_argument("file", help="the 835 file from the payer or clearinghouse")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_import_835)
 
     p = csub.add_parser("list", help="list claims (unsent, sent, paid, denied)")
     p.add_argument("--from", dest="date_from")

@@ -122,3 +122,22 @@ class ClaimBatch:
         if not 1 <= self.control_number <= 999_999_999:
             raise ValidationError("An interchange control number has at most 9 digits.",
                                   field="control_number")
+
+
+@dataclass(eq=False)
+class RemittanceItem:
+    """One claim payment (CLP) of an 835 as posted: unique per trace number and claim."""
+
+    claim_id: uuid.UUID
+    trace_number: str
+    payer: str
+    paid_on: dt.date | None
+    status: str  # CLP02
+    charge_cents: int
+    paid_cents: int
+    patient_responsibility_cents: int
+    adjustments: list[list[object]]  # [[group, CARC, cents], ...]
+    remarks: list[str]
+    posted_at: dt.datetime
+    payment_id: uuid.UUID | None = None
+    id: uuid.UUID = field(default_factory=new_id)

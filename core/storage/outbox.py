@@ -61,6 +61,7 @@ RECORDS: dict[str, RecordSpec] = {
     "clock": RecordSpec(t.clock_entries),
     "claim": RecordSpec(t.claims),  # issue 18: a claim sent on one device is sent everywhere
     "claim_batch": RecordSpec(t.claim_batches),
+    "remittance": RecordSpec(t.remittance_items),
 }
 NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {
@@ -116,10 +117,15 @@ def _rows_of(
 
 
 def record_payloads(
-    conn: Connection, entity: str, idents: Sequence[uuid.UUID]
+    conn: Connection,
+    entity: str,
+    idents: Sequence[uuid.UUID],
+    *,
+    spec: RecordSpec | None = None,
 ) -> dict[uuid.UUID, str]:
-    """``record_payload`` of several records of one entity: one query per table and 500 ids."""
-    spec = RECORDS[entity]
+    """``record_payload`` of several records of one entity: one query per table and 500 ids
+    (``spec``: for a table of the sync client's own that is not in ``RECORDS``)."""
+    spec = spec or RECORDS[entity]
     rows = _rows_of(conn, spec.table, "id", idents)
     children = [(table.name, _rows_of(conn, table, col, idents)) for table, col in spec.children]
     out = {}
@@ -209,7 +215,7 @@ def capture(conn: Connection, device_id: str, pending: Iterable[tuple[str, uuid.
             {"change_id": x["change_id"], "version_id": x["version_id"], "created_at": now}
             for x in versions
         ])
-        _set_heads(conn, [(x["record_id"], x["entity"], (x["version_id"],)) for x in versions])
+        set_heads(conn, [(x["record_id"], x["entity"], (x["version_id"],)) for x in versions])
     return len(versions)
 
 
@@ -233,7 +239,7 @@ def _unsent_drafts(conn: Connection, version_ids: Sequence[uuid.UUID]) -> set[uu
     return out
 
 
-def _set_heads(
+def set_heads(
     conn: Connection, new_heads: Sequence[tuple[uuid.UUID, str, tuple[uuid.UUID, ...]]]
 ) -> None:
     """Make each ``(record_id, entity, heads)`` the record's heads (one ``executemany``)."""

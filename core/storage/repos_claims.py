@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, func, select
 
-from core.domain.claims import Claim, ClaimBatch, ClaimStatus
+from core.domain.claims import Claim, ClaimBatch, ClaimStatus, RemittanceItem
 from core.storage import tables as t
 from core.storage.mapper import from_row, to_row, upsert
 
@@ -99,3 +99,23 @@ class ClaimRepo:
     def batches(self) -> list[ClaimBatch]:
         stmt = select(t.claim_batches).order_by(t.claim_batches.c.control_number)
         return [from_row(ClaimBatch, r) for r in self.conn.execute(stmt).mappings()]
+
+    # -- remittances (r0013) --------------------------------------------------------------------
+    def remitted(self, trace_number: str, claim_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """The claims among ``claim_ids`` this trace number was already posted to."""
+        r = t.remittance_items
+        wanted = list(dict.fromkeys(claim_ids))
+        out: set[uuid.UUID] = set()
+        for i in range(0, len(wanted), _CHUNK):
+            stmt = select(r.c.claim_id).where(r.c.trace_number == trace_number,
+                                              r.c.claim_id.in_(wanted[i:i + _CHUNK]))
+            out.update(self.conn.execute(stmt).scalars())
+        return out
+
+    def save_remittances(self, items: Sequence[RemittanceItem]) -> None:
+        upsert(self.conn, t.remittance_items, [to_row(x, t.remittance_items) for x in items])
+
+    def remittances_of(self, claim_id: uuid.UUID) -> list[RemittanceItem]:
+        r = t.remittance_items
+        stmt = select(r).where(r.c.claim_id == claim_id).order_by(r.c.posted_at)
+        return [from_row(RemittanceItem, x) for x in self.conn.execute(stmt).mappings()]

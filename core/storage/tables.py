@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    UniqueConstraint,
     Uuid,
 )
 
@@ -560,4 +561,26 @@ claims = Table(
     Column("patient_responsibility_cents", Integer, nullable=False, default=0),
     Column("payer_claim_number", Text, nullable=False, default=""),
     Index("ix_claims_service_date", "service_date"),
+)
+
+# --- r0013: 835 remittances posted to claims (issue 18) ----------------------------------------
+# Unique per (trace number, claim): importing the same 835 twice changes nothing.
+
+remittance_items = Table(
+    "remittance_items",
+    metadata,
+    _id(),
+    Column("claim_id", Uuid, ForeignKey("claims.id"), nullable=False, index=True),
+    Column("trace_number", String(50), nullable=False),
+    Column("payer", Text, nullable=False),
+    Column("paid_on", Date),
+    Column("status", String(2), nullable=False),
+    Column("charge_cents", Integer, nullable=False),
+    Column("paid_cents", Integer, nullable=False),
+    Column("patient_responsibility_cents", Integer, nullable=False),
+    Column("adjustments", JsonValue, nullable=False),  # [[group, carc, cents], ...]
+    Column("remarks", JsonValue, nullable=False),  # [rarc, ...]
+    Column("payment_id", Uuid, ForeignKey("payments.id")),
+    Column("posted_at", DateTime, nullable=False),
+    UniqueConstraint("trace_number", "claim_id", name="uq_remittance_trace_claim"),
 )

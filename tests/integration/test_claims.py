@@ -15,17 +15,18 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from core.domain.claims import ClaimStatus, InsuredRelationship
+from core.domain.claims import Claim, ClaimStatus, InsuredRelationship
 from core.export import cms1500_pdf
 from core.rules.claims import x837
-from core.services import charts, claims, demo, episodes, patients, practice
+from core.rules.claims.x835 import Adjustment, PaidClaim, write_835
+from core.services import charts, claims, demo, episodes, patients, practice, remittance
 from core.services.claim_scrub import NothingToBill
 from core.services.claims import ClaimIncomplete, Cms1500Request
 from core.storage import audit
 from core.storage.chart import ChartSession
 from core.storage.keys import KdfParams
 from tests.conftest import PASSPHRASE
-from tests.unit.test_claims_rules import VARIANTS, x837_file
+from tests.unit.test_claims_rules import VARIANTS, era_text, x837_file
 
 TODAY = dt.date(2026, 3, 20)
 FROM, TO = dt.date(2026, 1, 1), TODAY
@@ -80,6 +81,16 @@ def verdicts(report: dict[str, object]) -> list[bool]:
         g["ack_code"] == "A" and not g["errors"]
         and all(t["ack_code"] == "A" and not t["errors"] for t in g["transactions"])
         for g in i["groups"]) for i in report["interchanges"]]  # type: ignore[attr-defined]
+
+
+def _insurance_payments(chart: ChartSession) -> dict[uuid.UUID, int]:
+    with chart.uow() as uow:
+        out: dict[uuid.UUID, int] = {}
+        for pid in uow.patients.all_ids():
+            for pay in uow.billing.payments.for_patient(pid):
+                if str(pay.method) == "insurance":
+                    out[pay.id] = pay.amount_cents
+        return out
 
 
 def test_claim_facts_round_trip(demo_chart: ChartSession) -> None:
@@ -176,6 +187,44 @@ def test_837p_files_validate_and_mark_claims_sent(demo_chart: ChartSession,
         claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
                            out=tmp_path / "again.x12", now=NOW)
     assert not (tmp_path / "again.x12").exists()
+    _remittance_posts_exactly_once(demo_chart, tmp_path, first.claims)
+
+
+def _remittance_posts_exactly_once(chart: ChartSession, tmp_path: Path,
+                                   sent: tuple[Claim, ...]) -> None:
+    """An 835 built from the sent claims: 80 % paid with CO-45 and PR-2, the last one denied
+    (CO-197), one control number we never sent; imported twice."""
+    paid = [PaidClaim(c.control_number, c.charge_cents, c.charge_cents * 8 // 10,
+                      adjustments=[Adjustment("CO", "45", c.charge_cents // 10),
+                                   Adjustment("PR", "2", c.charge_cents
+                                              - c.charge_cents * 8 // 10
+                                              - c.charge_cents // 10)])
+            for c in sent[:-1]]
+    denied = sent[-1]
+    era = write_835([*paid, PaidClaim(denied.control_number, denied.charge_cents, 0, "4",
+                                      [Adjustment("CO", "197", denied.charge_cents)]),
+                     PaidClaim("NOTOURS000000000001", 5000, 4000)],
+                    trace="EFT20260415", paid_on=dt.date(2026, 4, 15))
+    path = tmp_path / "era.835"
+    path.write_text(era)
+    before = _insurance_payments(chart)
+    first = remittance.import_835(chart, path).value
+    assert len(first.posted) == len(sent) and first.denied == 1
+    assert [c.control_number for c in first.unmatched] == ["NOTOURS000000000001"]
+    assert first.paid_cents == sum(p.paid_cents for p in paid)
+    posted = _insurance_payments(chart)
+    assert sum(posted.values()) - sum(before.values()) == first.paid_cents  # exactly the paid
+    with chart.uow() as uow:
+        by_number = uow.claims.by_control_numbers(c.control_number for c in sent)
+        detail = uow.claims.remittances_of(by_number[denied.control_number].id)
+    assert by_number[denied.control_number].status is ClaimStatus.DENIED
+    assert detail[0].adjustments == [["CO", "197", denied.charge_cents]]
+    ok = by_number[sent[0].control_number]
+    assert ok.status is ClaimStatus.PAID and ok.paid_cents == paid[0].paid_cents
+    assert ok.adjustment_cents == sent[0].charge_cents // 10 and ok.payer_claim_number
+    again = remittance.import_835(chart, path).value  # the same file: nothing changes
+    assert again.posted == () and len(again.already_posted) == len(sent)
+    assert _insurance_payments(chart) == posted
 
 
 def test_bad_data_is_refused_item_by_item_and_nothing_is_sent(demo_chart: ChartSession,
@@ -201,9 +250,9 @@ def test_bad_data_is_refused_item_by_item_and_nothing_is_sent(demo_chart: ChartS
 
 
 def test_validator_accepts_every_variant_and_rejects_a_miscount() -> None:
-    """Dependents, accidents, prior authorization, DK/DQ providers (tests/unit builds them);
-    the last interchange has a wrong SE01 and must be refused."""
-    texts = [x837_file(40 + i, **kw)[0] for i, kw in enumerate(VARIANTS)]
+    """Dependents, accidents, prior authorization, DK/DQ providers (tests/unit builds them) and
+    the stand-in payer's 835; the last interchange has a wrong SE01 and must be refused."""
+    texts = [x837_file(40 + i, **kw)[0] for i, kw in enumerate(VARIANTS)] + [era_text()]
     broken = x837_file(99)[0].replace("\nSE*", "\nSE*9", 1)
     report = validate_x12("".join(texts) + broken)
     assert verdicts(report) == [True] * len(texts) + [False], report
@@ -238,3 +287,9 @@ def test_cli_claims(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     err = capsys.readouterr().err
     assert "no payer id" in err and not (tmp_path / "m.x12").exists()
     assert main([*base, "facts", "--patient", str(pid), "--relationship", "cousin"]) == 2
+    era = tmp_path / "era.835"
+    era.write_text(era_text())  # control numbers this chart never sent
+    capsys.readouterr()
+    assert main([*base, "import-835", str(era), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unmatched"] == ["CLM0001", "CLM0002"]
+    assert main([*base, "import-835", str(tmp_path / "c.x12")]) == 2  # an 837 is not an 835

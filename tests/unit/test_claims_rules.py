@@ -244,3 +244,40 @@ def test_837p_dependent_and_accident_segments() -> None:
     assert "DTP*439*D8*20260302~" in text and "REF*G1*PA 1~" in text
     assert "HI*ABK:R2689*ABF:M1711~" in text and "SV1*HC:97110:GP*124*UN*2***2:1~" in text
     assert "DTP*431*D8*20260105~" in text and "ISA*00*" in text and "*T*:~" in text
+
+
+# -- 835 --------------------------------------------------------------------------------------
+def era_text() -> str:
+    from core.rules.claims.x835 import Adjustment, PaidClaim, write_835
+
+    return write_835([
+        PaidClaim("CLM0001", 12400, 9000, adjustments=[Adjustment("CO", "45", 2400),
+                                                       Adjustment("PR", "2", 1000)]),
+        PaidClaim("CLM0002", 6800, 0, status="4", adjustments=[Adjustment("CO", "197", 6800)]),
+    ], trace="EFT778", paid_on=DAY, control=7)
+
+
+def test_835_is_read_with_its_adjustments() -> None:
+    from core.rules.claims.x835 import adjustment_label, parse_835
+
+    (remit,) = parse_835(era_text())
+    assert (remit.trace_number, remit.payer, remit.paid_cents, remit.paid_on) == (
+        "EFT778", "DEMO PAYER", 9000, DAY)
+    paid, denied = remit.claims
+    assert (paid.control_number, paid.paid_cents, paid.patient_responsibility_cents) == (
+        "CLM0001", 9000, 1000)
+    assert paid.adjusted("CO") == 2400 and not paid.denied
+    assert denied.denied and denied.adjustments[0].reason == "197"
+    assert adjustment_label("CO", "197").startswith("CO-197: Prior authorization")
+    assert "reason 999" in adjustment_label("OA", "999")
+
+
+def test_835_refuses_other_files() -> None:
+    from core.rules.claims.x835 import RemittanceUnreadable, parse_835
+
+    with pytest.raises(RemittanceUnreadable, match="not an X12"):
+        parse_835("hello")
+    with pytest.raises(RemittanceUnreadable, match="no 835"):
+        parse_835(x837_file()[0])
+    with pytest.raises(RemittanceUnreadable, match="amount"):
+        parse_835(era_text().replace("*124.00*", "*12x.00*"))
