@@ -29,6 +29,8 @@ from core.domain.billing import (
     plan_draw_down,
 )
 from core.domain.errors import InvalidInput, ValidationError
+from core.services.account_ledger import balance_words, ledger_lines
+from core.services.billing import Account, PackageStatus
 
 PATIENT = uuid.UUID(int=7)
 DAY0 = dt.date(2026, 1, 5)
@@ -86,6 +88,27 @@ def test_balance_identities(account: tuple) -> None:  # type: ignore[type-arg]
         assert v.paid_direct_cents <= max(due, 0)  # overpaying one visit becomes credit
         if v.paid_applied_cents:
             assert v.balance_cents >= 0  # applied money never overpays a visit
+
+
+@settings(max_examples=60, deadline=None)
+@given(accounts())
+def test_the_statement_runs_to_the_ledgers_balance(account: tuple) -> None:  # type: ignore[type-arg]
+    """``account_ledger.ledger_lines``: every line moves the running balance by its amount,
+    lines are in date order, and the last balance is the account's."""
+    charges, payments, packages, uses = account
+    ledger = build_ledger(charges, payments, packages, uses)
+    statuses = tuple(PackageStatus(p, sum(1 for u in uses if u.package_id == p.id))
+                     for p in packages)
+    lines = ledger_lines(Account(PATIENT, ledger, tuple(payments), statuses, {}))
+    balance = 0
+    for line in lines:
+        balance += line.amount_cents
+        assert line.balance_cents == balance
+    assert balance == ledger.balance_cents
+    assert [ln.date for ln in lines] == sorted(ln.date for ln in lines)
+    assert all(s.remaining >= 0 for s in statuses)  # never a negative package count
+    assert balance_words(balance).startswith(
+        "Balance due" if balance > 0 else "Credit" if balance < 0 else "Nothing owed")
 
 
 @settings(max_examples=60, deadline=None)
