@@ -5,8 +5,11 @@
    each time (the copy and the unlock are not timed: an export marks its claims sent).
    Same-run baseline: the superbill gathering of the same patients and range
    (``superbill_gather.gather``, rolled back), which the claims start from.
-2. CMS-1500 for 150 visits of one patient (25 forms), ``claims.preview_cms1500`` in both modes —
-   target < 1.5 s. Same-run baseline: ``superbill.preview_superbill`` of the same visits.
+2. 835 import of those 500 claims (each copy, after its 837P): ``remittance.import_835`` of a
+   stand-in payer's file paying 80 %. Same-run baseline: reading the file alone (``parse_835``).
+3. CMS-1500 for 150 visits of one patient (450 lines, 75 forms), ``claims.preview_cms1500`` in
+   both modes — target < 1.5 s. Same-run baseline: ``superbill.preview_superbill`` of the same
+   visits. Wall and CPU (``process_time``) medians: the machine is shared.
 Run: ``python -m bench claim_files``.
 """
 
@@ -16,8 +19,10 @@ import datetime as dt
 import os
 import random
 import shutil
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench._harness import median_time, ms, report
@@ -27,7 +32,8 @@ from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.visit import Note, TimedBlock, Visit
 from core.rules import snapshot
-from core.services import billing, charts, claims, superbill
+from core.rules.claims import x835
+from core.services import billing, charts, claims, remittance, superbill
 from core.services.demo import fake_npi
 from core.services.superbill import SuperbillRequest
 from core.services.superbill_gather import gather
@@ -107,10 +113,10 @@ def _copy(src: Path, folder: Path, n: int) -> Path:
     return target
 
 
-def bench_837(folder: Path) -> tuple[float, float, int]:
+def bench_837(folder: Path) -> tuple[float, float, int, float, float]:
     src = folder / "file.chart"
     build(src, patients=10, per_patient=50).lock()
-    samples, n_claims = [], 0
+    samples, imports, parses, n_claims = [], [], [], 0
     for n in range(5):
         session = charts.open_chart(_copy(src, folder, n), passphrase=PASS)
         try:
@@ -119,6 +125,18 @@ def bench_837(folder: Path) -> tuple[float, float, int]:
                                        out=folder / f"out{n}.x12").value
             samples.append(time.perf_counter() - t0)
             n_claims = len(batch.claims)
+            era = folder / f"era{n}.835"
+            era.write_text(x835.write_835(
+                [x835.PaidClaim(c.control_number, c.charge_cents, c.charge_cents * 8 // 10,
+                                adjustments=[x835.Adjustment(
+                                    "CO", "45", c.charge_cents - c.charge_cents * 8 // 10)])
+                 for c in batch.claims], trace=f"EFT{n}", paid_on=dt.date(YEAR, 12, 31)))
+            t0 = time.perf_counter()
+            x835.parse_835(era.read_text())
+            parses.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            remittance.import_835(session, era)
+            imports.append(time.perf_counter() - t0)
         finally:
             session.lock()
     session = charts.open_chart(src, passphrase=PASS)
@@ -134,11 +152,20 @@ def bench_837(folder: Path) -> tuple[float, float, int]:
         baseline = median_time(gather_all, repeat=5)
     finally:
         session.lock()
-    samples.sort()
-    return samples[len(samples) // 2], baseline, n_claims
+    return (statistics.median(samples), baseline, n_claims, statistics.median(imports),
+            statistics.median(parses))
 
 
-def bench_cms1500(folder: Path) -> tuple[float, float, float, int]:
+def median_cpu(fn: Callable[[], object], *, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        c0 = time.process_time()
+        fn()
+        samples.append(time.process_time() - c0)
+    return statistics.median(samples)
+
+
+def bench_cms1500(folder: Path) -> tuple[float, float, float, int, float, float]:
     session = build(folder / "form.chart", patients=1, per_patient=150)
     try:
         with session.uow() as uow:
@@ -150,16 +177,18 @@ def bench_cms1500(folder: Path) -> tuple[float, float, float, int]:
         t_red = median_time(lambda: claims.preview_cms1500(session, red), repeat=5)
         sb = SuperbillRequest(pid, issued_on=dt.date(YEAR, 12, 31))
         t_superbill = median_time(lambda: superbill.preview_superbill(session, sb), repeat=5)
+        c_plain = median_cpu(lambda: claims.preview_cms1500(session, plain), repeat=3)
+        c_superbill = median_cpu(lambda: superbill.preview_superbill(session, sb), repeat=3)
     finally:
         session.lock()
-    return t_plain, t_red, t_superbill, pages
+    return t_plain, t_red, t_superbill, pages, c_plain, c_superbill
 
 
 def main() -> None:
     os.environ.setdefault("CHARTSIDE_STATE_DIR", tempfile.mkdtemp(prefix="chartside-bench-"))
     with tempfile.TemporaryDirectory() as tmp:
-        t_837, t_gather, n_claims = bench_837(Path(tmp))
-        t_plain, t_red, t_superbill, pages = bench_cms1500(Path(tmp))
+        t_837, t_gather, n_claims, t_835, t_parse = bench_837(Path(tmp))
+        t_plain, t_red, t_superbill, pages, c_plain, c_superbill = bench_cms1500(Path(tmp))
     report(
         "claim_files",
         [
@@ -168,14 +197,22 @@ def main() -> None:
             ("  baseline: superbill gathering of the same patients (rolled back)",
              ms(t_gather)),
             ("  ratio 837P / gathering", f"{t_837 / t_gather:.2f}x"),
+            (f"835 import, {n_claims} claims paid (payments, remittance rows, claims)",
+             ms(t_835)),
+            ("  baseline: reading the file alone (parse_835)", ms(t_parse)),
+            ("  ratio import / read", f"{t_835 / t_parse:.1f}x"),
             (f"CMS-1500, 150 visits of one patient, plain form ({pages} forms; target < 1.5 s)",
              ms(t_plain)),
             ("  the same on the red form (text only)", ms(t_red)),
             ("  baseline: the superbill of the same visits", ms(t_superbill)),
             ("  ratio CMS-1500 / superbill", f"{t_plain / t_superbill:.2f}x"),
+            ("  CPU time of the CMS-1500 (process_time)", ms(c_plain)),
+            ("  CPU time of the superbill", ms(c_superbill)),
             ("  load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"),
         ],
-        raw={"x837_s": t_837, "gather_s": t_gather, "claims": n_claims,
+        raw={"x835_s": t_835, "parse835_s": t_parse, "cms1500_cpu_s": c_plain,
+             "superbill_cpu_s": c_superbill, "x837_s": t_837, "gather_s": t_gather,
+             "claims": n_claims,
              "cms1500_plain_s": t_plain, "cms1500_form_s": t_red,
              "superbill_s": t_superbill, "pages": pages},
     )

@@ -212,7 +212,54 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return _with_chart(args, run)
 
 
+def _per_visit(text: str) -> list[tuple[str, int]]:
+    """``97110x2,97140`` → [("97110", 2), ("97140", 1)]."""
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        code, _, units = part.lower().partition("x")
+        try:
+            out.append((code.strip().upper(), int(units) if units else 1))
+        except ValueError:
+            raise InvalidInput(f"{part!r} is not CODE or CODExUNITS.",
+                               hint="E.g. --per-visit 97110x2,97140") from None
+    return out
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from core.domain.billing import format_cents
+    from core.services import estimates
+
+    def run(chart: Any) -> int:
+        if args.check:
+            check = estimates.check_estimate(chart, _id(args.episode)).value
+            _print_findings(check.findings)
+            total = format_cents(check.estimate.total_cents) if check.estimate else "none"
+            print(f"Estimate {total}; billed so far {format_cents(check.billed_cents)}.")
+            return 0
+        if not args.out:
+            raise InvalidInput("estimate needs --out FILE.pdf (or --check).")
+        estimate = estimates.issue_estimate(
+            chart, _id(args.episode), _per_visit(args.per_visit or ""), Path(args.out),
+            evaluation=args.evaluation, issued_on=_date(args.date) if args.date else None).value
+        print(f"Wrote {args.out}: {estimate.visits} expected visits from "
+              f"{estimate.period_from} to {estimate.period_to}, total "
+              f"{format_cents(estimate.total_cents)}; kept with the episode.")
+        return 0
+
+    return _with_chart(args, run)
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("estimate", help="a good-faith estimate for a self-pay episode (PDF)")
+    p.add_argument("--episode", required=True, help="episode id")
+    p.add_argument("--out", help="PDF file to write")
+    p.add_argument("--per-visit", help="services expected at a visit, e.g. 97110x2,97140")
+    p.add_argument("--evaluation", help="evaluation code on the first visit, e.g. 97162")
+    p.add_argument("--date", help="issue date (default: today)")
+    p.add_argument("--check", action="store_true",
+                   help="compare the billed charges with the latest estimate")
+    p.set_defaults(fn=cmd_estimate)
+
     claims = sub.add_parser("claims", help="CMS-1500 forms, 837P files and claim facts")
     csub = claims.add_subparsers(dest="claims_command", required=True)
 

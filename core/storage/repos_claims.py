@@ -8,6 +8,7 @@ so two batches can never share one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection, func, select
 
 from core.domain.claims import Claim, ClaimBatch, ClaimStatus, RemittanceItem
+from core.domain.estimates import EstimateLine, GoodFaithEstimate
 from core.storage import tables as t
 from core.storage.mapper import from_row, to_row, upsert
 
@@ -119,3 +121,18 @@ class ClaimRepo:
         r = t.remittance_items
         stmt = select(r).where(r.c.claim_id == claim_id).order_by(r.c.posted_at)
         return [from_row(RemittanceItem, x) for x in self.conn.execute(stmt).mappings()]
+
+    # -- good-faith estimates (r0014) -----------------------------------------------------------
+    def save_estimate(self, estimate: GoodFaithEstimate) -> None:
+        row = to_row(estimate, t.estimates)
+        row["lines"] = [dataclasses.asdict(ln) for ln in estimate.lines]
+        upsert(self.conn, t.estimates, [row])
+
+    def estimates_for(self, episode_id: uuid.UUID) -> list[GoodFaithEstimate]:
+        """The episode's estimates, newest first."""
+        e = t.estimates
+        stmt = select(e).where(e.c.episode_id == episode_id).order_by(e.c.issued_on.desc(),
+                                                                       e.c.id.desc())
+        return [from_row(GoodFaithEstimate, r,
+                         lines=[EstimateLine(**ln) for ln in r["lines"]])
+                for r in self.conn.execute(stmt).mappings()]

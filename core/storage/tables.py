@@ -38,7 +38,8 @@ from core.domain.enums import (
     UnitMethod,
     VisitStatus,
 )
-from core.storage.types import EnumValue, IdTuple, JsonValue, StrTuple
+from core.domain.inventory import LocationKind, MovementKind
+from core.storage.types import EnumValue, IdTuple, JsonValue, Milli, StrTuple
 
 metadata = MetaData()
 
@@ -583,4 +584,75 @@ remittance_items = Table(
     Column("payment_id", Uuid, ForeignKey("payments.id")),
     Column("posted_at", DateTime, nullable=False),
     UniqueConstraint("trace_number", "claim_id", name="uq_remittance_trace_claim"),
+)
+
+# --- r0014: good-faith estimates kept with the episode (issue 18) -------------------------------
+
+estimates = Table(
+    "estimates",
+    metadata,
+    _id(),
+    Column("episode_id", Uuid, ForeignKey("episodes.id"), nullable=False, index=True),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("visits", Integer, nullable=False),
+    Column("lines", JsonValue, nullable=False),  # [{code, label, units, visits, fee, total}]
+    Column("diagnoses", JsonValue, nullable=False),
+    Column("total_cents", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+)
+
+# --- r0015: supplies inventory (issue 20) -------------------------------------------------------
+# Quantities are exact thousandths (``Milli``). ``stock_movements`` is an append-only ledger
+# (the services only insert; a correction is an adjustment): on hand is derived, never stored.
+# A note's template usage has the id ``core.rules.inventory.usage_id(note, item)``.
+
+inventory_locations = Table(
+    "inventory_locations",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("kind", EnumValue(LocationKind), nullable=False),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id")),
+)
+
+inventory_items = Table(
+    "inventory_items",
+    metadata,
+    _id(),
+    Column("name", Text, nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("category", Text, nullable=False, default=""),
+    Column("reorder_point", Milli, nullable=False, default=0),
+    Column("reorder_quantity", Milli, nullable=False, default=0),
+    Column("unit_cost_cents", Integer, nullable=False, default=0),
+    Column("hcpcs", String(5)),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    _id(),
+    Column("item_id", Uuid, ForeignKey("inventory_items.id"), nullable=False),
+    Column("kind", EnumValue(MovementKind), nullable=False),
+    Column("quantity", Milli, nullable=False),
+    Column("location_id", Uuid, ForeignKey("inventory_locations.id"), nullable=False),
+    Column("to_location_id", Uuid, ForeignKey("inventory_locations.id")),
+    Column("at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("unit_cost_cents", Integer),
+    Column("note_id", Uuid, ForeignKey("notes.id")),
+    Index("ix_stock_movements_item", "item_id", "at"),
+)
+
+usage_templates = Table(
+    "usage_templates",
+    metadata,
+    _id(),
+    Column("key", String(40), nullable=False, unique=True),  # a CPT code or a service type
+    Column("lines", JsonValue, nullable=False),  # [[item_id, quantity text, unit], ...]
 )

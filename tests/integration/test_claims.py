@@ -293,3 +293,43 @@ def test_cli_claims(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main([*base, "import-835", str(era), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["unmatched"] == ["CLM0001", "CLM0002"]
     assert main([*base, "import-835", str(tmp_path / "c.x12")]) == 2  # an 837 is not an 835
+
+
+def test_good_faith_estimate_issued_kept_and_checked(demo_chart: ChartSession,
+                                                     tmp_path: Path) -> None:
+    from core.services import estimates
+
+    with demo_chart.uow() as uow:
+        cash = next(p for p in uow.payers.list() if p.key == "cash")
+        episode = next(e for pid in uow.patients.all_ids() for e in uow.episodes.for_patient(pid)
+                       if e.payer_profile_id == cash.id)
+        medicare = next(e for pid in uow.patients.all_ids()
+                        for e in uow.episodes.for_patient(pid)
+                        if e.payer_profile_id != cash.id)
+    before = estimates.check_estimate(demo_chart, episode.id).value
+    assert [f.id for f in before.findings] == ["estimate.missing"] and before.billed_cents > 0
+    out = tmp_path / "gfe.pdf"
+    est = estimates.issue_estimate(demo_chart, episode.id, [("97110", 2), ("97140", 1)], out,
+                                   evaluation="97162", issued_on=TODAY).value
+    assert est.visits == 16 and est.total_cents == sum(ln.total_cents for ln in est.lines)
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(out).pages)
+    for needle in ("Good Faith Estimate", "Date of birth", demo.fake_npi("193456780"),
+                   "93-4418207", "97162", "97110", "16 expected visits", "$400 or more",
+                   "120 calendar days", "Total estimated charges"):
+        assert needle in text, needle
+    with demo_chart.uow() as uow:
+        kept = uow.claims.estimates_for(episode.id)
+    assert [k.sha256 for k in kept] == [est.sha256] and kept[0].pdf == out.read_bytes()
+    assert kept[0].lines == est.lines
+    after = estimates.check_estimate(demo_chart, episode.id).value
+    assert after.estimate is not None and after.billed_cents < est.total_cents
+    assert after.findings == ()
+    tiny = estimates.issue_estimate(demo_chart, episode.id, [("97140", 1)], tmp_path / "t.pdf",
+                                    issued_on=TODAY).value
+    check = estimates.check_estimate(demo_chart, episode.id).value
+    assert check.estimate is not None and check.estimate.id == tiny.id
+    assert check.billed_cents - tiny.total_cents >= 40_000  # billed well above the tiny one
+    assert [f.id for f in check.findings] == ["estimate.exceeded"]
+    with pytest.raises(Exception, match="in-network insurer"):
+        estimates.issue_estimate(demo_chart, medicare.id, [("97110", 1)], tmp_path / "m.pdf")
+    assert not (tmp_path / "m.pdf").exists()

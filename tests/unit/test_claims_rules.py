@@ -281,3 +281,34 @@ def test_835_refuses_other_files() -> None:
         parse_835(x837_file()[0])
     with pytest.raises(RemittanceUnreadable, match="amount"):
         parse_835(era_text().replace("*124.00*", "*12x.00*"))
+
+
+# -- good-faith estimates ---------------------------------------------------------------------
+def test_estimate_follows_the_plan_of_care() -> None:
+    from core.domain.billing import FeeScheduleEntry
+    from core.rules.estimates import estimate_findings, plan_estimate
+    from core.rules.packs import default_packs
+
+    ep = Episode(uuid.uuid4(), Discipline.PT, DAY, frequency_per_week=2, duration_weeks=6)
+    ep.add_diagnosis(Diagnosis("M17.11", "OA right knee", Laterality.RIGHT))
+    fees = [FeeScheduleEntry("97110", 6000, DAY - dt.timedelta(days=30)),
+            FeeScheduleEntry("97140", 5500, DAY - dt.timedelta(days=30)),
+            FeeScheduleEntry("97162", 15000, DAY - dt.timedelta(days=30))]
+    est = plan_estimate(ep, [("97110", 2), ("97140", 1)], fees, issued_on=DAY,
+                        packs=default_packs(), evaluation="97162")
+    assert est.visits == 12 and est.period_to == DAY + dt.timedelta(weeks=6, days=-1)
+    assert [(ln.code, ln.visits, ln.units) for ln in est.lines] == [
+        ("97162", 1, 1), ("97110", 11, 22), ("97140", 11, 11)]
+    assert est.total_cents == 15000 + 22 * 6000 + 11 * 5500 and est.diagnoses == ["M17.11"]
+    with pytest.raises(ValidationError, match="No self-pay fee for 97530"):
+        plan_estimate(ep, [("97530", 1)], fees, issued_on=DAY, packs=default_packs())
+    ep.duration_weeks = None
+    with pytest.raises(ValidationError, match="frequency and duration"):
+        plan_estimate(ep, [("97110", 1)], fees, issued_on=DAY, packs=default_packs())
+    assert [f.id for f in estimate_findings(self_pay=True, estimate=None, billed_cents=0)] == [
+        "estimate.missing"]
+    assert estimate_findings(self_pay=False, estimate=None, billed_cents=0) == []
+    assert estimate_findings(self_pay=True, estimate=est,
+                             billed_cents=est.total_cents + 39_999) == []
+    over = estimate_findings(self_pay=True, estimate=est, billed_cents=est.total_cents + 40_000)
+    assert [f.id for f in over] == ["estimate.exceeded"] and "$400.00 above" in over[0].message
