@@ -9,6 +9,7 @@ Column names equal field names; ``to_row`` takes the fields a table has, ``from_
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, delete
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine import Dialect
 
 T = TypeVar("T")
 
@@ -97,3 +99,65 @@ def replace_children(
         delete(table).where(table.c[parent_col] == parent_id).where(table.c.id.not_in(keep))
     )
     upsert(conn, table, rows)
+
+
+def replace_children_many(
+    conn: Connection,
+    table: Table,
+    parent_col: str,
+    parent_ids: Sequence[Any],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """``replace_children`` of many parents at once: the child rows of ``parent_ids`` become
+    exactly ``rows`` (one delete per 500 parents, then one upsert ``executemany``)."""
+    keep_of: dict[Any, list[Any]] = {}
+    for row in rows:
+        keep_of.setdefault(row[parent_col], []).append(row["id"])
+    parents = list(dict.fromkeys(parent_ids))
+    for i in range(0, len(parents), 500):
+        chunk = parents[i : i + 500]
+        keep = [k for p in chunk for k in keep_of.get(p, ())]
+        stmt = delete(table).where(table.c[parent_col].in_(chunk))
+        conn.execute(stmt.where(table.c.id.not_in(keep)) if keep else stmt)
+    upsert(conn, table, rows)
+
+
+def delete_where_in(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> None:
+    """Delete the rows whose ``column`` is one of ``values`` (500 per statement)."""
+    for i in range(0, len(values), 500):
+        conn.execute(delete(table).where(table.c[column].in_(values[i : i + 500])))
+
+
+@lru_cache(maxsize=128)
+def _decoders(table: Table, dialect: Dialect) -> dict[str, Any]:
+    return {
+        c.name: c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns
+    }
+
+
+def from_stored(table: Table, dialect: Dialect, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as the database stores it (a sync payload's ``row``: UUIDs as hex, dates as text,
+    JSON as text…) → the Python values a ``select`` of ``table`` returns, decoded by the
+    columns' own types. Binary values travel as ``{"$b64": ...}``; unknown keys are dropped
+    (a column of a newer schema)."""
+    decoders = _decoders(table, dialect)
+    out: dict[str, Any] = {}
+    for name, value in stored.items():
+        if name not in decoders:
+            continue
+        if isinstance(value, dict) and "$b64" in value:
+            value = base64.b64decode(value["$b64"])
+        decode = decoders[name]
+        out[name] = decode(value) if decode is not None and value is not None else value
+    return out
+
+
+def build(cls: type[T], row: Mapping[str, Any], **extra: Any) -> T:
+    """Construct ``cls`` from a row through its constructor, so its validation runs (the
+    reverse of ``from_row``, for rows that come from outside this chart)."""
+    kwargs = {
+        name: extra[name] if name in extra else row[name]
+        for name, _default, _factory in _field_plan(cls)  # type: ignore[arg-type]
+        if name in extra or name in row
+    }
+    return cls(**kwargs)

@@ -22,7 +22,7 @@ from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.storage import tables as t
-from core.storage.mapper import from_row, replace_children, to_row, upsert
+from core.storage.mapper import from_row, replace_children_many, to_row, upsert
 from core.storage.rows import NoteRow, PatientRow, VisitRow
 
 
@@ -116,7 +116,10 @@ class PracticeRepo:
         return from_row(Practice, row) if row else None
 
     def save(self, practice: Practice) -> None:
-        upsert(self.conn, t.practices, [to_row(practice, t.practices)])
+        self.save_many([practice])
+
+    def save_many(self, practices: Sequence[Practice]) -> None:
+        upsert(self.conn, t.practices, [to_row(p, t.practices) for p in practices])
 
 
 class ClinicianRepo:
@@ -131,7 +134,10 @@ class ClinicianRepo:
         return [from_row(Clinician, r) for r in rows]
 
     def save(self, clinician: Clinician) -> None:
-        upsert(self.conn, t.clinicians, [to_row(clinician, t.clinicians)])
+        self.save_many([clinician])
+
+    def save_many(self, clinicians: Sequence[Clinician]) -> None:
+        upsert(self.conn, t.clinicians, [to_row(c, t.clinicians) for c in clinicians])
 
 
 class PayerRepo:
@@ -146,7 +152,10 @@ class PayerRepo:
         return [from_row(PayerProfile, r) for r in rows.mappings()]
 
     def save(self, payer: PayerProfile) -> None:
-        upsert(self.conn, t.payer_profiles, [to_row(payer, t.payer_profiles)])
+        self.save_many([payer])
+
+    def save_many(self, payers: Sequence[PayerProfile]) -> None:
+        upsert(self.conn, t.payer_profiles, [to_row(p, t.payer_profiles) for p in payers])
 
 
 class PatientRepo:
@@ -157,8 +166,11 @@ class PatientRepo:
         return from_row(Patient, _one(self.conn, t.patients, ident, "patient"))
 
     def save(self, patient: Patient) -> None:
-        row = to_row(patient, t.patients, search_key=patient_search_key(patient))
-        upsert(self.conn, t.patients, [row])
+        self.save_many([patient])
+
+    def save_many(self, patients: Sequence[Patient]) -> None:
+        upsert(self.conn, t.patients, [
+            to_row(p, t.patients, search_key=patient_search_key(p)) for p in patients])
 
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.patients)).scalar_one())
@@ -262,21 +274,17 @@ class EpisodeRepo:
         return out
 
     def save(self, episode: Episode) -> None:
-        upsert(self.conn, t.episodes, [to_row(episode, t.episodes)])
-        replace_children(
-            self.conn,
-            t.diagnoses,
-            "episode_id",
-            episode.id,
-            [to_row(d, t.diagnoses, episode_id=episode.id) for d in episode.diagnoses],
-        )
-        replace_children(
-            self.conn,
-            t.goals,
-            "episode_id",
-            episode.id,
-            [to_row(g, t.goals, episode_id=episode.id) for g in episode.goals],
-        )
+        self.save_many([episode])
+
+    def save_many(self, episodes: Sequence[Episode]) -> None:
+        """Upsert the episodes and make their diagnoses and goals match (statements per
+        table, not per episode)."""
+        ids = [e.id for e in episodes]
+        upsert(self.conn, t.episodes, [to_row(e, t.episodes) for e in episodes])
+        replace_children_many(self.conn, t.diagnoses, "episode_id", ids, [
+            to_row(d, t.diagnoses, episode_id=e.id) for e in episodes for d in e.diagnoses])
+        replace_children_many(self.conn, t.goals, "episode_id", ids, [
+            to_row(g, t.goals, episode_id=e.id) for e in episodes for g in e.goals])
 
 
 class VisitRepo:
@@ -295,7 +303,10 @@ class VisitRepo:
         return out
 
     def save(self, visit: Visit) -> None:
-        upsert(self.conn, t.visits, [to_row(visit, t.visits)])
+        self.save_many([visit])
+
+    def save_many(self, visits: Sequence[Visit]) -> None:
+        upsert(self.conn, t.visits, [to_row(v, t.visits) for v in visits])
 
     def rows(
         self,
@@ -386,25 +397,19 @@ class NoteRepo:
         signed, its children are written while the stored row is still a draft and the
         signing UPDATE comes last, because from then on the triggers refuse any change.
         """
-        row = [to_row(note, t.notes)]
-        if not note.is_signed:
-            upsert(self.conn, t.notes, row)
-        replace_children(
-            self.conn,
-            t.timed_blocks,
-            "note_id",
-            note.id,
-            [to_row(b, t.timed_blocks, note_id=note.id) for b in note.blocks],
-        )
-        replace_children(
-            self.conn,
-            t.untimed_services,
-            "note_id",
-            note.id,
-            [to_row(u, t.untimed_services, note_id=note.id) for u in note.untimed],
-        )
-        if note.is_signed:
-            upsert(self.conn, t.notes, row)
+        self.save_many([note])
+
+    def save_many(self, notes: Sequence[Note]) -> None:
+        """``save`` of many notes in a few statements per table: every draft's row, then
+        every note's children, then every signed row (the order ``save`` keeps for one).
+        Addenda are not written here (``add_addenda``: they are append-only)."""
+        ids = [n.id for n in notes]
+        upsert(self.conn, t.notes, [to_row(n, t.notes) for n in notes if not n.is_signed])
+        replace_children_many(self.conn, t.timed_blocks, "note_id", ids, [
+            to_row(b, t.timed_blocks, note_id=n.id) for n in notes for b in n.blocks])
+        replace_children_many(self.conn, t.untimed_services, "note_id", ids, [
+            to_row(u, t.untimed_services, note_id=n.id) for n in notes for u in n.untimed])
+        upsert(self.conn, t.notes, [to_row(n, t.notes) for n in notes if n.is_signed])
 
     def save_signed(self, note: Note) -> None:
         """Store the signature of a note read in this transaction whose content has not
@@ -415,7 +420,20 @@ class NoteRepo:
         upsert(self.conn, t.notes, [to_row(note, t.notes)])
 
     def add_addendum(self, addendum: Addendum) -> None:
-        self.conn.execute(t.addenda.insert().values(**to_row(addendum, t.addenda)))
+        self.add_addenda([addendum])
+
+    def add_addenda(self, addenda: Sequence[Addendum]) -> None:
+        """Insert addenda (append-only rows: an id already stored is refused by the key)."""
+        if addenda:
+            self.conn.execute(t.addenda.insert(), [to_row(a, t.addenda) for a in addenda])
+
+    def addendum_ids(self, note_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The ids of the addenda stored for ``note_ids``."""
+        out: set[uuid.UUID] = set()
+        for chunk in _chunks(list(note_ids)):
+            stmt = select(t.addenda.c.id).where(t.addenda.c.note_id.in_(chunk))
+            out.update(self.conn.execute(stmt).scalars())
+        return out
 
     def rows(
         self, *, status: str | None = None, patient_id: uuid.UUID | None = None

@@ -35,7 +35,7 @@ from core.domain.billing import (
 from core.domain.enums import NoteStatus, VisitStatus
 from core.domain.visit import Note, Visit
 from core.storage import tables as t
-from core.storage.mapper import from_row, to_row, upsert
+from core.storage.mapper import from_row, replace_children_many, to_row, upsert
 from core.storage.repos import assemble_notes
 
 _CHUNK = 500  # SQLite host-parameter budget per IN (...)
@@ -70,7 +70,10 @@ class FeeRepo:
         return [from_row(FeeScheduleEntry, dict(r)) for r in self.conn.execute(stmt).mappings()]
 
     def save(self, entry: FeeScheduleEntry) -> None:
-        upsert(self.conn, t.fee_schedule, [to_row(entry, t.fee_schedule)])
+        self.save_many([entry])
+
+    def save_many(self, entries: Sequence[FeeScheduleEntry]) -> None:
+        upsert(self.conn, t.fee_schedule, [to_row(e, t.fee_schedule) for e in entries])
 
     def delete(self, entry_id: uuid.UUID) -> int:
         stmt = delete(t.fee_schedule).where(t.fee_schedule.c.id == entry_id)
@@ -101,7 +104,10 @@ class PaymentRepo:
         }
 
     def save(self, payment: Payment) -> None:
-        upsert(self.conn, t.payments, [to_row(payment, t.payments)])
+        self.save_many([payment])
+
+    def save_many(self, payments: Sequence[Payment]) -> None:
+        upsert(self.conn, t.payments, [to_row(p, t.payments) for p in payments])
 
 
 class PackageRepo:
@@ -121,7 +127,15 @@ class PackageRepo:
         }
 
     def save(self, package: Package) -> None:
-        upsert(self.conn, t.packages, [to_row(package, t.packages)])
+        self.save_many([package])
+
+    def save_many(self, packages: Sequence[Package]) -> None:
+        upsert(self.conn, t.packages, [to_row(p, t.packages) for p in packages])
+
+    def replace_uses(self, package_ids: Sequence[uuid.UUID], uses: Sequence[PackageUse]) -> None:
+        """Make the uses of ``package_ids`` exactly ``uses`` (a whole package as synced)."""
+        replace_children_many(self.conn, t.package_uses, "package_id", package_ids,
+                              [to_row(u, t.package_uses) for u in uses])
 
     def uses_for_patient(self, patient_id: uuid.UUID) -> list[PackageUse]:
         return self.uses_for_patients([patient_id]).get(patient_id, [])

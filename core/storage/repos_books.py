@@ -47,7 +47,10 @@ class MileageRepo:
         self.conn = conn
 
     def save(self, entry: MileageEntry) -> None:
-        upsert(self.conn, t.mileage_entries, [to_row(entry, t.mileage_entries)])
+        self.save_many([entry])
+
+    def save_many(self, entries: Sequence[MileageEntry]) -> None:
+        upsert(self.conn, t.mileage_entries, [to_row(e, t.mileage_entries) for e in entries])
 
     def get(self, ident: uuid.UUID) -> MileageEntry:
         row = self.conn.execute(
@@ -81,7 +84,11 @@ class ClockRepo:
         self.conn = conn
 
     def save(self, entry: ClockEntry) -> None:
-        upsert(self.conn, t.clock_entries, [to_row(entry, t.clock_entries, kind=entry.kind.value)])
+        self.save_many([entry])
+
+    def save_many(self, entries: Sequence[ClockEntry]) -> None:
+        upsert(self.conn, t.clock_entries,
+               [to_row(e, t.clock_entries, kind=e.kind.value) for e in entries])
 
     def get(self, ident: uuid.UUID) -> ClockEntry:
         row = self.conn.execute(

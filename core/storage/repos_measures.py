@@ -11,7 +11,7 @@ Contract:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -31,8 +31,11 @@ class MeasureScoreRepo:
         self.conn = conn
 
     def save(self, score: MeasureScore) -> None:
+        self.save_many([score])
+
+    def save_many(self, scores: Sequence[MeasureScore]) -> None:
         upsert(self.conn, t.measure_scores,
-               [to_row(score, t.measure_scores, responses=list(score.responses))])
+               [to_row(s, t.measure_scores, responses=list(s.responses)) for s in scores])
 
     def get(self, ident: uuid.UUID) -> MeasureScore:
         row = self.conn.execute(

@@ -1,26 +1,20 @@
-"""All SQL of the sync client: meta settings, versions, heads, the outbox and its batches,
-materializing a version into the domain tables, conflicts and addendum drafts.
+"""The sync client's own SQL: meta settings, versions, heads, the outbox and its batches,
+conflicts and addendum drafts.
 
 Contract: every function takes the caller's ``Connection`` and runs inside the caller's
-transaction (``ChartSession.uow()``), so a pulled page, its materialization and the new cursor
-commit together, and a batch's ciphertexts are stored before the batch is sent. Nothing here
-decides merge policy (``core.sync.apply`` does); nothing here touches the network.
+transaction (``ChartSession.uow()``), so a pulled page, the records it changes and the new
+cursor commit together, and a batch's ciphertexts are stored before the batch is sent. Nothing
+here decides merge policy (``core.sync.apply`` does); nothing here touches the network.
 
-Materializing respects the signed-note triggers exactly as ``NoteRepo.save`` does: a note that
-becomes signed gets its child rows while the stored row is still a draft and the signing
-UPDATE last; a note that is signed here is never written again (only new addenda are added,
-and ``addenda`` rows are append-only). Values are written exactly as another device stored
-them (``outbox.record_payload`` reads them the same raw way).
-
-The per-record paths of a pull (thousands of calls) use the driver connection of the same
-transaction directly, in the storage formats SQLAlchemy uses on SQLite (UUIDs as 32 hex
-digits, ``IdTuple`` as a JSON list, datetimes as ``YYYY-MM-DD HH:MM:SS.ffffff``): the ORM
-layer cost ~0.2 ms per statement, the driver ~0.03 ms.
+Domain records are not written here: a pulled version reaches the domain tables through
+``core.storage.records`` (domain objects built with validation, saved by the repositories),
+the one write path local edits use too. The hot per-version statements of a pull use the
+driver connection of the same transaction with the sync tables' stored forms (UUIDs as 32 hex
+digits, id lists as JSON); everything else goes through SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import uuid
@@ -33,13 +27,6 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from core.domain.ids import new_id
 from core.storage import outbox
 from core.storage import tables as t
-
-SPECS: dict[str, outbox.RecordSpec] = {
-    **outbox.RECORDS,
-    "addendum_draft": outbox.RecordSpec(t.sync_addendum_drafts),
-}
-"""Every entity the client materializes: the domain records plus its own addendum drafts."""
-_COLUMNS = {name: set(table.columns.keys()) for name, table in t.metadata.tables.items()}
 
 
 def _now() -> dt.datetime:
@@ -264,80 +251,18 @@ def get_heads(conn: Connection, record_id: uuid.UUID) -> tuple[uuid.UUID, ...]:
 def set_heads(
     conn: Connection, record_id: uuid.UUID, entity: str, heads: Sequence[uuid.UUID]
 ) -> None:
-    _db(conn).execute(
-        "INSERT INTO record_heads (record_id, entity, heads) VALUES (?, ?, ?) "
-        "ON CONFLICT (record_id) DO UPDATE SET heads = excluded.heads",
-        (record_id.hex, entity, _ids(heads)),
-    )
+    set_heads_many(conn, [(record_id, entity, tuple(heads))])
 
 
-# -- reading and writing domain rows ------------------------------------------------------------
-
-
-def _raw(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return {"$b64": base64.b64encode(bytes(value)).decode("ascii")}
-    return value
-
-
-def _unraw(value: Any) -> Any:
-    if isinstance(value, dict) and "$b64" in value:
-        return base64.b64decode(value["$b64"])
-    return value
-
-
-def _select_rows(
-    conn: Connection, table: str, column: str, ident: uuid.UUID
-) -> list[dict[str, Any]]:
-    cur = _db(conn).execute(
-        f'SELECT * FROM "{table}" WHERE "{column}" = ? ORDER BY rowid', (ident.hex,)
-    )
-    names = [d[0] for d in cur.description]
-    return [{n: _raw(v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
-
-
-def canonical(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def current_doc(conn: Connection, entity: str, record_id: uuid.UUID) -> dict[str, Any]:
-    """The record as stored here, in the payload shape of ``outbox.record_payload``."""
-    spec = SPECS[entity]
-    rows = _select_rows(conn, spec.table.name, "id", record_id)
-    return {
-        "entity": entity,
-        "row": rows[0] if rows else None,
-        "children": {
-            tb.name: _select_rows(conn, tb.name, col, record_id) for tb, col in spec.children
-        },
-    }
-
-
-def _write_rows(
-    conn: Connection, table: str, rows: Sequence[dict[str, Any]], *, mode: str = "upsert"
-) -> int:
-    """Upsert rows by ``id`` (``mode="ignore"``: insert only the missing ones)."""
-    written = 0
-    for row in rows:
-        cols = [c for c in row if c in _COLUMNS[table]]
-        names = ", ".join(f'"{c}"' for c in cols)
-        head = "INSERT OR IGNORE INTO" if mode == "ignore" else "INSERT INTO"
-        sql = f'{head} "{table}" ({names}) VALUES ({_marks(len(cols))})'
-        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c != "id")
-        if mode != "ignore":
-            sql += f' ON CONFLICT("id") DO UPDATE SET {sets}' if sets else " ON CONFLICT DO NOTHING"
-        cur = _db(conn).execute(sql, tuple(_unraw(row[c]) for c in cols))
-        written += max(cur.rowcount or 0, 0)
-    return written
-
-
-def _replace_children(
-    conn: Connection, table: str, column: str, parent: uuid.UUID, rows: list[dict[str, Any]]
+def set_heads_many(
+    conn: Connection, new_heads: Sequence[tuple[uuid.UUID, str, tuple[uuid.UUID, ...]]]
 ) -> None:
-    keep = [r["id"] for r in rows]
-    where = f' AND "id" NOT IN ({_marks(len(keep))})' if keep else ""
-    _db(conn).execute(f'DELETE FROM "{table}" WHERE "{column}" = ?{where}', (parent.hex, *keep))
-    _write_rows(conn, table, rows)
+    """Make each ``(record_id, entity, heads)`` the record's heads (one ``executemany``)."""
+    if new_heads:
+        outbox.set_heads(conn, new_heads)
+
+
+# -- the stored state of notes (written by ``core.storage.records``) ----------------------
 
 
 def note_state(conn: Connection, note_id: uuid.UUID) -> tuple[str, str | None] | None:
@@ -346,82 +271,10 @@ def note_state(conn: Connection, note_id: uuid.UUID) -> tuple[str, str | None] |
     return (str(rows[0][0]), rows[0][1]) if rows else None
 
 
-def materialize(
-    conn: Connection, entity: str, record_id: uuid.UUID, doc: dict[str, Any], *, fresh: bool = False
-) -> bool:
-    """Make the stored rows of one record equal ``doc``; False when nothing had to change.
-    ``fresh``: the record has never been stored here (skips reading it first)."""
-    if not fresh and canonical(current_doc(conn, entity, record_id)) == canonical(doc):
-        return False
-    spec, row = SPECS[entity], doc["row"]
-    children = doc.get("children", {})
-    if row is not None and row.get("id") != record_id.hex:
-        raise ValueError("a version's row does not belong to its record")
-    if entity == "note":
-        return _materialize_note(
-            conn, record_id, doc, None if fresh else note_state(conn, record_id)
-        )
-    if row is None:
-        for table, column in spec.children:
-            _db(conn).execute(f'DELETE FROM "{table.name}" WHERE "{column}" = ?', (record_id.hex,))
-        _db(conn).execute(f'DELETE FROM "{spec.table.name}" WHERE "id" = ?', (record_id.hex,))
-        return True
-    _write_rows(conn, spec.table.name, [row])
-    for table, column in spec.children:
-        rows = children.get(table.name, [])
-        if fresh:
-            _write_rows(conn, table.name, rows)
-        else:
-            _replace_children(conn, table.name, column, record_id, rows)
-    return True
-
-
-def _materialize_note(
-    conn: Connection,
-    record_id: uuid.UUID,
-    doc: dict[str, Any],
-    state: tuple[str, str | None] | None,
-) -> bool:
-    row, children = doc["row"], doc.get("children", {})
-    if state is not None and state[0] == "signed":
-        return _write_rows(conn, "addenda", children.get("addenda", []), mode="ignore") > 0
-    if row is None:
-        return False  # notes are never deleted
-    signing = row.get("status") == "signed"
-    if not signing:
-        _write_rows(conn, "notes", [row])
-    elif state is None:
-        _write_rows(conn, "notes", [{**row, "status": "draft"}])  # children need their parent
-    for table in ("timed_blocks", "untimed_services"):
-        if state is None:
-            _write_rows(conn, table, children.get(table, []))
-        else:
-            _replace_children(conn, table, "note_id", record_id, children.get(table, []))
-    if signing:
-        _write_rows(conn, "notes", [row])  # last: from here on the triggers freeze the note
-    _write_rows(conn, "addenda", children.get("addenda", []), mode="ignore")
-    return True
-
-
-def insert_addenda(conn: Connection, rows: Iterable[dict[str, Any]]) -> int:
-    return _write_rows(conn, "addenda", list(rows), mode="ignore")
-
-
 def addendum_ids(conn: Connection, note_id: uuid.UUID) -> set[str]:
     return {
         r[0] for r in _all(conn, 'SELECT "id" FROM "addenda" WHERE "note_id" = ?', (note_id.hex,))
     }
-
-
-def set_note_sections(conn: Connection, note_id: uuid.UUID, sections: dict[str, str]) -> None:
-    """Write merged section text into a draft note (the triggers refuse a signed one)."""
-    values = {
-        k: v for k, v in sections.items() if k in ("subjective", "objective", "assessment", "plan")
-    }
-    if values:
-        conn.execute(
-            update(t.notes).where(t.notes.c.id == note_id).values(**values, updated_at=_now())
-        )
 
 
 # -- outbox and batches -------------------------------------------------------------------------
@@ -718,7 +571,7 @@ def upsert_conflict(
     return True
 
 
-NOTICE_KINDS = ("fields", "log_restored")
+NOTICE_KINDS = ("fields", "log_restored", "refused")
 """Conflict rows that need no decision, only to be seen: automatic resolutions and events."""
 
 
@@ -750,14 +603,17 @@ def add_notice(
     return ident
 
 
-def noted_before(conn: Connection, record_id: uuid.UUID, heads: Sequence[uuid.UUID]) -> bool:
-    rows = _all(
-        conn,
-        "SELECT heads FROM sync_conflicts WHERE record_id = ? "
-        "AND kind IN ('fields', 'delete_edit')",
-        (record_id.hex,),
-    )
-    return any(r[0] == _ids(heads) for r in rows)
+def noted_before(
+    conn: Connection,
+    record_id: uuid.UUID,
+    heads: Sequence[uuid.UUID],
+    *,
+    kinds: Sequence[str] = ("fields", "delete_edit"),
+) -> bool:
+    """Whether a conflict or notice of one of ``kinds`` was raised on exactly these heads."""
+    c = t.sync_conflicts
+    stmt = select(c.c.heads).where(c.c.record_id == record_id, c.c.kind.in_(list(kinds)))
+    return any(tuple(h) == tuple(heads) for (h,) in conn.execute(stmt))
 
 
 def close_conflicts(

@@ -28,13 +28,14 @@ import datetime as dt
 import json
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
 
 from core.domain.changes import Changes
+from core.storage import records
 from core.storage import sync_store as store
 from core.sync import crypto, merge, wire
 from core.sync.config import SyncConfig
@@ -122,28 +123,82 @@ def apply_page(
         touched.setdefault(c.record_id, []).append(rows[-1])
     store.insert_remote_versions(conn, rows)
     out.applied += len(rows)
+    # Entity by entity in dependency order (a visit before the note whose signature freezes
+    # it), page order within one. Records never seen here that arrive as one version are
+    # written in one batch per entity; the others are reconciled one by one.
+    order = {entity: i for i, entity in enumerate(records.SPECS)}
+    by_entity: dict[str, list[tuple[uuid.UUID, list[dict[str, Any]]]]] = {}
     for record_id, versions in touched.items():
-        entity = versions[0]["entity"]
-        first = versions[0]
-        if record_id not in before and len(versions) == 1 and not first["parents"]:
-            _fresh(conn, record_id, entity, first, out)
-        else:
-            reconcile(conn, cfg, record_id, entity, out)
+        by_entity.setdefault(versions[0]["entity"], []).append((record_id, versions))
+    for entity in sorted(by_entity, key=lambda e: order.get(e, len(order))):
+        if entity not in records.SPECS:
+            continue  # a record type from a newer app: kept in history, shown after an upgrade
+        fresh: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        for record_id, versions in by_entity[entity]:
+            first = versions[0]
+            if record_id not in before and len(versions) == 1 and not first["parents"]:
+                fresh.append((record_id, first))
+            else:
+                reconcile(conn, cfg, record_id, entity, out)
+        if fresh:
+            _fresh(conn, entity, fresh, out)
 
 
 def _fresh(
     conn: Connection,
-    record_id: uuid.UUID,
     entity: str,
-    version: dict[str, Any],
+    fresh: Sequence[tuple[uuid.UUID, dict[str, Any]]],
     out: ApplyOutcome,
 ) -> None:
-    """A record this device has never seen, arriving as one version: just write it."""
-    if entity not in store.SPECS:
-        return
-    store.materialize(conn, entity, record_id, json.loads(version["payload"]), fresh=True)
-    store.set_heads(conn, record_id, entity, (version["version_id"],))
-    out.touch(entity, record_id)
+    """Records this device has never seen, each arriving as one version: write them all."""
+    docs = {rid: json.loads(v["payload"]) for rid, v in fresh}
+    written = records.write(conn, [(entity, rid, doc) for rid, doc in docs.items()], fresh=True)
+    for _entity, record_id in written.changed:
+        out.touch(entity, record_id)
+    heads = {rid: (v["version_id"],) for rid, v in fresh}
+    _refused(conn, written, heads, docs, out)
+    store.set_heads_many(conn, [(rid, entity, heads[rid]) for rid, _v in fresh])
+
+
+def _refused(
+    conn: Connection,
+    written: records.Written,
+    heads: Mapping[uuid.UUID, tuple[uuid.UUID, ...]],
+    docs: Mapping[uuid.UUID, dict[str, Any]],
+    out: ApplyOutcome,
+) -> None:
+    """Tell the user about versions this chart's domain refused (kept in history, unapplied)."""
+    for r in written.refused:
+        these = heads.get(r.record_id, ())
+        if store.noted_before(conn, r.record_id, these, kinds=("refused",)):
+            continue
+        store.add_notice(
+            conn,
+            kind="refused",
+            record_id=r.record_id,
+            entity=r.entity,
+            heads=these,
+            detail=json.dumps({
+                "record": merge.describe(r.entity, docs.get(r.record_id)),
+                "message": f"Not applied on this device: {r.reason}",
+            }),
+        )
+        out.notices += 1
+        out.touch("sync_conflict", r.record_id)
+
+
+def _materialize(
+    conn: Connection,
+    entity: str,
+    record_id: uuid.UUID,
+    doc: dict[str, Any],
+    heads: Sequence[uuid.UUID],
+    out: ApplyOutcome,
+) -> bool:
+    """Write one record through the one write path; True when its stored rows changed."""
+    written = records.write(conn, [(entity, record_id, doc)])
+    _refused(conn, written, {record_id: tuple(heads)}, {record_id: doc}, out)
+    return bool(written.changed)
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -158,7 +213,7 @@ def reconcile(
     conn: Connection, cfg: SyncConfig, record_id: uuid.UUID, entity: str, out: ApplyOutcome
 ) -> None:
     """Bring one record's materialized rows, heads and conflicts in line with its versions."""
-    if entity not in store.SPECS:
+    if entity not in records.SPECS:
         return  # a record type from a newer app: kept in history, shown after an upgrade
     rows = store.version_rows(conn, record_id)
     graph = merge.Graph(
@@ -192,7 +247,7 @@ def _fields(
     else:
         base = graph.common_ancestor(heads)
         doc, found = merge.merge_heads(docs[base] if base else None, [docs[h] for h in heads])
-    if store.materialize(conn, entity, record_id, doc):
+    if _materialize(conn, entity, record_id, doc, heads, out):
         out.touch(entity, record_id)
     store.set_heads(conn, record_id, entity, heads)
     removed = [c for c in found if c.kind == "deleted" and not c.where]
@@ -294,7 +349,7 @@ def _keep_both(
     cur = next((h for h in local if h in heads), local[0] if local else None)
     if len(heads) == 1 or all(merge.same_content(docs[h], docs[heads[0]]) for h in heads[1:]):
         target = cur if cur in heads else heads[-1]
-        if store.materialize(conn, entity, record_id, docs[target]):
+        if _materialize(conn, entity, record_id, docs[target], (target,), out):
             out.touch(entity, record_id)
         store.set_heads(conn, record_id, entity, heads)
         if store.close_conflicts(conn, record_id, "superseded", kind="draft"):
@@ -305,7 +360,7 @@ def _keep_both(
     else:
         ahead = [h for h in heads if cur is not None and graph.is_ancestor(cur, h)]
         keep = min(ahead or heads, key=lambda h: (graph.nodes[h].seq or math.inf, str(h)))
-        if store.materialize(conn, entity, record_id, docs[keep]):
+        if _materialize(conn, entity, record_id, docs[keep], (keep,), out):
             out.touch(entity, record_id)
     assert keep is not None
     store.set_heads(conn, record_id, entity, (keep,))
@@ -334,7 +389,7 @@ def _signed(
     kept = docs[winner.version_id]
     state = store.note_state(conn, record_id)
     if state is None or state[0] != "signed":
-        if store.materialize(conn, "note", record_id, kept):
+        if _materialize(conn, "note", record_id, kept, (winner.version_id,), out):
             out.touch("note", record_id)
     elif state[1] != (kept.get("row") or {}).get("content_hash"):
         others = [
@@ -351,7 +406,7 @@ def _signed(
         ):
             out.conflicts += 1
             out.touch("sync_conflict", record_id)
-    if store.insert_addenda(conn, merge.addenda_rows(docs[v] for v in lineage).values()):
+    if records.add_addenda(conn, list(merge.addenda_rows(docs[v] for v in lineage).values())):
         out.touch("note", record_id)
     store.set_heads(conn, record_id, "note", lineage_heads)
     if store.close_conflicts(conn, record_id, "superseded", kind="draft"):
@@ -374,7 +429,7 @@ def _signed(
     if store.addendum_ids(conn, record_id) - carried:
         # Addenda written here on a version the server refused: send them again on the
         # signature that holds (addenda are append-only rows keyed by id, so this is a union).
-        payload = store.canonical(store.current_doc(conn, "note", record_id))
+        payload = records.canonical(records.current_doc(conn, "note", record_id))
         store.insert_local_version(
             conn,
             record_id=record_id,
@@ -405,7 +460,7 @@ def _rescue(
     draft_id = store.new_addendum_draft(
         conn, note_id=note_id, source_version=source, reason=reason, text_value=text
     )
-    payload = store.canonical(store.current_doc(conn, "addendum_draft", draft_id))
+    payload = records.canonical(records.current_doc(conn, "addendum_draft", draft_id))
     store.insert_local_version(
         conn,
         record_id=draft_id,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from core.domain.errors import NotFound
+from core.storage import records
 from core.storage import sync_store as store
 from core.sync import merge
 
@@ -26,6 +27,7 @@ _KIND_TITLES = {
     "delete_edit": "Deleted on one device, edited on another: keep or delete",
     "fields": "Changed on two devices: merged automatically",
     "log_restored": "The sync server's log was restored",
+    "refused": "A change from another device could not be applied here",
 }
 
 
@@ -86,10 +88,13 @@ def summarize(conn: Connection, c: dict[str, Any], this_device: str) -> Conflict
         lines.append(str(detail.get("message", "")))
     else:
         if not record:
-            current = store.current_doc(conn, c["entity"], c["record_id"])
+            current = (records.current_doc(conn, c["entity"], c["record_id"])
+                       if c["entity"] in records.SPECS else {})
             if current.get("row") is None and heads:
                 current = _doc(conn, heads[-1]) or current
             record = merge.describe(c["entity"], current)
+        if kind == "refused":
+            lines.append(str(detail.get("message", "")))
         meta = store.version_meta(conn, heads)
         kept = detail.get("kept_version")
         for clash in detail.get("clashes", []):

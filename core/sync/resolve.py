@@ -26,6 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from core.domain.errors import InvalidInput, NotFound
+from core.storage import records
 from core.storage import sync_store as store
 from core.sync import merge
 
@@ -132,12 +133,16 @@ def resolve(
         if other is None or other not in heads:
             raise InvalidInput("Choose one of the versions in conflict.")
         doc = json.loads(store.payloads(conn, [other])[other])
-        store.materialize(conn, entity, record_id, doc)
+        written = records.write(conn, [(entity, record_id, doc)])
+        if written.refused:
+            raise InvalidInput(
+                f"The other version cannot be kept on this device: {written.refused[0].reason}"
+            )
     elif choice == "merged":
         if entity != "note" or not merged:
             raise InvalidInput("Merged text applies to a note's sections.")
-        store.set_note_sections(conn, record_id, merged)
-    payload = store.canonical(store.current_doc(conn, entity, record_id))
+        records.set_note_sections(conn, record_id, merged)
+    payload = records.canonical(records.current_doc(conn, entity, record_id))
     version = store.insert_local_version(
         conn,
         record_id=record_id,
@@ -173,7 +178,7 @@ def set_draft(
     addendum_id: uuid.UUID | None = None,
 ) -> None:
     store.set_draft_status(conn, draft_id, status, addendum_id)
-    payload = store.canonical(store.current_doc(conn, "addendum_draft", draft_id))
+    payload = records.canonical(records.current_doc(conn, "addendum_draft", draft_id))
     store.insert_local_version(
         conn,
         record_id=draft_id,
