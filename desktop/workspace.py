@@ -167,11 +167,22 @@ class Workspace(QWidget):
         self.practice_action = QAction("Practice and fees…", self)
         self.practice_action.setObjectName("action_practice")
         self.practice_action.triggered.connect(self.open_practice)
+        self.claims_action = QAction("Claims…", self)  # issue 18
+        self.claims_action.setObjectName("action_claims")
+        self.claims_action.triggered.connect(self.open_claims)
 
     def menu_actions(self) -> list[tuple[str, QAction]]:
         """(menu area, action) pairs for MainWindow's menus."""
-        return [("Chart", self.practice_action), ("Patients", self.patient_superbill),
-                ("Note", self.visit_superbill)]
+        return [("Chart", self.practice_action), ("Chart", self.claims_action),
+                ("Patients", self.patient_superbill), ("Note", self.visit_superbill)]
+
+    def open_claims(self) -> QDialog:
+        """Chart ▸ Claims…: filed claims by status, remittance detail, 835 import."""
+        from desktop.billing.claims_page import ClaimsDialog
+
+        dialog = ClaimsDialog(self)
+        self._open_dialog(dialog)
+        return dialog
 
     def open_practice(self) -> PracticeDialog:
         """Chart ▸ Practice and fees…: the practice profile and the fee schedule."""

@@ -203,12 +203,15 @@ class ClaimFormDialog(QDialog):
         if gen == self._generation:
             self.pane.show_pages(pages)
 
-    def _on_failure(self, gen: int, exc: BaseException) -> None:
+    def _on_failure(self, gen: int, exc: BaseException) -> bool:
+        """Expected errors show here (True); bugs go to the app presenter (False)."""
         if gen != self._generation:
-            return
+            return True
         if not isinstance(exc, ChartsideError):
-            raise exc
+            self.busy.stop()
+            return False
         self._error(str(exc))
+        return True
 
     def _error(self, message: str) -> None:
         self.busy.stop()

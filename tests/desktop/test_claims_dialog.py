@@ -84,3 +84,46 @@ def test_missing_member_id_is_listed(qtbot: QtBot, clinic_db: Clinic) -> None:
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: "member id" in dialog.status.text(), timeout=30_000)
     assert not dialog.save_button.isEnabled() and dialog.preview is None
+
+
+def test_claims_page_lists_imports_and_shows_the_remittance(
+        qtbot: QtBot, clinic_db: Clinic, tmp_path: Path) -> None:
+    from core.rules.claims.x835 import Adjustment, PaidClaim, write_835
+    from core.services import claims
+    from desktop.billing.claims_page import ClaimsDialog
+
+    def send(chart: charts.ChartSession) -> object:
+        claims.update_payer_claim_ids(chart, "commercial", payer_id="CMP02",
+                                      submitter_id="SUB1", receiver_id="CLEAR")
+        from core.services import practice
+
+        practice.save_practice(chart, postal_code="97103-1234")
+        return claims.export_837p(chart, date_from=DAY0, date_to=DAY0 + dt.timedelta(days=10),
+                                  payer="commercial", out=tmp_path / "c.x12").value
+
+    box: list[object] = []
+    worker_module.CommandOp(None, send).success(box.append).run()
+    qtbot.waitUntil(lambda: bool(box), timeout=30_000)
+    batch = box[0]
+    sent = batch.claims  # type: ignore[attr-defined]
+    dialog = ClaimsDialog()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == len(sent) == 7, timeout=20_000)
+    assert dialog.model.data(dialog.model.index(0, dialog.model.Column.STATUS)) == "Sent"
+    era = tmp_path / "era.835"
+    era.write_text(write_835(
+        [PaidClaim(c.control_number, c.charge_cents, c.charge_cents - 1000,
+                   adjustments=[Adjustment("CO", "45", 1000)]) for c in sent[:-1]]
+        + [PaidClaim(sent[-1].control_number, sent[-1].charge_cents, 0, "4",
+                     [Adjustment("CO", "197", sent[-1].charge_cents)])],
+        trace="EFT1", paid_on=DAY0 + dt.timedelta(days=30)))
+    with qtbot.waitSignal(dialog.imported, timeout=30_000) as signal:
+        dialog.import_file(era)
+    assert len(signal.args[0].posted) == 7 and signal.args[0].denied == 1
+    assert "Posted 7 claim payment(s)" in dialog.message.text()
+    dialog.status_filter.setCurrentIndex(dialog.status_filter.findData("denied"))
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=20_000)
+    dialog.table.setCurrentIndex(dialog.model.index(0, 0))
+    qtbot.waitUntil(lambda: "CO-197" in dialog.detail.toPlainText(), timeout=20_000)
+    assert "Prior authorization" in dialog.detail.toPlainText()
+    assert "denied" in dialog.detail.toPlainText()
