@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, LargeBinary, Table, delete
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.engine import Dialect
 
@@ -129,10 +129,13 @@ def delete_where_in(conn: Connection, table: Table, column: str, values: Sequenc
 
 
 @lru_cache(maxsize=128)
-def _decoders(table: Table, dialect: Dialect) -> dict[str, Any]:
-    return {
+def _decoders(table: Table, dialect: Dialect) -> tuple[dict[str, Any], frozenset[str]]:
+    """Per column its result processor (or None), and the binary columns."""
+    processors = {
         c.name: c.type.dialect_impl(dialect).result_processor(dialect, None) for c in table.columns
     }
+    binary = frozenset(c.name for c in table.columns if isinstance(c.type, LargeBinary))
+    return processors, binary
 
 
 def from_stored(table: Table, dialect: Dialect, stored: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,15 +143,15 @@ def from_stored(table: Table, dialect: Dialect, stored: Mapping[str, Any]) -> di
     JSON as text…) → the Python values a ``select`` of ``table`` returns, decoded by the
     columns' own types. Binary values travel as ``{"$b64": ...}``; unknown keys are dropped
     (a column of a newer schema)."""
-    decoders = _decoders(table, dialect)
+    decoders, binary = _decoders(table, dialect)
     out: dict[str, Any] = {}
     for name, value in stored.items():
         if name not in decoders:
             continue
-        if isinstance(value, dict) and "$b64" in value:
+        if name in binary and isinstance(value, dict):
             value = base64.b64decode(value["$b64"])
         decode = decoders[name]
-        out[name] = decode(value) if decode is not None and value is not None else value
+        out[name] = value if value is None or decode is None else decode(value)
     return out
 
 

@@ -38,7 +38,7 @@ from sqlalchemy import Connection, Table
 
 from core.domain.billing import FeeScheduleEntry, Package, PackageUse, Payment
 from core.domain.books import ClockEntry, MileageEntry
-from core.domain.claims import Claim, ClaimBatch
+from core.domain.claims import Claim, ClaimBatch, RemittanceItem
 from core.domain.episode import Diagnosis, Episode, Goal
 from core.domain.errors import ChartsideError
 from core.domain.measures import MeasureScore
@@ -193,15 +193,18 @@ SHAPES: dict[str, tuple[Builder, Saver]] = {
     "clock": (_plain(ClockEntry), lambda c, xs: ClockRepo(c).save_many(xs)),
     "claim": (_plain(Claim), lambda c, xs: ClaimRepo(c).save(xs)),
     "claim_batch": (_plain(ClaimBatch), _save_batches),
+    "remittance": (_plain(RemittanceItem), lambda c, xs: ClaimRepo(c).save_remittances(xs)),
     "addendum_draft": (lambda conn, row, doc: row, _save_drafts),
 }
 """How each synced entity becomes a domain aggregate and is saved. A record type added to
 ``outbox.RECORDS`` needs its line here (a test in tests/sync holds the two lists together)."""
 
 
-def note_of(conn: Connection, doc: Doc) -> Note:
-    """The full ``Note`` (blocks, untimed services, addenda) a note document describes."""
-    row = _decoded(conn, t.notes, doc.get("row") or {})
+def note_of(conn: Connection, doc: Doc, row: dict[str, Any] | None = None) -> Note:
+    """The full ``Note`` (blocks, untimed services, addenda) a note document describes
+    (``row``: its row already decoded)."""
+    if row is None:
+        row = _decoded(conn, t.notes, doc.get("row") or {})
     return _make(  # type: ignore[no-any-return]
         Note,
         row,
@@ -303,7 +306,7 @@ def _write_notes(
         try:
             if doc.get("row") is None:
                 continue  # notes are never deleted
-            _own_row(conn, "note", record_id, doc)
+            row = _own_row(conn, "note", record_id, doc)
             new = [
                 a for a in (doc.get("children") or {}).get("addenda") or []
                 if a.get("id") not in have
@@ -316,7 +319,7 @@ def _write_notes(
                     out.changed.append(("note", record_id))
                 continue
             notes.append(note_of(conn, {**doc, "children": {
-                **(doc.get("children") or {}), "addenda": []}}))
+                **(doc.get("children") or {}), "addenda": []}}, row))
         except Refused as exc:
             out.refused.append(RefusedRecord("note", record_id, str(exc)))
             continue

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from core.domain.billing import FeeScheduleEntry, Package, PackageUse, Payment, PaymentKind
 from core.domain.books import ClockEntry, ClockKind, MileageEntry
-from core.domain.claims import Claim, ClaimBatch
+from core.domain.claims import Claim, ClaimBatch, RemittanceItem
 from core.domain.enums import (
     Discipline,
     GoalTerm,
@@ -161,11 +161,18 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
                   service_date=start, visit_ids=(visit.id,),
                   charge_cents=draw(st.integers(0, 900_000)), batch_id=batch.id,
                   sent_at=dt.datetime(2025, 2, 2, 10, 1), payer_claim_number=draw(text))
+    remit = RemittanceItem(claim_id=claim.id, trace_number=f"T{next(_CONTROL)}", payer=draw(name),
+                           paid_on=draw(st.none() | day), status=draw(st.sampled_from(["1", "4"])),
+                           charge_cents=claim.charge_cents, paid_cents=draw(st.integers(0, 9000)),
+                           patient_responsibility_cents=draw(st.integers(0, 9000)),
+                           adjustments=[["CO", "45", draw(st.integers(0, 900))]],
+                           remarks=draw(st.lists(st.sampled_from(["N130", "M15"]), max_size=2)),
+                           posted_at=dt.datetime(2025, 3, 3, 12, 0))
     return {"practice": practice, "clinician": clinician, "payer_profile": payer,
             "patient": patient, "episode": episode, "visit": visit, "note": note,
             "fee": fee, "payment": payment, "package": (package, [use]),
             "measure_score": score, "mileage": trip, "clock": clock, "claim_batch": batch,
-            "claim": claim}
+            "claim": claim, "remittance": remit}
 
 
 def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
@@ -179,6 +186,7 @@ def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
         "clock": ClockRepo(c).save,
         "claim": lambda claim: ClaimRepo(c).save([claim]),
         "claim_batch": ClaimRepo(c).save_batch,
+        "remittance": lambda item: ClaimRepo(c).save_remittances([item]),
     }
     if entity == "package":
         package, uses = obj
@@ -209,6 +217,8 @@ def _read(uow: Any, entity: str, ident: uuid.UUID, obj: Any) -> Any:
             select(t.practices).where(t.practices.c.id == ident)).mappings().one())
     if entity == "claim_batch":
         return next(b for b in ClaimRepo(c).batches() if b.id == ident)
+    if entity == "remittance":
+        return next(r for r in ClaimRepo(c).remittances_of(obj.claim_id) if r.id == ident)
     if entity == "fee":
         return next(f for f in FeeRepo(c).list("97110") if f.id == ident)
     if entity == "payment":
@@ -276,7 +286,7 @@ def _same_everywhere(a: ChartSession, b: ChartSession, world: dict[str, Any]) ->
 def test_every_synced_record_type_has_a_write_path_and_is_in_the_property() -> None:
     world_entities = {"practice", "clinician", "payer_profile", "patient", "episode", "visit",
                       "note", "fee", "payment", "package", "measure_score", "mileage", "clock",
-                      "claim", "claim_batch"}
+                      "claim", "claim_batch", "remittance"}
     assert set(outbox.RECORDS) <= set(records.SHAPES) | {"note"}, "add it to records.SHAPES"
     assert set(outbox.RECORDS) <= world_entities, "add the new record type to worlds()"
 
