@@ -3,8 +3,8 @@
 Building a 50,000-note chart through the repositories (each note with its audit row, record
 version and outbox row, as the app writes them) takes minutes, so ``chart_copy`` builds each
 shape once into a cache folder and hands every benchmark a private copy to change. The cache key
-is the shape plus a hash of the code that decides what is in the file — the migrations, the
-table definitions and the build functions — so a new migration or a changed builder builds
+is the shape plus a hash of the code that decides what is in the file — the migrations (the
+schema; a drift test holds the table definitions to them) and the build functions — so a new migration or a changed builder builds
 afresh instead of timing an old file. ``BENCH_CHART_CACHE`` chooses the folder (default: the
 temporary folder's ``chartside-bench-charts``); ``BENCH_CHART_REBUILD=1`` ignores it.
 Everything in these charts is synthetic.
@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 from bench import bench_export, bench_storage
-from core.storage import tables
 from core.storage.chart import ChartSession, key_path, open_chart
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +38,6 @@ def code_key() -> str:
     for path in sorted((ROOT / "core/storage/migrations").rglob("*.py")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    h.update(Path(inspect.getfile(tables)).read_bytes())
     for fn in (bench_export.build, bench_storage._note, bench_storage.seed_patients):
         h.update(inspect.getsource(fn).encode())
     return h.hexdigest()[:16]

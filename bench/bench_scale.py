@@ -1,0 +1,97 @@
+"""Screens that must stay flat as a practice's chart grows (issue 24): the compliance
+dashboard, the patient list and the patient search, at 1,000 / 10,000 / 50,000
+(``BENCH_SCALE_SIZES``).
+
+- Dashboard and patient list: a chart seeded by ``bench_dashboard.seed`` with that many visits
+  (three years of episodes, most notes signed, a few stale drafts; ``executemany`` straight into
+  the tables, not timed). Baseline in the same chart: a bare ``COUNT(*)`` over visits (the
+  floor any refresh pays: transaction, key, one query).
+- Search: a chart with that many patients (``bench_storage.seed_patients``), the six queries of
+  ``bench_storage`` — common and rare words, a name pair, a year, a birth date — each timed
+  alone; the miss (``zz-no-match``, which must look at every name) is reported apart.
+
+Medians; each figure is also given as a ratio to the smallest size of the same run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench._harness import report
+from bench.bench_dashboard import _count, _session, seed
+from bench.bench_storage import seed_patients
+from core.services import dashboard, ui_queries
+from core.services.patients import search_patients
+
+TODAY = dt.date(2026, 3, 16)
+QUERIES = ["quill", "ha", "nora keane", "1955", "rook12"]
+MISS = "zz-no-match"
+
+
+def _median(fn: Callable[[], Any], repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    sizes = [int(x) for x in
+             os.environ.get("BENCH_SCALE_SIZES", "1000,10000,50000").split(",")]
+    raw: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ.setdefault("CHARTSIDE_STATE_DIR", str(folder / "state"))
+        for n in sizes:
+            s = _session(folder / f"scale-{n}.chart", plain=False)
+            raw[f"shape_{n}"] = seed(s, n)
+            s.checkpoint()
+            raw[f"dashboard_{n}"] = _median(
+                partial(dashboard.compliance_dashboard, s, today=TODAY), 9)
+            raw[f"patient_list_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
+            raw[f"count_{n}"] = _median(partial(_count, s), 21)
+            s.lock()
+            s = _session(folder / f"search-{n}.chart", plain=False)
+            seed_patients(s, n)
+            s.checkpoint()
+            raw[f"search_{n}"] = statistics.median(
+                _median(partial(search_patients, s, q, limit=50), 5) for q in QUERIES)
+            raw[f"search_miss_{n}"] = _median(partial(search_patients, s, MISS, limit=50), 9)
+            s.lock()
+    first = sizes[0]
+
+    def figure(key: str, n: int) -> str:
+        value = raw[f"{key}_{n}"]
+        ratio = f"  (x{value / raw[f'{key}_{first}']:.2f} of {first})" if n != first else ""
+        return f"{value * 1000:.2f} ms{ratio}"
+
+    rows: list[tuple[str, str]] = []
+    for n in sizes:
+        shape = raw[f"shape_{n}"]
+        rows += [
+            (f"{n} visits ({shape['episodes']} episodes, {shape['notes']} notes, "
+             f"{shape['notes'] - shape['signed']} unsigned): dashboard refresh",
+             figure("dashboard", n)),
+            (f"{n} visits: patient list (unsigned counts)", figure("patient_list", n)),
+            (f"{n} visits: baseline COUNT(*) over visits", figure("count", n)),
+            (f"{n} patients: search, median of the 5 queries' medians", figure("search", n)),
+            (f"{n} patients: search for a name nobody has", figure("search_miss", n)),
+        ]
+    raw["load_1min"] = os.getloadavg()[0]
+    rows.append(("load average (1 min) at the end", f"{raw['load_1min']:.1f}"))
+    report("scale", rows, raw=raw)
+
+
+if __name__ == "__main__":
+    main()
