@@ -10,6 +10,7 @@ from desktop import (
     cli_billing,
     cli_books,
     cli_claims,
+    cli_inventory,
     cli_practice,
     cli_rules,
     cli_sync,
@@ -29,4 +30,5 @@ REGISTRARS: list[Registrar] = [
     cli_sync.register,
     cli_backups.register,
     cli_users.register,
+    cli_inventory.register,
 ]

@@ -129,6 +129,7 @@ def quantity_in(amount: object, typed_unit: str, item_unit: str) -> Decimal:
 class Location:
     name: str
     kind: LocationKind = LocationKind.CLINIC
+    clinician_id: uuid.UUID | None = None  # whose car kit (home visits draw from it)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
@@ -294,3 +295,35 @@ def fmt(q: Decimal) -> str:
     """3 decimals at most, no trailing zeros: 1.5, 15, 0.25."""
     text = f"{q.quantize(_PLACES):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateLine:
+    item_id: uuid.UUID
+    quantity: Decimal
+    unit: str  # as typed ("ml"); converted to the item's unit when applied
+
+
+@dataclass
+class UsageTemplate:
+    """What one occurrence of ``key`` (a CPT code such as "97140", or a service type such as
+    "massage-60") uses: items and quantities, each in a unit of the item's dimension."""
+
+    key: str
+    lines: tuple[TemplateLine, ...]
+    id: uuid.UUID = field(default_factory=new_id)
+
+    def __post_init__(self) -> None:
+        self.key = self.key.strip()
+        if not self.key or len(self.key) > 40:
+            raise ValidationError("A usage template needs a code or service type.", field="key")
+        lines = []
+        for line in self.lines:
+            if not isinstance(line, TemplateLine):  # stored as [item id, quantity, unit]
+                item_id, q, unit = line
+                line = TemplateLine(uuid.UUID(str(item_id)), Decimal(str(q)), str(unit))
+            lines.append(TemplateLine(line.item_id, quantity(line.quantity), unit_of(line.unit)))
+        self.lines = tuple(lines)
+
+    def stored_lines(self) -> list[list[str]]:
+        return [[str(ln.item_id), fmt(ln.quantity), ln.unit] for ln in self.lines]

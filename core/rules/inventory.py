@@ -28,16 +28,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from core.domain.errors import ValidationError
 from core.domain.inventory import (
     Item,
     Movement,
     MovementKind,
+    TemplateLine,
+    UsageTemplate,
     fmt,
     on_hand,
-    quantity,
-    unit_of,
 )
+
+__all__ = ["TemplateLine", "UsageTemplate"]  # defined with the other records, used here
 
 WINDOW_DAYS = 28
 _NS = uuid.UUID("6f0c5a53-1a0e-4b8f-9d55-7c4f1c1e2a20")  # usage-movement id namespace
@@ -177,29 +178,6 @@ def cost_per_visit_cents(
 
 
 # -- usage templates ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateLine:
-    item_id: uuid.UUID
-    quantity: Decimal
-    unit: str  # as typed ("ml"); converted to the item's unit when applied
-
-
-@dataclass(frozen=True, slots=True)
-class UsageTemplate:
-    """What one occurrence of ``key`` (a CPT code such as "97140", or a service type such as
-    "massage-60") uses."""
-
-    key: str
-    lines: tuple[TemplateLine, ...]
-
-    def __post_init__(self) -> None:
-        if not self.key.strip():
-            raise ValidationError("A usage template needs a code or service type.", field="key")
-        for line in self.lines:
-            quantity(line.quantity)
-            unit_of(line.unit)
 
 
 def usage_id(note_id: uuid.UUID, item_id: uuid.UUID) -> uuid.UUID:

@@ -30,7 +30,7 @@ from core.rules.findings import (
     blocking,
     unacknowledged_warnings,
 )
-from core.services import day_context
+from core.services import day_context, inventory
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.uow import UnitOfWork
@@ -159,6 +159,7 @@ def sign_within(
     )
     note.mark_signed(by=signer_id, at=at, snapshot=text, content_hash=snapshot.snapshot_hash(text))
     uow.notes.save_signed(note)  # read above; changed by mark_signed and the acknowledgements
+    inventory.apply_note_usage(uow, note, context.visit)  # supplies used, once per note
     if cache is not None and at.tzinfo is None:
         # Exactly what reading it back would give (stored naive datetimes round-trip as is);
         # signed, it can no longer change.

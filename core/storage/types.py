@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -72,3 +73,19 @@ class JsonValue(TypeDecorator[Any]):
         if value == "[]":
             return []
         return json.loads(value)
+
+
+class Milli(TypeDecorator[Decimal]):
+    """An exact quantity with 3 decimals (``Decimal``) stored as integer thousandths, so sums in
+    SQL and sync payloads never see a binary fraction (1.5 m → 1500)."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(str(value)) * 1000).to_integral_value())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else (Decimal(int(value)) / 1000).quantize(Decimal("0.001"))

@@ -39,6 +39,7 @@ from core.storage.repos_chart import AuditRepo, IntegrityRepo, MetaRepo
 from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_day import DayReads
 from core.storage.repos_export import ExportReads
+from core.storage.repos_inventory import InventoryRepo
 from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.repos_recordings import RecordingRepo
 from core.storage.repos_sync import SyncRepo
@@ -116,6 +117,7 @@ class UnitOfWork:
         self.sync = SyncRepo(c)
         self.claims = ClaimRepo(c)
         self.export = ExportReads(c)  # read-only: the whole-chart JSON export
+        self.inventory = InventoryRepo(c)
         return self
 
     def __exit__(

@@ -1,0 +1,105 @@
+"""Supplies inventory in SQL (issue 20): items, locations, the movement ledger, usage templates.
+
+Contract:
+- Reached as ``uow.inventory``; every statement joins the caller's transaction. Tables are
+  r0015's. Reads return domain objects (``core.domain.inventory``).
+- Movements are only ever inserted (``add_movements``: insert-or-ignore by id, so a note's
+  template usage — whose id is derived from the note and the item — is recorded once however
+  often it is applied); ``save_many`` is the sync write path's upsert.
+- ``movements(item_ids=…, since=…)`` reads the ledger in one statement (the reports and the
+  forecast need all movements of the items, the dashboard only the last weeks of use).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects.sqlite import insert
+
+from core.domain.errors import NotFound
+from core.domain.inventory import Item, Location, Movement, UsageTemplate
+from core.storage import tables as t
+from core.storage.mapper import from_row, to_row, upsert
+
+
+def _template(row: Any) -> UsageTemplate:
+    return UsageTemplate(row["key"], tuple(row["lines"] or ()), id=row["id"])
+
+
+class InventoryRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- items ----------------------------------------------------------------------------
+    def save_items(self, items: Sequence[Item]) -> None:
+        upsert(self.conn, t.inventory_items, [to_row(i, t.inventory_items) for i in items])
+
+    def item(self, ident: uuid.UUID) -> Item:
+        row = self.conn.execute(
+            select(t.inventory_items).where(t.inventory_items.c.id == ident)
+        ).mappings().first()
+        if row is None:
+            raise NotFound(f"No supply item with id {ident} in this chart.")
+        return from_row(Item, row)
+
+    def items(self, *, active_only: bool = False) -> list[Item]:
+        stmt = select(t.inventory_items).order_by(t.inventory_items.c.name)
+        if active_only:
+            stmt = stmt.where(t.inventory_items.c.active.is_(True))
+        return [from_row(Item, r) for r in self.conn.execute(stmt).mappings()]
+
+    # -- locations ------------------------------------------------------------------------
+    def save_locations(self, locations: Sequence[Location]) -> None:
+        upsert(self.conn, t.inventory_locations,
+               [to_row(loc, t.inventory_locations) for loc in locations])
+
+    def locations(self) -> list[Location]:
+        stmt = select(t.inventory_locations).order_by(t.inventory_locations.c.name)
+        return [from_row(Location, r) for r in self.conn.execute(stmt).mappings()]
+
+    # -- movements ------------------------------------------------------------------------
+    def add_movements(self, movements: Sequence[Movement]) -> list[uuid.UUID]:
+        """Insert the movements whose ids are new; returns the ids actually inserted."""
+        if not movements:
+            return []
+        ids = [m.id for m in movements]
+        have = set(self.conn.execute(
+            select(t.stock_movements.c.id).where(t.stock_movements.c.id.in_(ids))).scalars())
+        new = [m for m in movements if m.id not in have]
+        if new:
+            self.conn.execute(insert(t.stock_movements).on_conflict_do_nothing(),
+                              [to_row(m, t.stock_movements) for m in new])
+        return [m.id for m in new]
+
+    def save_many(self, movements: Sequence[Movement]) -> None:
+        upsert(self.conn, t.stock_movements, [to_row(m, t.stock_movements) for m in movements])
+
+    def movements(
+        self, *, item_ids: Iterable[uuid.UUID] | None = None, since: dt.datetime | None = None
+    ) -> list[Movement]:
+        m = t.stock_movements
+        stmt = select(m).order_by(m.c.at, m.c.id)
+        if item_ids is not None:
+            stmt = stmt.where(m.c.item_id.in_(list(item_ids)))
+        if since is not None:
+            stmt = stmt.where(m.c.at >= since)
+        return [from_row(Movement, r) for r in self.conn.execute(stmt).mappings()]
+
+    # -- usage templates ------------------------------------------------------------------
+    def save_templates(self, templates: Sequence[UsageTemplate]) -> None:
+        upsert(self.conn, t.usage_templates,
+               [{"id": tp.id, "key": tp.key, "lines": tp.stored_lines()} for tp in templates])
+
+    def templates(self) -> dict[str, UsageTemplate]:
+        rows = self.conn.execute(select(t.usage_templates)).mappings()
+        return {tp.key: tp for tp in (_template(r) for r in rows)}
+
+    def template_for(self, key: str) -> UsageTemplate | None:
+        row = self.conn.execute(
+            select(t.usage_templates).where(t.usage_templates.c.key == key)
+        ).mappings().first()
+        return None if row is None else _template(row)

@@ -1,0 +1,100 @@
+"""Supplies inventory on a real chart (issue 20): movements and derived counts, refusals that
+record nothing, usage templates applied at sign-off exactly once, and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.domain.enums import Laterality
+from core.domain.errors import NotFound, ValidationError
+from core.domain.inventory import LocationKind
+from core.services import charts, inventory, notes, signing
+from core.storage.chart import ChartSession
+from tests.conftest import PASSPHRASE
+from tests.integration.test_sign_flow import draft  # noqa: F401  (fixture)
+
+
+def _stock(chart: ChartSession) -> dict[str, Decimal]:
+    return {r.item.name: r.on_hand for r in inventory.stock(chart, dt.date(2026, 12, 1))}
+
+
+def test_movements_counts_and_refusals(chart: ChartSession) -> None:
+    inventory.add_item(chart, name="Kinesiology tape", unit="m", reorder_point=Decimal(10),
+                       reorder_quantity=Decimal(50), unit_cost_cents=40)
+    inventory.add_item(chart, name="Massage lotion", unit="l", unit_cost_cents=1800)
+    inventory.add_location(chart, "Ada's car kit", LocationKind.CAR)
+    inventory.receive(chart, "Kinesiology tape", "30", unit_cost_cents=40)
+    inventory.receive(chart, "Massage lotion", "1")
+    inventory.move(chart, "Kinesiology", "500", "cm", source=None, to="Ada's car kit")
+    inventory.use(chart, "Massage lotion", "15", "ml", reason="massage")
+    inventory.adjust(chart, "Kinesiology tape", "-2", reason="torn roll")
+    before = _stock(chart)
+    assert before == {"Kinesiology tape": Decimal(28), "Massage lotion": Decimal("0.985")}
+    assert inventory.by_location(chart) == {
+        "Clinic": {"Kinesiology tape": Decimal(23), "Massage lotion": Decimal("0.985")},
+        "Ada's car kit": {"Kinesiology tape": Decimal(5)}}
+    for bad in (lambda: inventory.use(chart, "Kinesiology tape", "-1"),
+                lambda: inventory.use(chart, "Kinesiology tape", "1", "ml"),
+                lambda: inventory.use(chart, "Kinesiology tape", "6", location="Ada's car kit"),
+                lambda: inventory.receive(chart, "Kinesiology tape", "NaN"),
+                lambda: inventory.adjust(chart, "Kinesiology tape", "3", reason="")):
+        with pytest.raises(ValidationError):
+            bad()
+    with pytest.raises(NotFound):
+        inventory.use(chart, "Gloves", "1")
+    with pytest.raises(ValidationError, match="already an item"):
+        inventory.add_item(chart, name="kinesiology TAPE", unit="m")
+    assert _stock(chart) == before  # nothing recorded by any refusal
+    rows = [(r["action"], r["entity"]) for r in charts.recent_audit(chart, 50)]
+    assert rows.count(("create", "stock_movement")) == 5
+    assert charts.verify_audit(chart).ok
+
+
+def test_template_applied_at_sign_off_exactly_once(chart: ChartSession, draft) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    inventory.add_item(chart, name="Theraband", unit="m", reorder_point=Decimal(1))
+    inventory.receive(chart, "Theraband", "2")
+    inventory.set_template(chart, "97110", [("Theraband", "150", "cm")])
+    notes.update_block(chart, draft["note"], draft["block"], goal_ids=(draft["goal"],),
+                       laterality=Laterality.RIGHT,
+                       goal_connection="Strengthening so the patient can climb stairs.")
+    notes.set_total_treatment_minutes(chart, draft["note"], 30)
+    signing.sign_note(chart, draft["note"], signer_id=draft["pt"])
+    assert _stock(chart) == {"Theraband": Decimal("0.5")}
+    low = inventory.low(chart, dt.date(2026, 12, 1))
+    assert [r.item.name for r in low] == ["Theraband"]
+    # applied again (a retry, or the signed note arriving on another device): same movement id
+    with chart.uow() as uow:
+        note, visit = uow.notes.get(draft["note"]), None
+        visit = uow.visits.get(note.visit_id)
+        again = inventory.apply_note_usage(uow, note, visit)
+        uow.commit()
+    assert len(again) == 1 and _stock(chart) == {"Theraband": Decimal("0.5")}
+
+
+def test_cli_inventory(chart: ChartSession, tmp_path: Path) -> None:
+    chart.lock()
+    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    def cli(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "desktop.cli", "--chart", str(chart.path),
+                               "inventory", *words], capture_output=True, text=True, env=env,
+                              timeout=120)
+
+    assert cli("add-item", "Gloves", "--unit", "box", "--reorder-point", "2").returncode == 0
+    assert cli("receive", "Gloves", "3", "--cost", "7.50").returncode == 0
+    assert cli("use", "Gloves", "2").returncode == 0
+    refused = cli("use", "Gloves", "--", "-1")
+    assert refused.returncode == 2 and "more than 0" in refused.stderr
+    listed = json.loads(cli("list", "--json").stdout)
+    assert listed["items"][0]["on_hand"] == "1" and listed["items"][0]["low"] is True
+    out = tmp_path / "reorder.csv"
+    low = cli("low", "--out", str(out))
+    assert low.returncode == 0 and "LOW Gloves" in low.stdout
+    assert out.read_text().splitlines()[1].startswith("Gloves,,box,1,2,")
