@@ -62,12 +62,14 @@ RECORDS: dict[str, RecordSpec] = {
     "claim": RecordSpec(t.claims),  # issue 18: a claim sent on one device is sent everywhere
     "claim_batch": RecordSpec(t.claim_batches),
     "remittance": RecordSpec(t.remittance_items),
+    # issue 20: supplies. Movements are only ever inserted; on hand is derived on each device. A
+    # note's template usage has an id derived from (note, item): the same on every device.
+    "inventory_location": RecordSpec(t.inventory_locations),
+    "inventory_item": RecordSpec(t.inventory_items),
+    "stock_movement": RecordSpec(t.stock_movements),
+    "usage_template": RecordSpec(t.usage_templates),
 }
-# Supplies (issue 20) are local to this chart until their records join the one sync write path
-# (core.storage.records); their ids are already sync-safe (note usage: uuid5 of note and item).
-NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording",
-                        "inventory_location", "inventory_item", "stock_movement",
-                        "usage_template"})
+NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {
     "create": "create",
     "update": "edit",

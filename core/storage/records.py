@@ -41,6 +41,7 @@ from core.domain.books import ClockEntry, MileageEntry
 from core.domain.claims import Claim, ClaimBatch, RemittanceItem
 from core.domain.episode import Diagnosis, Episode, Goal
 from core.domain.errors import ChartsideError
+from core.domain.inventory import Item, Location, Movement, UsageTemplate
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
@@ -60,6 +61,7 @@ from core.storage.repos import (
 from core.storage.repos_billing import FeeRepo, PackageRepo, PaymentRepo
 from core.storage.repos_books import ClockRepo, MileageRepo
 from core.storage.repos_claims import ClaimRepo
+from core.storage.repos_inventory import InventoryRepo
 from core.storage.repos_measures import MeasureScoreRepo
 
 Doc = dict[str, Any]
@@ -194,6 +196,10 @@ SHAPES: dict[str, tuple[Builder, Saver]] = {
     "claim": (_plain(Claim), lambda c, xs: ClaimRepo(c).save(xs)),
     "claim_batch": (_plain(ClaimBatch), _save_batches),
     "remittance": (_plain(RemittanceItem), lambda c, xs: ClaimRepo(c).save_remittances(xs)),
+    "inventory_location": (_plain(Location), lambda c, xs: InventoryRepo(c).save_locations(xs)),
+    "inventory_item": (_plain(Item), lambda c, xs: InventoryRepo(c).save_items(xs)),
+    "stock_movement": (_plain(Movement), lambda c, xs: InventoryRepo(c).save_many(xs)),
+    "usage_template": (_plain(UsageTemplate), lambda c, xs: InventoryRepo(c).save_templates(xs)),
     "addendum_draft": (lambda conn, row, doc: row, _save_drafts),
 }
 """How each synced entity becomes a domain aggregate and is saved. A record type added to

@@ -98,3 +98,44 @@ def test_cli_inventory(chart: ChartSession, tmp_path: Path) -> None:
     low = cli("low", "--out", str(out))
     assert low.returncode == 0 and "LOW Gloves" in low.stdout
     assert out.read_text().splitlines()[1].startswith("Gloves,,box,1,2,")
+
+
+def test_usage_recorded_once_when_the_signed_note_reaches_another_device(
+    chart: ChartSession, draft, tmp_path: Path  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    """Device A signs (its template records the use); everything syncs to device B through the
+    one write path: B's count shows the use once, and applying the templates there again (as a
+    device that signs the same note would) adds nothing."""
+    import uuid
+
+    from core.storage.keys import KdfParams
+    from core.sync import crypto
+    from core.sync.config import SyncConfig
+    from tests.sync.test_sync_roundtrip import _ship
+
+    inventory.add_item(chart, name="Theraband", unit="m")
+    inventory.receive(chart, "Theraband", "5")
+    inventory.set_template(chart, "97110", [("Theraband", "1", "m")])
+    notes.update_block(chart, draft["note"], draft["block"], goal_ids=(draft["goal"],),
+                       laterality=Laterality.RIGHT,
+                       goal_connection="Strengthening so the patient can climb stairs.")
+    notes.set_total_treatment_minutes(chart, draft["note"], 30)
+    signing.sign_note(chart, draft["note"], signer_id=draft["pt"])
+    b, _ = charts.create_chart(tmp_path / "b.chart", PASSPHRASE, kdf=KdfParams.fast_for_tests())
+    try:
+        key_id, key = crypto.new_sync_key()
+        cfg = SyncConfig(server="http://127.0.0.1", account_id=uuid.uuid4(),
+                         device_id=uuid.uuid4(), device_name="B", token="-",
+                         chart_device=b.device_id, key_id=key_id, keys={key_id: key},
+                         box_secret=b"")
+        out = _ship(chart, b, cfg)
+        assert out.notices == 0
+        assert _stock(b) == {"Theraband": Decimal(4)}
+        with b.uow() as uow:
+            note = uow.notes.get(draft["note"])
+            assert note.is_signed
+            inventory.apply_note_usage(uow, note, uow.visits.get(note.visit_id))
+            uow.commit()
+        assert _stock(b) == {"Theraband": Decimal(4)}
+    finally:
+        b.lock()

@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,20 @@ from core.domain.enums import (
     UnitMethod,
 )
 from core.domain.episode import Diagnosis, Episode, Goal
+from core.domain.inventory import (
+    Item,
+    Location,
+    LocationKind,
+    Movement,
+    MovementKind,
+    TemplateLine,
+    UsageTemplate,
+)
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
+from core.rules import inventory as inventory_rules
 from core.services import charts
 from core.storage import outbox, records
 from core.storage import sync_store as store
@@ -172,7 +183,24 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
             "patient": patient, "episode": episode, "visit": visit, "note": note,
             "fee": fee, "payment": payment, "package": (package, [use]),
             "measure_score": score, "mileage": trip, "clock": clock, "claim_batch": batch,
-            "claim": claim, "remittance": remit}
+            "claim": claim, "remittance": remit, **_supplies(draw, clinician, note)}
+
+
+def _supplies(draw: st.DrawFn, clinician: Clinician, note: Note) -> dict[str, Any]:
+    """Issue 20's records: a car kit, an item, a movement a note's template made, a template."""
+    kit = Location(name=draw(name), kind=LocationKind.CAR, clinician_id=clinician.id)
+    item = Item(name=draw(name), unit=draw(st.sampled_from(["m", "ml", "each", "pair"])),
+                category=draw(text), reorder_point=Decimal(draw(st.integers(0, 50))),
+                unit_cost_cents=draw(st.integers(0, 9000)),
+                hcpcs=draw(st.sampled_from([None, "A4556"])))
+    used = Movement(item_id=item.id, kind=MovementKind.USED, location_id=kit.id,
+                    quantity=Decimal(draw(st.integers(1, 99_999))) / 1000,
+                    at=dt.datetime(2025, 1, 3, 8, 0), note_id=note.id,
+                    id=inventory_rules.usage_id(note.id, item.id))
+    template = UsageTemplate(key=f"97{draw(st.integers(100, 999))}-{uuid.uuid4().hex[:6]}",
+                             lines=(TemplateLine(item.id, Decimal(1), item.unit),))
+    return {"inventory_location": kit, "inventory_item": item, "stock_movement": used,
+            "usage_template": template}
 
 
 def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
@@ -187,6 +215,10 @@ def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
         "claim": lambda claim: ClaimRepo(c).save([claim]),
         "claim_batch": ClaimRepo(c).save_batch,
         "remittance": lambda item: ClaimRepo(c).save_remittances([item]),
+        "inventory_location": lambda x: uow.inventory.save_locations([x]),
+        "inventory_item": lambda x: uow.inventory.save_items([x]),
+        "stock_movement": lambda x: uow.inventory.add_movements([x]),
+        "usage_template": lambda x: uow.inventory.save_templates([x]),
     }
     if entity == "package":
         package, uses = obj
@@ -217,6 +249,14 @@ def _read(uow: Any, entity: str, ident: uuid.UUID, obj: Any) -> Any:
             select(t.practices).where(t.practices.c.id == ident)).mappings().one())
     if entity == "claim_batch":
         return next(b for b in ClaimRepo(c).batches() if b.id == ident)
+    if entity == "inventory_location":
+        return next(x for x in uow.inventory.locations() if x.id == ident)
+    if entity == "inventory_item":
+        return uow.inventory.item(ident)
+    if entity == "stock_movement":
+        return next(x for x in uow.inventory.movements() if x.id == ident)
+    if entity == "usage_template":
+        return uow.inventory.template_for(obj.key)
     if entity == "remittance":
         return next(r for r in ClaimRepo(c).remittances_of(obj.claim_id) if r.id == ident)
     if entity == "fee":
@@ -286,7 +326,8 @@ def _same_everywhere(a: ChartSession, b: ChartSession, world: dict[str, Any]) ->
 def test_every_synced_record_type_has_a_write_path_and_is_in_the_property() -> None:
     world_entities = {"practice", "clinician", "payer_profile", "patient", "episode", "visit",
                       "note", "fee", "payment", "package", "measure_score", "mileage", "clock",
-                      "claim", "claim_batch", "remittance"}
+                      "claim", "claim_batch", "remittance", "inventory_location",
+                      "inventory_item", "stock_movement", "usage_template"}
     assert set(outbox.RECORDS) <= set(records.SHAPES) | {"note"}, "add it to records.SHAPES"
     assert set(outbox.RECORDS) <= world_entities, "add the new record type to worlds()"
 
