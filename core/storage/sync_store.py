@@ -108,32 +108,45 @@ class VersionRow:
     salvaged: bool
 
 
+_VERSION_ROWS = """
+    SELECT v.version_id, v.change_id, v.kind, v.parent_ids, v.device_id, v.server_seq,
+           o.acked_seq, o.change_id, s.status, s.salvaged, v.record_id
+    FROM record_versions v
+    LEFT JOIN sync_outbox o ON o.change_id = v.change_id
+    LEFT JOIN sync_change_state s ON s.change_id = v.change_id
+    WHERE v.record_id IN """
+
+
 def version_rows(conn: Connection, record_id: uuid.UUID) -> list[VersionRow]:
-    rows = _all(
-        conn,
-        """
-        SELECT v.version_id, v.change_id, v.kind, v.parent_ids, v.device_id, v.server_seq,
-               o.acked_seq, o.change_id, s.status, s.salvaged
-        FROM record_versions v
-        LEFT JOIN sync_outbox o ON o.change_id = v.change_id
-        LEFT JOIN sync_change_state s ON s.change_id = v.change_id
-        WHERE v.record_id = ?""",
-        (record_id.hex,),
+    return version_rows_many(conn, [record_id]).get(record_id, [])
+
+
+def version_rows_many(
+    conn: Connection, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[VersionRow]]:
+    """``version_rows`` of many records: one query per 500 records."""
+    out: dict[uuid.UUID, list[VersionRow]] = {}
+    ids = {r.hex: r for r in record_ids}
+    keys = list(ids)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        for r in _all(conn, _VERSION_ROWS + f"({_marks(len(chunk))})", chunk):
+            out.setdefault(ids[r[10]], []).append(_version_row(r))
+    return out
+
+
+def _version_row(r: Sequence[Any]) -> VersionRow:
+    return VersionRow(
+        uuid.UUID(r[0]),
+        uuid.UUID(r[1]),
+        r[2],
+        tuple(uuid.UUID(p) for p in json.loads(r[3] or "[]")),
+        r[4],
+        r[5] if r[5] is not None else r[6],
+        r[7] is not None,
+        r[8] == "rejected",
+        bool(r[9]),
     )
-    return [
-        VersionRow(
-            uuid.UUID(r[0]),
-            uuid.UUID(r[1]),
-            r[2],
-            tuple(uuid.UUID(p) for p in json.loads(r[3] or "[]")),
-            r[4],
-            r[5] if r[5] is not None else r[6],
-            r[7] is not None,
-            r[8] == "rejected",
-            bool(r[9]),
-        )
-        for r in rows
-    ]
 
 
 def version_meta(
@@ -634,6 +647,24 @@ def close_conflicts(
         record_id.hex,
     ] + ([kind] if kind else [])
     return int(_db(conn).execute(sql, params).rowcount or 0)
+
+
+def close_conflicts_many(
+    conn: Connection, record_ids: Sequence[uuid.UUID], resolution: str, kinds: Sequence[str]
+) -> set[uuid.UUID]:
+    """Close the open conflicts of ``kinds`` on any of ``record_ids``; returns the records
+    that had one (two statements per 500 records)."""
+    c = t.sync_conflicts
+    closed: set[uuid.UUID] = set()
+    now = _now()
+    for i in range(0, len(record_ids), 500):
+        where = (c.c.record_id.in_(list(record_ids[i : i + 500])), c.c.kind.in_(list(kinds)),
+                 c.c.resolved_at.is_(None))
+        found = set(conn.execute(select(c.c.record_id).where(*where)).scalars())
+        if found:
+            conn.execute(update(c).where(*where).values(resolved_at=now, resolution=resolution))
+            closed |= found
+    return closed
 
 
 def close_one(conn: Connection, conflict_id: uuid.UUID, resolution: str) -> None:

@@ -134,14 +134,58 @@ def apply_page(
         if entity not in records.SPECS:
             continue  # a record type from a newer app: kept in history, shown after an upgrade
         fresh: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        held: list[uuid.UUID] = []
         for record_id, versions in by_entity[entity]:
             first = versions[0]
             if record_id not in before and len(versions) == 1 and not first["parents"]:
                 fresh.append((record_id, first))
             else:
-                reconcile(conn, cfg, record_id, entity, out)
+                held.append(record_id)
+        if held:
+            _reconcile_many(conn, cfg, entity, held, out)
         if fresh:
             _fresh(conn, entity, fresh, out)
+
+
+def _reconcile_many(
+    conn: Connection, cfg: SyncConfig, entity: str, record_ids: Sequence[uuid.UUID],
+    out: ApplyOutcome,
+) -> None:
+    """``reconcile`` of several records of one entity. The common case — one head after the
+    page (an edit on top of what this device has), no signature in play — is settled for
+    all of them at once: one read of their versions, one of the heads' payloads, one
+    ``records.write`` (one current-state read per table), one heads write and one conflict
+    update. The others (several heads, a signed note, a refused edit) go one by one."""
+    rows_of = store.version_rows_many(conn, record_ids)
+    linear: dict[uuid.UUID, uuid.UUID] = {}
+    for record_id in record_ids:
+        rows = rows_of.get(record_id, [])
+        graph = merge.Graph(
+            merge.Node(r.version_id, r.parents, r.kind, r.device, r.seq, r.rejected) for r in rows
+        )
+        tips = graph.heads()
+        signed = entity == "note" and (
+            graph.winning_sign() is not None or any(r.rejected and not r.salvaged for r in rows)
+        )
+        if len(tips) == 1 and not signed:
+            linear[record_id] = tips[0]
+        else:
+            reconcile(conn, cfg, record_id, entity, out)
+    if not linear:
+        return
+    texts = store.payloads(conn, linear.values())
+    docs = {rid: json.loads(texts[head]) for rid, head in linear.items()}
+    written = records.write(conn, [(entity, rid, doc) for rid, doc in docs.items()])
+    for _entity, record_id in written.changed:
+        out.touch(entity, record_id)
+    heads = {rid: (head,) for rid, head in linear.items()}
+    _refused(conn, written, heads, docs, out)
+    store.set_heads_many(conn, [(rid, entity, heads[rid]) for rid in linear])
+    # one head again: a draft choice or a delete-against-edit is settled
+    for record_id in store.close_conflicts_many(
+        conn, list(linear), "superseded", ("draft", "delete_edit")
+    ):
+        out.touch("sync_conflict", record_id)
 
 
 def _fresh(
