@@ -95,6 +95,8 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         # codes
         _spec("code.unknown", "block", "A code is not in the therapy code catalog."),
         _spec("code.discipline_mismatch", "warn", "A code is not one this discipline bills."),
+        _spec("code.unlisted_description", "block",
+              "An unlisted code (97139, 97039, 97799) has no description of the service."),
         _spec("code.addon_without_parent", "block", "97130 without 97129."),
         _spec("code.eval_on_daily_note", "warn", "An evaluation code on a daily note."),
         _spec("code.eval_twice_same_day", "block", "Two evaluations, one discipline, one day."),

@@ -35,9 +35,11 @@ from core.domain.claims import Claim, ClaimBatch, ClaimStatus
 from core.domain.errors import InvalidInput, NotFound
 from core.domain.practice import PayerProfile
 from core.export import cms1500_pdf
+from core.rules.checks.codes import UNLISTED_FAMILY, unlisted_description
 from core.rules.claims import cms1500, x837
 from core.rules.claims.model import ClaimDraft, ClaimSources, build_claims, problems
 from core.rules.findings import Finding, blocking
+from core.rules.packs import default_packs
 from core.services.claim_scrub import NothingToBill, ScrubBlocked
 from core.services.result import Result
 from core.services.superbill import SuperbillRequest
@@ -267,12 +269,27 @@ def _drafts(uow: UnitOfWork, bill: Superbill, patient_id: uuid.UUID, *, per_day:
             ) -> list[ClaimDraft]:
     visits = uow.visits.get_many(bill.visit_ids)
     episodes = {eid: uow.episodes.get(eid) for eid in {v.episode_id for v in visits.values()}}
+    packs = default_packs()
+    unlisted = frozenset(ln.code for ln in bill.lines
+                         if (info := packs.find_code(ln.code)) is not None
+                         and info.family == UNLISTED_FAMILY)
+    descriptions: dict[tuple[uuid.UUID, str], str] = {}
+    if unlisted:
+        notes = uow.billing.reads.notes_for_visits(
+            list({ln.visit_id for ln in bill.lines if ln.code in unlisted}))
+        for vid, note in notes.items():
+            items: list[tuple[str, object]] = [(b.code, b.details) for b in note.blocks]
+            items += [(u.code, u.details) for u in note.untimed]
+            for code, details in items:
+                text = unlisted_description(details)
+                if code in unlisted and text:
+                    descriptions.setdefault((vid, code), text)
     sources = ClaimSources(
         patient=uow.patients.get(patient_id), practice=uow.practice.get(),
         visit_episode={v.id: v.episode_id for v in visits.values()},
         visit_address={v.id: v.address for v in visits.values()},
         episodes=episodes, payers={p.id: p for p in uow.payers.list()},
-        clinicians=uow.clinicians.list(),
+        clinicians=uow.clinicians.list(), unlisted=unlisted, descriptions=descriptions,
     )
     return build_claims(bill, sources, per_day=per_day)
 

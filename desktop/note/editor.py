@@ -266,7 +266,11 @@ class NoteEditor(QWidget):
 
     def _add_untimed(self, code: str, minutes: int | None) -> None:
         if self.note_id is not None:
-            self.run(ops.add_untimed(self, self.note_id, code, minutes=minutes), self._reload)
+            # the section clears it after this slot runs; unlisted codes need it (issue 18)
+            text = self.untimed.description()
+            extra = {"details": {"description": text}} if text else {}
+            self.run(ops.add_untimed(self, self.note_id, code, minutes=minutes, **extra),
+                     self._reload)
 
     def _remove_untimed(self, service_id: uuid.UUID) -> None:
         if self.note_id is not None:

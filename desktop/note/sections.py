@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -183,7 +184,9 @@ class BlocksSection(QWidget):
 
 
 class UntimedSection(QWidget):
-    """Untimed services (1 unit each): code, optional minutes for total time, remove."""
+    """Untimed services (1 unit each): code, optional minutes for total time, an optional
+    description (required for unlisted codes: 97139, 97039, 97799 — it goes on the claim), remove.
+    ``description()`` is the text typed for the service being added."""
 
     add_requested = Signal(str, object)  # code, minutes | None
     remove_requested = Signal(uuid.UUID)
@@ -203,6 +206,9 @@ class UntimedSection(QWidget):
         self.minutes.setSpecialValueText("min")
         self.minutes.setSuffix(" min")
         self.add_button = named(QPushButton("Add"), "addUntimed")
+        self.describe = named(QLineEdit(), "untimedDescription")
+        self.describe.setPlaceholderText("Description (unlisted codes)")
+        self.describe.setMaxLength(200)
         self._rows: list[QWidget] = []
         self._read_only = False
 
@@ -213,6 +219,7 @@ class UntimedSection(QWidget):
         self.picker.setObjectName("untimedCode")
         self.add_row.addWidget(self.picker, 1)
         self.add_row.addWidget(self.minutes)
+        self.add_row.addWidget(self.describe, 1)
         self.add_row.addWidget(self.add_button)
         self.add_row.addStretch(1)
         self.add_button.clicked.connect(self._add)
@@ -225,6 +232,10 @@ class UntimedSection(QWidget):
             self.add_requested.emit(code, self.minutes.value() or None)
             self.picker.setCurrentIndex(-1)
             self.minutes.setValue(0)
+            self.describe.clear()
+
+    def description(self) -> str:
+        return " ".join(self.describe.text().split())
 
     def set_services(self, services: Sequence[Any], label_for: Callable[[str], str]) -> None:
         for row in self._rows:
@@ -237,7 +248,10 @@ class UntimedSection(QWidget):
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
             minutes = f"  ·  {s.minutes} min" if s.minutes else ""
-            h.addWidget(label(f"{s.code} · {label_for(s.code)}{minutes}"), 1)
+            text = (s.details or {}).get("description", "") if isinstance(
+                s.details, dict) else ""
+            described = f"  ·  {text}" if text else ""
+            h.addWidget(label(f"{s.code} · {label_for(s.code)}{minutes}{described}"), 1)
             remove = QPushButton("Remove")
             remove.setProperty("role", "link")
             remove.setVisible(not self._read_only)
@@ -248,7 +262,7 @@ class UntimedSection(QWidget):
 
     def set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only
-        for w in (self.picker, self.minutes, self.add_button):
+        for w in (self.picker, self.minutes, self.describe, self.add_button):
             if w is not None:
                 w.setVisible(not read_only)
 

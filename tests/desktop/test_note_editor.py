@@ -139,3 +139,11 @@ def test_untimed_service_added_and_removed(qtbot: Any, open_window: Any, seeded:
     assert "97010" in editor.check.units.units
     editor.untimed.remove_requested.emit(editor.ws.note.untimed[0].id)
     qtbot.waitUntil(lambda: editor.ws.note.untimed == [], timeout=10_000)
+    # an unlisted code carries its description (issue 18: it goes on the claim)
+    untimed.picker.set_code("97139")
+    untimed.describe.setText("Instrument-assisted  soft tissue mobilization")
+    qtbot.mouseClick(untimed.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(editor.ws.note.untimed) == 1, timeout=10_000)
+    assert editor.ws.note.untimed[0].details == {
+        "description": "Instrument-assisted soft tissue mobilization"}
+    assert untimed.describe.text() == ""

@@ -39,6 +39,7 @@ Check = Callable[[NoteFacts], Iterator[Finding]]
 CHECKS: tuple[Check, ...] = (
     sections.check_required_sections,
     codes.check_catalog,
+    codes.check_unlisted_description,
     timing.check_times,
     timing.check_overlaps,
     timing.check_visit_length,

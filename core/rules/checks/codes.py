@@ -37,6 +37,31 @@ def check_catalog(f: NoteFacts) -> Iterator[Finding]:
             )
 
 
+UNLISTED_FAMILY = "unlisted"
+
+
+def unlisted_description(details: object) -> str:
+    """The service description typed for an unlisted code (``details["description"]``)."""
+    text = details.get("description", "") if isinstance(details, dict) else ""
+    return " ".join(str(text).split())
+
+
+def check_unlisted_description(f: NoteFacts) -> Iterator[Finding]:
+    """An unlisted code (97139, 97039, 97799) must say what was done: the claim carries the
+    description (CMS-1500 item 19, 837P SV101-7); a payer denies the line without it."""
+    for line in f.lines:
+        if line.info is not None and line.info.family == UNLISTED_FAMILY and len(
+                unlisted_description(dict(line.details))) < 5:
+            yield make_finding(
+                "code.unlisted_description",
+                f"{line.code} ({line.info.label}) needs a description of the service.",
+                f"{line.field}.details.description",
+                "Describe what was done in a few words, e.g. 'instrument-assisted soft tissue "
+                "mobilization'.",
+                block_id=line.id,
+            )
+
+
 def check_add_ons(f: NoteFacts) -> Iterator[Finding]:
     day_codes = {x.code for x in (*f.lines, *f.same_day_lines)}
     for line in f.lines:

@@ -10,8 +10,8 @@ Contract:
   cut to the item's width; dates are MM DD YY in 24A and MM DD YYYY elsewhere.
 - Items filled: payer address, 1, 1a, 2–7, 10a–c, 11, 11a, 11b (employer), 11c, 11d, 12, 13, 14
   (qualifier 431, the primary diagnosis's onset), 17 (qualifier, name) and 17b, 19 (unlisted
-  code descriptions when given), 21 (indicator 0, A–L), 23, 24A–J (24I/J shaded: ZZ and the
-  rendering taxonomy), 25, 26, 27, 28, 29, 31, 32, 33, 33a, 33b (ZZ taxonomy).
+  code descriptions: the note's, or given), 21 (indicator 0, A–L), 23, 24A–J (24I/J shaded: ZZ
+  and the rendering taxonomy), 25, 26, 27, 28, 29, 31, 32, 33, 33a, 33b (ZZ taxonomy).
 """
 
 from __future__ import annotations
@@ -175,7 +175,11 @@ def _header(pg: _Page, d: ClaimDraft, issued_on: dt.date, descriptions: dict[str
         pg.put("17_qual", d.referrer_qualifier)
         pg.put("17", d.referrer_name)
         pg.put("17b", d.referrer_npi)
-    unlisted = [f"{code} {text}" for code, text in descriptions.items()
+    described = dict(descriptions)
+    for ln in d.lines:
+        if ln.description:
+            described.setdefault(ln.code, ln.description)
+    unlisted = [f"{code} {text}" for code, text in described.items()
                 if any(ln.code == code for ln in d.lines)]
     pg.put("19", "; ".join(unlisted))
     pg.check("20_no")

@@ -61,6 +61,8 @@ class ClaimLine:
     rendering_taxonomy: str | None
     visit_id: uuid.UUID
     rendering_name: str = ""  # "First Last" (no credentials)
+    unlisted: bool = False  # 97139, 97039, 97799: the claim must describe the service
+    description: str = ""  # item 19 / 837P SV101-7, from the note's block
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,8 @@ class ClaimSources:
     episodes: Mapping[uuid.UUID, Episode]
     payers: Mapping[uuid.UUID, PayerProfile]  # payer profile id → profile
     clinicians: Sequence[Clinician]
+    unlisted: frozenset[str] = frozenset()  # codes of the "unlisted" family
+    descriptions: Mapping[tuple[uuid.UUID, str], str] = field(default_factory=dict)
 
 
 def _person_of_patient(p: Patient) -> Person:
@@ -179,7 +183,8 @@ def build_claims(bill: b.Superbill, src: ClaimSources, *, per_day: bool) -> list
                 "".join(dict.fromkeys(letter_of[by_letter[x]] for x in ln.pointers
                                       if x in by_letter and by_letter[x] in letter_of))[:4],
                 ln.units, ln.charge_cents, ln.rendering_npi, taxonomy.get(ln.rendering_npi),
-                ln.visit_id, _plain_name(names.get(ln.rendering_npi)))
+                ln.visit_id, _plain_name(names.get(ln.rendering_npi)), ln.code in src.unlisted,
+                src.descriptions.get((ln.visit_id, ln.code), ""))
             for ln in sorted(lines, key=lambda ln: ln.date))
         primary = min(episode.diagnoses, key=lambda d: d.rank, default=None)
         p = src.patient
@@ -274,6 +279,9 @@ def problems(draft: ClaimDraft, *, for_file: bool) -> list[str]:
             out.append(f"{who}: {ln.code} has no rendering provider NPI (24J).")
         if ln.charge_cents <= 0:
             out.append(f"{who}: {ln.code} has no charge (24F): set a fee.")
+        if ln.unlisted and not ln.description:
+            out.append(f"{who}: unlisted code {ln.code} has no description of the service "
+                       "(item 19, 837P SV101-7): describe it in the note.")
     accident = draft.auto_accident_state is not None or draft.other_accident
     if accident and for_file and draft.accident_date is None:
         out.append(f"{who}: an accident is marked (item 10) without its date.")

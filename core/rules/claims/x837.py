@@ -156,6 +156,9 @@ def _claim(out: list[str], d: ClaimDraft, number: str, hl: int, pr: Practice) ->
     for n, ln in enumerate(d.lines, start=1):
         out.append(_seg("LX", str(n)))
         proc = COMPONENT.join(("HC", ln.code, *ln.modifiers[:4]))
+        if ln.description:  # SV101-7: an unlisted code's description of the service
+            mods = [*ln.modifiers[:4], "", "", "", ""][:4]
+            proc = COMPONENT.join(("HC", ln.code, *mods, x12_text(ln.description)[:80]))
         pointers = COMPONENT.join(pointer_of[x] for x in ln.pointers if x in pointer_of)
         out.append(_seg("SV1", proc, _money(ln.charge_cents), "UN", str(ln.units),
                         ln.place_of_service if ln.place_of_service != pos else "", "",
