@@ -54,8 +54,8 @@ OPTIONS: dict[str, Option] = {
         Option("scribe/models", "[]", str,
                "JSON list of the model folders the user added on this device."),
         Option("window/geometry", b"", bytes, "Main window geometry."),
-        Option("claims/cms1500_offset", "0,0", str,
-               "CMS-1500 red-form printer offset on this device: mm right, mm down."),
+        Option("claims/cms1500_offset", "{}", str,
+               "CMS-1500 red-form offsets per printer name (JSON: mm right, mm down)."),
         Option("meta/schema", SCHEMA_VERSION, int, "Version of this settings file."),
     )
 }

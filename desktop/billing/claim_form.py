@@ -4,9 +4,9 @@ Contract:
 - GUI thread only; chart access is a ``CommandOp`` on the app's database worker (the preview is
   an audited view, Save an audited export: ``core.services.claims``). Pages are drawn by QtPdf
   from memory (``desktop.billing.pdfpages``); without QtPdf the preview says so and Save works.
-- Two modes: the plain full form, or text only for the pre-printed red form with this device's
-  printer offset (millimetres right and down; kept in ``Options`` under
-  ``claims/cms1500_offset``, never PHI). "Test page…" saves the alignment page to print.
+- Two modes: the plain full form, or text only for the pre-printed red form with the chosen
+  printer's offset (millimetres right and down, one per printer name; kept in ``Options`` under
+  ``claims/cms1500_offset`` as JSON, never PHI). "Test page…" saves the alignment page.
 - Expected errors (missing NPI, member id, blocked scrub…) show in the status line, every item
   listed; Save stays off until the preview succeeds. ``save_to(path)`` is the testable half of
   Save; it emits ``exported(Path)``.
@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDoubleSpinBox,
     QFileDialog,
@@ -45,24 +46,42 @@ OFFSET_KEY = "claims/cms1500_offset"
 PREVIEW_DPI = 72
 
 
-def _offset_option() -> tuple[float, float]:
+DEFAULT_PRINTER = "Default printer"
+
+
+def printer_names() -> list[str]:
+    """This computer's printers (the default first), or one entry when none is installed."""
+    from PySide6.QtPrintSupport import QPrinterInfo
+
+    names = list(QPrinterInfo.availablePrinterNames())
+    default = QPrinterInfo.defaultPrinterName()
+    if default in names:
+        names.remove(default)
+        names.insert(0, default)
+    return names or [DEFAULT_PRINTER]
+
+
+def offsets() -> dict[str, tuple[float, float]]:
+    """Millimetres (right, down) per printer name, from the options (JSON; no PHI)."""
+    import json
+
+    from desktop.settings import Options
+
     try:
-        from desktop.settings import Options
-
-        text = str(Options().get(OFFSET_KEY) or "0,0")
-        x, y = (float(v) for v in text.split(","))
-        return x, y
-    except (KeyError, ValueError):
-        return 0.0, 0.0
+        raw = json.loads(str(Options().get(OFFSET_KEY) or "{}"))
+        return {str(k): (float(v[0]), float(v[1])) for k, v in dict(raw).items()}
+    except (KeyError, ValueError, TypeError, IndexError):
+        return {}
 
 
-def _save_offset(x: float, y: float) -> None:
-    try:
-        from desktop.settings import Options
+def _save_offset(printer: str, x: float, y: float) -> None:
+    import json
 
-        Options().set(OFFSET_KEY, f"{x:.1f},{y:.1f}")
-    except KeyError:  # an options registry without the key: keep it for this session only
-        pass
+    from desktop.settings import Options
+
+    known = offsets()
+    known[printer] = (round(x, 1), round(y, 1))
+    Options().set(OFFSET_KEY, json.dumps({k: list(v) for k, v in sorted(known.items())}))
 
 
 def preview_op(parent: QObject, request: Any) -> CommandOp[Any]:
@@ -97,6 +116,7 @@ class ClaimFormDialog(QDialog):
         self.today = today or dt.date.today()
         self.preview: Any = None
         self._generation = 0
+        self._loading_offset = False
         outer = QVBoxLayout(self)
         top = QFormLayout()
         self.date_from = DateField("claimFrom", today=lambda: self.today)
@@ -105,7 +125,9 @@ class ClaimFormDialog(QDialog):
         self.date_to.set_value(date_to)
         self.red_form = named(QCheckBox("Text only, to print on the red CMS-1500 form"),
                               "claimRedForm")
-        x, y = _offset_option()
+        self.printer = named(QComboBox(), "claimPrinter")
+        self.printer.addItems(printer_names())
+        x, y = offsets().get(self.printer.currentText(), (0.0, 0.0))
         self.offset_x = named(QDoubleSpinBox(), "claimOffsetX")
         self.offset_y = named(QDoubleSpinBox(), "claimOffsetY")
         for box, value in ((self.offset_x, x), (self.offset_y, y)):
@@ -114,17 +136,18 @@ class ClaimFormDialog(QDialog):
             box.setDecimals(1)
             box.setSuffix(" mm")
             box.setValue(value)
-        offsets = QHBoxLayout()
-        offsets.addWidget(label("right"))
-        offsets.addWidget(self.offset_x)
-        offsets.addWidget(label("down"))
-        offsets.addWidget(self.offset_y)
+        shift = QHBoxLayout()
+        shift.addWidget(self.printer, 1)
+        shift.addWidget(label("right"))
+        shift.addWidget(self.offset_x)
+        shift.addWidget(label("down"))
+        shift.addWidget(self.offset_y)
         self.test_button = named(QPushButton("Test page…"), "claimTestPage")
-        offsets.addWidget(self.test_button)
+        shift.addWidget(self.test_button)
         top.addRow("From", self.date_from)
         top.addRow("To", self.date_to)
         top.addRow(self.red_form)
-        top.addRow("Printer offset", offsets)
+        top.addRow("Printer offset", shift)
         outer.addLayout(top)
         self.busy = Busy("Preparing the claim form…")
         outer.addWidget(self.busy)
@@ -148,6 +171,7 @@ class ClaimFormDialog(QDialog):
         self.red_form.toggled.connect(lambda *_: self._debounce.start())
         for box in (self.offset_x, self.offset_y):
             box.valueChanged.connect(self._offset_changed)
+        self.printer.currentTextChanged.connect(self._printer_changed)
         self.save_button.clicked.connect(self._ask_save)
         self.test_button.clicked.connect(self._ask_test_page)
         close.clicked.connect(self.reject)
@@ -164,7 +188,19 @@ class ClaimFormDialog(QDialog):
             offset=Offset(self.offset_x.value(), self.offset_y.value()), issued_on=self.today)
 
     def _offset_changed(self, *_args: Any) -> None:
-        _save_offset(self.offset_x.value(), self.offset_y.value())
+        if self._loading_offset:
+            return
+        _save_offset(self.printer.currentText(), self.offset_x.value(), self.offset_y.value())
+        if self.red_form.isChecked():
+            self._debounce.start()
+
+    def _printer_changed(self, name: str) -> None:
+        """Each printer feeds the form its own way: show (and use) its saved offset."""
+        x, y = offsets().get(name, (0.0, 0.0))
+        self._loading_offset = True
+        self.offset_x.setValue(x)
+        self.offset_y.setValue(y)
+        self._loading_offset = False
         if self.red_form.isChecked():
             self._debounce.start()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,7 +70,8 @@ def test_claim_form_from_the_superbill_dialog(qtbot: QtBot, clinic_db: Clinic,
                     timeout=30_000)
     page = PdfReader(io.BytesIO(dialog.preview.pdf)).pages[0].extract_text()
     assert "TESTCASE, WREN" in page and "HEALTH INSURANCE CLAIM FORM" not in page
-    assert Options().get(OFFSET_KEY) == "1.5,0.0"
+    printer = dialog.printer.currentText()
+    assert json.loads(Options().get(OFFSET_KEY)) == {printer: [1.5, 0.0]}  # per printer
     test_page = tmp_path / "test.pdf"
     dialog.save_test_page(test_page)
     assert "right +1.5 mm" in " ".join(PdfReader(test_page).pages[0].extract_text().split())
