@@ -67,14 +67,14 @@ class DeviceRow:
 def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[EnrollResult]:
     def check(chart: ChartSession) -> tuple[bool, uuid.UUID | None]:
         with chart.uow() as uow:
-            revoked = store.get_meta(uow.conn, config.REVOKED) is not None
-            if config.enrolled(uow.conn) and not revoked:
+            revoked = uow.meta.get(config.REVOKED) is not None
+            if config.enrolled(uow.sync.connection) and not revoked:
                 raise AlreadyEnrolled(
                     "This chart is already enrolled with a sync server.",
                     hint="Revoke this device first to enroll it again.",
                 )
-            known = store.get_meta(uow.conn, config.ACCOUNT)
-            return store.holds_records(uow.conn), uuid.UUID(known) if known else None
+            known = uow.meta.get(config.ACCOUNT)
+            return store.holds_records(uow.sync.connection), uuid.UUID(known) if known else None
 
     name = name.strip()
     if not name:
@@ -98,9 +98,9 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
 
     def save(chart: ChartSession) -> tuple[bool, bool]:
         with chart.uow() as uow:
-            previous = store.get_meta(uow.conn, config.ACCOUNT)
+            previous = uow.meta.get(config.ACCOUNT)
             config.store_enrollment(
-                uow.conn,
+                uow.sync.connection,
                 server=server,
                 account_id=enrolled.account_id,
                 device_id=enrolled.device_id,
@@ -110,13 +110,14 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
                 box_public=public,
             )
             if previous is not None and previous != str(enrolled.account_id):
-                store.unack_all(uow.conn)  # another practice log: everything goes out again
-                store.set_meta(uow.conn, config.KEY_ID, None)
-            created = enrolled.first_device and store.get_meta(uow.conn, config.KEY_ID) is None
+                # another practice log: everything goes out again
+                store.unack_all(uow.sync.connection)
+                uow.meta.set(config.KEY_ID, None)
+            created = enrolled.first_device and uow.meta.get(config.KEY_ID) is None
             if created:
                 key_id, key = crypto.new_sync_key()
-                config.store_key(uow.conn, key_id, key)
-            ready = store.get_meta(uow.conn, config.KEY_ID) is not None
+                config.store_key(uow.sync.connection, key_id, key)
+            ready = uow.meta.get(config.KEY_ID) is not None
             uow.record("create", "sync_device", str(enrolled.device_id), detail="enrolled")
             uow.commit()
         return ready, created
@@ -228,7 +229,7 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
 
     def save(chart: ChartSession) -> None:
         with chart.uow() as uow:
-            config.store_key(uow.conn, key_id, key)
+            config.store_key(uow.sync.connection, key_id, key)
             uow.record("create", "sync_key", key_id, detail="practice sync key received")
             uow.commit()
 
@@ -261,7 +262,7 @@ def revoke_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[DeviceRow]:
     def save(chart: ChartSession) -> None:
         with chart.uow() as uow:
             if device_id == cfg.device_id:
-                store.set_meta(uow.conn, config.REVOKED, dt.datetime.now(dt.UTC).isoformat())
+                uow.meta.set(config.REVOKED, dt.datetime.now(dt.UTC).isoformat())
             uow.record("delete", "sync_device", str(device_id), detail="revoked")
             uow.commit()
 

@@ -121,7 +121,7 @@ def run_blocking(chart: ChartSession, run: Run[T]) -> T:
 def load_config(need_key: bool = True) -> DbStep:
     def fn(chart: ChartSession) -> SyncConfig:
         with chart.uow() as uow:
-            return config.load(uow.conn, chart.device_id, need_key=need_key)
+            return config.load(uow.sync.connection, chart.device_id, need_key=need_key)
 
     return DbStep(fn, "load")
 
@@ -223,9 +223,9 @@ def _recheck(api: SyncApi, cfg: SyncConfig, report: SyncReport, limit: int) -> R
 
 def _prepare(chart: ChartSession, cfg: SyncConfig) -> push.Batch | None:
     with chart.uow() as uow:
-        batch = push.prepare_batch(uow.conn, cfg)
+        batch = push.prepare_batch(uow.sync.connection, cfg)
         if batch is not None:  # nothing to send: read only, no commit (no fsync)
-            store.count_send(uow.conn, batch.batch_id)
+            store.count_send(uow.sync.connection, batch.batch_id)
             uow.commit()
     return batch
 
@@ -235,10 +235,10 @@ def _record(
 ) -> push.PushOutcome:
     out = apply.ApplyOutcome()
     with chart.uow() as uow:
-        outcome = push.record_response(uow.conn, cfg, batch, answer)
+        outcome = push.record_response(uow.sync.connection, cfg, batch, answer)
         for record_id, entity in sorted(outcome.records, key=str):
-            apply.reconcile(uow.conn, cfg, record_id, entity, out)
-        apply.settle_open(uow.conn, cfg, out)
+            apply.reconcile(uow.sync.connection, cfg, record_id, entity, out)
+        apply.settle_open(uow.sync.connection, cfg, out)
         uow.commit()
     report.pushed += outcome.accepted
     report.duplicates += outcome.duplicate
@@ -275,10 +275,10 @@ def _apply_once(
     if new == pos:
         return StepResult(out, out.changes)  # nothing new: no transaction at all
     with chart.uow() as uow:
-        apply.apply_page(uow.conn, cfg, page.changes, out)
-        store.set_meta(uow.conn, config.CURSOR, str(new.cursor))
-        store.set_meta(uow.conn, config.CURSOR_AT, str(new.at) if new.at else None)
-        store.set_meta(uow.conn, config.EPOCH, str(new.epoch) if new.epoch else None)
+        apply.apply_page(uow.sync.connection, cfg, page.changes, out)
+        uow.meta.set(config.CURSOR, str(new.cursor))
+        uow.meta.set(config.CURSOR_AT, str(new.at) if new.at else None)
+        uow.meta.set(config.EPOCH, str(new.epoch) if new.epoch else None)
         if out.applied:
             uow.record("update", "chart", chart.chart_id,
                        detail=f"sync: {out.applied} changes applied")
@@ -291,21 +291,21 @@ def _reset_for_resync(chart: ChartSession, *, why: str) -> None:
     and consider nothing to be on the server until the new log shows it."""
     with chart.uow() as uow:
         for key in (config.CURSOR_AT, config.EPOCH):
-            store.set_meta(uow.conn, key, None)
-        store.set_meta(uow.conn, config.CURSOR, "0")
+            uow.meta.set(key, None)
+        uow.meta.set(config.CURSOR, "0")
         # Again even mid-re-check: what a half-pulled log confirmed may not hold for this one.
-        store.start_recheck(uow.conn)
-        store.set_meta(uow.conn, config.RESYNC, why or "log changed")
+        store.start_recheck(uow.sync.connection)
+        uow.meta.set(config.RESYNC, why or "log changed")
         uow.commit()
 
 
 def _relay(chart: ChartSession, *, why: str) -> StepResult:
     with chart.uow() as uow:
-        own = store.counts(uow.conn)["pending"]
-        relayed = store.relay_unconfirmed(uow.conn)
-        store.set_meta(uow.conn, config.RESYNC, None)
+        own = uow.sync.counts()["pending"]
+        relayed = store.relay_unconfirmed(uow.sync.connection)
+        uow.meta.set(config.RESYNC, None)
         notice = store.add_notice(
-            uow.conn,
+            uow.sync.connection,
             kind="log_restored",
             detail=json.dumps(
                 {
@@ -333,16 +333,16 @@ def _recorder(
     def fn(chart: ChartSession) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with chart.uow() as uow:
-            store.set_meta(uow.conn, config.LAST_ATTEMPT, now)
+            uow.meta.set(config.LAST_ATTEMPT, now)
             if error is None:
-                store.set_meta(uow.conn, config.LAST_OK, now)
-                store.set_meta(uow.conn, config.LAST_ERROR, None)
+                uow.meta.set(config.LAST_OK, now)
+                uow.meta.set(config.LAST_ERROR, None)
                 if report is not None:
-                    store.set_meta(uow.conn, config.LAST_REPORT, json.dumps(report.summary()))
+                    uow.meta.set(config.LAST_REPORT, json.dumps(report.summary()))
             else:
-                store.set_meta(uow.conn, config.LAST_ERROR, error.message)
+                uow.meta.set(config.LAST_ERROR, error.message)
             if revoked:
-                store.set_meta(uow.conn, config.REVOKED, now)
+                uow.meta.set(config.REVOKED, now)
             uow.commit()
 
     return fn

@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ from core.storage.repos_billing import FeeRepo, PackageRepo, PaymentRepo
 from core.storage.repos_books import ClockRepo, MileageRepo
 from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_measures import MeasureScoreRepo
-from core.sync import apply, crypto, push, wire
+from core.sync import apply, crypto, describe, push, wire
 from core.sync.config import SyncConfig
 
 PASSPHRASE = "tidal-lantern-orchard-47"
@@ -290,12 +291,17 @@ def _plain(obj: Any) -> Any:
     return dataclasses.asdict(obj)
 
 
-def _ship(a: ChartSession, b: ChartSession, cfg: SyncConfig) -> apply.ApplyOutcome:
+def _ship(
+    a: ChartSession,
+    b: ChartSession,
+    cfg: SyncConfig,
+    tamper: Callable[[store.OutgoingRow], store.OutgoingRow] = lambda row: row,
+) -> apply.ApplyOutcome:
     """Seal A's unsent versions as a push does, and apply them on B as one pulled page."""
     with a.uow() as uow:
         rows = store.pending_rows(uow.conn, 1000)
         changes = []
-        for row in rows:
+        for row in map(tamper, rows):
             ciphertext, nonce, key_id, _new = push.seal_row(cfg, row)
             sent = push.to_change(row, ciphertext, nonce, key_id)
             changes.append(wire.PulledChange(
@@ -375,3 +381,39 @@ def test_domain_outbox_wire_apply_round_trip(
     out = _ship(a, b, cfg)
     assert out.notices == 0
     _same_everywhere(a, b, world)
+
+
+def test_a_version_the_domain_refuses_is_kept_and_shown_and_the_rest_applies(
+    charts_ab: tuple[ChartSession, ChartSession, SyncConfig],
+) -> None:
+    """A device with a bug (or an older app) sends a mileage trip whose purpose is a street
+    address, which this chart's domain refuses: the trip is not written, the version stays in
+    history, a 'refused' notice says why, and the rest of the page is applied."""
+    a, b, cfg = charts_ab
+    clinician = Clinician(first_name="Ada", last_name="Okafor", discipline=Discipline.PT)
+    trip = MileageEntry(clinician_id=clinician.id, date=dt.date(2025, 5, 1), miles=12.5,
+                        from_label="Office", to_label="Home base", purpose="home visit")
+    with a.uow() as uow:
+        _save(uow, "clinician", clinician)
+        _save(uow, "mileage", trip)
+        uow.commit()
+
+    def bad_purpose(row: store.OutgoingRow) -> store.OutgoingRow:
+        if row.entity != "mileage":
+            return row
+        doc = json.loads(row.payload)
+        doc["row"]["purpose"] = "visit at 12 Main Street"
+        return dataclasses.replace(row, payload=records.canonical(doc))
+
+    out = _ship(a, b, cfg, bad_purpose)
+    assert out.applied == 2 and out.notices == 1
+    with b.uow() as uow:
+        assert uow.clinicians.get(clinician.id).last_name == "Okafor"
+        assert not uow.conn.execute(
+            select(t.mileage_entries).where(t.mileage_entries.c.id == trip.id)).first()
+        assert [r.kind for r in store.version_rows(uow.conn, trip.id)] == ["create"]
+        [notice] = [c for c in store.conflicts(uow.conn) if c["record_id"] == trip.id]
+        assert notice["kind"] == "refused"
+        summary = describe.summarize(uow.conn, notice, b.device_id)
+        assert "street address" in " ".join(summary.lines)
+        assert "Mileage trip" in summary.record and not summary.needs_decision

@@ -5,9 +5,10 @@ from its connection. ``uow.conn`` stays inside ``core/storage``.
 Files still owned by other engineers' open work are allowed until it lands (remove each entry
 with the change that removes its ``uow.conn``):
 - ``core/services/dictation.py`` — the scribe engineer (recordings move to ``uow.recordings``);
-- ``core/export/json_export.py`` — the speed engineer (the export's own reads);
-- ``core/sync/devices.py``, ``core/sync/engine.py`` — issue 17's first point (one write path for
-  pulled changes), whose ``core.sync`` steps still take a connection.
+- ``core/export/json_export.py`` — the speed engineer (the export's own reads).
+
+``core.sync`` steps that still take a connection get it from the sync repository
+(``uow.sync.connection``), settings through ``uow.meta``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ GUARDED = ("core/services", "core/sync", "core/export")
 ALLOWED = {
     "core/services/dictation.py",
     "core/export/json_export.py",
-    "core/sync/devices.py",
-    "core/sync/engine.py",
 }
 
 
