@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 
 from core.domain.billing import FeeScheduleEntry, Package, PackageUse, Payment
 from core.domain.books import ClockEntry, MileageEntry
@@ -63,6 +63,7 @@ from core.storage.repos_books import ClockRepo, MileageRepo
 from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_inventory import InventoryRepo
 from core.storage.repos_measures import MeasureScoreRepo
+from core.storage.triggers import VISIT_FROZEN
 
 Doc = dict[str, Any]
 
@@ -260,8 +261,35 @@ def write(
         if entity == "note":
             _write_notes(conn, todo, current, out)
         else:
+            if entity == "visit":
+                _keep_signed_visits(conn, todo, current, out)
             _write_entity(conn, entity, todo, out)
     return out
+
+
+def _keep_signed_visits(
+    conn: Connection, docs: dict[uuid.UUID, Doc], current: dict[uuid.UUID, str], out: Written
+) -> None:
+    """Refuse (and drop from ``docs``) a change to what a signed note fixes about its visit:
+    the triggers would abort the whole page; this way only that version waits, shown."""
+    stored = [rid for rid in docs if rid in current]
+    if not stored:
+        return
+    n = t.notes
+    signed: set[uuid.UUID] = set()
+    for i in range(0, len(stored), 500):
+        stmt = select(n.c.visit_id).where(
+            n.c.visit_id.in_(stored[i : i + 500]), n.c.status == "signed"
+        )
+        signed.update(conn.execute(stmt).scalars())
+    for rid in signed:
+        before = json.loads(current[rid]).get("row") or {}
+        after = docs[rid].get("row")
+        if after is None or any(before.get(c) != after.get(c) for c in VISIT_FROZEN):
+            del docs[rid]
+            out.refused.append(RefusedRecord(
+                "visit", rid, "the visit of a signed note cannot change its date, times, "
+                "place or people (add an addendum to the note instead)"))
 
 
 def _own_row(conn: Connection, entity: str, record_id: uuid.UUID, doc: Doc) -> dict[str, Any]:

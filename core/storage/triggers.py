@@ -53,6 +53,7 @@ _VISIT_SIGNED = ("EXISTS (SELECT 1 FROM notes WHERE notes.visit_id = OLD.id "
 _VISIT_FROZEN = ("date", "start_time", "end_time", "place_of_service", "address",
                  "telehealth_modality", "patient_id", "episode_id", "clinician_id",
                  "supervisor_id")  # r0010: whom an assistant's visit is billed under
+VISIT_FROZEN = _VISIT_FROZEN  # what a signed note fixes about its visit (core.storage.records)
 CREATE += [
     f"""CREATE TRIGGER IF NOT EXISTS visits_signed_no_update BEFORE UPDATE ON visits
         WHEN {_VISIT_SIGNED} AND ({" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _VISIT_FROZEN)})

@@ -39,6 +39,7 @@ from core.domain.enums import (
     PlaceOfService,
     Sex,
     UnitMethod,
+    VisitStatus,
 )
 from core.domain.episode import Diagnosis, Episode, Goal
 from core.domain.inventory import (
@@ -417,3 +418,43 @@ def test_a_version_the_domain_refuses_is_kept_and_shown_and_the_rest_applies(
         summary = describe.summarize(uow.conn, notice, b.device_id)
         assert "street address" in " ".join(summary.lines)
         assert "Mileage trip" in summary.record and not summary.needs_decision
+
+
+def test_a_pulled_change_to_the_visit_of_a_signed_note_waits_as_a_notice(
+    charts_ab: tuple[ChartSession, ChartSession, SyncConfig],
+) -> None:
+    """The triggers freeze a signed note's visit (date, times, place, people); a pulled edit
+    that moves it is refused with the reason instead of failing the whole page."""
+    a, b, cfg = charts_ab
+    clinician = Clinician(first_name="Ada", last_name="Okafor", discipline=Discipline.PT)
+    patient = Patient(first_name="Pat", last_name="Quill", date_of_birth=dt.date(1970, 1, 1))
+    episode = Episode(patient_id=patient.id, discipline=Discipline.PT,
+                      start_date=dt.date(2025, 1, 1))
+    visit = Visit(patient_id=patient.id, episode_id=episode.id, clinician_id=clinician.id,
+                  date=dt.date(2025, 1, 2))
+    note = Note(visit_id=visit.id, subjective="better")
+    note.mark_signed(by=clinician.id, at=dt.datetime(2025, 1, 2, 9), snapshot="{}",
+                     content_hash="cd" * 32)
+    with a.uow() as uow:
+        for entity, obj in (("clinician", clinician), ("patient", patient),
+                            ("episode", episode), ("visit", visit), ("note", note)):
+            _save(uow, entity, obj)
+        uow.commit()
+    assert _ship(a, b, cfg).notices == 0
+    with a.uow() as uow:
+        visit.status = VisitStatus.COMPLETED  # allowed: not fixed by the signature
+        _save(uow, "visit", visit, "update")
+        uow.commit()
+
+    def moved(row: store.OutgoingRow) -> store.OutgoingRow:
+        doc = json.loads(row.payload)
+        doc["row"]["date"] = "2025-01-09"
+        return dataclasses.replace(row, payload=records.canonical(doc))
+
+    out = _ship(a, b, cfg, moved)
+    assert out.applied == 1 and out.notices == 1
+    with b.uow() as uow:
+        assert uow.visits.get(visit.id).date == dt.date(2025, 1, 2)
+        assert uow.notes.get(note.id).is_signed
+        [notice] = [c for c in store.conflicts(uow.conn) if c["record_id"] == visit.id]
+        assert notice["kind"] == "refused" and "signed note" in notice["detail"]
