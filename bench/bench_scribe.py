@@ -562,6 +562,9 @@ def biasing(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
     held = _heldout_audio()
     if held is not None:
         sets["held-out"] = held
+    wanted = os.environ.get("BENCH_BIASING_SETS")  # e.g. "held-out": one set on a busy machine
+    if wanted:
+        sets = {k: v for k, v in sets.items() if k in wanted.split(",")}
     model = load_model()
     phrases = tuple(DEFAULTS.values())
 
@@ -583,6 +586,10 @@ def biasing(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
             "+ last notes' names, another program": (other, ()),
             "+ same program + smart phrases (defaults)": (programs, phrases),
         }
+        only = os.environ.get("BENCH_BIASING_CONFIGS")  # e.g. "0,1": the first two
+        if only:
+            keep = [list(configs)[int(i)] for i in only.split(",")]
+            configs = {k: configs[k] for k in keep}
         for label, (terms, said) in configs.items():
             rates = []
             for d, audio in items.values():

@@ -21,8 +21,11 @@ Contract:
 - ``dictation_setup`` also gathers ``recent_terms``: the exercise, activity and technique names
   on the timed blocks of the episode's last ``RECENT_NOTES`` earlier notes (most recent first),
   which the scribe puts into its decoding prompt (context biasing).
-- Nothing here signs or bills; accepted text goes through ``notes.edit_section`` and blocks
-  through ``notes.add_block``.
+- ``accept_draft`` is the review panel's *Accept*: the accepted sentences appended to their
+  sections, an optional confirmed timed block, and ``dictated_at`` from the recording, in one
+  unit of work with one audit row (issue 17: one service call per user action; a crash
+  halfway leaves nothing half-accepted).
+- Nothing here signs or bills.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 from core.domain.episode import Diagnosis, Goal
 from core.domain.errors import ChartsideError, ValidationError
 from core.domain.ids import new_id
-from core.domain.visit import SECTIONS, Note, Visit
+from core.domain.visit import SECTIONS, Note, TimedBlock, Visit
 from core.services import notes
 from core.services.result import Result
 from core.storage.chart import ChartSession, read_meta, set_meta
@@ -389,6 +392,54 @@ def recent_terms(uow: Any, note: Note, visit: Visit) -> tuple[str, ...]:
         for term in names:
             terms.setdefault(term.lower(), term)
     return tuple(list(terms.values())[:RECENT_TERMS])
+
+
+def accept_draft(
+    chart: ChartSession,
+    note_id: uuid.UUID,
+    recording_id: uuid.UUID | None,
+    parts: Sequence[tuple[str, str]] = (),
+    block: TimedBlock | None = None,
+) -> Result[TimedBlock | None]:
+    """Accept reviewed draft content into the draft note in one transaction: each
+    ``(section, text)`` appended to its S/O/A/P section as its own sentence (in order), the
+    confirmed ``block`` added (its goals must be on the plan of care), and ``Note.dictated_at``
+    set from ``recording_id`` (the earliest dictation wins). One ``update`` audit row. Nothing
+    is written when any part is refused (a signed note, an unknown section, a foreign goal or
+    recording). Returns the added block."""
+    for section, _ in parts:
+        if section not in SECTIONS:
+            raise ValidationError(f"{section!r} is not a note section.", field="section")
+    with chart.uow() as uow:
+        note = uow.notes.get(note_id)
+        note.ensure_editable()
+        changed: list[str] = []
+        grouped: dict[str, str] = {}
+        for section, text in parts:
+            grouped[section] = joined(grouped.get(section, ""), text)
+        for section, text in grouped.items():
+            if text:
+                note.set_section(section, joined(getattr(note, section), text))
+                changed.append(section)
+        added = None
+        if block is not None:
+            notes.check_goal_links(uow, note, block.goal_ids)
+            added = note.add_block(block)
+            changed.append(f"block {added.code}")
+        if recording_id is not None and changed:
+            info = RecordingRepo(uow.conn).info(recording_id)
+            if info.note_id != note.id:
+                raise ValidationError("This recording belongs to another note.",
+                                      field="recording")
+            if note.dictated_at is None or info.created_at < note.dictated_at:
+                note.dictated_at = info.created_at
+                changed.append("dictated_at")
+        if not changed:
+            return Result(None, uow.commit())
+        note.updated_at = _now()
+        uow.notes.save(note)
+        uow.record("update", "note", note.id, detail="dictation accepted: " + ", ".join(changed))
+        return Result(added, uow.commit())
 
 
 def dictation_setup(chart: ChartSession, note_id: uuid.UUID) -> DictationSetup:

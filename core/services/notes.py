@@ -196,7 +196,8 @@ def set_visit_supervisor(
         return Result(visit, uow.commit())
 
 
-def _check_goal_links(uow: UnitOfWork, note: Note, goal_ids: tuple[uuid.UUID, ...]) -> None:
+def check_goal_links(uow: UnitOfWork, note: Note, goal_ids: tuple[uuid.UUID, ...]) -> None:
+    """``ValidationError`` unless every goal is on the note's plan of care."""
     if not goal_ids:
         return
     visit = uow.visits.get(note.visit_id)
@@ -212,7 +213,7 @@ def add_block(
     block = TimedBlock(code=code, **fields)
 
     def change(note: Note, uow: UnitOfWork) -> TimedBlock:
-        _check_goal_links(uow, note, block.goal_ids)
+        check_goal_links(uow, note, block.goal_ids)
         return note.add_block(block)
 
     return _edit(chart, note_id, "block added", change)
@@ -223,7 +224,7 @@ def update_block(
 ) -> Result[TimedBlock]:
     def change(note: Note, uow: UnitOfWork) -> TimedBlock:
         if "goal_ids" in changes:
-            _check_goal_links(uow, note, tuple(changes["goal_ids"]))
+            check_goal_links(uow, note, tuple(changes["goal_ids"]))
         return note.update_block(block_id, **changes)
 
     return _edit(chart, note_id, "block " + ",".join(sorted(changes)), change)
@@ -247,7 +248,7 @@ def update_untimed(
 
     def change(note: Note, uow: UnitOfWork) -> UntimedService:
         if "goal_ids" in changes:
-            _check_goal_links(uow, note, tuple(changes["goal_ids"]))
+            check_goal_links(uow, note, tuple(changes["goal_ids"]))
         return note.update_untimed(service_id, **changes)
 
     return _edit(chart, note_id, "untimed " + ",".join(sorted(changes)), change)

@@ -331,12 +331,13 @@ class DictationDialog(DictationView):
         from scribe.context import DictationContext
 
         setup = self.setup
-        phrases = getattr(self.ctx, "phrases", None)
+        # The last notes' exercise names bias the decoder; the smart phrases are not passed
+        # (scribe.prompt supports them, but the default ones are boilerplate that lengthen
+        # every window's prompt by ~60 tokens, and their effect is not measured yet).
         return DictationContext(diagnoses=setup.diagnoses, goals=setup.goals,
                                 timed_blocks=tuple(setup.note.blocks),
                                 discipline=setup.discipline,
-                                recent_terms=setup.recent_terms,
-                                phrases=tuple(phrases.phrases.values()) if phrases else ())
+                                recent_terms=setup.recent_terms)
 
     def edit_row(self, key: str, text: str) -> None:
         """The clinician reworded a draft sentence: re-check it against the recording."""

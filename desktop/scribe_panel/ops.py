@@ -25,7 +25,8 @@ from PySide6.QtCore import QObject, Signal
 
 from core.domain.changes import Changes
 from core.domain.enums import Laterality
-from core.services import dictation, notes
+from core.domain.visit import TimedBlock
+from core.services import dictation
 from desktop.worker import CommandOp, JobOp, QueryOp
 
 CANCELLED = "cancelled"
@@ -79,38 +80,21 @@ def apply_retention(parent: QObject | None, today: dt.date) -> CommandOp[Any]:
 
 def accept_text(parent: QObject, note_id: uuid.UUID, recording_id: uuid.UUID | None,
                 parts: Sequence[tuple[str, str]]) -> CommandOp[Changes]:
-    """Append each ``(section, text)`` through ``notes.edit_section`` (one edit per section)
-    and stamp the note's ``dictated_at`` from the recording."""
-    grouped: dict[str, list[str]] = {}
-    for section, text in parts:
-        grouped.setdefault(section, []).append(text)
-
-    def run(chart: Any) -> Changes:
-        changes = Changes()
-        for section, texts in grouped.items():
-            combined = ""
-            for text in texts:
-                combined = dictation.joined(combined, text)
-            changes |= dictation.append_to_section(chart, note_id, section, combined).changes
-        if recording_id is not None:
-            changes |= dictation.mark_dictated(chart, note_id, recording_id).changes
-        return changes
-
-    return CommandOp(parent, run)
+    """Append each ``(section, text)`` and stamp ``dictated_at``: one service call, one
+    transaction (``dictation.accept_draft``)."""
+    return CommandOp(parent, lambda chart: dictation.accept_draft(
+        chart, note_id, recording_id, parts).changes)
 
 
 def add_block(parent: QObject, note_id: uuid.UUID, recording_id: uuid.UUID | None, *,
               code: str, start: dt.time | None, stop: dt.time | None,
               laterality: Laterality | None, goal_ids: Sequence[uuid.UUID],
               details: dict[str, Any]) -> CommandOp[Changes]:
+    """Add a confirmed block and stamp ``dictated_at`` in one transaction."""
     def run(chart: Any) -> Changes:
-        result = notes.add_block(chart, note_id, code, start=start, stop=stop,
-                                 laterality=laterality, goal_ids=tuple(goal_ids),
-                                 details=details)
-        changes = result.changes
-        if recording_id is not None:
-            changes |= dictation.mark_dictated(chart, note_id, recording_id).changes
-        return changes
+        block = TimedBlock(code=code, start=start, stop=stop, laterality=laterality,
+                           goal_ids=tuple(goal_ids), details=details)
+        return dictation.accept_draft(chart, note_id, recording_id, block=block).changes
 
     return CommandOp(parent, run)
 

@@ -13,6 +13,7 @@ import pytest
 
 from core.domain.enums import Discipline, GoalTerm, Laterality, UnitMethod
 from core.domain.errors import SignedNoteImmutable, ValidationError
+from core.domain.visit import TimedBlock
 from core.services import charts, dictation, episodes, notes, patients, practice, signing
 from core.storage.chart import ChartSession
 from scribe.custody import open_recording
@@ -244,6 +245,40 @@ def test_accepted_text_is_appended_through_edit_section(
         dictation.append_to_section(chart, visit["note"], "billing", "x")
     trail = [(e["action"], e["entity"], e["detail"]) for e in charts.recent_audit(chart)]
     assert ("update", "note", "plan") in trail
+    # The panel's Accept is one service call, one transaction, one audit row (issue 17):
+    # sentences by section in order, a confirmed block, dictated_at from the recording.
+    rec = dictation.store_recording(chart, visit["note"], marker_pcm(10), RATE,
+                                    dictated_at=dt.datetime(2026, 10, 2, 9, 40)).value
+    def writes() -> list[object]:  # audit rows of changes (reading the note audits a view)
+        return [e["detail"] for e in charts.recent_audit(chart, limit=500)
+                if e["action"] != "view"]
+
+    before = len(writes())
+    dictation.accept_draft(chart, visit["note"], rec.id, [
+        ("objective", "knee flexion 110°"), ("assessment", "progressing"),
+        ("objective", "quad sets 3×15")])
+    note = notes.get_note(chart, visit["note"]).note
+    assert note.objective == "Step-ups 3x10. Knee flexion 110°. Quad sets 3×15."
+    assert note.assessment == "Tolerated well. Progressing."
+    assert note.dictated_at == rec.created_at
+    assert len(writes()) == before + 1
+    assert writes()[0] == "dictation accepted: objective, assessment, dictated_at"
+    added = dictation.accept_draft(chart, visit["note"], rec.id, block=TimedBlock(
+        code="97140", start=dt.time(9, 25), stop=dt.time(9, 35),
+        details={"technique": "joint mobilization"})).value
+    assert added is not None and added.code == "97140"
+    assert [b.code for b in notes.get_note(chart, visit["note"]).note.blocks][-1] == "97140"
+    # Refused as a whole: a goal of no plan of care, or text for another note's recording.
+    foreign = TimedBlock(code="97110", goal_ids=(uuid.uuid4(),))
+    with pytest.raises(ValidationError):
+        dictation.accept_draft(chart, visit["note"], rec.id, [("plan", "HEP")], block=foreign)
+    with pytest.raises(ValidationError):
+        dictation.accept_draft(chart, visit["other"], rec.id, [("plan", "HEP")])
+    with pytest.raises(ValidationError):
+        dictation.accept_draft(chart, visit["note"], rec.id, [("billing", "x")])
+    assert notes.get_note(chart, visit["note"]).note.plan == "Continue plan of care."
+    assert notes.get_note(chart, visit["other"]).note.plan == ""
+    assert len(writes()) == before + 2
 
 
 def test_setup_for_the_panel(chart: ChartSession, visit: dict[str, uuid.UUID]) -> None:
