@@ -69,7 +69,7 @@ def accounts(draw: st.DrawFn) -> tuple[list[VisitCharge], list[Payment], list[Pa
     return charges, payments, packages, uses
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(accounts())
 def test_balance_identities(account: tuple) -> None:  # type: ignore[type-arg]
     charges, payments, packages, uses = account
@@ -90,7 +90,7 @@ def test_balance_identities(account: tuple) -> None:  # type: ignore[type-arg]
             assert v.balance_cents >= 0  # applied money never overpays a visit
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(accounts())
 def test_the_statement_runs_to_the_ledgers_balance(account: tuple) -> None:  # type: ignore[type-arg]
     """``account_ledger.ledger_lines``: every line moves the running balance by its amount,
@@ -111,7 +111,7 @@ def test_the_statement_runs_to_the_ledgers_balance(account: tuple) -> None:  # t
         "Balance due" if balance > 0 else "Credit" if balance < 0 else "Nothing owed")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(accounts(), st.randoms(use_true_random=False))
 def test_payment_order_does_not_matter(account: tuple, rnd: object) -> None:  # type: ignore[type-arg]
     charges, payments, packages, uses = account
@@ -122,7 +122,7 @@ def test_payment_order_does_not_matter(account: tuple, rnd: object) -> None:  # 
     assert a == b
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(1, 200), st.integers(1, MAX_CENTS))
 def test_a_used_up_package_is_worth_exactly_its_price(visits: int, price: int) -> None:
     package = Package(PATIENT, "P", visits, price, DAY0)
@@ -131,7 +131,7 @@ def test_a_used_up_package_is_worth_exactly_its_price(visits: int, price: int) -
     assert min(values) >= 0 and max(values) - min(values) < visits
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(1, 6), st.integers(0, 12), st.integers(0, 12), st.booleans())
 def test_draw_down_never_overdraws(total: int, before: int, after: int, expires: bool) -> None:
     package = Package(PATIENT, "P", total, 10_000, day(10),
@@ -225,7 +225,7 @@ def test_bad_packages_are_refused() -> None:
             Package(**args)  # type: ignore[arg-type]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.integers(0, MAX_CENTS))
 def test_cents_survive_formatting(cents: int) -> None:
     assert parse_amount(format_cents(cents)) == cents

@@ -115,7 +115,7 @@ miles = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("499.9"), places
 days = st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(days, miles), max_size=12))
 def test_log_totals_are_the_sum_of_their_lines(trips: list[tuple[dt.date, Decimal]]) -> None:
     got = log([leg(d, miles=float(m)) for d, m in trips])
@@ -131,7 +131,7 @@ def test_log_totals_are_the_sum_of_their_lines(trips: list[tuple[dt.date, Decima
         Decimal("0.5")
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.decimals(min_value=0, max_value=200_000, places=1), miles)
 def test_odometer_distance_is_the_difference(start: Decimal, distance: Decimal) -> None:
     entry = leg(miles=None, odometer_start=float(start), odometer_end=float(start + distance))
