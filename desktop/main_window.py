@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
             "page_dashboard": lambda: self._ws().show_area("dashboard"),
             "page_mileage": lambda: self._ws().show_area("mileage"),
             "page_reports": lambda: self._ws().show_area("reports"),
+            "page_inventory": lambda: self._ws().show_area("inventory"),
             "section_s": lambda: self._editor().focus_section("subjective"),
             "section_o": lambda: self._editor().focus_section("objective"),
             "section_a": lambda: self._editor().focus_section("assessment"),

@@ -45,6 +45,7 @@ from desktop.money.practice_dialog import PracticeDialog
 from desktop.note.editor import NoteEditor
 from desktop.note.visit_tools import VisitTools
 from desktop.pages.dashboard import DashboardPage
+from desktop.pages.inventory import InventoryPage
 from desktop.pages.mileage import MileagePage
 from desktop.pages.nav import NavBar
 from desktop.pages.reports import ReportsPage
@@ -112,11 +113,14 @@ class Workspace(QWidget):
         self.dashboard = DashboardPage(ctx)
         self.mileage = MileagePage(ctx)
         self.reports = ReportsPage(ctx)
+        self.inventory = InventoryPage(ctx)
+        self.inventory.low_count_changed.connect(lambda n: self.nav.set_badge("inventory", n))
         self._areas: dict[str, QWidget] = {
             "patients": split,
             "dashboard": self.dashboard,
             "mileage": self.mileage,
             "reports": self.reports,
+            "inventory": self.inventory,
         }
         for area_widget in self._areas.values():
             self.areas.addWidget(area_widget)
@@ -473,6 +477,7 @@ class Workspace(QWidget):
             self._dialog = None
         self.patient_id = None
         for panel in (self.patients, self.today, self.due, self.chart, self.editor, self.plan,
-                      self.dashboard, self.mileage, self.reports, self.clock):
+                      self.dashboard, self.mileage, self.reports, self.inventory, self.clock):
             panel.clear()
+        self.nav.set_badge("inventory", 0)
         self._show(self.empty)

@@ -3,8 +3,8 @@ reorder list, usage and cost reports, and usage templates applied to a signed no
 
 - **Low stock**: an active item whose total on-hand is at or below its reorder point (a reorder
   point of 0 means "not tracked for reordering").
-- **Forecast**: average daily use over the last ``window_days`` (28: four weeks) before
-  ``today``; days left = on hand ÷ that rate, rounded down; ``None`` when nothing was used in
+- **Forecast**: average daily use over the last ``window_days`` (28: four weeks, today
+  included); days left = on hand ÷ that rate, rounded down; ``None`` when nothing was used in
   the window (no rate to forecast from — shown as "no recent use", never as "forever").
 - **Reorder list**: the low items, each with the reorder quantity (or, when none is set, enough
   to get back above the reorder point plus four weeks of use), and its cost.
@@ -63,7 +63,7 @@ def daily_use(
     start = today - dt.timedelta(days=window_days)
     used = sum(
         (m.quantity for m in movements
-         if m.item_id == item_id and m.kind is MovementKind.USED and start <= m.at.date() < today),
+         if m.item_id == item_id and m.kind is MovementKind.USED and start < m.at.date() <= today),
         Decimal(0),
     )
     return None if used == 0 else used / window_days

@@ -1,6 +1,6 @@
-"""``NavBar``: the workspace's page switcher — Patients, Dashboard, Mileage, Reports — as a row
-of tab-like buttons under the menu bar. The same pages are in the View menu (Ctrl+1…4, from
-``desktop.shortcuts``).
+"""``NavBar``: the workspace's page switcher — Patients, Dashboard, Mileage, Reports,
+Inventory — as a row of tab-like buttons under the menu bar. The same pages are in the View menu
+(Ctrl+1…5, from ``desktop.shortcuts``); ``set_badge`` shows a count (low supplies).
 
 Contract: ``set_current(name)`` reflects the page shown (no signal); a click emits
 ``page_chosen(name)``. GUI thread only.
@@ -18,6 +18,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("dashboard", "Dashboard"),
     ("mileage", "Mileage"),
     ("reports", "Reports"),
+    ("inventory", "Inventory"),
 )
 
 
@@ -48,6 +49,11 @@ class NavBar(QWidget):
             row.addWidget(button)
         row.addStretch(1)
         self.set_current("patients")
+
+    def set_badge(self, name: str, count: int) -> None:
+        """A count after a page's title ("Inventory · 2 low"), or none."""
+        title = dict(PAGES)[name]
+        self.buttons[name].setText(f"{title} · {count} low" if count else title)
 
     def set_current(self, name: str) -> None:
         button = self.buttons.get(name)

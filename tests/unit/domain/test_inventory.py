@@ -152,14 +152,14 @@ def test_locations_sum_to_the_total_and_moves_keep_it(
 def test_forecast_on_a_known_usage_series() -> None:
     item = tape()
     moves = [mv(item, "received", "70", at=dt.datetime(2026, 10, 1, 8))]
-    # 2 m a day for the four weeks before today (56 m); older use does not count
-    moves += [mv(item, "used", "2", at=dt.datetime(2026, 11, 2, 10) + dt.timedelta(days=d))
+    # 2 m a day for the four weeks up to today (56 m); older use does not count
+    moves += [mv(item, "used", "2", at=dt.datetime(2026, 11, 3, 10) + dt.timedelta(days=d))
               for d in range(28)]
-    moves.append(mv(item, "used", "1", at=dt.datetime(2026, 10, 20, 10)))
+    moves.append(mv(item, "used", "1", at=dt.datetime(2026, 11, 2, 10)))  # 29 days ago
     row = rules.stock_row(item, moves, TODAY)
     assert row.on_hand == Decimal(13) and row.daily_use == Decimal(2) and row.days_left == 6
     assert not row.low
-    moves.append(mv(item, "used", "3", at=dt.datetime(2026, 11, 30, 9)))  # today: not in window
+    moves.append(mv(item, "used", "3", at=dt.datetime(2026, 12, 1, 9)))  # tomorrow: not yet
     row = rules.stock_row(item, moves, TODAY)
     assert row.on_hand == Decimal(10) and row.low and row.days_left == 5
 
