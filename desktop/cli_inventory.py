@@ -159,6 +159,37 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from core.domain.errors import InvalidInput
+    from core.services import inventory
+
+    try:
+        start, end = dt.date.fromisoformat(args.date_from), dt.date.fromisoformat(args.date_to)
+    except ValueError:
+        raise InvalidInput("Dates are YYYY-MM-DD.") from None
+    session = _open(args)
+    try:
+        rep = inventory.report(session, start, end)
+    finally:
+        session.lock()
+    per_visit = None if rep.cost_per_visit_cents is None else rep.cost_per_visit_cents
+    if args.json:
+        print(json.dumps({
+            "usage": [{"month": m, "item": i, "unit": u, "quantity": _q(q)}
+                      for m, i, u, q in rep.usage],
+            "value_at": rep.value_at.isoformat(), "value_cents": rep.value_cents,
+            "visits": rep.visits, "cost_per_visit_cents": per_visit}, indent=2))
+        return 0
+    for month, item, unit, q in rep.usage:
+        print(f"{month}  {item}: {_q(q)} {unit}")
+    print(f"Stock value on {rep.value_at}: {_money(rep.value_cents)}")
+    cost = "no visits" if per_visit is None else _money(per_visit)
+    print(f"Supplies per visit ({rep.visits} visits): {cost}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("inventory", help="supplies on hand, deliveries, use, low stock")
     inv = p.add_subparsers(dest="inventory_command", required=True)
@@ -200,6 +231,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--json", action="store_true")
     q.add_argument("--out", default=None, help="write the reorder list as CSV")
     q.set_defaults(fn=cmd_low)
+    q = inv.add_parser("report", help="use per month, stock value, supplies cost per visit")
+    q.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+    q.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(fn=cmd_report)
     q = inv.add_parser("template", help="what one occurrence of a code or service uses")
     q.add_argument("key", help="CPT code (97140) or service type (massage-60)")
     q.add_argument("uses", nargs="+", help="ITEM:QUANTITY:UNIT, e.g. 'Kinesiology tape:1:m'")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from core.domain.enums import PlaceOfService
@@ -228,3 +229,41 @@ def apply_note_usage(uow: UnitOfWork, note: Note, visit: Visit) -> list[Movement
     for new_id in uow.inventory.add_movements(used):
         uow.record("create", "stock_movement", new_id, detail="used (note template)")
     return used
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryReport:
+    """Use per month per item, the stock's value at a date, and supplies cost per visit."""
+
+    usage: list[tuple[str, str, str, Decimal]]  # (month, item, unit, quantity)
+    value_at: dt.date
+    value_cents: int
+    date_from: dt.date
+    date_to: dt.date
+    visits: int
+    cost_per_visit_cents: int | None
+
+
+def report(chart: ChartSession, date_from: dt.date, date_to: dt.date) -> InventoryReport:
+    """Use per month from ``date_from`` to ``date_to``, the stock's value at ``date_to``, and
+    the supplies used in that time per visit held (cancelled and no-show visits not counted)."""
+    from core.domain.enums import VisitStatus
+
+    if date_to < date_from:
+        raise ValidationError("The report ends before it starts.", field="date_to")
+    with chart.uow() as uow:
+        items = uow.inventory.items()
+        moves = uow.inventory.movements()
+        counts = uow.books.reads.visit_counts(date_from, date_to)
+    held = sum(k for _m, _c, status, k in counts
+               if status not in (VisitStatus.CANCELLED, VisitStatus.NO_SHOW))
+    by_id = {i.id: i for i in items}
+    start = dt.datetime.combine(date_from, dt.time.min)
+    end = dt.datetime.combine(date_to, dt.time.max)
+    in_range = [m for m in moves if start <= m.at <= end]
+    usage = sorted(
+        (month, by_id[item_id].name, by_id[item_id].unit, q)
+        for (item_id, month), q in rules.usage_by_month(in_range).items() if item_id in by_id)
+    return InventoryReport(
+        usage, date_to, rules.stock_value_cents(items, moves, date_to), date_from, date_to, held,
+        rules.cost_per_visit_cents(items, moves, date_from, date_to, held))

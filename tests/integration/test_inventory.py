@@ -33,7 +33,7 @@ def test_movements_counts_and_refusals(chart: ChartSession) -> None:
     inventory.receive(chart, "Kinesiology tape", "30", unit_cost_cents=40)
     inventory.receive(chart, "Massage lotion", "1")
     inventory.move(chart, "Kinesiology", "500", "cm", source=None, to="Ada's car kit")
-    inventory.use(chart, "Massage lotion", "15", "ml", reason="massage")
+    inventory.use(chart, "Massage lotion", "15", "ml", reason="massage")  # today
     inventory.adjust(chart, "Kinesiology tape", "-2", reason="torn roll")
     before = _stock(chart)
     assert before == {"Kinesiology tape": Decimal(28), "Massage lotion": Decimal("0.985")}
@@ -52,6 +52,11 @@ def test_movements_counts_and_refusals(chart: ChartSession) -> None:
     with pytest.raises(ValidationError, match="already an item"):
         inventory.add_item(chart, name="kinesiology TAPE", unit="m")
     assert _stock(chart) == before  # nothing recorded by any refusal
+    today = dt.date.today()
+    rep = inventory.report(chart, today.replace(day=1), today)
+    assert rep.usage == [(f"{today:%Y-%m}", "Massage lotion", "l", Decimal("0.015"))]
+    assert rep.value_cents == 28 * 40 + round(Decimal("0.985") * 1800)  # catalogue cost
+    assert rep.visits == 0 and rep.cost_per_visit_cents is None
     rows = [(r["action"], r["entity"]) for r in charts.recent_audit(chart, 50)]
     assert rows.count(("create", "stock_movement")) == 5
     assert charts.verify_audit(chart).ok
