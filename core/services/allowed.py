@@ -96,6 +96,8 @@ def kx_days(
     visits = uow.visits.get_many(unread) if unread else {}
     clinicians: dict[uuid.UUID, Clinician] = {}
     out: list[AllowedDay] = []
+    # a year of visits repeats a few day shapes: price each (units, year, assistant) once
+    amounts: dict[tuple[tuple[tuple[str, int], ...], int, bool], Decimal | None] = {}
     for (date, _p, discipline), members in groups.items():
         payer = payers[members[0].episode_id]
         if priced is not None and all(b.visit_id in priced for b in members):
@@ -118,13 +120,15 @@ def kx_days(
             if cid not in clinicians:
                 clinicians[cid] = uow.clinicians.get(cid)
             assistant = assistant or clinicians[cid].is_assistant
-        try:
-            amount: Decimal | None = pfs.allowed_for_day(
-                units, date.year, locality,
-                assistant_codes=frozenset(units) if assistant else frozenset()).total
-        except FeeScheduleYearMissing:
-            amount = None
-        out.append(AllowedDay(date, discipline, amount))
+        shape = (tuple(units.items()), date.year, assistant)  # order matters in PE ties
+        if shape not in amounts:
+            try:
+                amounts[shape] = pfs.allowed_for_day(
+                    units, date.year, locality,
+                    assistant_codes=frozenset(units) if assistant else frozenset()).total
+            except FeeScheduleYearMissing:
+                amounts[shape] = None
+        out.append(AllowedDay(date, discipline, amounts[shape]))
     out.sort(key=lambda d: d.date)
     return out
 
