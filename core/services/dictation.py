@@ -44,8 +44,8 @@ from core.domain.ids import new_id
 from core.domain.visit import SECTIONS, Note, TimedBlock, Visit
 from core.services import notes
 from core.services.result import Result
-from core.storage.chart import ChartSession, read_meta, set_meta
-from core.storage.repos_recordings import RecordingInfo, RecordingRepo
+from core.storage.chart import ChartSession, read_meta
+from core.storage.repos_recordings import RecordingInfo
 
 RETENTION_KEY = "dictation.retention"
 RECENT_NOTES = 3  # earlier notes of the episode whose exercise names bias the decoder
@@ -216,7 +216,7 @@ def store_recording(
         info = RecordingInfo(new_id(), note.id, when, round(seconds, 3), int(rate))
         sealed = seal_recording(data, associated_data(info.id, note.id))
         del data
-        RecordingRepo(uow.conn).add(info, sealed=sealed.blob, key=sealed.key)
+        uow.recordings.add(info, sealed=sealed.blob, key=sealed.key)
         uow.record("create", "recording", info.id, detail=f"note {note.id}; {seconds:.1f} s")
         return Result(info, uow.commit())
 
@@ -226,7 +226,7 @@ def load_recording(chart: ChartSession, recording_id: uuid.UUID) -> LoadedRecord
     from core.media.custody import open_recording
 
     with chart.uow() as uow:
-        row = RecordingRepo(uow.conn).sealed(recording_id)
+        row = uow.recordings.sealed(recording_id)
         if row.info.erased or row.sealed is None or row.key is None:
             raise RecordingErased(
                 "This recording was erased.",
@@ -245,11 +245,11 @@ def list_recordings(
 ) -> list[RecordingInfo]:
     """The note's recordings (facts only, no audio), oldest first."""
     with chart.uow() as uow:
-        return RecordingRepo(uow.conn).for_note(note_id, include_erased=include_erased)
+        return uow.recordings.for_note(note_id, include_erased=include_erased)
 
 
 def _erase(uow: Any, info: RecordingInfo, reason: str, at: dt.datetime) -> None:
-    RecordingRepo(uow.conn).erase(info.id, at=at)
+    uow.recordings.erase(info.id, at=at)
     uow.record("delete", "recording", info.id, detail=reason)
 
 
@@ -258,7 +258,7 @@ def erase_recording(
 ) -> Result[RecordingInfo]:
     """Crypto-erase one recording now (e.g. the clinician discards a wrong take)."""
     with chart.uow() as uow:
-        info = RecordingRepo(uow.conn).info(recording_id)
+        info = uow.recordings.info(recording_id)
         if info.erased:
             return Result(info, uow.commit())
         at = _now()
@@ -280,8 +280,8 @@ def set_retention(chart: ChartSession, *, days: int | None) -> RetentionPolicy:
             f"Keep recordings between 1 and {MAX_RETENTION_DAYS} days.", field="days"
         )
     policy = RetentionPolicy(None if days is None else int(days))
-    set_meta(chart, RETENTION_KEY, policy.text)
-    with chart.uow() as uow:
+    with chart.uow() as uow:  # the setting and its audit row in one transaction
+        uow.meta.set(RETENTION_KEY, policy.text)
         uow.record("update", "chart", chart.chart_id, detail=f"dictation retention {policy.text}")
         uow.commit()
     return policy
@@ -291,11 +291,11 @@ def apply_retention(
     chart: ChartSession, today: dt.date, *, now: dt.datetime | None = None
 ) -> Result[tuple[RecordingInfo, ...]]:
     """Erase every recording the retention setting no longer allows; returns those erased."""
-    policy = retention_policy(chart)
     at = _naive_utc(now)
     erased: list[RecordingInfo] = []
     with chart.uow() as uow:
-        for row in RecordingRepo(uow.conn).live():
+        policy = RetentionPolicy.parse(uow.meta.get(RETENTION_KEY))
+        for row in uow.recordings.live():
             if policy.days is None:
                 due, reason = row.note_signed, "retention: note signed"
             else:
@@ -316,7 +316,7 @@ def mark_dictated(
 ) -> Result[dt.datetime]:
     """Set ``Note.dictated_at`` from the recording (the earliest dictation wins)."""
     with chart.uow() as uow:
-        info = RecordingRepo(uow.conn).info(recording_id)
+        info = uow.recordings.info(recording_id)
         if info.note_id != note_id:
             raise ValidationError("This recording belongs to another note.", field="recording")
         note = uow.notes.get(note_id)
@@ -427,7 +427,7 @@ def accept_draft(
             added = note.add_block(block)
             changed.append(f"block {added.code}")
         if recording_id is not None and changed:
-            info = RecordingRepo(uow.conn).info(recording_id)
+            info = uow.recordings.info(recording_id)
             if info.note_id != note.id:
                 raise ValidationError("This recording belongs to another note.",
                                       field="recording")
@@ -448,7 +448,7 @@ def dictation_setup(chart: ChartSession, note_id: uuid.UUID) -> DictationSetup:
     with chart.uow() as uow:
         episode = uow.episodes.get(view.visit.episode_id)
         patient = uow.patients.get(view.visit.patient_id)
-        recordings = RecordingRepo(uow.conn).for_note(note_id)
+        recordings = uow.recordings.for_note(note_id)
         recent = recent_terms(uow, view.note, view.visit)
     return DictationSetup(
         note=view.note,

@@ -4,7 +4,6 @@ from its connection. ``uow.conn`` stays inside ``core/storage``.
 
 Files still owned by other engineers' open work are allowed until it lands (remove each entry
 with the change that removes its ``uow.conn``):
-- ``core/services/dictation.py`` — the scribe engineer (recordings move to ``uow.recordings``);
 - ``core/export/json_export.py`` — the speed engineer (the export's own reads).
 
 ``core.sync`` steps that still take a connection get it from the sync repository
@@ -19,7 +18,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GUARDED = ("core/services", "core/sync", "core/export")
 ALLOWED = {
-    "core/services/dictation.py",
     "core/export/json_export.py",
 }
 
