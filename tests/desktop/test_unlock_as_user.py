@@ -26,7 +26,7 @@ def test_unlock_screen_offers_users_and_unlocks_as_one(
     window = open_window(seeded.path)
     screen = window.screens.unlock
     assert screen.who.isVisible()
-    assert [screen.who.itemText(i) for i in range(screen.who.count())][0].startswith("Chart owner")
+    assert screen.who.itemText(0).startswith("Chart owner")
     screen.who.setCurrentIndex(1)
     assert screen.secret.placeholderText() == "Your passphrase"
     # Ada's passphrase under "Chart owner" is refused, inline.
