@@ -13,6 +13,7 @@ from desktop import (
     cli_inventory,
     cli_practice,
     cli_rules,
+    cli_schedule,
     cli_sync,
     cli_users,
 )
@@ -31,4 +32,5 @@ REGISTRARS: list[Registrar] = [
     cli_backups.register,
     cli_users.register,
     cli_inventory.register,
+    cli_schedule.register,
 ]

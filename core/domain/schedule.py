@@ -204,21 +204,30 @@ class Series:
         self.minutes = _minutes(self.minutes)
         self.place = PlaceOfService(self.place)
         self.rule = check_rule(self.rule)
+        self.excluded = tuple(sorted(  # stored as ISO text
+            d if isinstance(d, dt.datetime) else dt.datetime.fromisoformat(str(d))
+            for d in self.excluded))
         if self.place is PlaceOfService.HOME and not self.address.strip():
             raise ValidationError("A home visit needs the address the clinician drives to.",
                                   field="address")
 
 
-@dataclass(frozen=True, slots=True)
+def _time(value: object) -> dt.time:
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+
+
+@dataclass
 class WorkingHours:
     """Per weekday (0 = Monday) the intervals a clinician sees patients."""
 
     clinician_id: uuid.UUID
     days: tuple[tuple[tuple[dt.time, dt.time], ...], ...]  # 7 entries
+    id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
         if len(self.days) != 7:
             raise ValidationError("Working hours need all 7 weekdays (empty for days off).")
+        self.days = tuple(tuple((_time(a), _time(b)) for a, b in day) for day in self.days)
         for intervals in self.days:
             for start, end in intervals:
                 if end <= start:
@@ -251,14 +260,16 @@ class WaitlistEntry:
     service: str
     since: dt.datetime
     clinician_id: uuid.UUID | None = None
-    weekdays: frozenset[int] = frozenset(range(5))
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     earliest: dt.time = dt.time(7)
     latest: dt.time = dt.time(19)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:
-        if not self.weekdays or not self.weekdays <= frozenset(range(7)):
+        days = tuple(sorted({int(d) for d in self.weekdays}))
+        if not days or not set(days) <= set(range(7)):
             raise ValidationError("Pick the weekdays the patient can come.", field="weekdays")
+        self.weekdays = days
         if self.latest <= self.earliest:
             raise ValidationError("The latest time must be after the earliest.", field="latest")
 

@@ -68,6 +68,12 @@ RECORDS: dict[str, RecordSpec] = {
     "inventory_item": RecordSpec(t.inventory_items),
     "stock_movement": RecordSpec(t.stock_movements),
     "usage_template": RecordSpec(t.usage_templates),
+    # issue 19: the schedule (a series before the occurrences moved out of it)
+    "appointment_series": RecordSpec(t.appointment_series),
+    "appointment": RecordSpec(t.appointments),
+    "working_hours": RecordSpec(t.working_hours),
+    "schedule_block": RecordSpec(t.schedule_blocks),
+    "waitlist_entry": RecordSpec(t.waitlist),
 }
 NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {

@@ -45,6 +45,7 @@ from core.domain.inventory import Item, Location, Movement, UsageTemplate
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
+from core.domain.schedule import Appointment, Block, Series, WaitlistEntry, WorkingHours
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.storage import outbox
 from core.storage import tables as t
@@ -63,6 +64,7 @@ from core.storage.repos_books import ClockRepo, MileageRepo
 from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_inventory import InventoryRepo
 from core.storage.repos_measures import MeasureScoreRepo
+from core.storage.repos_schedule import ScheduleRepo
 from core.storage.triggers import VISIT_FROZEN
 
 Doc = dict[str, Any]
@@ -201,6 +203,11 @@ SHAPES: dict[str, tuple[Builder, Saver]] = {
     "inventory_item": (_plain(Item), lambda c, xs: InventoryRepo(c).save_items(xs)),
     "stock_movement": (_plain(Movement), lambda c, xs: InventoryRepo(c).save_many(xs)),
     "usage_template": (_plain(UsageTemplate), lambda c, xs: InventoryRepo(c).save_templates(xs)),
+    "appointment_series": (_plain(Series), lambda c, xs: ScheduleRepo(c).save_series(xs)),
+    "appointment": (_plain(Appointment), lambda c, xs: ScheduleRepo(c).save_appointments(xs)),
+    "working_hours": (_plain(WorkingHours), lambda c, xs: ScheduleRepo(c).save_hours(xs)),
+    "schedule_block": (_plain(Block), lambda c, xs: ScheduleRepo(c).save_blocks(xs)),
+    "waitlist_entry": (_plain(WaitlistEntry), lambda c, xs: ScheduleRepo(c).save_waitlist(xs)),
     "addendum_draft": (lambda conn, row, doc: row, _save_drafts),
 }
 """How each synced entity becomes a domain aggregate and is saved. A record type added to

@@ -39,6 +39,7 @@ from core.domain.enums import (
     VisitStatus,
 )
 from core.domain.inventory import LocationKind, MovementKind
+from core.domain.schedule import AppointmentStatus
 from core.storage.types import EnumValue, IdTuple, JsonValue, Milli, StrTuple
 
 metadata = MetaData()
@@ -655,4 +656,74 @@ usage_templates = Table(
     _id(),
     Column("key", String(40), nullable=False, unique=True),  # a CPT code or a service type
     Column("lines", JsonValue, nullable=False),  # [[item_id, quantity text, unit], ...]
+)
+
+# --- r0016: the schedule (issue 19) ---------------------------------------------------------------
+# Appointments in local wall-clock time; a recurring series keeps its RFC 5545 rule and the
+# occurrences cancelled one by one; a moved or cancelled occurrence is an appointment with
+# ``series_id`` and ``original_start``. Working hours, blocked time and the waitlist per clinician.
+
+appointment_series = Table(
+    "appointment_series",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False),
+    Column("start", DateTime, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("place", EnumValue(PlaceOfService), nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("excluded", JsonValue, nullable=False),  # ["2026-12-07T09:00:00", ...]
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False),
+    Column("start", DateTime, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("place", EnumValue(PlaceOfService), nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("status", EnumValue(AppointmentStatus), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("series_id", Uuid, ForeignKey("appointment_series.id")),
+    Column("original_start", DateTime),
+    Column("visit_id", Uuid, ForeignKey("visits.id")),
+    Index("ix_appointments_start", "start"),
+)
+
+working_hours = Table(
+    "working_hours",
+    metadata,
+    _id(),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False, unique=True),
+    Column("days", JsonValue, nullable=False),  # 7 lists of [start, end] times
+)
+
+schedule_blocks = Table(
+    "schedule_blocks",
+    metadata,
+    _id(),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id"), nullable=False),
+    Column("start", DateTime, nullable=False),
+    Column("end", DateTime, nullable=False),
+    Column("label", Text, nullable=False),
+)
+
+waitlist = Table(
+    "waitlist",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("since", DateTime, nullable=False),
+    Column("clinician_id", Uuid, ForeignKey("clinicians.id")),
+    Column("weekdays", JsonValue, nullable=False),
+    Column("earliest", Time, nullable=False),
+    Column("latest", Time, nullable=False),
 )

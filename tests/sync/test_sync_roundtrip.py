@@ -54,6 +54,14 @@ from core.domain.inventory import (
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
+from core.domain.schedule import (
+    Appointment,
+    AppointmentStatus,
+    Block,
+    Series,
+    WaitlistEntry,
+    WorkingHours,
+)
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.rules import inventory as inventory_rules
 from core.services import charts
@@ -185,7 +193,31 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
             "patient": patient, "episode": episode, "visit": visit, "note": note,
             "fee": fee, "payment": payment, "package": (package, [use]),
             "measure_score": score, "mileage": trip, "clock": clock, "claim_batch": batch,
-            "claim": claim, "remittance": remit, **_supplies(draw, clinician, note)}
+            "claim": claim, "remittance": remit, **_supplies(draw, clinician, note),
+            **_schedule(draw, clinician, patient, visit)}
+
+
+def _schedule(draw: st.DrawFn, clinician: Clinician, patient: Patient, visit: Visit
+              ) -> dict[str, Any]:
+    """Issue 19's records: a weekly series, one of its occurrences moved, hours, a block, a
+    waitlist entry."""
+    start = dt.datetime(2025, 1, 6, draw(st.integers(8, 15)), draw(st.sampled_from([0, 30])))
+    series = Series(patient.id, clinician.id, start, draw(st.integers(15, 90)),
+                    f"FREQ=WEEKLY;BYDAY=MO;COUNT={draw(st.integers(2, 12))}",
+                    service=draw(st.sampled_from(["daily", "massage-60"])),
+                    excluded=(start + dt.timedelta(days=7),))
+    moved = Appointment(patient.id, clinician.id, start + dt.timedelta(days=8), series.minutes,
+                        series_id=series.id, original_start=start + dt.timedelta(days=7),
+                        status=draw(st.sampled_from([AppointmentStatus.BOOKED,
+                                                     AppointmentStatus.NO_SHOW])),
+                        reason="not home", visit_id=draw(st.none() | st.just(visit.id)))
+    hours = WorkingHours(clinician.id, (((dt.time(8), dt.time(12)),),) * 5 + ((), ()))
+    block = Block(clinician.id, start + dt.timedelta(hours=3), start + dt.timedelta(hours=4),
+                  draw(name))
+    wait = WaitlistEntry(patient.id, "daily", dt.datetime(2025, 1, 1, 9),
+                         weekdays=tuple(draw(st.sets(st.integers(0, 6), min_size=1))))
+    return {"appointment_series": series, "appointment": moved, "working_hours": hours,
+            "schedule_block": block, "waitlist_entry": wait}
 
 
 def _supplies(draw: st.DrawFn, clinician: Clinician, note: Note) -> dict[str, Any]:
@@ -221,6 +253,11 @@ def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
         "inventory_item": lambda x: uow.inventory.save_items([x]),
         "stock_movement": lambda x: uow.inventory.add_movements([x]),
         "usage_template": lambda x: uow.inventory.save_templates([x]),
+        "appointment_series": lambda x: uow.schedule.save_series([x]),
+        "appointment": lambda x: uow.schedule.save_appointments([x]),
+        "working_hours": lambda x: uow.schedule.save_hours([x]),
+        "schedule_block": lambda x: uow.schedule.save_blocks([x]),
+        "waitlist_entry": lambda x: uow.schedule.save_waitlist([x]),
     }
     if entity == "package":
         package, uses = obj
@@ -251,6 +288,17 @@ def _read(uow: Any, entity: str, ident: uuid.UUID, obj: Any) -> Any:
             select(t.practices).where(t.practices.c.id == ident)).mappings().one())
     if entity == "claim_batch":
         return next(b for b in ClaimRepo(c).batches() if b.id == ident)
+    if entity == "appointment_series":
+        return uow.schedule.one_series(ident)
+    if entity == "appointment":
+        return uow.schedule.appointment(ident)
+    if entity == "working_hours":
+        return uow.schedule.hours_for(obj.clinician_id)
+    if entity == "schedule_block":
+        return next(b for b in uow.schedule.blocks_between(
+            dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)) if b.id == ident)
+    if entity == "waitlist_entry":
+        return next(w for w in uow.schedule.waitlist() if w.id == ident)
     if entity == "inventory_location":
         return next(x for x in uow.inventory.locations() if x.id == ident)
     if entity == "inventory_item":
@@ -334,7 +382,9 @@ def test_every_synced_record_type_has_a_write_path_and_is_in_the_property() -> N
     world_entities = {"practice", "clinician", "payer_profile", "patient", "episode", "visit",
                       "note", "fee", "payment", "package", "measure_score", "mileage", "clock",
                       "claim", "claim_batch", "remittance", "inventory_location",
-                      "inventory_item", "stock_movement", "usage_template"}
+                      "inventory_item", "stock_movement", "usage_template",
+                      "appointment_series", "appointment", "working_hours", "schedule_block",
+                      "waitlist_entry"}
     assert set(outbox.RECORDS) <= set(records.SHAPES) | {"note"}, "add it to records.SHAPES"
     assert set(outbox.RECORDS) <= world_entities, "add the new record type to worlds()"
 
