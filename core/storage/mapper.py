@@ -23,10 +23,17 @@ T = TypeVar("T")
 
 
 def to_row(obj: Any, table: Table, **extra: Any) -> dict[str, Any]:
-    names = {f.name for f in dataclasses.fields(obj)}
-    row = {c.name: getattr(obj, c.name) for c in table.columns if c.name in names}
+    row = {name: getattr(obj, name) for name in _shared_columns(type(obj), table)}  # type: ignore[arg-type]
     row.update(extra)
     return row
+
+
+@lru_cache(maxsize=256)
+def _shared_columns(cls: type, table: Table) -> tuple[str, ...]:
+    """The columns of ``table`` that are fields of ``cls``, in column order (``fields`` per
+    object was a fifth of the cost of saving a pulled page)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return tuple(c.name for c in table.columns if c.name in names)
 
 
 _NO_DEFAULT = object()
@@ -144,14 +151,15 @@ def from_stored(table: Table, dialect: Dialect, stored: Mapping[str, Any]) -> di
     columns' own types. Binary values travel as ``{"$b64": ...}``; unknown keys are dropped
     (a column of a newer schema)."""
     decoders, binary = _decoders(table, dialect)
-    out: dict[str, Any] = {}
-    for name, value in stored.items():
-        if name not in decoders:
-            continue
-        if name in binary and isinstance(value, dict):
-            value = base64.b64decode(value["$b64"])
-        decode = decoders[name]
-        out[name] = value if value is None or decode is None else decode(value)
+    out = {
+        name: value if value is None or (decode := decoders[name]) is None else decode(value)
+        for name, value in stored.items()
+        if name in decoders and name not in binary
+    }
+    for name in binary:
+        value = stored.get(name)
+        if name in stored:
+            out[name] = base64.b64decode(value["$b64"]) if isinstance(value, dict) else value
     return out
 
 
