@@ -19,6 +19,8 @@ if [ "${DIST_REUSE:-0}" != 1 ] || [ ! -x "$APP/chartside" ]; then
   "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$WORK/dist" --workpath "$WORK/build" installers/chartside.spec
 fi
+# Debug sections out of the wheels' libraries (126 MB; docs/installers.md). Idempotent.
+"$PY" installers/strip_debug.py "$APP"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
