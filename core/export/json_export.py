@@ -7,6 +7,9 @@ included), "packages", "package_uses", "measure_scores", "episodes": [{..., "dia
 "goals", "visits": [{..., "note": {..., "blocks", "untimed", "addenda"}}]}]}], "audit":
 {"rows", "verified"}}``. Version 2 added the books (fees, payments, refunds, packages and
 their uses, mileage, clock entries, measure scores): the export is the user's way out, whole.
+Patients come in list order (last name, first name, birth date), an episode's visits by date
+then start time. ``write_chart`` streams the document a batch of patients at a time (memory
+does not grow with the chart); ``export_chart`` is the same document as one dict.
 """
 
 from __future__ import annotations
