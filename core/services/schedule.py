@@ -21,7 +21,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from core.domain.enums import PlaceOfService
+from core.domain.enums import NoteType, PlaceOfService, VisitStatus
 from core.domain.errors import NotFound, ValidationError
 from core.domain.schedule import (
     SERVICES,
@@ -233,3 +233,80 @@ def calendar(chart: ChartSession, clinician_id: uuid.UUID, start: dt.date, days:
         return initials.get(patient_id, "")
 
     return rules.ics(items, initials=mark if with_initials else None)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """An appointment on a day list: with the patient's name (for the app's screen only)."""
+
+    appointment: Appointment
+    patient_name: str
+    clinician_name: str
+
+
+def day_rows(chart: ChartSession, on: dt.date, clinician_id: uuid.UUID | None = None
+             ) -> list[DayRow]:
+    items = day(chart, on, clinician_id)
+    with chart.uow() as uow:
+        names = {c.id: f"{c.first_name} {c.last_name}" for c in uow.clinicians.list()}
+        people = {}
+        for a in items:
+            if a.patient_id not in people:
+                p = uow.patients.get(a.patient_id)
+                people[a.patient_id] = f"{p.last_name}, {p.first_name}"
+    return [DayRow(a, people[a.patient_id], names.get(a.clinician_id, "")) for a in items]
+
+
+_NOTE_TYPES = {"evaluation": NoteType.EVALUATION, "re-evaluation": NoteType.RE_EVALUATION,
+               "discharge": NoteType.DISCHARGE}
+
+
+def start_note(chart: ChartSession, ident: uuid.UUID, *, today: dt.date | None = None
+               ) -> uuid.UUID:
+    """"Start note" from an appointment, in one transaction: the visit is created with the
+    appointment's date, times, place and address on the patient's active episode, the draft
+    note of the service's type opens, the appointment is marked arrived and linked to the visit.
+    Returns the note id (the existing one when the appointment already has its note)."""
+    from core.domain.visit import Note, Visit
+
+    with chart.uow() as uow:
+        appt, series = _find(uow, ident)
+        if appt.visit_id is not None:
+            existing = uow.notes.for_visit(appt.visit_id)
+            if existing is not None:
+                return existing.id
+        if not appt.status.active:
+            raise ValidationError(
+                f"This appointment is {appt.status.value.replace('_', ' ')}; book it again "
+                "to chart a visit.")
+        episodes = [e for e in uow.episodes.for_patient(appt.patient_id) if e.is_active]
+        if not episodes:
+            raise NotFound("This patient has no open episode of care to chart in.",
+                           hint="Start a plan of care for them first.")
+        episode = max(episodes, key=lambda e: e.start_date)
+        visit = Visit(patient_id=appt.patient_id, episode_id=episode.id,
+                      clinician_id=appt.clinician_id, date=appt.start.date(),
+                      place_of_service=appt.place, address=appt.address,
+                      start_time=appt.start.time(), end_time=appt.end.time(),
+                      status=VisitStatus.COMPLETED)
+        from core.services.visits import check_place_and_date
+
+        check_place_and_date(visit, episode, today=today)
+        note = Note(visit_id=visit.id, note_type=_NOTE_TYPES.get(appt.service, NoteType.DAILY),
+                    updated_at=dt.datetime.now().replace(microsecond=0))
+        uow.visits.save(visit)
+        uow.notes.save(note)
+        uow.record("create", "visit", visit.id)
+        uow.record("create", "note", note.id)
+        if series is not None:
+            series, appt = rules.move_one(series, appt.start, id=appt.id)
+            uow.schedule.save_series([series])
+            uow.record("update", "appointment_series", series.id, detail="one occurrence")
+        if appt.status is AppointmentStatus.BOOKED:
+            appt.set_status(AppointmentStatus.ARRIVED)
+        appt.visit_id = visit.id
+        uow.schedule.save_appointments([appt])
+        uow.record("update" if series is None else "create", "appointment", appt.id,
+                   detail="note started")
+        uow.commit()
+    return note.id

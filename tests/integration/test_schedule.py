@@ -114,3 +114,27 @@ def test_cli_schedule(chart: ChartSession, clinic: dict[str, uuid.UUID], tmp_pat
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
     bad = cli("book", "--patient", str(clinic["nell"]), "--at", "14/12/2026", "--clinician", "Ada")
     assert bad.returncode == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
+
+
+def test_start_note_from_an_occurrence(chart: ChartSession, clinic: dict[str, uuid.UUID]) -> None:
+    from core.services import episodes
+
+    booked = schedule.book(chart, clinic["nell"], clinic["ada"], MON, service="home-visit",
+                           address="12 Synthetic Lane", repeat="FREQ=WEEKLY;BYDAY=MO;COUNT=4")
+    occurrence = schedule.day(chart, MON.date())[0]
+    with pytest.raises(Exception, match="no open episode"):
+        schedule.start_note(chart, occurrence.id, today=MON.date())
+    episodes.create_episode(chart, patient_id=clinic["nell"], discipline=Discipline.PT,
+                            start_date=dt.date(2026, 12, 1), diagnoses=["M17.11"])
+    note_id = schedule.start_note(chart, occurrence.id, today=MON.date())
+    assert schedule.start_note(chart, occurrence.id, today=MON.date()) == note_id  # once
+    with chart.uow() as uow:
+        note = uow.notes.get(note_id)
+        visit = uow.visits.get(note.visit_id)
+    assert (visit.date, visit.start_time, visit.end_time) == (MON.date(), dt.time(9),
+                                                              dt.time(10))
+    assert visit.place_of_service.value == "12" and visit.address == "12 Synthetic Lane"
+    [row] = schedule.day_rows(chart, MON.date())
+    assert row.appointment.id == occurrence.id and row.appointment.visit_id == visit.id
+    assert row.appointment.status is AppointmentStatus.ARRIVED
+    assert row.patient_name == "Testcase, Nell" and booked.series is not None
