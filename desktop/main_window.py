@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
             "page_mileage": lambda: self._ws().show_area("mileage"),
             "page_reports": lambda: self._ws().show_area("reports"),
             "page_inventory": lambda: self._ws().show_area("inventory"),
+            "page_schedule": lambda: self._ws().show_area("schedule"),
             "section_s": lambda: self._editor().focus_section("subjective"),
             "section_o": lambda: self._editor().focus_section("objective"),
             "section_a": lambda: self._editor().focus_section("assessment"),

@@ -49,6 +49,7 @@ from desktop.pages.inventory import InventoryPage
 from desktop.pages.mileage import MileagePage
 from desktop.pages.nav import NavBar
 from desktop.pages.reports import ReportsPage
+from desktop.pages.schedule import SchedulePage
 from desktop.panels.due_soon import DueSoonPanel
 from desktop.panels.patient_chart import PatientChartPanel, today_start
 from desktop.panels.patient_list import PatientListPanel
@@ -115,12 +116,14 @@ class Workspace(QWidget):
         self.reports = ReportsPage(ctx)
         self.inventory = InventoryPage(ctx)
         self.inventory.low_count_changed.connect(lambda n: self.nav.set_badge("inventory", n))
+        self.schedule = SchedulePage(ctx)
         self._areas: dict[str, QWidget] = {
             "patients": split,
             "dashboard": self.dashboard,
             "mileage": self.mileage,
             "reports": self.reports,
             "inventory": self.inventory,
+            "schedule": self.schedule,
         }
         for area_widget in self._areas.values():
             self.areas.addWidget(area_widget)
@@ -136,6 +139,7 @@ class Workspace(QWidget):
         self.patients.patient_chosen.connect(self.open_patient)
         self.patients.new_patient_requested.connect(self.new_patient)
         self.today.note_chosen.connect(self.open_note)
+        self.schedule.note_started.connect(self._schedule_note)
         self.today.patient_chosen.connect(self.open_patient)
         self.chart.new_note_requested.connect(self.new_note)
         self.chart.note_chosen.connect(self.open_note)
@@ -317,6 +321,11 @@ class Workspace(QWidget):
         self.show_area("mileage")
         self.mileage.focus_form()
 
+    def _schedule_note(self, note_id: uuid.UUID) -> None:
+        """"Start note" on the Schedule page: back to the patients area, the note in the editor."""
+        self.show_area("patients")
+        self.open_note(note_id)
+
     def open_note(self, note_id: uuid.UUID) -> None:
         self.ctx.savers.flush_all()
         # A double-click emits both activated and doubleClicked: the second request for the
@@ -477,7 +486,8 @@ class Workspace(QWidget):
             self._dialog = None
         self.patient_id = None
         for panel in (self.patients, self.today, self.due, self.chart, self.editor, self.plan,
-                      self.dashboard, self.mileage, self.reports, self.inventory, self.clock):
+                      self.dashboard, self.mileage, self.reports, self.inventory,
+                      self.schedule, self.clock):
             panel.clear()
         self.nav.set_badge("inventory", 0)
         self._show(self.empty)

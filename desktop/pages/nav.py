@@ -19,6 +19,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("mileage", "Mileage"),
     ("reports", "Reports"),
     ("inventory", "Inventory"),
+    ("schedule", "Schedule"),
 )
 
 
