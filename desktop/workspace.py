@@ -56,6 +56,7 @@ from desktop.panels.patient_list import PatientListPanel
 from desktop.panels.plan_of_care import PlanOfCareEditor
 from desktop.panels.today import TodayPanel
 from desktop.widgets import CenteredCard, heading, label, named
+from desktop.worker import CommandOp
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class Workspace(QWidget):
         self.patients.new_patient_requested.connect(self.new_patient)
         self.today.note_chosen.connect(self.open_note)
         self.schedule.note_started.connect(self._schedule_note)
+        self.today.appointment_chosen.connect(self.start_appointment_note)
         self.today.patient_chosen.connect(self.open_patient)
         self.chart.new_note_requested.connect(self.new_note)
         self.chart.note_chosen.connect(self.open_note)
@@ -321,8 +323,17 @@ class Workspace(QWidget):
         self.show_area("mileage")
         self.mileage.focus_form()
 
+    def start_appointment_note(self, appointment_id: uuid.UUID) -> None:
+        """A booked appointment in the Today list: its visit and draft note, then the editor."""
+        from core.services import schedule
+
+        today = self.ctx.clock.today()
+        CommandOp(self, lambda chart: schedule.start_note(chart, appointment_id, today=today)
+                  ).success(self._schedule_note).run()
+
     def _schedule_note(self, note_id: uuid.UUID) -> None:
         """"Start note" on the Schedule page: back to the patients area, the note in the editor."""
+        self.today.refresh()
         self.show_area("patients")
         self.open_note(note_id)
 

@@ -23,6 +23,7 @@ from core.domain.enums import NoteStatus, UnitMethod
 from core.domain.episode import Episode
 from core.domain.errors import InvalidCode
 from core.domain.practice import PayerProfile
+from core.domain.schedule import AppointmentStatus
 from core.domain.visit import Note, Visit
 from core.rules.checks import check_note
 from core.rules.context import domain_profile
@@ -85,7 +86,7 @@ def patient_list(
 # -- today ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class TodayVisitRow:
-    visit_id: uuid.UUID
+    visit_id: uuid.UUID | None  # None: a booked appointment with no visit yet
     patient_id: uuid.UUID
     patient_name: str
     start_time: dt.time | None
@@ -93,18 +94,25 @@ class TodayVisitRow:
     note_id: uuid.UUID | None
     note_type: str | None
     note_status: str | None
+    appointment_id: uuid.UUID | None = None  # set for a booked appointment (issue 19)
 
 
 def todays_visits(chart: ChartSession, day: dt.date) -> list[TodayVisitRow]:
-    """The visits dated ``day`` in start-time order, with the patient's display name."""
+    """The visits dated ``day`` and the day's booked appointments that have no visit yet
+    (issue 19: the day starts in the schedule), in start-time order, with the patient's
+    display name."""
+    from core.services import schedule
+
+    booked = [a for a in schedule.day(chart, day)
+              if a.visit_id is None and a.status in (AppointmentStatus.BOOKED,
+                                                     AppointmentStatus.ARRIVED)]
     with chart.uow() as uow:
         visits = uow.visits.rows(on=day)
         names: dict[uuid.UUID, str] = {}
-        for v in visits:
-            if v.patient_id not in names:
-                names[v.patient_id] = uow.patients.get(v.patient_id).display_name
-    ordered = sorted(visits, key=lambda v: (v.start_time or dt.time.max, names[v.patient_id]))
-    return [
+        for pid in [v.patient_id for v in visits] + [a.patient_id for a in booked]:
+            if pid not in names:
+                names[pid] = uow.patients.get(pid).display_name
+    rows = [
         TodayVisitRow(
             v.id,
             v.patient_id,
@@ -115,8 +123,12 @@ def todays_visits(chart: ChartSession, day: dt.date) -> list[TodayVisitRow]:
             str(v.note_type) if v.note_type else None,
             str(v.note_status) if v.note_status else None,
         )
-        for v in ordered
+        for v in visits
     ]
+    rows += [TodayVisitRow(None, a.patient_id, names[a.patient_id], a.start.time(),
+                           str(a.status), None, None, None, appointment_id=a.id)
+             for a in booked]
+    return sorted(rows, key=lambda r: (r.start_time or dt.time.max, r.patient_name))
 
 
 # -- setup ------------------------------------------------------------------------------------

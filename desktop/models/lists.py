@@ -33,6 +33,8 @@ VISIT_STATUS = {
     "completed": "Completed",
     "no_show": "No-show",
     "cancelled": "Cancelled",
+    "booked": "Booked · start note",  # an appointment without its visit yet (issue 19)
+    "arrived": "Arrived · start note",
 }
 SIDES = {
     Laterality.RIGHT: "Right",

@@ -1,4 +1,5 @@
-"""Today's visits: the clinic day at a glance; a click opens the note (or the chart).
+"""Today's visits and booked appointments: the clinic day at a glance; a click opens the note
+(or the chart); a click on a booked appointment starts its note (``appointment_chosen``).
 
 Refreshes on unlock, on ``changes_applied`` touching visits or notes (coalesced) and when the
 day changes (the clock is injectable). ``clear()`` empties it on lock.
@@ -23,6 +24,7 @@ from desktop.widgets import heading, label, named
 class TodayPanel(QWidget):
     note_chosen = Signal(uuid.UUID)
     patient_chosen = Signal(uuid.UUID)
+    appointment_chosen = Signal(uuid.UUID)  # a booked appointment: start its note
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,14 +82,16 @@ class TodayPanel(QWidget):
         self.setMaximumHeight(self._layout.sizeHint().height())
 
     def _on_changes(self, changes: Any) -> None:
-        if "visit" in changes or "note" in changes:
+        if any(k in changes for k in ("visit", "note", "appointment", "appointment_series")):
             self._coalesce.start()
 
     def _clicked(self, index: Any) -> None:
         row = index.data(RowRole)
         if row is None:
             return
-        if row.note_id is not None:
+        if row.appointment_id is not None:
+            self.appointment_chosen.emit(row.appointment_id)
+        elif row.note_id is not None:
             self.note_chosen.emit(row.note_id)
         else:
             self.patient_chosen.emit(row.patient_id)

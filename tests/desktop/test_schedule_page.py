@@ -33,6 +33,10 @@ def test_schedule_page(qtbot: Any, open_window: Any, seeded: Seeded) -> None:
         session.lock()
     unlock(qtbot, window)
     ws = window.workspace
+    # the Today list shows the booked appointment (no visit yet)
+    qtbot.waitUntil(lambda: ws.today.model.rowCount() == 1, timeout=20_000)
+    booked = ws.today.model.index(0, 2).data()
+    assert booked == "Booked · start note", booked
     window.actions_by_id["page_schedule"].trigger()
     page = ws.schedule
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
@@ -64,3 +68,27 @@ def test_schedule_page(qtbot: Any, open_window: Any, seeded: Seeded) -> None:
     visit = ws.editor.ws.visit
     assert (visit.date, visit.start_time, visit.end_time) == (today, dt.time(9), dt.time(9, 45))
     assert "note" in _cells(page.table, 0)[4]
+    qtbot.waitUntil(lambda: ws.today.model.index(0, 2).data() == "Draft", timeout=20_000)
+    assert ws.today.model.rowCount() == 1  # the appointment became its visit, not a second row
+
+
+def test_today_list_starts_the_note_of_a_booked_appointment(
+    qtbot: Any, open_window: Any, seeded: Seeded
+) -> None:
+    window = open_window(seeded.path)
+    today = window.ctx.clock.today()
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        schedule.book(session, seeded.patient_id, seeded.clinician_id,
+                      dt.datetime.combine(today, dt.time(14, 30)), 30)
+    finally:
+        session.lock()
+    unlock(qtbot, window)
+    ws = window.workspace
+    qtbot.waitUntil(lambda: ws.today.model.rowCount() == 1, timeout=20_000)
+    index = ws.today.model.index(0, 1)
+    ws.today.table.clicked.emit(index)
+    qtbot.waitUntil(lambda: getattr(ws.editor, "ws", None) is not None
+                    and ws.editor.ws.note.id == ws.editor.note_id, timeout=30_000)
+    visit = ws.editor.ws.visit
+    assert (visit.start_time, visit.end_time) == (dt.time(14, 30), dt.time(15))
