@@ -131,6 +131,119 @@ def cmd_ics(args: argparse.Namespace) -> int:
     return 0
 
 
+_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def _weekdays(text: str) -> list[int]:
+    """"Mon-Fri", "Mon,Wed,Fri" or "Sat" → weekday numbers (Monday 0)."""
+    from core.domain.errors import InvalidInput
+
+    out: list[int] = []
+    for part in text.lower().replace(" ", "").split(","):
+        ends = part.split("-")
+        try:
+            first, last = _DAYS[ends[0][:3]], _DAYS[ends[-1][:3]]
+        except (KeyError, IndexError):
+            raise InvalidInput(f"{part[:20]!r} is not a weekday (Mon…Sun).") from None
+        out += list(range(first, last + 1)) if first <= last else [*range(first, 7),
+                                                                    *range(0, last + 1)]
+    return sorted(set(out))
+
+
+def _span(text: str) -> tuple[dt.time, dt.time]:
+    from core.domain.errors import InvalidInput
+
+    try:
+        a, b = text.split("-")
+        return dt.time.fromisoformat(a.strip()), dt.time.fromisoformat(b.strip())
+    except ValueError:
+        raise InvalidInput(f"{text[:20]!r} is not HH:MM-HH:MM.") from None
+
+
+def cmd_hours(args: argparse.Namespace) -> int:
+    from core.services import schedule
+
+    days: list[list[tuple[dt.time, dt.time]]] = [[] for _ in range(7)]
+    for spec in args.spec:  # "Mon-Fri=08:00-12:00,13:00-17:00"
+        from core.domain.errors import InvalidInput
+
+        if "=" not in spec:
+            raise InvalidInput(f"{spec[:40]!r} is not DAYS=HH:MM-HH:MM[,HH:MM-HH:MM].")
+        which, spans = spec.split("=", 1)
+        for day in _weekdays(which):
+            days[day] = [_span(x) for x in spans.split(",") if x.strip()]
+    session = _open(args)
+    try:
+        clinician = _clinician(session, args.clinician) or _current(session)
+        schedule.set_hours(session, clinician, tuple(tuple(d) for d in days))
+    finally:
+        session.lock()
+    print("Working hours saved.")
+    return 0
+
+
+def cmd_block(args: argparse.Namespace) -> int:
+    from core.domain.errors import InvalidInput
+    from core.services import schedule
+
+    try:
+        start = dt.datetime.strptime(args.start, "%Y-%m-%d %H:%M")
+        end = dt.datetime.strptime(args.end, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise InvalidInput('--from and --to are "YYYY-MM-DD HH:MM".') from None
+    session = _open(args)
+    try:
+        clinician = _clinician(session, args.clinician) or _current(session)
+        schedule.block_time(session, clinician, start, end, args.label)
+    finally:
+        session.lock()
+    print(f"Blocked {start:%a %b %d %H:%M}–{end:%H:%M}.")
+    return 0
+
+
+def cmd_waitlist(args: argparse.Namespace) -> int:
+    from core.domain.schedule import WaitlistEntry
+    from core.services import schedule
+
+    session = _open(args)
+    try:
+        if args.waitlist_command == "add":
+            early, late = _span(args.window)
+            entry = WaitlistEntry(_uuid(args.patient, "patient"), args.service,
+                                  dt.datetime.now().replace(microsecond=0),
+                                  clinician_id=_clinician(session, args.clinician),
+                                  weekdays=tuple(_weekdays(args.days)), earliest=early,
+                                  latest=late)
+            schedule.add_to_waitlist(session, entry)
+            print("Added to the waitlist.")
+            return 0
+        entries = schedule.waitlist(session)
+    finally:
+        session.lock()
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    for e in entries:
+        days = ",".join(names[d] for d in e.weekdays)
+        print(f"{e.since:%Y-%m-%d}  {e.patient_id}  {e.service}  {days} "
+              f"{e.earliest:%H:%M}-{e.latest:%H:%M}")
+    if not entries:
+        print("The waitlist is empty.")
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from core.rules.schedule import CancellationPolicy
+    from core.services import schedule
+
+    session = _open(args)
+    try:
+        schedule.set_policy(session, CancellationPolicy(
+            args.late_hours, round(args.late_fee * 100), round(args.no_show_fee * 100)))
+    finally:
+        session.lock()
+    print("Cancellation policy saved.")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("schedule", help="appointments: a day, book, cancel, no-show, .ics")
     p.add_argument("--day", default=None, help="YYYY-MM-DD (default: today)")
@@ -153,6 +266,31 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         q.add_argument("appointment", help="appointment id (schedule --day lists them)")
         q.add_argument("--reason", default="", required=name in ("cancel", "no-show"))
         q.set_defaults(fn=cmd_status)
+    q = sch.add_parser("hours", help="a clinician's working hours")
+    q.add_argument("spec", nargs="+", help='e.g. "Mon-Fri=08:00-12:00,13:00-17:00" "Sat="')
+    q.add_argument("--clinician", default=None)
+    q.set_defaults(fn=cmd_hours)
+    q = sch.add_parser("block", help="block time (meeting, holiday)")
+    q.add_argument("--from", dest="start", required=True, help='"YYYY-MM-DD HH:MM"')
+    q.add_argument("--to", dest="end", required=True, help='"YYYY-MM-DD HH:MM"')
+    q.add_argument("--label", default="Blocked")
+    q.add_argument("--clinician", default=None)
+    q.set_defaults(fn=cmd_block)
+    q = sch.add_parser("waitlist", help="patients waiting for a slot")
+    wl = q.add_subparsers(dest="waitlist_command", required=True)
+    w = wl.add_parser("add")
+    w.add_argument("--patient", required=True)
+    w.add_argument("--service", default="daily")
+    w.add_argument("--days", default="Mon-Fri")
+    w.add_argument("--window", default="07:00-19:00", help="HH:MM-HH:MM")
+    w.add_argument("--clinician", default=None)
+    w.set_defaults(fn=cmd_waitlist)
+    wl.add_parser("list").set_defaults(fn=cmd_waitlist)
+    q = sch.add_parser("policy", help="late-cancel window and fees")
+    q.add_argument("--late-hours", type=int, default=24)
+    q.add_argument("--late-fee", type=float, default=0.0, help="dollars")
+    q.add_argument("--no-show-fee", type=float, default=0.0, help="dollars")
+    q.set_defaults(fn=cmd_policy)
     q = sch.add_parser("ics", help="the clinician's calendar feed (no PHI)")
     q.add_argument("--clinician", default=None)
     q.add_argument("--out", required=True)

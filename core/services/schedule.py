@@ -215,6 +215,12 @@ def add_to_waitlist(chart: ChartSession, entry: WaitlistEntry) -> WaitlistEntry:
     return entry
 
 
+def waitlist(chart: ChartSession) -> list[WaitlistEntry]:
+    """Everyone waiting for a slot, longest waiting first."""
+    with chart.uow() as uow:
+        return uow.schedule.waitlist()
+
+
 def calendar(chart: ChartSession, clinician_id: uuid.UUID, start: dt.date, days: int = 90,
              *, with_initials: bool = False) -> bytes:
     """The clinician's .ics feed for ``days`` from ``start``: no names, addresses or reasons."""

@@ -114,6 +114,13 @@ def test_cli_schedule(chart: ChartSession, clinic: dict[str, uuid.UUID], tmp_pat
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
     bad = cli("book", "--patient", str(clinic["nell"]), "--at", "14/12/2026", "--clinician", "Ada")
     assert bad.returncode == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
+    hours = cli("hours", "--clinician", "Ada", "Mon-Thu=08:00-12:00", "Fri=09:00-10:00")
+    assert hours.returncode == 0, hours.stderr
+    late = cli("book", "--patient", str(clinic["omar"]), "--at", "2026-12-18 10:00",
+               "--clinician", "Ada")  # a Friday, after 10:00
+    assert late.returncode == 2 and "working hours" in late.stderr
+    wrong_day = cli("hours", "--clinician", "Ada", "Funday=08:00-12:00")
+    assert wrong_day.returncode == 2 and "not a weekday" in wrong_day.stderr
 
 
 def test_start_note_from_an_occurrence(chart: ChartSession, clinic: dict[str, uuid.UUID]) -> None:
