@@ -79,8 +79,31 @@ def stock_row(item: Item, movements: Sequence[Movement], today: dt.date) -> Stoc
 
 
 def stock(items: Iterable[Item], movements: Sequence[Movement], today: dt.date) -> list[StockRow]:
-    """Every active item with its count and forecast; low ones first, then by days left."""
-    rows = [stock_row(i, movements, today) for i in items if i.active]
+    """Every active item with its count and forecast; low ones first, then by days left.
+    The ledger is grouped by item once (each item then reads only its own movements)."""
+    by_item: dict[uuid.UUID, list[Movement]] = defaultdict(list)
+    for m in movements:
+        by_item[m.item_id].append(m)
+    rows = [stock_row(i, by_item.get(i.id, []), today) for i in items if i.active]
+    return sorted(rows, key=lambda r: (not r.low, r.days_left if r.days_left is not None
+                                       else 10**9, r.item.name.lower()))
+
+
+def stock_from_totals(
+    items: Iterable[Item], totals: Mapping[uuid.UUID, tuple[Decimal, Decimal]],
+    window_days: int = WINDOW_DAYS,
+) -> list[StockRow]:
+    """``stock`` from per-item sums computed by the database: (on hand, used in the window)."""
+    rows = []
+    for item in items:
+        if not item.active:
+            continue
+        have, used = totals.get(item.id, (Decimal(0), Decimal(0)))
+        rate = None if used == 0 else used / window_days
+        days = None
+        if rate is not None:
+            days = 0 if have <= 0 else int((have / rate).to_integral_value(ROUND_FLOOR))
+        rows.append(StockRow(item, have, rate, days))
     return sorted(rows, key=lambda r: (not r.low, r.days_left if r.days_left is not None
                                        else 10**9, r.item.name.lower()))
 

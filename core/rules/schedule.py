@@ -25,7 +25,9 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -59,18 +61,25 @@ def occurrence_id(series_id: uuid.UUID, start: dt.datetime) -> uuid.UUID:
     return uuid.uuid5(_NS, f"{series_id.hex}:{start:%Y%m%dT%H%M}")
 
 
-def _starts(series: Series, until: dt.datetime | None = None) -> list[dt.datetime]:
+@functools.lru_cache(maxsize=512)
+def _all_starts(rule_text: str, dtstart: dt.datetime) -> tuple[dt.datetime, ...]:
+    """Every occurrence of a (bounded) rule, computed once per rule and start: a series' rule
+    ends (``check_rule``), and a day list asks for the same series again and again."""
     from dateutil.rrule import rrulestr
 
-    rule = rrulestr(series.rule, dtstart=series.start)
-    out = []
-    for start in rule:  # type: ignore[attr-defined]
-        if until is not None and start >= until:
-            break
+    out: list[dt.datetime] = []
+    for start in rrulestr(rule_text, dtstart=dtstart):  # type: ignore[attr-defined]
         out.append(start)
         if len(out) >= MAX_EXPANSION:
             break
-    return out
+    return tuple(out)
+
+
+def _starts(series: Series, until: dt.datetime | None = None) -> list[dt.datetime]:
+    every = _all_starts(series.rule, series.start)
+    if until is None:
+        return list(every)
+    return list(every[:bisect.bisect_left(every, until)])
 
 
 def expand(
@@ -82,13 +91,16 @@ def expand(
     """The series' occurrences that start in [window_start, window_end)."""
     replaced = {a.original_start for a in moved if a.series_id == series.id}
     skip = set(series.excluded) | replaced
+    every = _all_starts(series.rule, series.start)
+    first = bisect.bisect_left(every, window_start)
+    last = bisect.bisect_left(every, window_end)
     return [
         Appointment(series.patient_id, series.clinician_id, start, series.minutes,
                     service=series.service, place=series.place, address=series.address,
                     series_id=series.id, original_start=start,
                     id=occurrence_id(series.id, start))
-        for start in _starts(series, window_end)
-        if start >= window_start and start not in skip
+        for start in every[first:last]
+        if start not in skip
     ]
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Integer, and_, case, func, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert
 
 from core.domain.errors import NotFound
-from core.domain.inventory import Item, Location, Movement, UsageTemplate
+from core.domain.inventory import Item, Location, Movement, MovementKind, UsageTemplate
 from core.storage import tables as t
 from core.storage.mapper import from_row, to_row, upsert
 
@@ -88,6 +89,26 @@ class InventoryRepo:
         if since is not None:
             stmt = stmt.where(m.c.at >= since)
         return [from_row(Movement, r) for r in self.conn.execute(stmt).mappings()]
+
+    def totals(self, window_start: dt.datetime, window_end: dt.datetime
+               ) -> dict[uuid.UUID, tuple[Decimal, Decimal]]:
+        """Per item: (on hand, used in [window_start, window_end)), summed in SQL — the stock
+        table reads two numbers per item instead of the whole ledger. Moves change where, not
+        how many, so they leave the total alone."""
+        m = t.stock_movements
+        q = type_coerce(m.c.quantity, Integer)  # raw thousandths: summed as integers
+        used = m.c.kind == MovementKind.USED.value
+        counted = m.c.kind.in_([MovementKind.RECEIVED.value, MovementKind.ADJUSTED.value])
+        stmt = select(
+            m.c.item_id,
+            type_coerce(func.sum(case((counted, q), (used, -q), else_=0)), Integer),
+            type_coerce(func.sum(case((and_(used, m.c.at >= window_start,
+                                            m.c.at < window_end), q), else_=0)), Integer),
+        ).group_by(m.c.item_id)
+        milli = Decimal("0.001")
+        return {item: ((Decimal(int(have or 0)) * milli).quantize(milli),
+                       (Decimal(int(window or 0)) * milli).quantize(milli))
+                for item, have, window in self.conn.execute(stmt)}
 
     # -- usage templates ------------------------------------------------------------------
     def save_templates(self, templates: Sequence[UsageTemplate]) -> None:

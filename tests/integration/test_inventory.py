@@ -53,6 +53,11 @@ def test_movements_counts_and_refusals(chart: ChartSession) -> None:
         inventory.add_item(chart, name="kinesiology TAPE", unit="m")
     assert _stock(chart) == before  # nothing recorded by any refusal
     today = dt.date.today()
+    from core.rules import inventory as rules  # the SQL sums give what the whole ledger gives
+
+    with chart.uow() as uow:
+        whole = rules.stock(uow.inventory.items(), uow.inventory.movements(), today)
+    assert inventory.stock(chart, today) == whole
     rep = inventory.report(chart, today.replace(day=1), today)
     assert rep.usage == [(f"{today:%Y-%m}", "Massage lotion", "l", Decimal("0.015"))]
     assert rep.value_cents == 28 * 40 + round(Decimal("0.985") * 1800)  # catalogue cost
