@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.billing import format_cents
 from core.domain.errors import ChartsideError
+from desktop.formats import show_date
 from desktop.widgets import label, named
 from desktop.worker import CommandOp, QueryOp
 
@@ -85,7 +86,7 @@ def remittance_html(chart: Any, claim_id: uuid.UUID) -> str:
         return "<p>No remittance posted for this claim yet.</p>"
     parts = []
     for it in items:
-        when = f"{it.paid_on:%m/%d/%Y}" if it.paid_on else "—"
+        when = show_date(it.paid_on) if it.paid_on else "—"
         adjustments = "".join(
             f"<li>{escape(adjustment_label(str(g), str(code)))}: {format_cents(int(cents))}"
             "</li>" for g, code, cents in it.adjustments)
@@ -140,7 +141,7 @@ class ClaimsModel(QAbstractTableModel):
         r = self.rows[index.row()]
         col = self.Column(index.column())
         return {
-            self.Column.DATE: f"{r.service_date:%m/%d/%Y}",
+            self.Column.DATE: show_date(r.service_date),
             self.Column.PATIENT: r.patient,
             self.Column.PAYER: r.payer,
             self.Column.STATUS: r.status.capitalize(),
