@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from core.domain.errors import ChartsideError
 from core.domain.schedule import SERVICES, AppointmentStatus
 from desktop.fields import DateField, TimeField
+from desktop.formats import show_date
 from desktop.pages.base import Page
 from desktop.widgets import label, named
 from desktop.worker import CommandOp, QueryOp
@@ -134,7 +135,7 @@ class SchedulePage(Page):
         from core.services import schedule
 
         self.day = day
-        self.title_label.setText(f"{day:%A, %B} {day.day}, {day.year}")
+        self.title_label.setText(f"{day:%A}, {show_date(day)}")
         self.when.set_value(day)
         QueryOp(self, lambda chart: schedule.day_rows(chart, day)).success(self._show).run()
 
@@ -205,7 +206,7 @@ class SchedulePage(Page):
     def _fill_patients(self, rows: list[Any]) -> None:
         self.patient.clear()
         for p in rows:
-            self.patient.addItem(f"{p.last_name}, {p.first_name} ({p.date_of_birth:%m/%d/%Y})",
+            self.patient.addItem(f"{p.last_name}, {p.first_name} ({show_date(p.date_of_birth)})",
                                  p.id)
 
     def book(self) -> None:
