@@ -109,19 +109,22 @@ def get_note(chart: ChartSession, note_id: uuid.UUID) -> NoteView:
     return NoteView(note, visit)
 
 
-def _edit(chart: ChartSession, note_id: uuid.UUID, detail: str, change: Any) -> Result[Any]:
-    """Load the note, apply ``change(note, uow)``, save, audit one ``update``."""
+def _edit(chart: ChartSession, note_id: uuid.UUID, detail: str, change: Any,
+          *, text_only: bool = False) -> Result[Any]:
+    """Load the note, apply ``change(note, uow)``, save, audit one ``update`` (``text_only``:
+    a section's text, so lists that show no text do not re-query — ``Changes.text``)."""
     with chart.uow() as uow:
         note = uow.notes.get(note_id)
         value = change(note, uow)
         note.updated_at = _now()
         uow.notes.save(note)
-        uow.record("update", "note", note.id, detail=detail)
+        uow.record("update", "note", note.id, detail=detail, text_only=text_only)
         return Result(value, uow.commit())
 
 
 def edit_section(chart: ChartSession, note_id: uuid.UUID, section: str, text: str) -> Result[None]:
-    return _edit(chart, note_id, section, lambda n, _: n.set_section(section, text))
+    return _edit(chart, note_id, section, lambda n, _: n.set_section(section, text),
+                 text_only=True)
 
 
 def set_total_treatment_minutes(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,7 @@ class UnitOfWork:
         self.session = session
         self._engine: Engine = session.engine
         self._changes: dict[str, set[uuid.UUID]] = defaultdict(set)
+        self._structural: dict[str, set[uuid.UUID]] = defaultdict(set)
         self._versions: dict[tuple[str, uuid.UUID], str] = {}
         self._committed = False
         self._audited = False
@@ -140,7 +142,7 @@ class UnitOfWork:
     def commit(self) -> Changes:
         """Capture record versions into the outbox, then commit everything atomically."""
         try:
-            if self._audited:
+            if self._audited or self._audited_notes:
                 self._seal()
             outbox.capture(
                 self.conn,
@@ -153,6 +155,11 @@ class UnitOfWork:
         self._committed = True
         return self.changes
 
+    def seal_notes(self, note_ids: Iterable[uuid.UUID]) -> None:
+        """Notes written in this transaction other than through ``record`` (a pulled sync page):
+        those signed are sealed at commit like notes signed here (``seals.py``)."""
+        self._audited_notes.update(note_ids)
+
     def _seal(self) -> None:
         """Seal notes signed in this transaction and the audit head it leaves (seals.py)."""
         keys, chart_id = self.session.keys, self.session.chart_id
@@ -161,12 +168,21 @@ class UnitOfWork:
 
     @property
     def changes(self) -> Changes:
-        return Changes({k: frozenset(v) for k, v in self._changes.items()})
+        text = {k: frozenset(v - self._structural[k]) for k, v in self._changes.items()}
+        return Changes({k: frozenset(v) for k, v in self._changes.items()},
+                       {k: v for k, v in text.items() if v})
 
     def record(
-        self, action: str, entity: str, entity_id: uuid.UUID | str = "", detail: str = ""
+        self,
+        action: str,
+        entity: str,
+        entity_id: uuid.UUID | str = "",
+        detail: str = "",
+        *,
+        text_only: bool = False,
     ) -> None:
-        """Write one audit row in this transaction and remember what changed for the UI."""
+        """Write one audit row in this transaction and remember what changed for the UI
+        (``text_only``: only typed text changed — see ``Changes.text``)."""
         audit.append(
             self.conn,
             actor=self.session.actor,
@@ -183,5 +199,7 @@ class UnitOfWork:
         kind = outbox.WRITE_KINDS.get(action)
         if kind is not None and isinstance(entity_id, uuid.UUID):
             self._changes[entity].add(entity_id)
+            if not text_only:
+                self._structural[entity].add(entity_id)
             key = (entity, entity_id)
             self._versions[key] = outbox.strongest(self._versions.get(key), kind)

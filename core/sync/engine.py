@@ -276,6 +276,7 @@ def _apply_once(
         return StepResult(out, out.changes)  # nothing new: no transaction at all
     with chart.uow() as uow:
         apply.apply_page(uow.sync.connection, cfg, page.changes, out)
+        uow.seal_notes(out.changed.get("note", ()))  # signed ones get this chart's seal
         uow.meta.set(config.CURSOR, str(new.cursor))
         uow.meta.set(config.CURSOR_AT, str(new.at) if new.at else None)
         uow.meta.set(config.EPOCH, str(new.epoch) if new.epoch else None)

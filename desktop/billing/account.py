@@ -210,7 +210,7 @@ class BillingTab(QWidget):
         self.exports.table.setVisible(rows > 0)
 
     def _on_changes(self, changes: Any) -> None:
-        if self.patient_id is None or not any(kind in changes for kind in RELOAD_ON):
+        if self.patient_id is None or not any(changes.structural(k) for k in RELOAD_ON):
             return
         if self.isVisible():
             self._reload.start()

@@ -143,7 +143,7 @@ class ClockWidget(QWidget):
                             f"{running.started_at:%H:%M} ({hours(minutes)})")
 
     def _on_changes(self, changes: Any) -> None:
-        if "clock" in changes or "note" in changes:
+        if "clock" in changes or changes.structural("note"):
             self._stale = True
             if self.isVisible() and not self._reload.isActive():
                 self._reload.start()

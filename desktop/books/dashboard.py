@@ -185,7 +185,7 @@ class ComplianceDashboard(QWidget):
                 for i in range(self.proxy.rowCount())]
 
     def _on_changes(self, changes: Any) -> None:
-        if any(kind in changes for kind in RELOAD_ON):
+        if any(kind in changes for kind in RELOAD_ON):  # text too: "identical documentation"
             self._stale = True
             if self.isVisible() and not self._reload.isActive():
                 self._reload.start()

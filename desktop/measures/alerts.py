@@ -111,7 +111,7 @@ class ProgressAlertsView(QWidget):
         self.loaded.emit(len(rows))
 
     def _on_changes(self, changes: Any) -> None:
-        if any(kind in changes for kind in ("note", "visit", "episode")):
+        if any(changes.structural(kind) for kind in ("note", "visit", "episode")):
             if self.isVisible():
                 self._reload.start()
             else:

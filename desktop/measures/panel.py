@@ -210,7 +210,7 @@ class MeasuresPanel(QWidget):
         if (
             "measure_score" in changes
             or self.episode_id in changes.ids("episode")
-            or ("note" in changes)
+            or changes.structural("note")
         ):
             if self.isVisible():
                 self._reload.start()

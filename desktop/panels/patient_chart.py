@@ -273,7 +273,7 @@ class PatientChartPanel(QWidget):
             self.patient_id in changes.ids("patient")
             or episode_ids & changes.ids("episode")
             or "visit" in changes
-            or "note" in changes
+            or changes.structural("note")
             or ("episode" in changes and not episode_ids)
         ):
             if self.isVisible():

@@ -157,7 +157,8 @@ class PatientListPanel(QWidget):
                 return
 
     def _on_changes(self, changes: Any) -> None:
-        if any(k in changes for k in ("patient", "episode", "visit", "note")):
+        if changes.structural("note") or any(k in changes for k in ("patient", "episode",
+                                                                      "visit")):
             self._changes.start()
 
     def _current_changed(self, current: Any, _previous: Any) -> None:

@@ -82,7 +82,8 @@ class TodayPanel(QWidget):
         self.setMaximumHeight(self._layout.sizeHint().height())
 
     def _on_changes(self, changes: Any) -> None:
-        if any(k in changes for k in ("visit", "note", "appointment", "appointment_series")):
+        if changes.structural("note") or any(
+                k in changes for k in ("visit", "appointment", "appointment_series")):
             self._coalesce.start()
 
     def _clicked(self, index: Any) -> None:

@@ -210,3 +210,44 @@ def test_a_backup_with_a_forged_anchor_is_reported(chart: ChartSession, tmp_path
     assert head is not None
     manifest.write_text(text.replace(head.mac, "f" * 64))
     assert any("was not sealed with this chart's key" in p for p in _problems(chart))
+
+
+def test_a_signed_note_pulled_by_sync_is_sealed_here(chart: ChartSession, tmp_path: Path) -> None:
+    """A note signed on another device and applied from a pulled page gets this chart's seal
+    in the same transaction (its key, not the sender's)."""
+    import datetime as dt
+
+    from core.services import charts as chart_service
+    from core.storage import sync_store as store
+    from core.storage.keys import KdfParams
+    from core.sync import crypto, engine, push, wire
+    from core.sync.config import SyncConfig
+
+    note_id, signer = _draft(chart)
+    _force_sign(chart, note_id, signer)
+    b, _ = chart_service.create_chart(tmp_path / "b.chart", PASSPHRASE,
+                                      kdf=KdfParams.fast_for_tests())
+    try:
+        key_id, key = crypto.new_sync_key()
+        cfg = SyncConfig(server="http://127.0.0.1", account_id=uuid.uuid4(),
+                         device_id=uuid.uuid4(), device_name="B", token="-",
+                         chart_device=b.device_id, key_id=key_id, keys={key_id: key},
+                         box_secret=b"")
+        with chart.uow() as uow:
+            rows = store.pending_rows(uow.conn, 1000)
+        changes = []
+        for seq, row in enumerate(rows, 1):
+            ciphertext, nonce, kid, _new = push.seal_row(cfg, row)
+            sent = push.to_change(row, ciphertext, nonce, kid)
+            changes.append(wire.PulledChange(**sent.model_dump(), seq=seq,
+                                             device_id=cfg.account_id,
+                                             received_at=dt.datetime.now(dt.UTC)))
+        page = wire.PullResponse(changes=changes, next_after=len(changes), has_more=False,
+                                 last_seq=len(changes))
+        engine._apply_once(b, cfg, page, engine.LogPosition(0, None, None))
+        with b.uow() as uow:
+            sealed = uow.conn.execute(select(tables.note_seals.c.note_id)).scalars().all()
+            problems = seals.note_seal_problems(uow.conn, b.keys, b.chart_id)
+        assert sealed == [note_id] and problems == []
+    finally:
+        b.lock()

@@ -131,3 +131,12 @@ def test_note_type_and_untimed_edits(chart: ChartSession, draft) -> None:  # typ
     with pytest.raises(ValidationError):
         notes.update_untimed(chart, draft["note"], svc.id, minutes=-3)
     assert notes.get_note(chart, draft["note"]).note.untimed[0].minutes == 10
+
+
+def test_typed_text_is_a_text_only_change(chart: ChartSession, draft) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: a SOAP section saved as it is typed reports a text-only change, so lists that
+    show no text skip their re-query; a block edit is structural."""
+    typed = notes.edit_section(chart, draft["note"], "plan", "Continue 2x/week.").changes
+    assert "note" in typed and not typed.structural("note")
+    moved = notes.update_block(chart, draft["note"], draft["block"], stop=dt.time(9, 30)).changes
+    assert moved.structural("note")
