@@ -166,22 +166,26 @@ class DatabaseWorker(QObject):
 
 
 class JobRunner(QObject):
-    """A one-thread pool for long jobs that need no chart (ICD-10 search, warm-up imports);
-    jobs run one at a time in submission order; same delivery rules as the ops."""
+    """Jobs that need no chart, in two lanes of one thread each (issue 17): ``quick`` — ICD-10
+    search and warm-up imports — and ``long`` — transcription, model checks. Within a lane jobs
+    run one at a time in submission order; a transcription never makes a diagnosis search wait.
+    Same delivery rules as the ops. (The ICD index is built under a lock in ``core.domain.icd``,
+    so a search may run beside anything.)"""
 
     _done = Signal(object, object, object)
 
     def __init__(self, worker: DatabaseWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
-        self._pool = QThreadPool(self)
-        # One at a time: core.domain.icd builds its search index lazily and not thread-safely
-        # (simple_icd_10_cm fills a global list on first use), so two first searches at once
-        # would cache a truncated index.
-        self._pool.setMaxThreadCount(1)
+        self._pools: dict[str, QThreadPool] = {}
+        for lane in ("quick", "long"):
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(1)
+            self._pools[lane] = pool
+        self._pool = self._pools["long"]
         self._done.connect(self._deliver)
 
-    def submit(self, fn: Callable[[], Any], op: _Op[Any]) -> None:
+    def submit(self, fn: Callable[[], Any], op: _Op[Any], lane: str = "long") -> None:
         job = _Job("plain", fn, op, self._worker.epoch)
         done = self._done
 
@@ -197,7 +201,7 @@ class JobRunner(QObject):
                 with contextlib.suppress(RuntimeError):
                     done.emit(job, value, error)
 
-        self._pool.start(_Task())
+        self._pools.get(lane, self._pool).start(_Task())
 
     @Slot(object, object, object)
     def _deliver(self, job: _Job, value: Any, error: BaseException | None) -> None:
@@ -205,7 +209,8 @@ class JobRunner(QObject):
             job.op._finish(value, error, stale=job.epoch != self._worker.epoch)
 
     def wait(self, timeout_ms: int = 10_000) -> None:
-        self._pool.waitForDone(timeout_ms)
+        for pool in self._pools.values():
+            pool.waitForDone(timeout_ms)
         QCoreApplication.processEvents()
 
 
@@ -329,11 +334,17 @@ class LockOp(_Op[None]):
 
 
 class JobOp(_Op[T]):
-    """A long job that needs no chart, on the job pool (``op()`` takes no argument)."""
+    """A long job that needs no chart, on the job pool (``op()`` takes no argument);
+    ``lane="quick"`` for short interactive jobs (search) that must not queue behind long ones."""
 
     kind = "plain"
+
+    def __init__(self, parent: QObject | None, op: Callable[..., T], *,
+                 lane: str = "long") -> None:
+        super().__init__(parent, op)
+        self.lane = lane
 
     def run(self) -> None:
         if _jobs is None:
             raise RuntimeError("No job runner installed.")
-        _jobs.submit(self._fn, self)
+        _jobs.submit(self._fn, self, self.lane)

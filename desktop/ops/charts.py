@@ -39,7 +39,7 @@ def warm_icd() -> JobOp[None]:
 
         icd.search("M17.11", limit=1)
 
-    return JobOp(None, run)
+    return JobOp(None, run, lane="quick")
 
 
 def create(

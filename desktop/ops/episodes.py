@@ -26,7 +26,7 @@ def update_episode(parent: QObject, episode_id: uuid.UUID, **fields: Any) -> Com
 
 def search_icd(parent: QObject, query: str) -> JobOp[list[icd.IcdCode]]:
     """ICD-10-CM search by code prefix or words; ~2 s the first time, so it is a job."""
-    return JobOp(parent, lambda: icd.search(query, limit=40))
+    return JobOp(parent, lambda: icd.search(query, limit=40), lane="quick")
 
 
 def add_diagnosis(parent: QObject, episode_id: uuid.UUID, code: str) -> CommandOp[Any]:
