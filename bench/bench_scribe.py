@@ -400,6 +400,7 @@ def live_long(rows: list[tuple[str, str]], raw: dict[str, Any], speed: float | N
             f"median of {runs}): stop → draft | without live: bare engine, ours | peak RSS",
             f"{med('wait_s'):.2f} s (target ≤ 2 s) | {med('bare_whole_file_s'):.1f} s, "
             f"{med('ours_whole_file_s'):.1f} s | {max(r['max_rss_mb'] for r in results):.0f} MB"))
+        print(*rows[-1], sep="  ", flush=True)  # a long run: each dictation as it ends
         raw[f"live_{minutes}min"] = {"speed": speed, "runs": results}
 
 
