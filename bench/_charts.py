@@ -4,9 +4,10 @@ Building a 50,000-note chart through the repositories (each note with its audit 
 version and outbox row, as the app writes them) takes minutes, so ``chart_copy`` builds each
 shape once into a cache folder and hands every benchmark a private copy to change. The cache key
 is the shape plus a hash of the code that decides what is in the file — the migrations (the
-schema; a drift test holds the table definitions to them) and the build functions — so a new migration or a changed builder builds
-afresh instead of timing an old file. ``BENCH_CHART_CACHE`` chooses the folder (default: the
-temporary folder's ``chartside-bench-charts``); ``BENCH_CHART_REBUILD=1`` ignores it.
+schema; a drift test holds the table definitions to them) and the build functions — so a new
+migration or a changed builder builds afresh instead of timing an old file.
+``BENCH_CHART_CACHE`` chooses the folder (default: the temporary folder's
+``chartside-bench-charts``); ``BENCH_CHART_REBUILD=1`` ignores it.
 Everything in these charts is synthetic.
 """
 

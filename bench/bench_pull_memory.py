@@ -27,7 +27,7 @@ from bench.bench_server import REPO, Practice
 from server import migrate
 from server.db import make_engine
 from server.pgtemp import free_port
-from server.protocol import MAX_PULL_BYTES
+from syncwire import MAX_PULL_BYTES
 
 CHANGES = 150
 SIZE = 1024 * 1024 - 64  # ciphertext bytes (the protocol's ceiling is 1 MiB)

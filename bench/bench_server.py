@@ -35,7 +35,7 @@ from bench._harness import median_time, ms, report
 from server import accounts, migrate
 from server.db import make_engine
 from server.pgtemp import TempCluster, find_pg_bin, free_port
-from server.protocol import EnrollRequest, b64encode
+from syncwire import EnrollRequest, b64encode
 
 REPO = Path(__file__).resolve().parents[1]
 BULK = 10_000

@@ -42,7 +42,7 @@ from core.storage.chart import ChartSession
 from core.storage.keys import KdfParams
 from server import accounts, migrate
 from server.db import make_engine
-from server.protocol import EnrollRequest, b64encode
+from syncwire import EnrollRequest, b64encode
 
 PATIENTS = 100
 VISITS = 100

@@ -27,9 +27,9 @@ from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from server.db import now_ms, read_transaction, write_transaction
 from server.errors import ApiError, unauthorized
-from server.protocol import DeviceInfo, EnrollRequest, EnrollResponse, ErrorCode, b64decode
-from server.protocol import b64encode as b64
 from server.tables import account, account_counter, device, enroll_code, log_epoch
+from syncwire import DeviceInfo, EnrollRequest, EnrollResponse, ErrorCode, b64decode
+from syncwire import b64encode as b64
 
 TOKEN_PREFIX = "csd1_"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

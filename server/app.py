@@ -28,7 +28,7 @@ from server.config import Settings, is_sqlite
 from server.db import AdmissionLock, make_engine
 from server.errors import ApiError, install_error_handlers, unauthorized
 from server.limits import BodySizeLimit, TokenBucket, retry_after_header
-from server.protocol import (
+from syncwire import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from server.protocol import MAX_BODY_BYTES, MAX_CHANGES_PER_BATCH
+from syncwire import MAX_BODY_BYTES, MAX_CHANGES_PER_BATCH
 
 APP_DIR_NAME = "chartside-server"
 DB_ENV_VAR = "CHARTSIDE_SERVER_DB"

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.db import ServiceBusy
-from server.protocol import ErrorBody, ErrorCode
+from syncwire import ErrorBody, ErrorCode
 
 log = logging.getLogger("chartside.server")
 

@@ -20,8 +20,8 @@ from sqlalchemy import Connection, Engine, insert, select
 from server.accounts import DeviceContext, ms_to_datetime
 from server.db import now_ms, read_transaction, write_transaction
 from server.errors import ApiError
-from server.protocol import ErrorCode, WrappedKey, WrappedKeyPost, b64decode, b64encode
 from server.tables import device, wrapped_key
+from syncwire import ErrorCode, WrappedKey, WrappedKeyPost, b64decode, b64encode
 
 
 def post_wrapped_key(engine: Engine, ctx: DeviceContext, post: WrappedKeyPost) -> WrappedKey:

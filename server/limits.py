@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import error_response
-from server.protocol import ErrorCode
+from syncwire import ErrorCode
 
 
 class BodySizeLimit:

@@ -47,7 +47,8 @@ from server.db import (
     write_transaction,
 )
 from server.errors import ApiError
-from server.protocol import (
+from server.tables import account_counter, change_log, log_epoch, push_batch, signed_record
+from syncwire import (
     KIND_ADDENDUM,
     KIND_SIGN,
     MAX_PULL_BYTES,
@@ -62,7 +63,6 @@ from server.protocol import (
     b64decode,
     b64encode,
 )
-from server.tables import account_counter, change_log, log_epoch, push_batch, signed_record
 
 T = TypeVar("T")
 _IN_CHUNK = 500

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
-from core.sync import wire
+import syncwire as wire
 from core.sync.errors import (
     AuthFailed,
     DeviceRevoked,

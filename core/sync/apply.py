@@ -34,10 +34,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+import syncwire as wire
 from core.domain.changes import Changes
 from core.storage import records
 from core.storage import sync_store as store
-from core.sync import crypto, merge, wire
+from core.sync import crypto, merge
 from core.sync.config import SyncConfig
 from core.sync.errors import MissingSyncKey
 

@@ -25,9 +25,10 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import syncwire as wire
 from core.domain.errors import InvalidInput
 from core.storage import sync_store as store
-from core.sync import config, crypto, pairing, wire
+from core.sync import config, crypto, pairing
 from core.sync.config import SyncConfig
 from core.sync.engine import ApiMaker, DbStep, NetStep, Run, load_config
 from core.sync.errors import AlreadyEnrolled, MissingSyncKey, PairingFailed, ProtocolError

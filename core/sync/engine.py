@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+import syncwire as wire
 from core.domain.changes import Changes
 from core.storage import sync_store as store
-from core.sync import apply, config, push, wire
+from core.sync import apply, config, push
 from core.sync.api import ResyncRequired, SyncApi
 from core.sync.config import SyncConfig
 from core.sync.errors import DeviceRevoked, SyncError

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+import syncwire as wire
 from core.domain.ids import new_id
 from core.storage import sync_store as store
-from core.sync import crypto, wire
+from core.sync import crypto
 from core.sync.config import SyncConfig
 from core.sync.errors import ProtocolError, TamperedChange
 

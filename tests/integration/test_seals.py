@@ -217,10 +217,11 @@ def test_a_signed_note_pulled_by_sync_is_sealed_here(chart: ChartSession, tmp_pa
     in the same transaction (its key, not the sender's)."""
     import datetime as dt
 
+    import syncwire as wire
     from core.services import charts as chart_service
     from core.storage import sync_store as store
     from core.storage.keys import KdfParams
-    from core.sync import crypto, engine, push, wire
+    from core.sync import crypto, engine, push
     from core.sync.config import SyncConfig
 
     note_id, signer = _draft(chart)

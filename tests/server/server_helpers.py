@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from server import accounts
 from server.config import Settings
-from server.protocol import b64encode
+from syncwire import b64encode
 
 PRACTICE_KEY = nacl.utils.random(nacl.secret.SecretBox.KEY_SIZE)
 

@@ -47,8 +47,8 @@ def test_health(client: TestClient) -> None:
 
 
 def test_protocol_module_stands_alone() -> None:
-    """core/sync may copy server/protocol.py: it must need nothing but pydantic."""
-    path = str(REPO / "server" / "protocol.py")
+    """The one wire package (``syncwire``) needs nothing but pydantic."""
+    path = str(REPO / "syncwire" / "__init__.py")
     code = (
         "import importlib.util, sys\n"
         f"spec = importlib.util.spec_from_file_location('protocol', {path!r})\n"

@@ -23,7 +23,7 @@ import server.db
 import server.sync
 from server.accounts import DeviceContext
 from server.app import create_app
-from server.protocol import PushRequest
+from syncwire import PushRequest
 
 PUSHERS = 6
 BATCHES = 12

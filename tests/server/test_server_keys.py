@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from server_helpers import PRACTICE_KEY, Practice, make_change
 from sqlalchemy import Engine
 
-from server.protocol import b64decode, b64encode
+from syncwire import b64decode, b64encode
 
 
 def pairing_code(public_key: bytes) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from server.app import create_app
 from server.limits import TokenBucket
-from server.protocol import MAX_BODY_BYTES, MAX_CHANGES_PER_BATCH
+from syncwire import MAX_BODY_BYTES, MAX_CHANGES_PER_BATCH
 
 
 def _client(url: str, engine: Engine, **settings: object) -> TestClient:

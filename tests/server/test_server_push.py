@@ -261,7 +261,7 @@ def test_pull_names_its_log_and_refuses_a_cursor_from_another(
 
 def test_pull_pages_are_capped_by_bytes_not_only_by_count(practice: Practice) -> None:
     """Issue 22: 1 MB changes come 4 to a page (MAX_PULL_BYTES = 4 MiB), never all at once."""
-    from server.protocol import MAX_PULL_BYTES
+    from syncwire import MAX_PULL_BYTES
 
     device = practice.enroll()
     for _ in range(6):

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+import syncwire as wire
 from core.domain.billing import FeeScheduleEntry, Package, PackageUse, Payment, PaymentKind
 from core.domain.books import ClockEntry, ClockKind, MileageEntry
 from core.domain.claims import Claim, ClaimBatch, RemittanceItem
@@ -75,7 +76,7 @@ from core.storage.repos_billing import FeeRepo, PackageRepo, PaymentRepo
 from core.storage.repos_books import ClockRepo, MileageRepo
 from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_measures import MeasureScoreRepo
-from core.sync import apply, crypto, describe, push, wire
+from core.sync import apply, crypto, describe, push
 from core.sync.config import SyncConfig
 
 PASSPHRASE = "tidal-lantern-orchard-47"

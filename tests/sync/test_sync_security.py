@@ -130,7 +130,7 @@ def test_pairing_refuses_a_wrong_code_and_a_substituted_device_key(
     # A server that lists its own public key for B: A wraps to the wrong key, B refuses.
     import nacl.public
 
-    from core.sync import wire
+    import syncwire as wire
 
     evil = bytes(nacl.public.PrivateKey.generate().public_key)
     transport = server.transport

@@ -1,11 +1,21 @@
-"""Wire protocol v1 of the Chartside sync server, vendored for the client (``core.sync``).
+"""Wire protocol v1 of Chartside sync: the JSON body of every request and response.
 
-This is a verbatim copy of ``server/protocol.py`` below this docstring: the import contracts
-forbid ``core`` from importing ``server``, and the server module was written to be copied
-(pydantic and the standard library only). ``tests/sync/test_sync_wire.py`` fails if the two
-ever drift, so change the server's file and re-copy, never this one alone.
+The one definition both sides import (issue 17): the sync client (``core.sync``) and the
+server (``server``) use this package; neither keeps a copy. It imports pydantic and the
+standard library only (an import contract keeps it so), and touches no database or HTTP.
 
-Contracts the client relies on are those of the original (see docs/server.md §1).
+Contracts a client can rely on (docs/server.md explains each one):
+
+* Every id on the wire is a UUID (the client makes UUIDv7s offline). Free text never travels
+  in metadata: ``entity``, ``kind`` and ``key_id`` are short lowercase tokens, so a patient name
+  cannot leak into a plaintext column by accident.
+* ``ciphertext``, ``nonce``, ``public_key`` and ``wrapped_key`` are standard base64 (RFC 4648
+  §4, with padding). The server stores the decoded bytes and never sees plaintext.
+* ``seq`` is the per-account server cursor: gapless, strictly increasing, in commit order.
+  Pull with ``after`` = the highest ``seq`` applied; ``next_after`` is the value to store next.
+* A push answers with one ``ChangeResult`` per change, in request order. Statuses in
+  ``RETRYABLE_STATUSES`` may succeed later *in a new batch*; the others are final.
+* Every error body is ``ErrorBody`` ``{"error": code, "message": text}``.
 """
 
 # No ``from __future__ import annotations`` here: pydantic then resolves every type at class
