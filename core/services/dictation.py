@@ -287,26 +287,51 @@ def set_retention(chart: ChartSession, *, days: int | None) -> RetentionPolicy:
     return policy
 
 
+def _retain(uow: Any, policy: RetentionPolicy, today: dt.date, at: dt.datetime
+            ) -> list[RecordingInfo]:
+    erased: list[RecordingInfo] = []
+    for row in uow.recordings.live():
+        if policy.days is None:
+            due, reason = row.note_signed, "retention: note signed"
+        else:
+            due = row.info.created_at.date() + dt.timedelta(days=policy.days) <= today
+            reason = f"retention: {policy.days} days"
+        if due:
+            _erase(uow, row.info, reason, at)
+            erased.append(replace(row.info, deleted_at=at))
+    return erased
+
+
 def apply_retention(
     chart: ChartSession, today: dt.date, *, now: dt.datetime | None = None
 ) -> Result[tuple[RecordingInfo, ...]]:
     """Erase every recording the retention setting no longer allows; returns those erased."""
     at = _naive_utc(now)
-    erased: list[RecordingInfo] = []
     with chart.uow() as uow:
-        policy = RetentionPolicy.parse(uow.meta.get(RETENTION_KEY))
-        for row in uow.recordings.live():
-            if policy.days is None:
-                due, reason = row.note_signed, "retention: note signed"
-            else:
-                due = row.info.created_at.date() + dt.timedelta(days=policy.days) <= today
-                reason = f"retention: {policy.days} days"
-            if due:
-                _erase(uow, row.info, reason, at)
-                erased.append(replace(row.info, deleted_at=at))
+        erased = _retain(uow, RetentionPolicy.parse(uow.meta.get(RETENTION_KEY)), today, at)
         changes = uow.commit()
     if erased:
         chart.checkpoint()  # fold the WAL so the old pages leave it now
+    return Result(tuple(erased), changes)
+
+
+def change_retention(
+    chart: ChartSession, days: int | None, today: dt.date, *, now: dt.datetime | None = None
+) -> Result[tuple[RecordingInfo, ...]]:
+    """The user changes how long recordings are kept (issue 17: one call, one transaction): the
+    setting, its audit row and the erasures it now requires commit together or not at all."""
+    if days is not None and not 1 <= int(days) <= MAX_RETENTION_DAYS:
+        raise ValidationError(
+            f"Keep recordings between 1 and {MAX_RETENTION_DAYS} days.", field="days"
+        )
+    policy = RetentionPolicy(None if days is None else int(days))
+    with chart.uow() as uow:
+        uow.meta.set(RETENTION_KEY, policy.text)
+        uow.record("update", "chart", chart.chart_id, detail=f"dictation retention {policy.text}")
+        erased = _retain(uow, policy, today, _naive_utc(now))
+        changes = uow.commit()
+    if erased:
+        chart.checkpoint()
     return Result(tuple(erased), changes)
 
 

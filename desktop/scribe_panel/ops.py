@@ -67,11 +67,7 @@ def erase(parent: QObject, recording_id: uuid.UUID) -> CommandOp[Any]:
 
 
 def set_retention(parent: QObject, days: int | None, today: dt.date) -> CommandOp[Any]:
-    def run(chart: Any) -> Any:
-        dictation.set_retention(chart, days=days)
-        return dictation.apply_retention(chart, today)
-
-    return CommandOp(parent, run)
+    return CommandOp(parent, lambda chart: dictation.change_retention(chart, days, today))
 
 
 def apply_retention(parent: QObject | None, today: dt.date) -> CommandOp[Any]:

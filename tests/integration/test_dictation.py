@@ -210,6 +210,15 @@ def test_retention_after_n_days(
     trail = [(e["action"], e["entity"], e["detail"]) for e in charts.recent_audit(chart)]
     assert ("update", "chart", "dictation retention days:7") in trail
     assert ("delete", "recording", "retention: 7 days") in trail
+    # Issue 17: the app's one call sets the policy, audits it and erases what it no longer
+    # allows in one transaction; a refused value writes nothing.
+    with pytest.raises(ValidationError):
+        dictation.change_retention(chart, 0, dt.date(2026, 10, 9))
+    assert dictation.retention_policy(chart).days is None
+    changed = dictation.change_retention(chart, 3, dt.date(2026, 10, 9))
+    assert dictation.retention_policy(chart).days == 3 and changed.value == ()
+    trail = [(e["action"], e["detail"]) for e in charts.recent_audit(chart, 5)]
+    assert ("update", "dictation retention days:3") in trail
 
 
 def test_discard_and_dictated_at(chart: ChartSession, visit: dict[str, uuid.UUID]) -> None:
