@@ -19,9 +19,11 @@ run: $(STAMP)
 	$(VENV)/bin/chartside
 
 # One pytest worker per core, at most four (each worker loads the speech model and may start
-# its own PostgreSQL cluster); tests share nothing but the virtualenv.
+# its own PostgreSQL cluster); tests share nothing but the virtualenv. The 25 slowest tests are
+# listed at the end, for keeping the suite inside CI's 15 minutes. ``--dist loadgroup``: the
+# real-model tests share one worker (tests/conftest.py), so their transcriptions run once.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadgroup --durations=25
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports

@@ -51,3 +51,12 @@ def chart(new_chart: tuple[ChartSession, str]) -> ChartSession:
 @pytest.fixture
 def today() -> dt.date:
     return dt.date(2026, 11, 2)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Real-model tests share session fixtures (the loaded model, every fixture transcribed once
+    per compute type). Under ``make test`` (xdist ``--dist loadgroup``) they all go to one worker,
+    so each transcription runs once per suite instead of once per worker."""
+    for item in items:
+        if item.get_closest_marker("real_model"):
+            item.add_marker(pytest.mark.xdist_group("real_model"))

@@ -29,6 +29,11 @@ from desktop.context import AppBus, SessionFacts
 from tests.desktop.conftest import PASSPHRASE
 from tests.integration.test_books_world import make_base, make_visit, new_case, save_visits
 
+# A native Qt thread sometimes segfaults at this module's teardown (seen since 2026-12, root cause
+# open: docs/desktop.md "Known gaps"); pytest-rerunfailures reruns a crashed test (under xdist).
+pytestmark = pytest.mark.flaky(reruns=2)
+
+
 TODAY = dt.date(2026, 3, 16)
 
 

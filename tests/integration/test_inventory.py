@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from core.domain.inventory import LocationKind
 from core.services import charts, inventory, notes, signing
 from core.storage.chart import ChartSession
 from tests.conftest import PASSPHRASE
+from tests.integration.cli_inprocess import Ran, run
 from tests.integration.test_sign_flow import draft  # noqa: F401  (fixture)
 
 
@@ -88,14 +87,13 @@ def test_template_applied_at_sign_off_exactly_once(chart: ChartSession, draft) -
     assert len(again) == 1 and _stock(chart) == {"Theraband": Decimal("0.5")}
 
 
-def test_cli_inventory(chart: ChartSession, tmp_path: Path) -> None:
+def test_cli_inventory(chart: ChartSession, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     chart.lock()
-    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE}
 
-    def cli(*words: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "desktop.cli", "--chart", str(chart.path),
-                               "inventory", *words], capture_output=True, text=True, env=env,
-                              timeout=120)
+    def cli(*words: str) -> Ran:
+        return run(capsys, monkeypatch, ["--chart", str(chart.path), "inventory", *words], env)
 
     assert cli("add-item", "Gloves", "--unit", "box", "--reorder-point", "2").returncode == 0
     assert cli("receive", "Gloves", "3", "--cost", "7.50").returncode == 0

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from core.rules.schedule import CancellationPolicy, ScheduleConflict
 from core.services import patients, practice, schedule
 from core.storage.chart import ChartSession
 from tests.conftest import PASSPHRASE
+from tests.integration.cli_inprocess import Ran, run
 
 MON = dt.datetime(2026, 12, 7, 9, 0)
 WEEKDAYS = ((dt.time(8), dt.time(12)), (dt.time(13), dt.time(17)))
@@ -93,14 +92,13 @@ def test_calendar_feed_has_no_phi(chart: ChartSession, clinic: dict[str, uuid.UU
     assert "Nell" not in data and "Testcase" not in data and "Synthetic" not in data
 
 
-def test_cli_schedule(chart: ChartSession, clinic: dict[str, uuid.UUID], tmp_path: Path) -> None:
+def test_cli_schedule(chart: ChartSession, clinic: dict[str, uuid.UUID], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     chart.lock()
-    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE, "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE}
 
-    def cli(*words: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "desktop.cli", "--chart", str(chart.path),
-                               "schedule", *words], capture_output=True, text=True, env=env,
-                              timeout=120)
+    def cli(*words: str) -> Ran:
+        return run(capsys, monkeypatch, ["--chart", str(chart.path), "schedule", *words], env)
 
     ok = cli("book", "--patient", str(clinic["nell"]), "--at", "2026-12-07 09:00",
              "--clinician", "Ada", "--repeat", "FREQ=WEEKLY;BYDAY=MO;COUNT=3")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +13,7 @@ from core.domain.errors import NotAllowed, WeakPassphrase, WrongPassphrase
 from core.services import charts, patients, practice, users
 from core.storage.chart import ChartSession, key_path, open_chart
 from tests.conftest import PASSPHRASE
+from tests.integration.cli_inprocess import Ran, run
 
 ADA = "lantern-orchard-tidal-47"
 BEN = "copper-meadow-violin-83"
@@ -123,17 +121,15 @@ def test_an_edited_wrap_does_not_open(
         open_chart(chart.path, passphrase=ADA, user=ada)
 
 
-def test_cli_users_add_list_and_unlock_as(chart: ChartSession, tmp_path: Path) -> None:
+def test_cli_users_add_list_and_unlock_as(
+    chart: ChartSession, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     practice.add_clinician(chart, first_name="Cleo", last_name="Marsh", discipline=Discipline.SLP)
     chart.lock()
-    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE, "CHARTSIDE_NEW_PASSPHRASE": BEN,
-           "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
-           "PATH": "/usr/bin:/bin"}
+    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE, "CHARTSIDE_NEW_PASSPHRASE": BEN}
 
-    def cli(*words: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "desktop.cli", "--chart", str(chart.path),
-                               *words], capture_output=True, text=True, env={**env, **extra},
-                              timeout=120)
+    def cli(*words: str, **extra: str) -> Ran:
+        return run(capsys, monkeypatch, ["--chart", str(chart.path), *words], {**env, **extra})
 
     added = cli("users", "add", "cleo m")
     assert added.returncode == 0, added.stderr

@@ -36,6 +36,10 @@ from tests.sync.helpers import (
     start_note,
 )
 
+# A native Qt thread sometimes segfaults at a teardown here (root cause open: docs/desktop.md
+# "Known gaps"); pytest-rerunfailures reruns a crashed test (under xdist).
+pytestmark = pytest.mark.flaky(reruns=2)
+
 
 @pytest.fixture
 def worker_for(qtbot: Any) -> Iterator[Any]:
