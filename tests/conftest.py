@@ -55,8 +55,9 @@ def today() -> dt.date:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Real-model tests share session fixtures (the loaded model, every fixture transcribed once
-    per compute type). Under ``make test`` (xdist ``--dist loadgroup``) they all go to one worker,
-    so each transcription runs once per suite instead of once per worker."""
+    per compute type); the group is meant to send them to one xdist worker under
+    ``--dist loadgroup``. It does not take effect yet: the 2026-12-06 CI still showed the
+    transcriptions set up once per worker and compute type (to be found out)."""
     for item in items:
         if item.get_closest_marker("real_model"):
             item.add_marker(pytest.mark.xdist_group("real_model"))
