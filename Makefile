@@ -22,7 +22,7 @@ run: $(STAMP)
 # its own PostgreSQL cluster); tests share nothing but the virtualenv. The 25 slowest tests are
 # listed at the end, for keeping the suite inside CI's 15 minutes. ``--dist loadgroup`` is meant to
 # keep the real-model tests on one worker (tests/conftest.py); it does not take effect yet (the
-# transcriptions still run once per worker and compute type, docs/scribe.md's CI note).
+# transcriptions still run once per worker and compute type).
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadgroup --durations=25
 	$(VENV)/bin/ruff check .
