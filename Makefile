@@ -20,9 +20,9 @@ run: $(STAMP)
 
 # One pytest worker per core, at most four (each worker loads the speech model and may start
 # its own PostgreSQL cluster); tests share nothing but the virtualenv. The 25 slowest tests are
-# listed at the end, for keeping the suite inside CI's 15 minutes. ``--dist loadgroup`` is meant to
-# keep the real-model tests on one worker (tests/conftest.py); it does not take effect yet (the
-# transcriptions still run once per worker and compute type).
+# listed at the end, for keeping the suite inside CI's 15 minutes. ``--dist loadgroup`` keeps the
+# real-model tests on one worker (tests/conftest.py), so the fixtures are transcribed once per
+# compute type, not once per worker (needs pytest < 9 with xdist 3.8: pyproject.toml).
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadgroup --durations=25
 	$(VENV)/bin/ruff check .
