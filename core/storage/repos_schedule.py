@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, select
 from core.domain.errors import NotFound
 from core.domain.schedule import Appointment, Block, Series, WaitlistEntry, WorkingHours
 from core.storage import tables as t
-from core.storage.mapper import build, from_row, to_row, upsert
+from core.storage.mapper import build, delete_where_in, from_row, to_row, upsert
 
 
 class ScheduleRepo:
@@ -48,6 +48,15 @@ class ScheduleRepo:
         rows = self.conn.execute(stmt.order_by(a.c.start, a.c.id)).mappings()
         return [x for x in (from_row(Appointment, r) for r in rows) if x.end > start]
 
+    def appointments_by_id(self, idents: Sequence[uuid.UUID]) -> list[Appointment]:
+        a = t.appointments
+        rows = self.conn.execute(select(a).where(a.c.id.in_(list(idents)))).mappings()
+        return [from_row(Appointment, r) for r in rows]
+
+    def delete_appointments(self, idents: Sequence[uuid.UUID]) -> None:
+        """Only for undoing a move that created them (``core.services.schedule_moves``)."""
+        delete_where_in(self.conn, t.appointments, "id", list(idents))
+
     # -- series ---------------------------------------------------------------------------
     def save_series(self, items: Sequence[Series]) -> None:
         upsert(self.conn, t.appointment_series, [to_row(s, t.appointment_series) for s in items])
@@ -65,6 +74,10 @@ class ScheduleRepo:
         if row is None:
             raise NotFound(f"No recurring appointment with id {ident} in this chart.")
         return build(Series, dict(row))
+
+    def delete_series(self, idents: Sequence[uuid.UUID]) -> None:
+        """Only for undoing a move that created them (``core.services.schedule_moves``)."""
+        delete_where_in(self.conn, t.appointment_series, "id", list(idents))
 
     def moved_in_series(self, series_ids: Sequence[uuid.UUID]) -> list[Appointment]:
         a = t.appointments
