@@ -53,7 +53,7 @@ class SuperbillInputs:
     drafts: int  # held visits left out because their note is unsigned
     episodes: Mapping[uuid.UUID, Episode]
     payers: Mapping[uuid.UUID, PayerLike]  # by episode id
-    clinicians: Mapping[uuid.UUID, Clinician]
+    clinicians: Mapping[uuid.UUID, Clinician]  # the visits' clinicians and their supervisors
     charged: Mapping[uuid.UUID, Sequence[PricedService]]  # the ledger's services per visit
     ledger: b.Ledger
     payments: Sequence[b.Payment]
@@ -67,6 +67,9 @@ class SuperbillInputs:
     ytd_by_visit: Mapping[uuid.UUID, dict[str, Decimal]] = field(default_factory=dict)
     kx_missing: tuple[int, ...] = ()  # years the fee-schedule pack lacks
     kx_fees: Mapping[DayKey, Mapping[str, Decimal]] = field(default_factory=dict)
+    # visit id -> the supervising therapist an assistant's visit bills under (payers with
+    # assistant modifiers: Medicare does not enroll PTAs/COTAs; 24J and item 31 are theirs)
+    billed_under: Mapping[uuid.UUID, uuid.UUID] = field(default_factory=dict)
 
 
 def claim_days(
@@ -125,6 +128,12 @@ def main_visit(code: str, lines: list[tuple[Visit, ServiceLine]], default: Visit
         return default
     best = max(minutes, key=lambda vid: minutes[vid])  # first of equals wins
     return visits[best]
+
+
+def billing_clinician(visit: Visit, billed_under: Mapping[uuid.UUID, uuid.UUID]) -> uuid.UUID:
+    """Whose NPI bills the visit (24J): the supervising therapist of an assistant's visit
+    under a payer that does not enroll assistants, else the visit's own clinician."""
+    return billed_under.get(visit.id, visit.clinician_id)
 
 
 def certification(
@@ -205,7 +214,8 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
             pointers = _merge(
                 [diagnosis_pointers(ln.laterality, episode, letters) for ln in mine]
             )[:4]
-            renderer = g.clinicians[main_visit(s.code, service_lines, first).clinician_id]
+            renderer = g.clinicians[billing_clinician(
+                main_visit(s.code, service_lines, first), g.billed_under)]
             lines.append(b.SuperbillLine(
                 first.date, str(first.place_of_service), s.code, packs.code(s.code).label,
                 modifiers, "".join(pointers), s.units, s.fee_cents, s.charge_cents,
@@ -307,10 +317,11 @@ def _bill(g: SuperbillInputs, lines: list[b.SuperbillLine], letters: dict[str, s
         if pr else (), pr.phone if pr else "", pr.npi if pr else None, pr.tax_id if pr else None,
         pr.taxonomy_code if pr else None, pr.license_number if pr else "",
     )
+    billing_ids = dict.fromkeys(billing_clinician(v, g.billed_under) for v, _n in g.signed)
     renderers = tuple(
         b.RenderingProvider(f"{c.first_name} {c.last_name}", c.credentials, c.npi,
                             c.license_number, str(c.discipline))
-        for c in g.clinicians.values()
+        for c in (g.clinicians[i] for i in billing_ids)
     )
     patient = b.SuperbillPatient(
         f"{p.last_name}, {p.first_name}", p.date_of_birth, str(p.sex),

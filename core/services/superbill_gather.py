@@ -37,6 +37,7 @@ from core.rules.superbill import (
 )
 from core.services.allowed import KxPrices, kx_days, ytd_by_visit
 from core.services.billing import Account, load_account
+from core.services.day_context import supervisor
 from core.services.pricing import Payer, PricedService, payer_for
 from core.storage.uow import UnitOfWork
 
@@ -93,13 +94,19 @@ def load_inputs(
         episodes[eid] = known[eid] if eid in known else uow.episodes.get(eid)
         payers[eid] = payer_for(uow, episodes[eid], packs)
     clinicians: dict[uuid.UUID, Clinician] = {}
+    billed_under: dict[uuid.UUID, uuid.UUID] = {}
     for v, _n in signed:
         if v.clinician_id not in clinicians:
             clinicians[v.clinician_id] = uow.clinicians.get(v.clinician_id)
+        if payers[v.episode_id].rules.assistant_modifiers:
+            boss = supervisor(uow, episodes[v.episode_id], clinicians[v.clinician_id],
+                              clinicians, v)
+            if boss is not None and not boss.is_assistant:
+                billed_under[v.id] = boss.id
     ytd, kx_missing = _kx_year_to_date(uow, patient.id, signed, account, episodes, payers, packs)
     return SuperbillInputs(
         patient=patient, practice=uow.practice.get(), signed=signed, drafts=drafts,
-        episodes=episodes, payers=payers, clinicians=clinicians,
+        episodes=episodes, payers=payers, clinicians=clinicians, billed_under=billed_under,
         charged=account.charged_visits, ledger=account.ledger, payments=account.payments,
         packages=[s.package for s in account.packages],
         issued_on=request.issued_on or dt.date.today(), visit_id=request.visit_id,

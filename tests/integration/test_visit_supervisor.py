@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from core.domain.enums import Discipline, GoalTerm, Laterality, UnitMethod
 from core.domain.errors import SignBlocked, ValidationError
-from core.services import charts, episodes, notes, patients, practice, signing
+from core.services import charts, claims, episodes, notes, patients, practice, signing
+from core.services.superbill import SuperbillRequest
+from core.services.superbill_gather import gather
 from core.storage.chart import ChartSession
 
 NPI_PT = "1234567893"  # passes the Luhn check used for NPIs
@@ -127,4 +129,16 @@ def test_the_supervisor_is_signed_with_the_visit_and_frozen(
         raw.close()
     with chart.uow() as uow:
         cols = {c["name"] for c in sa.inspect(uow.conn).get_columns("visits")}
+        patient_id = uow.visits.get(world["visit"]).patient_id
     assert "supervisor_id" in cols
+    # the claim bills under the supervising PT: 24J, item 31 and the attestation are hers,
+    # CQ stays on the line (the PTA has no NPI at all: Medicare does not enroll assistants)
+    with chart.uow() as uow:
+        bill, _findings = gather(uow, SuperbillRequest(patient_id,
+                                                      issued_on=dt.date(2026, 10, 10)))
+        drafts = claims._drafts(uow, bill, patient_id, per_day=False)
+    assert [(ln.code, ln.rendering_npi) for ln in bill.lines] == [("97110", NPI_PT)]
+    assert "CQ" in bill.lines[0].modifiers
+    assert [r.name for r in bill.renderers] == ["Ada Quist"]
+    assert drafts[0].lines[0].rendering_npi == NPI_PT
+    assert drafts[0].signer.startswith("Ada Quist")
