@@ -220,6 +220,10 @@ class Note:
     untimed: list[UntimedService] = field(default_factory=list)
     addenda: list[Addendum] = field(default_factory=list)
     acknowledged: list[dict[str, str]] = field(default_factory=list)
+    # supplies this note uses (issue 20): None = what the usage templates give for its codes;
+    # a list ({"item_id", "quantity"} in the item's unit) = as the clinician set it on the note.
+    # Frozen at signing to what signing recorded, so the signed note says what it used.
+    supplies: list[dict[str, str]] | None = None
     dictated_at: dt.datetime | None = None
     signed_at: dt.datetime | None = None
     signed_by: uuid.UUID | None = None
@@ -358,6 +362,12 @@ class Note:
             raise ValidationError("Name the warning to acknowledge.", field="finding_id")
         rest = [a for a in self.acknowledged if a["finding_id"] != finding_id]
         self.acknowledged = [*rest, {"finding_id": finding_id, "reason": cleaned}]
+
+    def set_supplies(self, supplies: list[dict[str, str]] | None) -> None:
+        """The supplies this note uses (validated by ``core.services.note_supplies``);
+        ``None`` goes back to what the usage templates give."""
+        self.ensure_editable()
+        self.supplies = None if supplies is None else [dict(s) for s in supplies]
 
     @property
     def ordered_blocks(self) -> list[TimedBlock]:

@@ -14,7 +14,9 @@ reorder list, usage and cost reports, and usage templates applied to a signed no
   of tape"; "massage-60 uses 15 ml lotion and 1 linen set"). ``usage_for_note`` turns a signed
   note's codes into ``used`` movements whose ids are derived from (note, item): applying them
   twice — a retry, or the same signed note arriving by sync on a second device — yields the same
-  ids, so the ledger records each use exactly once.
+  ids, so the ledger records each use exactly once. ``proposed_usage`` is what the templates
+  give before signing (the note editor shows it); the clinician may change it on the note
+  (``Note.supplies``), and ``note_usage`` records what the note says.
 """
 
 from __future__ import annotations
@@ -208,17 +210,12 @@ def usage_id(note_id: uuid.UUID, item_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(_NS, f"{note_id.hex}:{item_id.hex}")
 
 
-def usage_for_note(
-    note_id: uuid.UUID,
-    keys: Sequence[str],
-    templates: Mapping[str, UsageTemplate],
-    items: Mapping[uuid.UUID, Item],
-    location_id: uuid.UUID,
-    at: dt.datetime,
-) -> list[Movement]:
-    """The ``used`` movements for a signed note whose services are ``keys`` (one entry per block
-    or service, so two 97140 blocks use twice), one movement per item with the total; items
-    that are gone or inactive are skipped. Ids are ``usage_id(note, item)``."""
+def proposed_usage(
+    keys: Sequence[str], templates: Mapping[str, UsageTemplate], items: Mapping[uuid.UUID, Item],
+) -> dict[uuid.UUID, Decimal]:
+    """What the templates give for services ``keys`` (one entry per block or service, so two
+    97140 blocks use twice): item → total in the item's unit. Items that are gone or inactive
+    are skipped."""
     from core.domain.inventory import quantity_in
 
     totals: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
@@ -231,11 +228,47 @@ def usage_for_note(
             if item is None or not item.active:
                 continue
             totals[item.id] += quantity_in(line.quantity, line.unit, item.unit)
+    return dict(totals)
+
+
+def supplies_of(stored: Iterable[Mapping[str, object]]) -> dict[uuid.UUID, Decimal]:
+    """A note's stored supplies (``[{"item_id", "quantity"}]``) as item → quantity."""
+    out: dict[uuid.UUID, Decimal] = {}
+    for line in stored:
+        item_id = uuid.UUID(str(line["item_id"]))
+        out[item_id] = out.get(item_id, Decimal(0)) + Decimal(str(line["quantity"]))
+    return out
+
+
+def stored_supplies(quantities: Mapping[uuid.UUID, Decimal]) -> list[dict[str, str]]:
+    """The inverse of ``supplies_of``, in a stable order (item id)."""
+    return [{"item_id": str(i), "quantity": fmt(q)}
+            for i, q in sorted(quantities.items(), key=lambda kv: str(kv[0])) if q > 0]
+
+
+def note_usage(
+    note_id: uuid.UUID, quantities: Mapping[uuid.UUID, Decimal], location_id: uuid.UUID,
+    at: dt.datetime,
+) -> list[Movement]:
+    """The ``used`` movements for a signed note's supplies, one per item; ids are
+    ``usage_id(note, item)``, so a retry or a second device records each use once."""
     return [
         Movement(item_id=item_id, kind=MovementKind.USED, quantity=qty, location_id=location_id,
                  at=at, note_id=note_id, id=usage_id(note_id, item_id))
-        for item_id, qty in totals.items()
+        for item_id, qty in sorted(quantities.items(), key=lambda kv: str(kv[0])) if qty > 0
     ]
+
+
+def usage_for_note(
+    note_id: uuid.UUID,
+    keys: Sequence[str],
+    templates: Mapping[str, UsageTemplate],
+    items: Mapping[uuid.UUID, Item],
+    location_id: uuid.UUID,
+    at: dt.datetime,
+) -> list[Movement]:
+    """The ``used`` movements the templates give for a note whose services are ``keys``."""
+    return note_usage(note_id, proposed_usage(keys, templates, items), location_id, at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ Contract:
   in position order, untimed services in position order, acknowledgements sorted. Decimals
   become strings; NaN/infinity and values JSON cannot hold raise ``InvalidInput``.
 - It holds the clinical content (S/O/A/P, blocks, untimed services, total treatment time,
-  acknowledgements) and the visit (date, times, place; a home visit's address and a
-  telehealth visit's modality when set). Workflow fields (status, hash,
-  snapshot, addenda, updated_at) are not part of it. ``signed_by``/``signed_at`` and
+  acknowledgements, the supplies used when the note keeps them) and the visit (date, times,
+  place; a home visit's address and a telehealth visit's modality when set). Workflow fields
+  (status, hash, snapshot, addenda, updated_at) are not part of it. ``signed_by``/``signed_at`` and
   ``unit_method`` (units per the payer's method) are included when given.
 - ``verify_snapshot(note, visit=None)`` is True only if the note carries a snapshot whose
   SHA-256 equals ``content_hash`` *and* the note's current content (and the visit, when
@@ -92,7 +92,14 @@ def _note(note: Note) -> dict[str, Any]:
             _untimed(s) for s in sorted(note.untimed, key=lambda s: (s.position, str(s.id)))
         ],
         "acknowledged": acks,
+        # only when set, so a note signed before supplies were kept keeps its snapshot
+        **({"supplies": _supplies(note.supplies)} if note.supplies is not None else {}),
     }
+
+
+def _supplies(stored: list[dict[str, str]]) -> list[dict[str, str]]:
+    return sorted(({"item_id": str(x["item_id"]), "quantity": str(x["quantity"])}
+                   for x in stored), key=lambda x: x["item_id"])
 
 
 def _visit(visit: Visit) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.domain.enums import PlaceOfService
 from core.domain.errors import NotFound, ValidationError
 from core.domain.inventory import (
     Item,
@@ -216,24 +215,19 @@ def set_template(chart: ChartSession, key: str, lines: Sequence[tuple[str, objec
 
 
 def apply_note_usage(uow: UnitOfWork, note: Note, visit: Visit) -> list[Movement]:
-    """In the signing transaction: record what the note's services used (see the docstring)."""
-    templates = uow.inventory.templates()
-    if not templates:
+    """In the signing transaction: record what the note uses (its own list, frozen by
+    ``note_supplies.freeze``; else its services through the templates), see the docstring."""
+    from core.services import note_supplies
+
+    used = note_supplies.resolved(uow, note, visit)
+    if not used:
         return []
-    keys = [b.code for b in note.blocks] + [s.code for s in note.untimed]
-    if not any(k in templates for k in keys):
-        return []
-    items = {i.id: i for i in uow.inventory.items()}
-    source: Location | None = None
-    if visit.place_of_service is PlaceOfService.HOME:
-        source = next((loc for loc in uow.inventory.locations() if loc.kind is LocationKind.CAR
-                       and loc.clinician_id == visit.clinician_id), None)
-    source = source or _clinic(uow)
+    source = note_supplies.source_location(uow, visit)
     at = dt.datetime.combine(visit.date, visit.end_time or visit.start_time or dt.time(12))
-    used = rules.usage_for_note(note.id, keys, templates, items, source.id, at)
-    for new_id in uow.inventory.add_movements(used):
+    movements = rules.note_usage(note.id, used, source.id, at)
+    for new_id in uow.inventory.add_movements(movements):
         uow.record("create", "stock_movement", new_id, detail="used (note template)")
-    return used
+    return movements
 
 
 @dataclass(frozen=True, slots=True)

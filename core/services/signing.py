@@ -30,7 +30,7 @@ from core.rules.findings import (
     blocking,
     unacknowledged_warnings,
 )
-from core.services import day_context, inventory
+from core.services import day_context, inventory, note_supplies
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.uow import UnitOfWork
@@ -154,6 +154,7 @@ def sign_within(
         if cache is not None:
             cache.clinicians[signer_id] = signer
     at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    note_supplies.freeze(uow, note, context.visit)  # the note keeps what signing records
     text = snapshot.canonical_note_json(
         note, context.visit, unit_method=context.unit_method, signed_by=signer_id, signed_at=at
     )

@@ -40,7 +40,7 @@ from core.domain.enums import (
 )
 from core.domain.inventory import LocationKind, MovementKind
 from core.domain.schedule import AppointmentStatus
-from core.storage.types import EnumValue, IdTuple, JsonValue, Milli, StrTuple
+from core.storage.types import EnumValue, IdTuple, JsonValue, Milli, OptionalJson, StrTuple
 
 metadata = MetaData()
 
@@ -229,6 +229,7 @@ notes = Table(
     Column("status", EnumValue(NoteStatus), nullable=False),
     Column("total_treatment_minutes", Integer),
     Column("acknowledged", JsonValue, nullable=False),
+    Column("supplies", OptionalJson),  # issue 20: NULL = the usage templates decide
     Column("dictated_at", DateTime),
     Column("signed_at", DateTime),
     Column("signed_by", Uuid),

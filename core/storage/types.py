@@ -75,6 +75,20 @@ class JsonValue(TypeDecorator[Any]):
         return json.loads(value)
 
 
+class OptionalJson(TypeDecorator[Any]):
+    """JSON text (sorted keys) where ``None`` is stored as NULL and read back as ``None``
+    ("not set" differs from an empty list: a note's supplies, issue 20)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
 class Milli(TypeDecorator[Decimal]):
     """An exact quantity with 3 decimals (``Decimal``) stored as integer thousandths, so sums in
     SQL and sync payloads never see a binary fraction (1.5 m → 1500)."""

@@ -13,7 +13,7 @@ import pytest
 from core.domain.enums import Laterality
 from core.domain.errors import NotFound, ValidationError
 from core.domain.inventory import LocationKind
-from core.services import charts, inventory, notes, signing
+from core.services import charts, inventory, note_supplies, notes, signing
 from core.storage.chart import ChartSession
 from tests.conftest import PASSPHRASE
 from tests.integration.cli_inprocess import Ran, run
@@ -121,9 +121,10 @@ def test_usage_recorded_once_when_the_signed_note_reaches_another_device(
     from core.sync.config import SyncConfig
     from tests.sync.test_sync_roundtrip import _ship
 
-    inventory.add_item(chart, name="Theraband", unit="m")
+    band = inventory.add_item(chart, name="Theraband", unit="m")
     inventory.receive(chart, "Theraband", "5")
     inventory.set_template(chart, "97110", [("Theraband", "1", "m")])
+    note_supplies.set_quantity(chart, draft["note"], band.id, "250", "cm")  # changed on the note
     notes.update_block(chart, draft["note"], draft["block"], goal_ids=(draft["goal"],),
                        laterality=Laterality.RIGHT,
                        goal_connection="Strengthening so the patient can climb stairs.")
@@ -138,12 +139,66 @@ def test_usage_recorded_once_when_the_signed_note_reaches_another_device(
                          box_secret=b"")
         out = _ship(chart, b, cfg)
         assert out.notices == 0
-        assert _stock(b) == {"Theraband": Decimal(4)}
+        assert _stock(chart) == _stock(b) == {"Theraband": Decimal("2.5")}
         with b.uow() as uow:
             note = uow.notes.get(draft["note"])
-            assert note.is_signed
+            assert note.is_signed and note.supplies == [
+                {"item_id": str(band.id), "quantity": "2.5"}]
             inventory.apply_note_usage(uow, note, uow.visits.get(note.visit_id))
             uow.commit()
-        assert _stock(b) == {"Theraband": Decimal(4)}
+        assert _stock(b) == {"Theraband": Decimal("2.5")}
+        assert signing.verify_signed(b, draft["note"])
     finally:
         b.lock()
+
+
+def test_supplies_edited_on_the_note_are_what_signing_records(
+    chart: ChartSession, draft  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    """The editor's list: the templates' proposal for the note's codes, changed by the
+    clinician (a quantity, an added item, a removed one); bad input changes nothing; signing
+    records exactly the note's list, keeps it in the signed snapshot, and freezes it."""
+    from core.domain.errors import SignedNoteImmutable
+
+    band = inventory.add_item(chart, name="Theraband", unit="m")
+    gloves = inventory.add_item(chart, name="Gloves", unit="pair")
+    pads = inventory.add_item(chart, name="Electrode pads", unit="each", hcpcs="A4556")
+    for name, qty in (("Theraband", "5"), ("Gloves", "20"), ("Electrode pads", "8")):
+        inventory.receive(chart, name, qty)
+    inventory.set_template(chart, "97110", [("Theraband", "150", "cm"), ("Gloves", "1", "pair")])
+    shown = note_supplies.for_note(chart, draft["note"])
+    assert not shown.edited and shown.source == "Clinic"
+    assert [(r.name, r.quantity, r.proposed) for r in shown.rows] == [
+        ("Gloves", Decimal(1), Decimal(1)), ("Theraband", Decimal("1.5"), Decimal("1.5"))]
+    note_supplies.set_quantity(chart, draft["note"], band.id, "2")
+    note_supplies.set_quantity(chart, draft["note"], pads.id, "4")
+    edited = note_supplies.remove(chart, draft["note"], gloves.id).value
+    assert edited.edited
+    assert [(r.name, r.quantity, r.proposed) for r in edited.rows] == [
+        ("Electrode pads", Decimal(4), None), ("Theraband", Decimal(2), Decimal("1.5"))]
+    for bad in (lambda: note_supplies.set_quantity(chart, draft["note"], band.id, "-1"),
+                lambda: note_supplies.set_quantity(chart, draft["note"], band.id, "1", "ml"),
+                lambda: note_supplies.set_quantity(chart, draft["note"], band.id, "abc")):
+        with pytest.raises(ValidationError):
+            bad()
+    assert note_supplies.for_note(chart, draft["note"]) == edited  # nothing changed
+    assert note_supplies.reset(chart, draft["note"]).value.rows == shown.rows  # templates again
+    note_supplies.set_quantity(chart, draft["note"], band.id, "2")
+    note_supplies.set_quantity(chart, draft["note"], pads.id, "4")
+    note_supplies.remove(chart, draft["note"], gloves.id)
+    notes.update_block(chart, draft["note"], draft["block"], goal_ids=(draft["goal"],),
+                       laterality=Laterality.RIGHT,
+                       goal_connection="Strengthening so the patient can climb stairs.")
+    notes.set_total_treatment_minutes(chart, draft["note"], 30)
+    signing.sign_note(chart, draft["note"], signer_id=draft["pt"])
+    assert _stock(chart) == {"Electrode pads": Decimal(4), "Gloves": Decimal(20),
+                             "Theraband": Decimal(3)}
+    with chart.uow() as uow:
+        note = uow.notes.get(draft["note"])
+    assert '"supplies":[' in (note.snapshot or "") and signing.verify_signed(chart, draft["note"])
+    with pytest.raises(SignedNoteImmutable):
+        note_supplies.set_quantity(chart, draft["note"], band.id, "1")
+    signed = note_supplies.for_note(chart, draft["note"])
+    assert signed.signed and [r.name for r in signed.rows] == ["Electrode pads", "Theraband"]
+    rows = [r["detail"] for r in charts.recent_audit(chart, 80) if r["entity"] == "note"]
+    assert rows.count("supplies") == 7 and all("Thera" not in (d or "") for d in rows)
