@@ -22,7 +22,7 @@ from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from server import accounts, keys, sync
+from server import accounts, booking_routes, keys, sync
 from server.accounts import DeviceContext, token_hash
 from server.config import Settings, is_sqlite
 from server.db import AdmissionLock, make_engine
@@ -46,6 +46,7 @@ from syncwire import (
     WrappedKey,
     WrappedKeyPost,
 )
+from syncwire.booking import MAX_BOOKING_BODY_BYTES
 
 JSON = "application/json"
 
@@ -57,6 +58,8 @@ class ServerState:
     device_limiter: TokenBucket
     enroll_limiter: TokenBucket
     push_lock: AdmissionLock
+    booking_reads: TokenBucket
+    booking_writes: TokenBucket
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -110,10 +113,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         push_lock=AdmissionLock(
             enabled=settings.serialize_pushes, one_for_all=is_sqlite(settings.database_url)
         ),
+        booking_reads=TokenBucket(settings.booking_reads_per_second, settings.booking_reads_burst),
+        booking_writes=TokenBucket(settings.booking_per_minute / 60.0, settings.booking_burst),
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        path_limits=((booking_routes.PUBLIC_PREFIX, MAX_BOOKING_BODY_BYTES),),
+    )
     install_error_handlers(app)
     _add_routes(app)
+    booking_routes.add_routes(app, current_device)
     return app
 
 

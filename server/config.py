@@ -40,6 +40,13 @@ class Settings:
     enroll_per_minute: float = 10.0
     enroll_burst: int = 10
     serialize_pushes: bool = True
+    # Online booking (issue 19, docs/booking.md): public endpoints, limited per client address.
+    booking_pow_bits: int = 16
+    booking_per_minute: float = 6.0
+    booking_burst: int = 6
+    booking_reads_per_second: float = 2.0
+    booking_reads_burst: int = 60
+    booking_max_pending: int = 200
 
 
 def user_data_dir() -> Path:

@@ -25,17 +25,23 @@ from syncwire import ErrorCode
 class BodySizeLimit:
     """ASGI middleware: 413 for request bodies over ``max_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: tuple[tuple[str, int], ...] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits  # (path prefix, smaller cap), e.g. the public booking API
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        cap = next((n for prefix, n in self.path_limits if path.startswith(prefix)),
+                   self.max_bytes)
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if name == b"content-length" and value.isdigit() and int(value) > cap:
+                await self._refuse(scope, receive, send, cap)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -45,8 +51,8 @@ class BodySizeLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > cap:
+                await self._refuse(scope, receive, send, cap)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -62,11 +68,11 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
         response = error_response(
             413,
             ErrorCode.BODY_TOO_LARGE,
-            f"request body is larger than {self.max_bytes} bytes",
+            f"request body is larger than {cap} bytes",
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

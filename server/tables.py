@@ -142,3 +142,39 @@ wrapped_key = Table(
     Column("sender_public_key", LargeBinary, nullable=True),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# --- 0003: online booking (issue 19) --------------------------------------------------------
+# What the server may see is listed in docs/booking.md: the published page (free slots, services,
+# intake questions, the practice's public key) and, per request, the slot it holds, timestamps
+# and a ciphertext only the practice can open (dropped once the request is answered).
+
+booking_page = Table(
+    "booking_page",
+    metadata,
+    Column("account_id", Uuid, ForeignKey("account.id"), primary_key=True),
+    Column("slug", String(32), nullable=False, unique=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sealed_secret", LargeBinary, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("snapshot", Text, nullable=False),  # JSON of syncwire.booking.BookingSnapshot
+    Column("hold_hours", Integer, nullable=False),
+    Column("published_at", BigInteger, nullable=False),
+)
+
+booking_request = Table(
+    "booking_request",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("account.id"), nullable=False),
+    Column("slot_id", String(40), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("start", String(16), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("envelope", Text, nullable=True),  # JSON {v, epk, iv, ct}; NULL once answered
+    Column("pow_digest", LargeBinary(32), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # pending / accepted / declined
+    Column("created_at", BigInteger, nullable=False),
+    Column("held_until", BigInteger, nullable=False),
+    Column("decided_at", BigInteger, nullable=True),
+    Index(None, "account_id", "slot_id"),
+)

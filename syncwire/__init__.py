@@ -95,6 +95,10 @@ class ErrorCode(StrEnum):
     UNKNOWN_DEVICE = "unknown_device"  # 404: device id not in this account
     PRACTICE_NOT_EMPTY = "practice_not_empty"  # 409: a chart with records joins a used practice
     SERVICE_BUSY = "service_busy"  # 503: database contention outlasted the retries
+    BOOKING_CLOSED = "booking_closed"  # 404: no booking page published under that address
+    SLOT_TAKEN = "slot_taken"  # 409: the slot is held by another request or no longer offered
+    PROOF_OF_WORK = "proof_of_work"  # 422: the request's proof of work is missing or too weak
+    REQUEST_DECIDED = "request_decided"  # 409: a booking request was already answered otherwise
     INTERNAL_ERROR = "internal_error"  # 500
 
 

@@ -25,6 +25,13 @@ def test_openapi_is_served_and_complete(client: TestClient) -> None:
         ("/v1/sync/pull", "get"),
         ("/v1/keys", "post"),
         ("/v1/keys", "get"),
+        # online booking (issue 19): public, then for devices
+        ("/v1/book/{slug}/availability", "get"),
+        ("/v1/book/{slug}/requests", "post"),
+        ("/v1/booking/page", "put"),
+        ("/v1/booking/page", "get"),
+        ("/v1/booking/requests", "get"),
+        ("/v1/booking/requests/{request_id}/decision", "post"),
     }
     assert {(p, m) for p, ops in paths.items() for m in ops} == expected
     components = schema["components"]
