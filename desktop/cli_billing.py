@@ -1,4 +1,5 @@
-"""``chartside superbill``, ``fees``, ``payment``, ``refund``, ``package`` and ``balance``.
+"""``chartside superbill``, ``fees``, ``payment``, ``refund``, ``adjust``, ``package`` and
+``balance``.
 
 Thin shells over ``core.services.billing`` and ``core.services.superbill`` (parse, call, print).
 Exit codes follow ``desktop.cli``: 2 bad input, 4 not found (including "no signed visit"),
@@ -185,6 +186,23 @@ def cmd_payment(args: argparse.Namespace) -> int:
     return _with_chart(args, run)
 
 
+def cmd_adjust(args: argparse.Namespace) -> int:
+    from core.domain.billing import format_cents
+    from core.services import billing
+
+    def run(chart: Any) -> int:
+        entry = billing.record_adjustment(
+            chart, _id(args.patient), _id(args.visit), _money(args.amount), reason=args.reason,
+            date=_date(args.date) if args.date else dt.date.today(),
+            kind=args.kind.replace("-", "_"),
+        ).value
+        word = "Wrote off" if args.kind == "write-off" else "Adjusted"
+        print(f"{word} {format_cents(entry.amount_cents)} ({entry.id})")
+        return 0
+
+    return _with_chart(args, run)
+
+
 def cmd_package(args: argparse.Namespace) -> int:
     from core.domain.billing import format_cents
     from core.services import billing
@@ -219,6 +237,7 @@ def cmd_balance(args: argparse.Namespace) -> int:
         rows = {
             "charges_cents": ledger.charges_cents,
             "adjustments_cents": ledger.adjustments_cents,
+            "written_off_cents": ledger.written_off_cents,
             "received_cents": ledger.received_cents,
             "unapplied_credit_cents": ledger.unapplied_credit_cents,
             "package_credit_cents": ledger.package_credit_cents,
@@ -285,6 +304,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         if name == "refund":
             p.add_argument("--package", help="refund this package's unused visits and end it")
         p.set_defaults(fn=cmd_payment)
+
+    p = sub.add_parser("adjust", help="write off or adjust a visit's balance, with a reason")
+    p.add_argument("--patient", required=True)
+    p.add_argument("--visit", required=True, help="the visit whose balance is reduced")
+    p.add_argument("--amount", required=True, help="dollars, at most the visit's balance")
+    p.add_argument("--kind", default="write-off", choices=["write-off", "adjustment"],
+                   help="write-off: will not be collected; adjustment: courtesy, hardship, "
+                        "contractual")
+    p.add_argument("--reason", required=True,
+                   help="why (kept with the entry; do not type patient identifiers)")
+    p.add_argument("--date")
+    p.set_defaults(fn=cmd_adjust)
 
     p = sub.add_parser("package", help="sell a prepaid package of visits")
     p.add_argument("--patient", required=True)

@@ -10,10 +10,15 @@ Contract (pure; no I/O):
   ``price // visits_total`` cents; the last use also takes the remainder, so a used-up package
   is worth exactly its price. The difference between a covered visit's charge and that value
   is the visit's *package adjustment* (the discount the package gave).
-- ``build_ledger``: per visit, charge − adjustment − payments = balance. Payments allocated to a
-  visit count there; unallocated payments and refunds form a pool applied oldest visit first;
-  what is left is a credit on account. Identity (tested): ``ledger.balance == sum of visit
-  balances − unapplied credit − unused package credit == charges − adjustments − received``.
+- An *account adjustment* (``kind`` ``adjustment`` or ``write_off``) is a ``Payment`` row that
+  moves no money: a positive amount taken off one visit's balance (``visit_id`` required) with
+  the reason in ``memo`` (required). It is not money received; the ledger caps it at what the
+  visit still owes after its package, and a payment on that visit beyond the rest is credit.
+- ``build_ledger``: per visit, charge − adjustment − written off − payments = balance.
+  Payments allocated to a visit count there; unallocated payments and refunds form a pool
+  applied oldest visit first; what is left is a credit on account. Identity (tested):
+  ``ledger.balance == sum of visit balances − unapplied credit − unused package credit ==
+  charges − adjustments − written off − received``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ class PaymentKind(StrEnum):
     PAYMENT = "payment"
     REFUND = "refund"
     PACKAGE = "package"  # the purchase of a prepaid package
+    ADJUSTMENT = "adjustment"  # no money: a courtesy, hardship or contractual reduction
+    WRITE_OFF = "write_off"  # no money: a balance the practice will not collect
+
+
+ACCOUNT_ADJUSTMENTS = frozenset({PaymentKind.ADJUSTMENT, PaymentKind.WRITE_OFF})
+MIN_ADJUSTMENT_REASON = 4  # letters or digits
 
 
 class PaymentMethod(StrEnum):
@@ -137,9 +148,26 @@ class Payment:
             if self.amount_cents >= 0:
                 raise ValidationError("A refund is stored as a negative amount.", field="amount")
         elif self.amount_cents <= 0:
-            raise ValidationError("A payment must be more than $0.", field="amount")
+            what = "An adjustment" if self.is_adjustment else "A payment"
+            raise ValidationError(f"{what} must be more than $0.", field="amount")
+        if self.is_adjustment:
+            if self.visit_id is None:
+                raise ValidationError("An adjustment or write-off is for one visit: choose it.",
+                                      field="visit")
+            said = re.sub(r"\[(redacted|number)\]", "", self.memo)  # what cleaning left
+            if sum(ch.isalnum() for ch in said) < MIN_ADJUSTMENT_REASON:
+                raise ValidationError(
+                    "An adjustment or write-off needs a reason (at least "
+                    f"{MIN_ADJUSTMENT_REASON} letters or digits once the patient's identifiers "
+                    "are removed), e.g. 'hardship, per policy'.",
+                    field="reason")
         if abs(self.amount_cents) > MAX_CENTS:
             raise ValidationError("That amount is too large.", field="amount")
+
+    @property
+    def is_adjustment(self) -> bool:
+        """An account adjustment or write-off: no money moved (see the module docstring)."""
+        return self.kind in ACCOUNT_ADJUSTMENTS
 
     @property
     def ends_package(self) -> uuid.UUID | None:
@@ -245,6 +273,7 @@ class VisitAccount:
     paid_package_cents: int  # value drawn from a prepaid package
     paid_applied_cents: int  # unallocated payments applied oldest-first
     package_id: uuid.UUID | None = None
+    written_off_cents: int = 0  # account adjustments and write-offs on this visit
 
     @property
     def paid_cents(self) -> int:
@@ -252,7 +281,7 @@ class VisitAccount:
 
     @property
     def balance_cents(self) -> int:
-        return self.charge_cents - self.adjustment_cents - self.paid_cents
+        return self.charge_cents - self.adjustment_cents - self.written_off_cents - self.paid_cents
 
 
 @dataclass(frozen=True)
@@ -271,9 +300,14 @@ class Ledger:
         return sum(v.adjustment_cents for v in self.visits.values())
 
     @property
+    def written_off_cents(self) -> int:
+        return sum(v.written_off_cents for v in self.visits.values())
+
+    @property
     def balance_cents(self) -> int:
         """What the patient owes (negative: the practice holds a credit)."""
-        return self.charges_cents - self.adjustments_cents - self.received_cents
+        return (self.charges_cents - self.adjustments_cents - self.written_off_cents
+                - self.received_cents)
 
 
 def build_ledger(
@@ -296,8 +330,12 @@ def build_ledger(
             use_of[u.visit_id] = (u, value)
             drawn += value
     direct: dict[uuid.UUID, int] = {}
+    off: dict[uuid.UUID, int] = {}
     pool = received = prepaid = 0
     for p in payments:
+        if p.is_adjustment and p.visit_id is not None:
+            off[p.visit_id] = off.get(p.visit_id, 0) + p.amount_cents
+            continue
         received += p.amount_cents
         if p.kind is PaymentKind.PACKAGE or p.ends_package is not None:
             prepaid += p.amount_cents  # a package bought, or its unused visits refunded
@@ -310,10 +348,13 @@ def build_ledger(
     # A payment larger than what its visit owes never shows as paid > charged: the excess is
     # account credit, applied to other visits oldest first like any unallocated payment.
     capped: dict[uuid.UUID, int] = {}
+    written: dict[uuid.UUID, int] = {}
     for c in ordered:
         use, value = use_of.get(c.visit_id, (None, 0))
         adjustment = c.charge_cents - value if use else 0
         due = max(c.charge_cents - adjustment - value, 0)
+        written[c.visit_id] = min(off.get(c.visit_id, 0), due)  # never below $0 owed
+        due -= written[c.visit_id]
         paid = direct.get(c.visit_id, 0)
         capped[c.visit_id] = min(paid, due) if paid > 0 else paid
         pool += paid - capped[c.visit_id]
@@ -321,12 +362,12 @@ def build_ledger(
     for c in ordered:
         use, value = use_of.get(c.visit_id, (None, 0))
         adjustment = c.charge_cents - value if use else 0
-        owed = c.charge_cents - adjustment - value - capped[c.visit_id]
+        owed = c.charge_cents - adjustment - value - written[c.visit_id] - capped[c.visit_id]
         applied = min(owed, pool) if owed > 0 and pool > 0 else 0
         pool -= applied
         accounts[c.visit_id] = VisitAccount(
             c.visit_id, c.date, c.charge_cents, adjustment, capped[c.visit_id], value,
-            applied, use.package_id if use else None,
+            applied, use.package_id if use else None, written[c.visit_id],
         )
     # Payments allocated to a visit with no charge (not billed yet) stay on account.
     pool += sum(amount for vid, amount in direct.items() if vid not in accounts)
@@ -441,10 +482,12 @@ class Superbill:
     adjustments_cents: int
     paid_cents: int
     visit_ids: tuple[uuid.UUID, ...]
+    written_off_cents: int = 0  # account adjustments and write-offs on these visits
 
     @property
     def balance_cents(self) -> int:
-        return self.charges_cents - self.adjustments_cents - self.paid_cents
+        return (self.charges_cents - self.adjustments_cents - self.written_off_cents
+                - self.paid_cents)
 
     @property
     def is_statement(self) -> bool:

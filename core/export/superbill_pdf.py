@@ -264,6 +264,8 @@ def _totals(bill: Superbill, width: float) -> list[Flowable]:
     rows = [["Total charges (item 28)", format_cents(bill.charges_cents)]]
     if bill.adjustments_cents:
         rows.append(["Package discount", format_cents(-bill.adjustments_cents)])
+    if bill.written_off_cents:
+        rows.append(["Adjustments and write-offs", format_cents(-bill.written_off_cents)])
     rows += [["Amount paid (item 29)", format_cents(bill.paid_cents)],
              ["Balance due", format_cents(bill.balance_cents)]]
     cells = [[_p(a, RIGHT), _p(b_, RIGHT)] for a, b_ in rows[:-1]]

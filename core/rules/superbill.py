@@ -345,7 +345,9 @@ def _bill(g: SuperbillInputs, lines: list[b.SuperbillLine], letters: dict[str, s
     payments = _payments(g, {v.id for v, _n in g.signed})
     digest = hashlib.sha256(
         "|".join([str(p.id), *(f"{v.id}:{n.content_hash}" for v, n in g.signed),
-                  *(f"{x.visit_id}:{x.paid_cents}:{x.adjustment_cents}" for x in ours)]).encode()
+                  *(f"{x.visit_id}:{x.paid_cents}:{x.adjustment_cents}"
+                    + (f":{x.written_off_cents}" if x.written_off_cents else "")
+                    for x in ours)]).encode()
     ).hexdigest()
     return b.Superbill(
         number=f"SB-{digest[:10].upper()}",
@@ -358,13 +360,14 @@ def _bill(g: SuperbillInputs, lines: list[b.SuperbillLine], letters: dict[str, s
         adjustments_cents=sum(x.adjustment_cents for x in ours),
         paid_cents=sum(x.paid_cents for x in ours),
         visit_ids=tuple(v.id for v, _n in g.signed),
+        written_off_cents=sum(x.written_off_cents for x in ours),
     )
 
 
 def _payments(g: SuperbillInputs, visit_ids: set[uuid.UUID]) -> list[b.SuperbillPayment]:
     out: list[b.SuperbillPayment] = []
     for pay in g.payments:
-        if pay.visit_id in visit_ids:
+        if pay.visit_id in visit_ids and not pay.is_adjustment:  # no money: a totals row
             kind = "Refund" if pay.kind is b.PaymentKind.REFUND else "Payment"
             ref = f", ref {pay.reference}" if pay.reference else ""
             out.append(b.SuperbillPayment(pay.date, f"{kind} ({pay.method}{ref})",

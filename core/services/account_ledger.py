@@ -23,13 +23,13 @@ from core.services.billing import Account
 
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash",
            "insurance": "Insurance", "other": "Other"}
-_ORDER = {"charge": 0, "discount": 1, "package": 2, "payment": 2, "refund": 2}
+_ORDER = {"charge": 0, "discount": 1, "package": 2, "payment": 2, "refund": 2, "adjustment": 2}
 
 
 @dataclass(frozen=True, slots=True)
 class LedgerLine:
     date: dt.date
-    kind: str  # "charge" | "discount" | "package" | "payment" | "refund"
+    kind: str  # "charge" | "discount" | "package" | "payment" | "refund" | "adjustment"
     description: str
     amount_cents: int  # its effect on what the patient owes (+ owes more, − owes less)
     balance_cents: int  # running balance after this line
@@ -55,7 +55,17 @@ def ledger_lines(account: Account, packs: RulePacks | None = None) -> list[Ledge
             rows.append(((day, _ORDER["discount"], str(visit_id)), "discount",
                          f"Package discount ({name})", -va.adjustment_cents, visit_id, None,
                          day))
+    # what the ledger took off each visit (it caps adjustments at what the visit owed)
+    left_to_take = {vid: va.written_off_cents for vid, va in account.ledger.visits.items()}
     for p in account.payments:
+        if p.is_adjustment and p.visit_id is not None:
+            taken = min(p.amount_cents, left_to_take.get(p.visit_id, 0))
+            left_to_take[p.visit_id] = left_to_take.get(p.visit_id, 0) - taken
+            word = "Write-off" if p.kind is PaymentKind.WRITE_OFF else "Adjustment"
+            when = f" on the visit of {dates[p.visit_id]:%b %d, %Y}" if p.visit_id in dates else ""
+            rows.append(((p.date, _ORDER["adjustment"], p.created_at, str(p.id)), "adjustment",
+                         f"{word}{when}: {p.memo}", -taken, p.visit_id, p.id, p.date))
+            continue
         method = METHODS.get(str(p.method), str(p.method).title())
         ref = f", ref {p.reference}" if p.reference else ""
         if p.kind is PaymentKind.PACKAGE:

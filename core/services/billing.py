@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.domain.billing import (
+    ACCOUNT_ADJUSTMENTS,
     FeeScheduleEntry,
     Ledger,
     Package,
@@ -31,12 +32,14 @@ from core.domain.billing import (
     PaymentMethod,
     VisitCharge,
     build_ledger,
+    format_cents,
     plan_draw_down,
 )
 from core.domain.billing import Payment as PaymentRecord
 from core.domain.episode import Episode
 from core.domain.errors import InvalidInput, NotFound, ValidationError
 from core.rules.packs import RulePacks, default_packs
+from core.rules.scrub import clean_override_reason
 from core.rules.units import UnitResult
 from core.services.pricing import Payer, PricedService, payer_for, price_by_day
 from core.services.pricing import price_services as price_services  # re-exported
@@ -156,8 +159,9 @@ def _settle(
     uses: list[PackageUse],
 ) -> tuple[Account, int]:
     """Draw packages down (stored and audited in ``uow``) and build the patient's ledger."""
-    paid_directly = frozenset(
-        p.visit_id for p in payments if p.visit_id and p.kind is PaymentKind.PAYMENT
+    paid_directly = frozenset(  # a visit paid or adjusted directly never draws a package
+        p.visit_id for p in payments
+        if p.visit_id and (p.kind is PaymentKind.PAYMENT or p.is_adjustment)
     )
     charged = [
         (b.visit_id, b.date) for b in billed if sum(s.charge_cents for s in priced[b.visit_id])
@@ -306,7 +310,8 @@ def record_refund(
         uow.patients.get(patient_id)
         _check_visit(uow, patient_id, visit_id)
         repos = uow.billing
-        received = sum(p.amount_cents for p in repos.payments.for_patient(patient_id))
+        received = sum(p.amount_cents for p in repos.payments.for_patient(patient_id)
+                       if not p.is_adjustment)
         if amount_cents > received:
             raise InvalidInput(
                 "The refund is more than the patient has paid.",
@@ -315,6 +320,47 @@ def record_refund(
         repos.payments.save(refund)
         uow.record("create", "payment", refund.id, detail=f"kind=refund method={refund.method}")
         return Result(refund, uow.commit())
+
+
+def record_adjustment(
+    chart: ChartSession,
+    patient_id: uuid.UUID,
+    visit_id: uuid.UUID,
+    amount_cents: int,
+    *,
+    reason: str,
+    date: dt.date,
+    kind: PaymentKind | str = PaymentKind.WRITE_OFF,
+) -> Result[PaymentRecord]:
+    """Take ``amount_cents`` off one visit's balance without money: a write-off (a balance the
+    practice will not collect) or an adjustment (courtesy, hardship, contractual). The reason is
+    required and stored cleaned of the patient's identifiers (as override reasons are); the
+    amount may not exceed what the visit still owes. Audited ``create payment kind=…`` (no
+    amount, no reason). Synced and exported like every account entry."""
+    kind = PaymentKind(kind)
+    if kind not in ACCOUNT_ADJUSTMENTS:
+        raise InvalidInput(f"An adjustment is 'adjustment' or 'write_off', not {kind.value!r}.")
+    if amount_cents <= 0:
+        raise InvalidInput("An adjustment or write-off must be more than $0.")
+    with chart.uow() as uow:
+        patient = uow.patients.get(patient_id)
+        _check_visit(uow, patient_id, visit_id)
+        cleaned = clean_override_reason(reason, patient)
+        entry = PaymentRecord(patient_id, date, amount_cents, kind, PaymentMethod.OTHER, "",
+                              visit_id, cleaned, _now())
+        value, _new = load_account(uow, patient_id)
+        owed = value.ledger.visits.get(visit_id)
+        if owed is None or owed.balance_cents <= 0:
+            raise InvalidInput("That visit owes nothing: there is nothing to adjust.",
+                               hint="Only a signed, charged visit with a balance can be "
+                                    "written off.")
+        if amount_cents > owed.balance_cents:
+            raise InvalidInput(
+                f"The visit owes {format_cents(owed.balance_cents)}; an adjustment cannot take "
+                f"off {format_cents(amount_cents)}.", hint="Adjust at most the visit's balance.")
+        uow.billing.payments.save(entry)
+        uow.record("create", "payment", entry.id, detail=f"kind={kind.value}")
+        return Result(entry, uow.commit())
 
 
 def sell_package(

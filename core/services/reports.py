@@ -80,7 +80,7 @@ def _sum_rows(cls: type[T], rows: Iterable[T], **keys: Any) -> T:
 class RevenueMonth:
     month: str  # "YYYY-MM", or "total"
     charges_cents: int
-    adjustments_cents: int  # package discounts on those charges
+    adjustments_cents: int  # package discounts on those charges, and write-offs made that month
     payments_cents: int
     package_sales_cents: int
     refunds_cents: int  # ≤ 0
@@ -139,7 +139,9 @@ def load_revenue(uow: UnitOfWork, date_from: dt.date, date_to: dt.date) -> Reven
         for p in account.payments:
             bal_open -= p.amount_cents if p.date <= before else 0
             bal_close -= p.amount_cents if p.date <= date_to else 0
-            if date_from <= p.date <= date_to:
+            if date_from <= p.date <= date_to and p.is_adjustment:  # no money moved
+                cells[_month(p.date)]["adjustments_cents"] += p.amount_cents
+            elif date_from <= p.date <= date_to:
                 key = {PaymentKind.PAYMENT: "payments_cents", PaymentKind.REFUND: "refunds_cents",
                        PaymentKind.PACKAGE: "package_sales_cents"}[PaymentKind(p.kind)]
                 cells[_month(p.date)][key] += p.amount_cents

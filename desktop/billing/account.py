@@ -35,7 +35,8 @@ from desktop.money.dialogs import MoneyDialog
 from desktop.widgets import heading, label, named
 
 RELOAD_ON = ("payment", "package", "fee", "note", "visit")
-KINDS = {"payment": "Payment", "refund": "Refund", "package": "Package purchase"}
+KINDS = {"payment": "Payment", "refund": "Refund", "package": "Package purchase",
+         "adjustment": "Adjustment (no money)", "write_off": "Write-off (no money)"}
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash"}
 
 LEDGER_COLUMNS = [
@@ -183,6 +184,8 @@ class BillingTab(QWidget):
         ]
         if ledger.adjustments_cents:
             parts.append(f"package discount {format_cents(ledger.adjustments_cents)}")
+        if ledger.written_off_cents:
+            parts.append(f"adjusted or written off {format_cents(ledger.written_off_cents)}")
         parts.append(f"received {format_cents(ledger.received_cents)}")
         if ledger.package_credit_cents:
             parts.append(f"unused package credit {format_cents(ledger.package_credit_cents)}")

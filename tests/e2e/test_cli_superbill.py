@@ -142,7 +142,7 @@ def test_unknown_patient_and_unwritable_folder(
 
 
 def test_fees_payment_balance(demo_chart: Path) -> None:
-    pid, _ = ids(demo_chart, "Penhaligon")
+    pid, visits = ids(demo_chart, "Penhaligon")
     code, out, _ = cli(demo_chart, "fees", "list")
     assert code == 0 and "97110" in out and "$62.00" in out
     assert cli(demo_chart, "fees", "set", "97110", "70", "--from", "2099-01-01")[0] == 0
@@ -156,6 +156,15 @@ def test_fees_payment_balance(demo_chart: Path) -> None:
     assert after["received_cents"] == before["received_cents"] + 4000
     assert after["balance_cents"] == before["balance_cents"] - 4000
     assert cli(demo_chart, "payment", "--patient", pid, "--amount", "ten")[0] == 2
+    # a write-off: refused with the reason why (exit 2), nothing written
+    last = str(visits[-1]["id"])
+    code, _, err = cli(demo_chart, "adjust", "--patient", pid, "--visit", last, "--amount",
+                       "99999", "--reason", "uncollectable")
+    assert code == 2 and "owes" in err and "Traceback" not in err
+    code, _, err = cli(demo_chart, "adjust", "--patient", pid, "--visit", last, "--amount",
+                       "1", "--reason", "x")
+    assert code == 2 and "reason" in err
+    assert json.loads(cli(demo_chart, "balance", "--patient", pid, "--json")[1]) == after
 
 
 def test_medicare_superbill_refused_exit_8_naming_the_claim(

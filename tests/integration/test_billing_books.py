@@ -128,3 +128,58 @@ def test_ar_aging_buckets(clinic: Clinic, chart: ChartSession) -> None:
     assert ar_aging(ledger, as_of) == {"0-30": 12000, "31-60": 0, "61-90": 12000, "90+": 12000}
     assert ar_aging(ledger, DAY0 + dt.timedelta(days=10)) == {
         "0-30": 12000, "31-60": 0, "61-90": 0, "90+": 0}  # later visits not yet due
+
+
+def test_a_write_off_with_a_reason_reduces_the_visit_and_the_aging(
+    clinic: Clinic, chart: ChartSession
+) -> None:
+    from core.domain.aging import ar_aging
+    from core.domain.errors import ValidationError
+    from core.services.account_ledger import ledger_lines
+
+    pid = clinic.patient_id
+    old = add_visit(clinic, DAY0, [("97110", 30)])  # $120
+    new = add_visit(clinic, DAY0 + dt.timedelta(days=50), [("97110", 30)])  # $120
+    billing.record_payment(chart, pid, 2000, date=DAY0, visit_id=old)
+    before = billing.account(chart, pid).value.ledger
+    # refused, and nothing written: more than the visit owes, no reason, nothing owed
+    with pytest.raises(InvalidInput, match=r"owes \$100\.00"):
+        billing.record_adjustment(chart, pid, old, 10001, reason="hardship per policy",
+                                  date=DAY0 + dt.timedelta(days=90))
+    with pytest.raises(ValidationError, match="reason"):
+        billing.record_adjustment(chart, pid, old, 5000, reason=" ok ", date=DAY0)
+    with pytest.raises(ValidationError, match="reason"):  # only the patient's name: redacted
+        billing.record_adjustment(chart, pid, old, 5000, reason="Wren", date=DAY0)
+    after_refusals = billing.account(chart, pid).value
+    assert after_refusals.ledger == before and len(after_refusals.payments) == 1
+    # a write-off of the old visit's rest, and a courtesy adjustment on the new one
+    billing.record_adjustment(chart, pid, old, 10000, reason="Uncollectable after 3 statements",
+                              date=DAY0 + dt.timedelta(days=90))
+    billing.record_adjustment(chart, pid, new, 2000, kind="adjustment",
+                              reason="Courtesy discount, hardship policy",
+                              date=DAY0 + dt.timedelta(days=90))
+    with pytest.raises(InvalidInput, match="owes nothing"):
+        billing.record_adjustment(chart, pid, old, 100, reason="again by mistake",
+                                  date=DAY0 + dt.timedelta(days=91))
+    account = billing.account(chart, pid).value
+    ledger = account.ledger
+    assert ledger.visits[old].balance_cents == 0 and ledger.visits[old].written_off_cents == 10000
+    assert ledger.visits[new].balance_cents == 10000
+    assert ledger.received_cents == 2000  # a write-off is not money received
+    assert ledger.balance_cents == 24000 - 12000 - 2000 == 10000
+    assert ar_aging(ledger, DAY0 + dt.timedelta(days=100)) == {
+        "0-30": 0, "31-60": 10000, "61-90": 0, "90+": 0}  # the written-off visit is gone
+    lines = ledger_lines(account)
+    assert lines[-1].balance_cents == ledger.balance_cents
+    texts = [ln.description for ln in lines if ln.kind == "adjustment"]
+    assert any(t.startswith("Write-off") and "Uncollectable" in t for t in texts)
+    assert any(t.startswith("Adjustment") and "Courtesy" in t for t in texts)
+    with pytest.raises(InvalidInput, match="more than the patient has paid"):
+        billing.record_refund(chart, pid, 2001, date=DAY0)  # write-offs are not refundable
+    bill = superbill.preview_superbill(chart, SuperbillRequest(pid)).value.superbill
+    assert bill.written_off_cents == 12000 and bill.balance_cents == 10000
+    assert all("Payment" in p.description for p in bill.payments)  # no money row for them
+    data = json.loads(json.dumps(exports.export_json(chart)))
+    patient = next(p for p in data["patients"] if p["id"] == str(pid))
+    assert sorted(p["kind"] for p in patient["payments"]) == ["adjustment", "payment",
+                                                              "write_off"]

@@ -241,3 +241,30 @@ def test_parse_amount(text: str | float, cents: int) -> None:
 def test_parse_amount_refuses(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_amount(text)
+
+
+def test_a_write_off_is_capped_at_what_the_visit_owes_and_is_not_money() -> None:
+    a, b = VisitCharge(uuid.UUID(int=1), day(1), 5_000), VisitCharge(uuid.UUID(int=2), day(2),
+                                                                      5_000)
+    off = Payment(PATIENT, day(30), 4_000, kind=PaymentKind.WRITE_OFF, visit_id=a.visit_id,
+                  memo="uncollectable")
+    paid = Payment(PATIENT, day(31), 3_000, visit_id=a.visit_id)  # more than the rest
+    ledger = build_ledger([a, b], [off, paid])
+    va = ledger.visits[a.visit_id]
+    assert (va.written_off_cents, va.paid_direct_cents, va.balance_cents) == (4_000, 1_000, 0)
+    assert ledger.received_cents == 3_000 and ledger.written_off_cents == 4_000
+    assert ledger.visits[b.visit_id].paid_applied_cents == 2_000  # the excess is credit
+    assert ledger.balance_cents == sum(v.balance_cents for v in ledger.visits.values()) == 3_000
+    too_much = build_ledger([a], [Payment(PATIENT, day(1), 9_000, kind=PaymentKind.ADJUSTMENT,
+                                          visit_id=a.visit_id, memo="courtesy")])
+    assert too_much.visits[a.visit_id].written_off_cents == 5_000
+    assert too_much.balance_cents == 0  # never below $0 owed, never a credit
+    assert build_ledger([a], []).visits[a.visit_id].written_off_cents == 0  # not firing
+
+
+def test_an_adjustment_needs_a_visit_and_a_reason() -> None:
+    with pytest.raises(ValidationError, match="one visit"):
+        Payment(PATIENT, day(1), 100, kind=PaymentKind.WRITE_OFF, memo="bad debt")
+    with pytest.raises(ValidationError, match="reason"):
+        Payment(PATIENT, day(1), 100, kind=PaymentKind.WRITE_OFF, visit_id=uuid.UUID(int=1),
+                memo="[redacted] ok")
