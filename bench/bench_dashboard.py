@@ -72,8 +72,17 @@ def _t(minute: int) -> dt.time:
     return dt.time(minute // 60, minute % 60)
 
 
-def seed(session: ChartSession, n_visits: int, *, seed_value: int = 11) -> dict[str, int]:
-    """~n_visits visits over three years: ~700 episodes, ~70 still active, a few stale drafts."""
+def seed(
+    session: ChartSession, n_visits: int, *, seed_value: int = 11, days: int = 1000,
+    sign: bool = True,
+) -> dict[str, int]:
+    """~n_visits visits in episodes that started over the last ``days`` days (default ~three
+    years: at 20,000 visits ~770 episodes, ~65 still active), a few stale drafts.
+
+    Episodes start at n_visits / 26 / days a day, so with ``days`` proportional to n_visits
+    (``bench_scale``: n / 20) the caseload — episodes still open — stays the same while the
+    history grows; with ``days`` fixed it grows with the chart. ``sign=False`` leaves every
+    note a draft (the worst case of the draft counts)."""
     rng = random.Random(seed_value)
     clinicians = [Clinician(f"Bench{i}", "Therapist", Discipline.PT) for i in range(4)]
     payers = [PayerProfile("Medicare Part B", "medicare", UnitMethod.CMS_TOTAL_TIME, True, True,
@@ -86,7 +95,7 @@ def seed(session: ChartSession, n_visits: int, *, seed_value: int = 11) -> dict[
     while visits < n_visits:
         p = Patient(f"P{episodes}", rng.choice(["Arden", "Bishop", "Calder", "Dunn", "Ellis"]),
                     dt.date(1940 + rng.randrange(60), 1 + rng.randrange(12), 1))
-        start = TODAY - dt.timedelta(days=rng.randrange(0, 1000))
+        start = TODAY - dt.timedelta(days=rng.randrange(0, days))
         length = min(rng.randint(12, 40), n_visits - visits)
         planned = [start + dt.timedelta(days=int(i * 3.5)) for i in range(length)]
         medicare = rng.random() < 0.4
@@ -132,7 +141,7 @@ def seed(session: ChartSession, n_visits: int, *, seed_value: int = 11) -> dict[
                                      for b in note.blocks]
             rows[t.untimed_services] += [to_row(u, t.untimed_services, note_id=note.id)
                                          for u in note.untimed]
-            if (TODAY - day).days > 2 and rng.random() > 0.003:
+            if sign and (TODAY - day).days > 2 and rng.random() > 0.003:
                 to_sign.append(note.id)
         episodes += 1
     with session.uow() as uow:
@@ -150,8 +159,9 @@ def seed(session: ChartSession, n_visits: int, *, seed_value: int = 11) -> dict[
         uow.commit()
     for code, cents in FEES.items():
         billing.set_fee(session, code, cents, effective_from=dt.date(2023, 1, 1))
-    return {"visits": visits, "episodes": episodes, "notes": len(rows[t.notes]),
-            "signed": len(to_sign)}
+    active = sum(1 for r in rows[t.episodes] if r["discharged_on"] is None)
+    return {"visits": visits, "episodes": episodes, "active_episodes": active,
+            "notes": len(rows[t.notes]), "signed": len(to_sign)}
 
 
 def _count(session: ChartSession) -> int:

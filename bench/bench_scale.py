@@ -3,9 +3,18 @@ dashboard, the patient list and the patient search, at 1,000 / 10,000 / 50,000
 (``BENCH_SCALE_SIZES``).
 
 - Dashboard and patient list: a chart seeded by ``bench_dashboard.seed`` with that many visits
-  (three years of episodes, most notes signed, a few stale drafts; ``executemany`` straight into
-  the tables, not timed). Baseline in the same chart: a bare ``COUNT(*)`` over visits (the
-  floor any refresh pays: transaction, key, one query).
+  (most notes signed, a few stale drafts; ``executemany`` straight into the tables, not timed)
+  by a practice of the same size: episodes start at the same rate over n / 20 days (50 days of
+  history at 1,000 visits, ~7 years at 50,000), so the caseload — episodes still open, which
+  is what the dashboard is about — stays about the same while the history grows. (Before,
+  every size spread its episodes over the same three years, so the caseload grew with the
+  chart: 2 / 32 / 162 open episodes, and the dashboard with it, ×41.) Baseline in the same
+  chart: a bare ``COUNT(*)`` over visits (the floor any refresh pays: transaction, key, one
+  query), and the same chart with r0017's indexes (``notes (status)``, no
+  ``episodes (discharged_on)``). ``bench_dashboard`` times the dashboard with a large caseload
+  (20,000 visits over three years) against its < 300 ms target.
+- Patient list with every note a draft (the same shape, nothing signed: the worst case of the
+  draft counts), beside the same chart with r0017's indexes.
 - Search: a chart with that many patients (``bench_storage.seed_patients``), the six queries of
   ``bench_storage`` — common and rare words, a name pair, a year, a birth date — each timed
   alone; the miss (``zz-no-match``, which must look at every name) is reported apart.
@@ -20,16 +29,19 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
 
 from bench._harness import report
 from bench.bench_dashboard import _count, _session, seed
 from bench.bench_storage import seed_patients
 from core.services import dashboard, ui_queries
 from core.services.patients import search_patients
+from core.storage.chart import ChartSession
 
 TODAY = dt.date(2026, 3, 16)
 QUERIES = ["quill", "ha", "nora keane", "1955", "rook12"]
@@ -46,6 +58,19 @@ def _median(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+# r0017's indexes in place of r0018's: the same-chart baseline for the dashboard and the lists.
+OLD_INDEXES = ("CREATE INDEX ix_notes_status ON notes (status)",
+               "DROP INDEX ix_notes_status_visit", "DROP INDEX ix_episodes_discharged_on")
+
+
+def _indexes(session: ChartSession, statements: Sequence[str]) -> None:
+    with session.uow() as uow:
+        for sql in statements:
+            uow.conn.execute(text(sql))
+        uow.commit()
+    session.checkpoint()
+
+
 def main() -> None:
     sizes = [int(x) for x in
              os.environ.get("BENCH_SCALE_SIZES", "1000,10000,50000").split(",")]
@@ -55,12 +80,23 @@ def main() -> None:
         os.environ.setdefault("CHARTSIDE_STATE_DIR", str(folder / "state"))
         for n in sizes:
             s = _session(folder / f"scale-{n}.chart", plain=False)
-            raw[f"shape_{n}"] = seed(s, n)
+            raw[f"shape_{n}"] = seed(s, n, days=max(n // 20, 1))
             s.checkpoint()
+            raw[f"rows_{n}"] = len(dashboard.compliance_dashboard(s, today=TODAY).rows)
             raw[f"dashboard_{n}"] = _median(
                 partial(dashboard.compliance_dashboard, s, today=TODAY), 9)
             raw[f"patient_list_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
             raw[f"count_{n}"] = _median(partial(_count, s), 21)
+            _indexes(s, OLD_INDEXES)
+            raw[f"dashboard_old_{n}"] = _median(
+                partial(dashboard.compliance_dashboard, s, today=TODAY), 9)
+            s.lock()
+            s = _session(folder / f"drafts-{n}.chart", plain=False)
+            seed(s, n, days=max(n // 20, 1), sign=False)
+            s.checkpoint()
+            raw[f"drafts_list_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
+            _indexes(s, OLD_INDEXES)
+            raw[f"drafts_list_old_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
             s.lock()
             s = _session(folder / f"search-{n}.chart", plain=False)
             seed_patients(s, n)
@@ -80,10 +116,16 @@ def main() -> None:
     for n in sizes:
         shape = raw[f"shape_{n}"]
         rows += [
-            (f"{n} visits ({shape['episodes']} episodes, {shape['notes']} notes, "
-             f"{shape['notes'] - shape['signed']} unsigned): dashboard refresh",
+            (f"{n} visits ({shape['episodes']} episodes, {shape['active_episodes']} open, "
+             f"{shape['notes']} notes, {shape['notes'] - shape['signed']} unsigned, "
+             f"{raw[f'rows_{n}']} rows): dashboard refresh",
              figure("dashboard", n)),
+            (f"{n} visits: dashboard with r0017's indexes (same chart)",
+             figure("dashboard_old", n)),
             (f"{n} visits: patient list (unsigned counts)", figure("patient_list", n)),
+            (f"{n} visits, every note a draft: patient list", figure("drafts_list", n)),
+            (f"{n} visits, every note a draft: patient list with r0017's indexes",
+             figure("drafts_list_old", n)),
             (f"{n} visits: baseline COUNT(*) over visits", figure("count", n)),
             (f"{n} patients: search, median of the 5 queries' medians", figure("search", n)),
             (f"{n} patients: search for a name nobody has", figure("search_miss", n)),

@@ -257,7 +257,7 @@ class BillingReads:
                     .join(n, n.c.visit_id == v.c.id)
                     .where(v.c.patient_id.in_(chunk))
                     # trim(): an expression, so SQLite drives the plan from the visits'
-                    # patient index, not ix_notes_status (nearly every note is signed).
+                    # patient index, not ix_notes_status_visit (nearly every note is signed).
                     .where(func.trim(n.c.status) == NoteStatus.SIGNED.value)
                     .where(v.c.status.not_in(_NOT_HELD))
                 )

@@ -8,7 +8,7 @@ Contract:
 - Reads return domain objects (``MileageEntry``, ``ClockEntry``, ``Episode`` without its
   diagnoses and goals) or small frozen rows; never live rows.
 - ``BooksReads`` does the dashboard and report work in a fixed number of statements whatever the
-  chart's size: drafts through ``ix_notes_status``, date ranges through ``ix_visits_date``,
+  chart's size: drafts through ``ix_notes_status_visit``, date ranges through ``ix_visits_date``,
   per-episode history through ``ix_visits_episode_id``; id lists are chunked under SQLite's
   host-parameter budget. Patient reads return first and last names only (never addresses).
 """
@@ -282,7 +282,7 @@ class BooksReads:
         with their services' minutes: three statements (chunked by patient when given)."""
         v, n, b, u = t.visits, t.notes, t.timed_blocks, t.untimed_services
         # trim(): an expression, so SQLite drives the plan from the visits' patient/date indexes
-        # instead of ix_notes_status (nearly every note is signed: that index selects little).
+        # instead of ix_notes_status_visit (nearly every note is signed: that index selects little).
         where = [func.trim(n.c.status) == NoteStatus.SIGNED.value, v.c.status.not_in(_NOT_HELD),
                  v.c.date >= date_from, v.c.date <= date_to]
         groups: list[list[Any]] = [where]

@@ -166,6 +166,7 @@ episodes = Table(
     Column("other_accident", Boolean, nullable=False, default=False),
     Column("accident_date", Date),
     Column("prior_authorization", Text, nullable=False, default=""),
+    Index("ix_episodes_discharged_on", "discharged_on"),  # r0018: the open episodes
 )
 
 diagnoses = Table(
@@ -236,7 +237,7 @@ notes = Table(
     Column("content_hash", String(64)),
     Column("snapshot", Text),
     Column("updated_at", DateTime),
-    Index("ix_notes_status", "status"),
+    Index("ix_notes_status_visit", "status", "visit_id"),  # r0018 (was ix_notes_status)
 )
 
 timed_blocks = Table(
