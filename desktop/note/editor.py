@@ -39,6 +39,7 @@ from desktop.note.blocks import BlockRow
 from desktop.note.sections import BlocksSection, SoapSection, TotalTime, UntimedSection
 from desktop.note.side_panel import AddendaPanel, FindingsPanel, SignBar, UnitsView
 from desktop.note.sign_confirm import SigningFlow
+from desktop.note.supplies import SuppliesSection
 from desktop.ops import notes as ops
 from desktop.saving import make_timer
 from desktop.widgets import heading, hline, label, named, reveal
@@ -111,7 +112,9 @@ class NoteEditor(QWidget):
         self.untimed.add_requested.connect(self._add_untimed)
         self.untimed.remove_requested.connect(self._remove_untimed)
         self.total = TotalTime(self._save_total)
-        for w in (self.soap, hline(), self.blocks, hline(), self.untimed, hline(), self.total):
+        self.supplies = SuppliesSection()  # issue 20: what signing records from stock
+        for w in (self.soap, hline(), self.blocks, hline(), self.untimed, hline(), self.total,
+                  self.supplies):
             col.addWidget(w)
         col.addStretch(1)
         scroll.setWidget(body)
@@ -171,6 +174,7 @@ class NoteEditor(QWidget):
         self.total.set_value(note.total_treatment_minutes)
         self._set_read_only(self.read_only)
         self._show_check(ws.check)
+        self.supplies.show_note(note.id, self.read_only)
         self._fix_tab_order()
         self.loaded.emit(note.id)
 
@@ -244,6 +248,7 @@ class NoteEditor(QWidget):
             old.setParent(None)
             old.deleteLater()
             self._fix_tab_order()
+            self.supplies.refresh()  # another code: the templates propose other supplies
 
     def add_block(self, code: str) -> None:
         if self.note_id is not None and not self.read_only:
@@ -252,6 +257,7 @@ class NoteEditor(QWidget):
     def _block_added(self, block: Any) -> None:
         row = self._row(block)
         self.blocks.add(row)
+        self.supplies.refresh()
         self._fix_tab_order()
         row.start.setFocus()
         reveal(self.scroll_area, row)  # the block's code and times, even past the fold
@@ -261,8 +267,12 @@ class NoteEditor(QWidget):
         if self.note_id is not None:
             self.run(
                 ops.remove_block(self, self.note_id, block_id),
-                lambda _r: self.blocks.remove(block_id),
+                lambda _r: self._block_removed(block_id),
             )
+
+    def _block_removed(self, block_id: uuid.UUID) -> None:
+        self.blocks.remove(block_id)
+        self.supplies.refresh()
 
     def _add_untimed(self, code: str, minutes: int | None) -> None:
         if self.note_id is not None:
@@ -463,6 +473,7 @@ class NoteEditor(QWidget):
         self.blocks.clear()
         self.untimed.clear()
         self.total.set_value(None)
+        self.supplies.clear()
         self.units.clear()
         self.findings.clear()
         self.sign_bar.clear()

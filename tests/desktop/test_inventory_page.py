@@ -71,3 +71,67 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     page.export_reorder(out)
     qtbot.waitUntil(out.exists, timeout=20_000)
     assert out.read_text().splitlines()[1].startswith("Electrodes,,pair,4,4,20,A4556")
+
+
+def test_supplies_shown_and_changed_on_the_note(
+    qtbot: Any, open_window: Any, seeded: Seeded
+) -> None:
+    """The note editor's "Supplies used": the templates' proposal appears when a 97110 block is
+    added; a quantity changed in the row, an added item and a removed one are stored on the
+    note; a bad quantity is refused under the section and changes nothing."""
+    from core.services import note_supplies
+    from tests.desktop.conftest import accept_new_note
+
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        inventory.add_item(session, name="Theraband", unit="m")
+        inventory.add_item(session, name="Gloves", unit="pair")
+        pads = inventory.add_item(session, name="Electrode pads", unit="each", hcpcs="A4556")
+        inventory.receive(session, "Theraband", "1")
+        inventory.set_template(session, "97110", [("Theraband", "1", "m"), ("Gloves", "1", "pair")])
+    finally:
+        session.lock()
+    window = open_window(seeded.path)
+    unlock(qtbot, window)
+    ws = window.workspace
+    ws.patients.table.selectRow(0)
+    qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
+    qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
+    accept_new_note(qtbot, window)
+    editor = ws.editor
+    qtbot.waitUntil(lambda: editor.ws is not None, timeout=10_000)
+    supplies = editor.supplies
+    qtbot.waitUntil(lambda: supplies.view is not None, timeout=10_000)
+    assert supplies.table.rowCount() == 0 and "No usage template" in supplies.hint.text()
+    editor.blocks.picker.choose("97110")
+    qtbot.waitUntil(lambda: supplies.table.rowCount() == 2, timeout=10_000)
+    assert _cells(supplies.table, 0)[0] == "Gloves" and _cells(supplies.table, 1)[3] == "1"
+    assert "From the usage templates" in supplies.hint.text()
+
+    def quantity(row: int) -> Any:
+        return supplies.table.cellWidget(row, 1)
+
+    quantity(1).setText("-1")  # Theraband
+    quantity(1).editingFinished.emit()
+    qtbot.waitUntil(lambda: "more than 0" in supplies.error.text(), timeout=10_000)
+    settle(qtbot, window)
+    assert quantity(1).text() == "1" and not supplies.view.edited
+    quantity(1).setText("2.5")
+    quantity(1).editingFinished.emit()
+    qtbot.waitUntil(lambda: supplies.view.edited, timeout=10_000)
+    assert "Theraband: 1 m at Clinic" in supplies.warning.text()  # the clinic holds 1 m
+    supplies.item.setCurrentIndex(supplies.item.findData(str(pads.id)))
+    supplies.amount.setText("4")
+    qtbot.mouseClick(supplies.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: supplies.table.rowCount() == 3, timeout=10_000)
+    qtbot.mouseClick(supplies.table.cellWidget(1, 4), Qt.MouseButton.LeftButton)  # Gloves
+    qtbot.waitUntil(lambda: supplies.table.rowCount() == 2, timeout=10_000)
+    settle(qtbot, window)
+    assert supplies.reset_button.isVisibleTo(supplies)
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        stored = note_supplies.for_note(session, editor.note_id)
+    finally:
+        session.lock()
+    assert [(r.name, r.quantity) for r in stored.rows] == [
+        ("Electrode pads", Decimal(4)), ("Theraband", Decimal("2.5"))]
