@@ -1,0 +1,176 @@
+"""Online booking end to end in a real browser (issue 19).
+
+A real ``chartside-server`` process on loopback over a real PostgreSQL; a real encrypted chart
+enrolled on it publishes its free times; headless Chromium (the distribution's ``chromium`` and
+``chromium-driver``, driven by Selenium) opens the booking page, picks a slot, answers the
+service's intake questions and sends the request, which its WebCrypto seals. Then the server's
+database dump holds none of what the patient typed, and the desktop side opens the request and
+books it. Without Chromium the test skips (fails under ``CI``, where .ci/run installs it);
+PostgreSQL is the session's throwaway cluster (tests/server/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from core.domain.enums import Discipline
+from core.services import booking, charts, patients, practice, schedule
+from core.services import sync as sync_service
+from core.storage.keys import KdfParams
+from server import accounts
+from server.db import make_engine
+from server.pgtemp import TempCluster, free_port
+
+PG_TEMPLATE = "chartside_template"  # made by the session fixture in conftest.py
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+SECRETS = ("Marigold", "Thistlewood", "marigold.t@example.test", "555-0147",
+           "Right shoulder stiffness since spring", "1958-03-09")
+
+
+def _need(thing: object, what: str) -> None:
+    if not thing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{what} is not installed in CI (.ci/run installs it)")
+        pytest.skip(f"{what} is not installed (apt-get install chromium chromium-driver "
+                    "postgresql)")
+
+
+@pytest.fixture(scope="module")
+def served(pg_cluster: TempCluster) -> Iterator[tuple[str, str, TempCluster]]:
+    """(server URL, database name, cluster): a migrated database (copied from the session's
+    template) and ``chartside-server serve`` on it."""
+    _need(CHROMIUM and DRIVER, "Chromium and chromedriver")
+    cluster = pg_cluster
+    proc = None
+    name = f"booking_{uuid.uuid4().hex}"
+    try:
+        url = cluster.create_database(name, template=PG_TEMPLATE)
+        port = free_port()
+        exe = Path(sys.executable).with_name("chartside-server")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
+        proc = subprocess.Popen(
+            [*cmd, "serve", "--db", url, "--port", str(port), "--log-level", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                pytest.fail(f"chartside-server did not start: {err[-1500:]}")
+            time.sleep(0.1)
+        yield base, name, cluster
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def _dump(cluster: TempCluster, name: str) -> str:
+    assert cluster._bin is not None
+    out = subprocess.run([str(cluster._bin / "pg_dump"), "-h", "127.0.0.1", "-p",
+                          str(cluster.port), "-U", "postgres", name],
+                         capture_output=True, check=True, timeout=60)
+    return out.stdout.decode("utf-8", errors="replace")
+
+
+def _browser() -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM or ""
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=420,900", "--no-first-run", "--disable-extensions"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
+def test_book_in_a_real_browser(served: tuple[str, str, TempCluster], tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.select import Select
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, name, cluster = served
+    engine = make_engine(cluster.url(name))
+    try:
+        account = accounts.create_account(engine, "Harbor Physical Therapy").account_id
+        code, _ = accounts.create_enroll_code(engine, account, dt.timedelta(minutes=10))
+    finally:
+        engine.dispose()
+    chart, _ = charts.create_chart(tmp_path / "desk.chart", "tidal-lantern-orchard-47",
+                                   kdf=KdfParams.fast_for_tests())
+    try:
+        sync_service.enroll(chart, server=base, code=code, device_name="front desk")
+        clinician = practice.add_clinician(chart, first_name="Ada", last_name="Lovelace",
+                                           discipline=Discipline.PT).value
+        day = ((dt.time(8), dt.time(12)), (dt.time(13), dt.time(17)))
+        schedule.set_hours(chart, clinician.id, (day,) * 7)
+        published = booking.publish(chart, days=3)
+        assert published.slots > 0
+
+        driver = _browser()
+        try:
+            wait = WebDriverWait(driver, 15)
+            driver.get(published.url)
+            wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input[value=evaluation]")))
+            driver.find_element(By.CSS_SELECTOR, "input[value=evaluation]").click()
+            slot = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "#slot-list button")))
+            slot_id = slot.get_attribute("data-slot")
+            slot.click()
+            fields = {"first_name": SECRETS[0], "last_name": SECRETS[1], "email": SECRETS[2],
+                      "phone": SECRETS[3], "q-reason": SECRETS[4]}
+            for field_id, value in fields.items():
+                driver.find_element(By.ID, field_id).send_keys(value)
+            born = driver.find_element(By.ID, "date_of_birth")
+            driver.execute_script(
+                "arguments[0].value = arguments[1]", born, SECRETS[5])
+            driver.find_element(By.CSS_SELECTOR, "input[name=q-referral][value=Yes]").click()
+            Select(driver.find_element(By.ID, "q-payer")).select_by_visible_text("Medicare")
+            driver.find_element(By.ID, "send").click()
+            done = wait.until(ec.visibility_of_element_located((By.ID, "done")))
+            assert "Harbor Physical Therapy" in done.text or "held for you" in done.text
+        finally:
+            driver.quit()
+
+        dump = _dump(cluster, name)
+        assert "booking_request" in dump and slot_id in dump  # the hold is there
+        for secret in SECRETS:
+            assert secret.lower() not in dump.lower(), f"{secret!r} is readable on the server"
+
+        pulled = booking.pull(chart)
+        assert len(pulled) == 1
+        req = pulled[0]
+        assert (req.first_name, req.last_name, req.email) == SECRETS[0:3]
+        assert req.answers == {"reason": SECRETS[4], "referral": "Yes", "payer": "Medicare"}
+        done_ = booking.accept(chart, req.request_id)
+        assert done_.booked and done_.new_patient
+        appt = next(a for a in schedule.day(chart, dt.date.fromisoformat(req.start[:10]))
+                    if a.id == done_.appointment_id)
+        assert appt.start.isoformat(timespec="minutes") == req.start
+        assert appt.service == "evaluation" and appt.clinician_id == clinician.id
+        same = patients.find_duplicates(chart, first_name=SECRETS[0], last_name=SECRETS[1],
+                                        date_of_birth=dt.date.fromisoformat(SECRETS[5]))
+        assert [p.id for p in same] == [done_.patient_id]
+        # the answered request lost its ciphertext on the server
+        assert req.request_id and "\"ct\"" not in _dump(cluster, name)
+    finally:
+        chart.lock()
