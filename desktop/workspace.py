@@ -44,6 +44,7 @@ from desktop.money.dialogs import MoneyDialog
 from desktop.money.practice_dialog import PracticeDialog
 from desktop.note.editor import NoteEditor
 from desktop.note.visit_tools import VisitTools
+from desktop.ops import notes as note_ops
 from desktop.pages.dashboard import DashboardPage
 from desktop.pages.inventory import InventoryPage
 from desktop.pages.mileage import MileagePage
@@ -161,6 +162,7 @@ class Workspace(QWidget):
         self.visit_tools.mileage_requested.connect(self._log_trip)
         self.visit_tools.place_requested.connect(self.change_visit_place)
         self.visit_tools.payment_requested.connect(self.take_visit_payment)
+        self.visit_tools.supervisor_chosen.connect(self.choose_supervisor)
 
     def _build_superbill_actions(self) -> None:
         today = self.ctx.clock.today
@@ -269,6 +271,8 @@ class Workspace(QWidget):
                 place=place_text(visit.place_of_service, visit.address,
                                  visit.telehealth_modality),
                 short=place_short(visit.place_of_service),
+                supervisors=ws.supervisors, supervisor_id=visit.supervisor_id,
+                plan_therapist=ws.plan_therapist,
             )
         self._sync_actions()
 
@@ -384,6 +388,16 @@ class Workspace(QWidget):
                                        parent=self)
         dialog.changed.connect(lambda _v: self._reload_note(note_id))
         self._open_dialog(dialog)
+
+    def choose_supervisor(self, supervisor_id: uuid.UUID | None) -> None:
+        """The supervising therapist picked on an assistant's draft: stored, then the note
+        reloads so the sign-off findings (who 24J bills under) follow."""
+        ws = self.editor.ws
+        if self.page() != "note" or ws is None or ws.note.is_signed:
+            return
+        note_id = ws.note.id
+        note_ops.set_visit_supervisor(self, ws.visit.id, supervisor_id).success(
+            lambda _r: self._reload_note(note_id)).run()
 
     def take_visit_payment(self) -> None:
         """Checkout: "Payment…" on a signed note takes a payment against its visit (the

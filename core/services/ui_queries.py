@@ -219,6 +219,10 @@ class NoteWorkspace:
     patient_name: str
     check: NoteCheck
     previous: PreviousExercises | None
+    # an assistant's visit: the therapists it may bill under (same discipline, not assistants),
+    # and the plan of care's therapist, the fallback when the visit names none (issue 14)
+    supervisors: tuple[Choice, ...] = ()
+    plan_therapist: str = ""
 
 
 def _units(note: Note, method: UnitMethod) -> UnitSummary:
@@ -295,6 +299,23 @@ def open_note(
         patient = uow.patients.get(view.visit.patient_id)
         check = _check(uow, view.note, today)
         previous = previous_exercises(uow, view.note, view.visit)
+        supervisors, plan_therapist = _supervisors(uow, view.visit, episode)
     return NoteWorkspace(
-        view.note, view.visit, episode, patient.id, patient.display_name, check, previous
+        view.note, view.visit, episode, patient.id, patient.display_name, check, previous,
+        supervisors, plan_therapist,
     )
+
+
+def _supervisors(uow: Any, visit: Visit, episode: Episode) -> tuple[tuple[Choice, ...], str]:
+    """For an assistant's visit, who may supervise it (the therapists of its discipline) and
+    the plan's therapist's name; nothing for a therapist's own visit."""
+    clinician = uow.clinicians.get(visit.clinician_id)
+    if not clinician.is_assistant:
+        return (), ""
+    everyone = {c.id: c for c in uow.clinicians.list()}
+    choices = tuple(
+        Choice(c.id, c.display_name) for c in sorted(everyone.values(), key=lambda c: (
+            c.last_name, c.first_name, str(c.id)))
+        if not c.is_assistant and c.discipline == clinician.discipline)
+    plan = everyone.get(episode.clinician_id) if episode.clinician_id else None
+    return choices, plan.display_name if plan is not None and not plan.is_assistant else ""

@@ -44,6 +44,13 @@ def set_visit_place(parent: QObject, visit_id: uuid.UUID, **fields: Any) -> Comm
     return CommandOp(parent, lambda chart: visits.set_visit_place(chart, visit_id, **fields))
 
 
+def set_visit_supervisor(parent: QObject, visit_id: uuid.UUID, supervisor_id: uuid.UUID | None
+                         ) -> CommandOp[Any]:
+    """The supervising therapist an assistant's visit bills under (None: the plan's)."""
+    return CommandOp(parent, lambda chart: notes.set_visit_supervisor(
+        chart, visit_id, supervisor_id))
+
+
 def open_note(parent: QObject, note_id: uuid.UUID) -> QueryOp[ui_queries.NoteWorkspace]:
     return QueryOp(parent, lambda chart: ui_queries.open_note(chart, note_id))
 

@@ -12,7 +12,16 @@ import sqlalchemy as sa
 
 from core.domain.enums import Discipline, GoalTerm, Laterality, UnitMethod
 from core.domain.errors import SignBlocked, ValidationError
-from core.services import charts, claims, episodes, notes, patients, practice, signing
+from core.services import (
+    charts,
+    claims,
+    episodes,
+    notes,
+    patients,
+    practice,
+    signing,
+    ui_queries,
+)
 from core.services.superbill import SuperbillRequest
 from core.services.superbill_gather import gather
 from core.storage.chart import ChartSession
@@ -108,6 +117,10 @@ def test_only_an_assistants_visit_takes_a_supervisor(
                            date=dt.date(2026, 10, 5)).value
     with pytest.raises(ValidationError, match="assistant"):
         notes.set_visit_supervisor(chart, own.visit.id, world["pt_no_npi"])
+    # what the editor's picker offers: the PTs for the PTA's visit, nothing for the PT's own
+    assert ui_queries.open_note(chart, own.note.id).supervisors == ()
+    offered = ui_queries.open_note(chart, world["note"]).supervisors
+    assert {c.id for c in offered} == {world["pt"], world["pt_no_npi"]}  # no OT, no PTA
 
 
 def test_the_supervisor_is_signed_with_the_visit_and_frozen(
