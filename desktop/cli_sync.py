@@ -6,7 +6,8 @@
     chartside --chart PATH sync devices
     chartside --chart PATH sync approve DEVICE_ID      (prints the pairing code to type)
     chartside --chart PATH sync pair CODE              (on the new device)
-    chartside --chart PATH sync revoke DEVICE_ID
+    chartside --chart PATH sync revoke DEVICE_ID         (rotates the practice key)
+    chartside --chart PATH sync rotate-key
     chartside --chart PATH sync conflicts [--all]
     chartside --chart PATH sync resolve CONFLICT_ID --keep local|remote
     chartside --chart PATH sync ack NOTICE_ID
@@ -197,10 +198,33 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
     session = _session(args)
     try:
+        before = sync.status(session).key_id
         row = sync.revoke_device(session, parse_id(args.device_id), transport=TRANSPORT)
+        after = sync.status(session).key_id
     finally:
         session.lock()
     print(f"Revoked {row.name} ({row.device_id}). Its token is refused from now on.")
+    if after != before:
+        print(
+            f"The practice sync key was rotated ({before} → {after}) and handed to the other "
+            "active devices: what is written from now on is sealed under a key the revoked "
+            "device never had."
+        )
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from core.services import sync
+
+    session = _session(args)
+    try:
+        done = sync.rotate_key(session, transport=TRANSPORT)
+    finally:
+        session.lock()
+    print(
+        f"New practice sync key {done.key_id} (was {done.previous_key_id}), handed to "
+        f"{done.devices} other active device(s); they switch at their next sync."
+    )
     return 0
 
 
@@ -300,6 +324,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r = ss.add_parser("revoke", help="stop a device from syncing")
     r.add_argument("device_id")
     r.set_defaults(fn=cmd_revoke)
+    ss.add_parser(
+        "rotate-key",
+        help="new practice key for every active device (after a revocation on the server)",
+    ).set_defaults(fn=cmd_rotate_key)
     cf = ss.add_parser("conflicts", help="conflicts and notices, with the records and values")
     cf.add_argument("--all", action="store_true", help="also those already settled")
     cf.set_defaults(fn=cmd_conflicts)

@@ -23,7 +23,7 @@ from core.storage.chart import ChartSession
 from core.sync import config, describe, devices, engine, resolve
 from core.sync.api import SyncApi
 from core.sync.describe import ConflictSummary, HistoryEntry
-from core.sync.devices import Approval, DeviceRow, EnrollResult
+from core.sync.devices import Approval, DeviceRow, EnrollResult, Rotation
 from core.sync.engine import ApiMaker, Run, SyncReport, run_blocking
 from core.sync.resolve import Choice, ConflictDetail
 
@@ -34,6 +34,7 @@ __all__ = [
     "DeviceRow",
     "EnrollResult",
     "HistoryEntry",
+    "Rotation",
     "SyncReport",
     "SyncStatus",
     "acknowledge_notice",
@@ -50,6 +51,7 @@ __all__ = [
     "record_history",
     "resolve_conflict",
     "revoke_device",
+    "rotate_key",
     "status",
     "sync_now",
     "sync_run",
@@ -67,7 +69,8 @@ def api_maker(transport: httpx.BaseTransport | None = None, timeout: float = 60.
 
 
 def sync_run(transport: httpx.BaseTransport | None = None) -> Run[SyncReport]:
-    return engine.sync_run(api_maker(transport))
+    make = api_maker(transport)
+    return engine.sync_run(make, finish_rotation=lambda: devices.rotate_run(make))
 
 
 def enroll_run(
@@ -96,6 +99,10 @@ def revoke_run(
     device_id: uuid.UUID, transport: httpx.BaseTransport | None = None
 ) -> Run[DeviceRow]:
     return devices.revoke_run(api_maker(transport), device_id)
+
+
+def rotate_key_run(transport: httpx.BaseTransport | None = None) -> Run[Rotation]:
+    return devices.rotate_run(api_maker(transport))
 
 
 # -- blocking use cases (CLI, scripts, tests) ----------------------------------------------------
@@ -138,7 +145,13 @@ def list_devices(
 def revoke_device(
     chart: ChartSession, device_id: uuid.UUID, *, transport: httpx.BaseTransport | None = None
 ) -> DeviceRow:
+    """Revoke a device; revoking another device also rotates the practice key."""
     return run_blocking(chart, revoke_run(device_id, transport))
+
+
+def rotate_key(chart: ChartSession, *, transport: httpx.BaseTransport | None = None) -> Rotation:
+    """A new practice key for every active device (after a revocation done on the server)."""
+    return run_blocking(chart, rotate_key_run(transport))
 
 
 # -- local state (no network) -------------------------------------------------------------------
@@ -161,6 +174,8 @@ class SyncStatus:
     addendum_drafts: int = 0
     cursor: int = 0
     notices: int = 0
+    key_id: str | None = None  # which practice key seals this device's changes (not secret)
+    key_rotation_pending: bool = False  # a rotated key not yet handed to every device
 
     @property
     def state(self) -> str:
@@ -190,6 +205,8 @@ def status(chart: ChartSession) -> SyncStatus:
         device_name=meta.get(config.NAME),
         device_id=meta.get(config.DEVICE),
         key_ready=config.KEY_ID in meta,
+        key_id=meta.get(config.KEY_ID),
+        key_rotation_pending=meta.get(config.KEY_PENDING) is not None,
         revoked=config.REVOKED in meta,
         last_ok_at=meta.get(config.LAST_OK),
         last_attempt_at=meta.get(config.LAST_ATTEMPT),

@@ -27,6 +27,7 @@ BOX_SECRET = "sync.box_secret"
 BOX_PUBLIC = "sync.box_public"
 KEY_ID = "sync.key_id"
 KEY_PREFIX = "sync.key."
+KEY_PENDING = "sync.key_pending"  # core.sync.rotation
 CURSOR = "sync.cursor"
 CURSOR_AT = "sync.cursor_change"  # change id at the cursor: the log's identity, with the epoch
 EPOCH = "sync.epoch"
@@ -55,6 +56,7 @@ class SyncConfig:
     epoch: uuid.UUID | None = None
     cursor_at: uuid.UUID | None = None
     resync: str | None = None
+    key_pending: str | None = None  # a rotated key not yet handed to every device
 
     @property
     def key(self) -> bytes:
@@ -98,6 +100,7 @@ def load(conn: Connection, chart_device: str, *, need_key: bool = True) -> SyncC
         epoch=uuid.UUID(meta[EPOCH]) if meta.get(EPOCH) else None,
         cursor_at=uuid.UUID(meta[CURSOR_AT]) if meta.get(CURSOR_AT) else None,
         resync=meta.get(RESYNC),
+        key_pending=meta.get(KEY_PENDING),
     )
     if need_key and not keys:
         raise MissingSyncKey()

@@ -23,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import syncwire as wire
 from core.domain.errors import InvalidInput
 from core.storage import sync_store as store
-from core.sync import config, crypto, pairing
+from core.sync import config, crypto, pairing, rotation
 from core.sync.config import SyncConfig
 from core.sync.engine import ApiMaker, DbStep, NetStep, Run, load_config
 from core.sync.errors import AlreadyEnrolled, MissingSyncKey, PairingFailed, ProtocolError
@@ -155,6 +156,7 @@ def approve_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[Approval]:
             recipient_pub=recipient_pub,
             key_id=cfg.key_id,
             key=cfg.key,
+            older={k: v for k, v in cfg.keys.items() if k != cfg.key_id},
         )
         post = wire.WrappedKeyPost(
             recipient_device_id=device_id,
@@ -181,12 +183,12 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
     cfg: SyncConfig = yield load_config(need_key=False)
     with make_api(cfg.server, cfg.token) as api:
         offered: list[wire.WrappedKey] = yield NetStep(api.keys, "keys")
-        found: tuple[str, bytes] | None = None
+        found: tuple[str, bytes, dict[str, bytes]] | None = None
         for blob in reversed([k for k in offered if k.scheme == pairing.SCHEME]):
             if not blob.sender_public_key:
                 continue
             try:
-                key = pairing.unwrap_key(
+                key, older = pairing.unwrap_key(
                     code=code,
                     blob=wire.b64decode(blob.wrapped_key),
                     sender=blob.sender_device_id,
@@ -197,7 +199,7 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
                 )
             except PairingFailed:
                 continue
-            found = (blob.key_id, key)
+            found = (blob.key_id, key, older)
             break
         if found is None:
             raise PairingFailed(
@@ -205,7 +207,7 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
                 hint="Check the code, or approve this device again on the other device.",
             )
         page: wire.PullResponse = yield NetStep(lambda: api.pull(0, 1), "check")
-    key_id, key = found
+    key_id, key, older = found
     for change in page.changes:
         if change.key_id == key_id:
             header = crypto.VersionHeader(
@@ -230,6 +232,8 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
 
     def save(chart: ChartSession) -> None:
         with chart.uow() as uow:
+            for old_id, old_key in older.items():
+                config.store_key(uow.sync.connection, old_id, old_key, current=False)
             config.store_key(uow.sync.connection, key_id, key)
             uow.record("create", "sync_key", key_id, detail="practice sync key received")
             uow.commit()
@@ -256,6 +260,8 @@ def devices_run(make_api: ApiMaker) -> Run[list[DeviceRow]]:
 
 
 def revoke_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[DeviceRow]:
+    """Revoke a device; when it is another device and this one holds the practice key, the key
+    is rotated at once (``rotation``), so the revoked device cannot read what comes next."""
     cfg: SyncConfig = yield load_config(need_key=False)
     with make_api(cfg.server, cfg.token) as api:
         info: wire.DeviceInfo = yield NetStep(lambda: api.revoke(device_id), "revoke")
@@ -268,4 +274,83 @@ def revoke_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[DeviceRow]:
             uow.commit()
 
     yield DbStep(save, "save")
+    if device_id != cfg.device_id and cfg.key_id is not None:
+        yield from rotate_run(make_api)
     return DeviceRow(info.device_id, info.name, info.created_at, info.revoked_at, info.current, "")
+
+
+@dataclass(frozen=True)
+class Rotation:
+    key_id: str
+    previous_key_id: str
+    devices: int  # active devices the new key was posted to
+
+
+def rotate_run(make_api: ApiMaker) -> Run[Rotation]:
+    """Make a new practice key and hand it to every other active device (``rotation``).
+
+    Crash-safe: the new key is stored (pending) before anything is posted; a pending key is
+    posted again and made current by the next ``rotate_run`` or sync run."""
+    cfg: SyncConfig = yield load_config()
+    if cfg.key_id is None:
+        raise MissingSyncKey()
+
+    def prepare(chart: ChartSession) -> tuple[str, bytes]:
+        with chart.uow() as uow:
+            pending = uow.meta.get(rotation.PENDING)
+            if pending is not None and pending in cfg.keys:
+                return pending, cfg.keys[pending]
+            key_id, key = crypto.new_sync_key()
+            config.store_key(uow.sync.connection, key_id, key, current=False)
+            uow.meta.set(rotation.PENDING, key_id)
+            uow.commit()
+            return key_id, key
+
+    key_id, key = yield DbStep(prepare, "new key")
+    previous_key_id = cfg.key_id if cfg.key_id != key_id else _previous(cfg, key_id)
+    previous = cfg.keys[previous_key_id]
+    with make_api(cfg.server, cfg.token) as api:
+        listed: list[wire.DeviceInfo] = yield NetStep(api.devices, "devices")
+        posted = 0
+        for d in listed:
+            if d.device_id == cfg.device_id or d.revoked_at is not None or not d.public_key:
+                continue
+            blob = rotation.wrap_rotated_key(
+                previous_key_id=previous_key_id,
+                previous_key=previous,
+                sender=cfg.device_id,
+                sender_secret=cfg.box_secret,
+                recipient=d.device_id,
+                recipient_pub=wire.b64decode(d.public_key),
+                key_id=key_id,
+                key=key,
+            )
+            post = wire.WrappedKeyPost(
+                recipient_device_id=d.device_id,
+                key_id=key_id,
+                scheme=rotation.SCHEME,
+                wrapped_key=wire.b64encode(blob),
+                sender_public_key=wire.b64encode(cfg.box_public),
+            )
+            yield NetStep(partial(api.post_key, post), "post key")
+            posted += 1
+
+    def finish(chart: ChartSession) -> None:
+        with chart.uow() as uow:
+            config.store_key(uow.sync.connection, key_id, key, current=True)
+            uow.meta.set(rotation.PENDING, None)
+            uow.record(
+                "create", "sync_key", key_id,
+                detail=f"practice sync key rotated ({posted} devices)",
+            )
+            uow.commit()
+
+    yield DbStep(finish, "rotate")
+    return Rotation(key_id, previous_key_id, posted)
+
+
+def _previous(cfg: SyncConfig, key_id: str) -> str:
+    others = [k for k in cfg.keys if k != key_id]
+    if not others:
+        raise MissingSyncKey()
+    return others[-1]

@@ -31,10 +31,10 @@ from sqlalchemy.exc import IntegrityError
 import syncwire as wire
 from core.domain.changes import Changes
 from core.storage import sync_store as store
-from core.sync import apply, config, push
+from core.sync import apply, config, push, rotation
 from core.sync.api import ResyncRequired, SyncApi
 from core.sync.config import SyncConfig
-from core.sync.errors import DeviceRevoked, SyncError
+from core.sync.errors import DeviceRevoked, MissingSyncKey, PairingFailed, SyncError
 
 if TYPE_CHECKING:
     from core.storage.chart import ChartSession
@@ -77,6 +77,7 @@ class SyncReport:
     addendum_drafts: int = 0
     resent: int = 0  # queued again after the server's log changed identity
     reissued: int = 0  # refused as already used ids (a restored chart), content sent anew
+    keys_received: int = 0  # rotated practice keys taken from the mailbox
     batches: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -133,10 +134,15 @@ def sync_run(
     pull_limit: int = wire.MAX_PULL_LIMIT,
     push_changes: bool = True,
     pull_changes: bool = True,
+    finish_rotation: Callable[[], Run[Any]] | None = None,
 ) -> Run[SyncReport]:
-    """A full run (push, pull, push); ``push_changes``/``pull_changes`` select one half."""
+    """A full run (push, pull, push); ``push_changes``/``pull_changes`` select one half.
+    ``finish_rotation`` runs first when a key rotation was interrupted (``rotation``)."""
     started = time.perf_counter()
     cfg: SyncConfig = yield load_config()
+    if cfg.key_pending is not None and finish_rotation is not None:
+        yield from finish_rotation()
+        cfg = yield load_config()
     report = SyncReport()
     api = make_api(cfg.server, cfg.token)
     try:
@@ -150,6 +156,8 @@ def sync_run(
                 if pull_changes:
                     yield from _pull_all(api, cfg, report, pull_limit)
                 if push_changes and pull_changes:
+                    if report.keys_received:  # seal under the rotated key from now on
+                        cfg = yield load_config()
                     yield from _push_all(api, cfg, report)
                 break
             except ResyncRequired as exc:
@@ -203,6 +211,14 @@ def _pull_all(api: SyncApi, cfg: SyncConfig, report: SyncReport, limit: int) -> 
         page: wire.PullResponse = yield NetStep(
             partial(api.pull, pos.cursor, limit, epoch=pos.epoch, at=pos.at), "pull"
         )
+        if any(c.key_id not in cfg.keys for c in page.changes):
+            # a rotated key (docs/sync.md §4): fetch it from the mailbox, then seal with it too
+            if (yield from _take_rotated_keys(api, cfg)):
+                cfg = yield load_config()
+                report.keys_received += 1
+            missing = sorted({c.key_id for c in page.changes if c.key_id not in cfg.keys})
+            if missing:
+                raise MissingSyncKey(f"Changes on the server use key {missing[0]}.")
         result: StepResult = yield DbStep(partial(_apply, cfg=cfg, page=page, pos=pos), "apply")
         report.add_apply(result.value)
         report.pages += 1
@@ -348,3 +364,48 @@ def _recorder(
             uow.commit()
 
     return fn
+
+
+def _take_rotated_keys(api: SyncApi, cfg: SyncConfig) -> Run[int]:
+    """Read this device's mailbox and store every rotated key it can open (the newest becomes
+    current). Returns how many keys were new. Blobs that do not open are skipped (and
+    counted in the audit log), never fatal: the pull that needed the key then says which key
+    is missing."""
+    offered: list[wire.WrappedKey] = yield NetStep(api.keys, "keys")
+    found: list[tuple[str, bytes]] = []
+    refused = 0
+    keys = dict(cfg.keys)
+    for blob in offered:  # oldest first: a later rotation builds on an earlier one
+        if blob.scheme != rotation.SCHEME or blob.key_id in keys or not blob.sender_public_key:
+            continue
+        try:
+            key = rotation.unwrap_rotated_key(
+                blob=wire.b64decode(blob.wrapped_key),
+                keys=keys,
+                sender=blob.sender_device_id,
+                sender_pub=wire.b64decode(blob.sender_public_key),
+                recipient=cfg.device_id,
+                recipient_secret=cfg.box_secret,
+                key_id=blob.key_id,
+            )
+        except PairingFailed:
+            refused += 1
+            continue
+        keys[blob.key_id] = key
+        found.append((blob.key_id, key))
+
+    def save(chart: ChartSession) -> None:
+        with chart.uow() as uow:
+            for i, (key_id, key) in enumerate(found):
+                config.store_key(uow.sync.connection, key_id, key, current=i == len(found) - 1)
+                uow.record("create", "sync_key", key_id, detail="rotated sync key received")
+            if refused:
+                uow.record(
+                    "view", "sync_key", "mailbox",
+                    detail=f"{refused} key rotation messages did not open",
+                )
+            uow.commit()
+
+    if found or refused:
+        yield DbStep(save, "store keys")
+    return len(found)

@@ -95,11 +95,18 @@ def wrap_key(
     recipient_pub: bytes,
     key_id: str,
     key: bytes,
+    older: dict[str, bytes] | None = None,
 ) -> bytes:
-    """The mailbox blob for ``recipient``: nonce ‖ XChaCha20-Poly1305(code key, box)."""
+    """The mailbox blob for ``recipient``: nonce ‖ XChaCha20-Poly1305(code key, box).
+
+    ``older``: the practice's earlier keys (after rotations), so the new device can read
+    the versions sealed under them."""
+    doc: dict[str, object] = {"key": base64.b64encode(key).decode(), "key_id": key_id}
+    if older:
+        doc["older"] = {k: base64.b64encode(v).decode() for k, v in sorted(older.items())}
     inner = nacl.public.Box(
         nacl.public.PrivateKey(sender_secret), nacl.public.PublicKey(recipient_pub)
-    ).encrypt(json.dumps({"key": base64.b64encode(key).decode(), "key_id": key_id}).encode())
+    ).encrypt(json.dumps(doc).encode())
     nonce = os.urandom(24)
     outer = crypto_aead_xchacha20poly1305_ietf_encrypt(
         bytes(inner),
@@ -119,8 +126,9 @@ def unwrap_key(
     recipient: uuid.UUID,
     recipient_secret: bytes,
     key_id: str,
-) -> bytes:
-    """The practice key inside ``blob``; ``PairingFailed`` if the code or any binding is wrong."""
+) -> tuple[bytes, dict[str, bytes]]:
+    """The practice key inside ``blob`` and the earlier keys it carries; ``PairingFailed`` if
+    the code or any binding is wrong."""
     recipient_pub = bytes(nacl.public.PrivateKey(recipient_secret).public_key)
     try:
         inner = crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -147,7 +155,12 @@ def unwrap_key(
     doc = json.loads(opened)
     if doc.get("key_id") != key_id:
         raise PairingFailed("The offered key does not carry the id it was announced with.")
-    return base64.b64decode(doc["key"])
+    older = doc.get("older") or {}
+    if not isinstance(older, dict):
+        raise PairingFailed("The offered key is damaged.")
+    return base64.b64decode(doc["key"]), {
+        str(k): base64.b64decode(v) for k, v in older.items() if k != key_id
+    }
 
 
 def fingerprint(public_key: bytes) -> str:

@@ -1,5 +1,6 @@
-"""``chartside --chart PATH sync enroll|now|status|devices|approve|pair|revoke`` end to end,
-against the in-process server (the CLI's HTTP goes through ``desktop.cli_sync.TRANSPORT``)."""
+"""``chartside --chart PATH sync enroll|now|status|devices|approve|pair|revoke|rotate-key`` end
+to end, against the in-process server (the CLI's HTTP goes through
+``desktop.cli_sync.TRANSPORT``)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,9 @@ def test_enroll_pair_sync_and_status_from_the_command_line(
     assert "Front desk" in out and "Laptop" in out and "(this device)" in out
 
     code, out, _ = _run(capsys, first, "revoke", new_id)
-    assert code == 0
+    assert code == 0 and "practice sync key was rotated" in out
+    code, out, _ = _run(capsys, first, "rotate-key")  # e.g. after a revocation on the server
+    assert code == 0 and re.search(r"New practice sync key pk-[0-9a-f]+ .*0 other active", out)
     code, out, err = _run(capsys, second, "now")
     assert code == 11 and "removed from the practice's sync" in err
     code, out, _ = _run(capsys, second, "status")
