@@ -8,6 +8,7 @@ from collections.abc import Callable
 from desktop import (
     cli_backups,
     cli_billing,
+    cli_booking,
     cli_books,
     cli_claims,
     cli_inventory,
@@ -33,4 +34,5 @@ REGISTRARS: list[Registrar] = [
     cli_users.register,
     cli_inventory.register,
     cli_schedule.register,
+    cli_booking.register,
 ]

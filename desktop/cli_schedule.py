@@ -291,6 +291,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--late-fee", type=float, default=0.0, help="dollars")
     q.add_argument("--no-show-fee", type=float, default=0.0, help="dollars")
     q.set_defaults(fn=cmd_policy)
+    from desktop.cli_booking import add_reminders
+
+    add_reminders(sch)  # schedule reminders [--send] | setup (desktop/cli_booking.py)
     q = sch.add_parser("ics", help="the clinician's calendar feed (no PHI)")
     q.add_argument("--clinician", default=None)
     q.add_argument("--out", required=True)

@@ -74,6 +74,7 @@ RECORDS: dict[str, RecordSpec] = {
     "working_hours": RecordSpec(t.working_hours),
     "schedule_block": RecordSpec(t.schedule_blocks),
     "waitlist_entry": RecordSpec(t.waitlist),
+    "appointment_reminder": RecordSpec(t.appointment_reminders),  # sent once, on any device
 }
 NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {

@@ -45,6 +45,7 @@ from core.domain.inventory import Item, Location, Movement, UsageTemplate
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
+from core.domain.reminders import Reminder
 from core.domain.schedule import Appointment, Block, Series, WaitlistEntry, WorkingHours
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.storage import outbox
@@ -64,6 +65,7 @@ from core.storage.repos_books import ClockRepo, MileageRepo
 from core.storage.repos_claims import ClaimRepo
 from core.storage.repos_inventory import InventoryRepo
 from core.storage.repos_measures import MeasureScoreRepo
+from core.storage.repos_reminders import ReminderRepo
 from core.storage.repos_schedule import ScheduleRepo
 from core.storage.triggers import VISIT_FROZEN
 
@@ -208,6 +210,7 @@ SHAPES: dict[str, tuple[Builder, Saver]] = {
     "working_hours": (_plain(WorkingHours), lambda c, xs: ScheduleRepo(c).save_hours(xs)),
     "schedule_block": (_plain(Block), lambda c, xs: ScheduleRepo(c).save_blocks(xs)),
     "waitlist_entry": (_plain(WaitlistEntry), lambda c, xs: ScheduleRepo(c).save_waitlist(xs)),
+    "appointment_reminder": (_plain(Reminder), lambda c, xs: ReminderRepo(c).save_many(xs)),
     "addendum_draft": (lambda conn, row, doc: row, _save_drafts),
 }
 """How each synced entity becomes a domain aggregate and is saved. A record type added to

@@ -729,3 +729,21 @@ waitlist = Table(
     Column("earliest", Time, nullable=False),
     Column("latest", Time, nullable=False),
 )
+
+
+# --- r0019: appointment reminders (issue 19) ------------------------------------------------------
+# One row per reminder sent (its id derived from appointment, start and channel, so every device
+# records the same one); no message text. ``appointment_id`` is not a foreign key: a reminder
+# for an occurrence of a series names the occurrence's derived id before it is ever stored.
+
+appointment_reminders = Table(
+    "appointment_reminders",
+    metadata,
+    _id(),
+    Column("appointment_id", Uuid, nullable=False, index=True),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False),
+    Column("appointment_start", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("channel", String(16), nullable=False),
+)

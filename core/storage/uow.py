@@ -43,6 +43,7 @@ from core.storage.repos_export import ExportReads
 from core.storage.repos_inventory import InventoryRepo
 from core.storage.repos_measures import MeasureScoreRepo
 from core.storage.repos_recordings import RecordingRepo
+from core.storage.repos_reminders import ReminderRepo
 from core.storage.repos_schedule import ScheduleRepo
 from core.storage.repos_sync import SyncRepo
 
@@ -122,6 +123,7 @@ class UnitOfWork:
         self.export = ExportReads(c)  # read-only: the whole-chart JSON export
         self.inventory = InventoryRepo(c)
         self.schedule = ScheduleRepo(c)
+        self.reminders = ReminderRepo(c)
         return self
 
     def __exit__(

@@ -55,6 +55,7 @@ from core.domain.inventory import (
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
+from core.domain.reminders import Reminder
 from core.domain.schedule import (
     Appointment,
     AppointmentStatus,
@@ -217,8 +218,10 @@ def _schedule(draw: st.DrawFn, clinician: Clinician, patient: Patient, visit: Vi
                   draw(name))
     wait = WaitlistEntry(patient.id, "daily", dt.datetime(2025, 1, 1, 9),
                          weekdays=tuple(draw(st.sets(st.integers(0, 6), min_size=1))))
+    sent = Reminder(moved.id, patient.id, moved.start, moved.start - dt.timedelta(hours=30),
+                    draw(st.sampled_from(["pat@example.test", "p.o'neil@example.test"])))
     return {"appointment_series": series, "appointment": moved, "working_hours": hours,
-            "schedule_block": block, "waitlist_entry": wait}
+            "schedule_block": block, "waitlist_entry": wait, "appointment_reminder": sent}
 
 
 def _supplies(draw: st.DrawFn, clinician: Clinician, note: Note) -> dict[str, Any]:
@@ -259,6 +262,7 @@ def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
         "working_hours": lambda x: uow.schedule.save_hours([x]),
         "schedule_block": lambda x: uow.schedule.save_blocks([x]),
         "waitlist_entry": lambda x: uow.schedule.save_waitlist([x]),
+        "appointment_reminder": lambda x: uow.reminders.save_many([x]),
     }
     if entity == "package":
         package, uses = obj
@@ -300,6 +304,9 @@ def _read(uow: Any, entity: str, ident: uuid.UUID, obj: Any) -> Any:
             dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)) if b.id == ident)
     if entity == "waitlist_entry":
         return next(w for w in uow.schedule.waitlist() if w.id == ident)
+    if entity == "appointment_reminder":
+        return next(r for r in uow.reminders.for_appointment(obj.appointment_id)
+                    if r.id == ident)
     if entity == "inventory_location":
         return next(x for x in uow.inventory.locations() if x.id == ident)
     if entity == "inventory_item":
@@ -385,7 +392,7 @@ def test_every_synced_record_type_has_a_write_path_and_is_in_the_property() -> N
                       "claim", "claim_batch", "remittance", "inventory_location",
                       "inventory_item", "stock_movement", "usage_template",
                       "appointment_series", "appointment", "working_hours", "schedule_block",
-                      "waitlist_entry"}
+                      "waitlist_entry", "appointment_reminder"}
     assert set(outbox.RECORDS) <= set(records.SHAPES) | {"note"}, "add it to records.SHAPES"
     assert set(outbox.RECORDS) <= world_entities, "add the new record type to worlds()"
 
