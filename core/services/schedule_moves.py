@@ -191,3 +191,38 @@ def restore(chart: ChartSession, undo: Undo) -> None:
             uow.record("update", "appointment", a.id, detail="move undone")
             _check(uow, a, allow_outside_hours=True)
         uow.commit()
+
+
+# -- filling a freed slot from the waitlist ----------------------------------------------------
+
+
+def book_from_waitlist(chart: ChartSession, entry_id: uuid.UUID, clinician_id: uuid.UUID,
+                       start: dt.datetime, minutes: int | None = None) -> Appointment:
+    """Book a waiting patient into a slot (the entry's service) and take them off the waitlist,
+    in one transaction; a clash refuses it and the patient stays on the list."""
+    from core.domain.enums import PlaceOfService
+    from core.domain.schedule import SERVICES
+
+    with chart.uow() as uow:
+        entry = next((e for e in uow.schedule.waitlist() if e.id == entry_id), None)
+        if entry is None:
+            raise InvalidInput("That patient is no longer on the waitlist.")
+        kind = SERVICES.get(entry.service)
+        appt = Appointment(entry.patient_id, clinician_id, start,
+                           minutes or (kind.minutes if kind else 45), service=entry.service,
+                           place=kind.place if kind else PlaceOfService.OFFICE)
+        _check(uow, appt, allow_outside_hours=False)
+        uow.schedule.save_appointments([appt])
+        uow.schedule.remove_from_waitlist(entry.id)
+        uow.record("create", "appointment", appt.id, detail="from the waitlist")
+        uow.record("delete", "waitlist_entry", entry.id, detail="booked")
+        uow.commit()
+    return appt
+
+
+def remove_from_waitlist(chart: ChartSession, entry_id: uuid.UUID) -> None:
+    with chart.uow() as uow:
+        if not uow.schedule.remove_from_waitlist(entry_id):
+            raise InvalidInput("That patient is no longer on the waitlist.")
+        uow.record("delete", "waitlist_entry", entry_id)
+        uow.commit()
