@@ -182,10 +182,14 @@ class Workspace(QWidget):
         self.claims_action = QAction("Claims…", self)  # issue 18
         self.claims_action.setObjectName("action_claims")
         self.claims_action.triggered.connect(self.open_claims)
+        self.reminders_action = QAction("Appointment reminders…", self)  # issue 19
+        self.reminders_action.setObjectName("action_reminders")
+        self.reminders_action.triggered.connect(self.open_reminders)
 
     def menu_actions(self) -> list[tuple[str, QAction]]:
         """(menu area, action) pairs for MainWindow's menus."""
         return [("Chart", self.practice_action), ("Chart", self.claims_action),
+                ("Chart", self.reminders_action),
                 ("Patients", self.patient_superbill), ("Note", self.visit_superbill)]
 
     def open_claims(self) -> QDialog:
@@ -193,6 +197,14 @@ class Workspace(QWidget):
         from desktop.billing.claims_page import ClaimsDialog
 
         dialog = ClaimsDialog(self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def open_reminders(self) -> QDialog:
+        """Chart ▸ Appointment reminders…: the e-mail reminders due, Send now."""
+        from desktop.dialogs.reminders import RemindersDialog
+
+        dialog = RemindersDialog(self)
         self._open_dialog(dialog)
         return dialog
 
