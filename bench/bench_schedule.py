@@ -7,7 +7,11 @@ reading the same day's stored appointments alone (``uow.schedule.appointments_be
 expanding every series over a year (``rules.expand``); booking one appointment (conflict
 checks included); the PHI-free .ics feed for 90 days.
 Supplies: 20 items, 5,000 movements; the stock table (``inventory.stock``) and one delivery.
-The issue's week-view frame target (< 100 ms) waits for the week grid (not built yet).
+The week grid (``desktop.schedule_grid``, offscreen): reading the week of the 3 clinicians
+(``schedule_view.grid``, the 150 single appointments and the series' occurrences), laying it
+out (``set_data``), painting the whole grid, and frames while scrolling a 1280 × 800 window
+through it — each against the same grid painted empty (the baseline, same run); and a week of
+4 clinicians × 40 appointments built from plain objects. The issue's target: < 100 ms a frame.
 Run: ``python -m bench schedule``.
 """
 
@@ -24,7 +28,7 @@ from core.domain.enums import Discipline
 from core.domain.inventory import Item, Location, Movement, MovementKind
 from core.domain.schedule import Appointment, Series
 from core.rules import schedule as rules
-from core.services import charts, inventory, patients, practice, schedule
+from core.services import charts, inventory, patients, practice, schedule, schedule_view
 from core.storage.keys import KdfParams
 
 MON = dt.datetime(2026, 1, 5, 8, 0)
@@ -96,8 +100,13 @@ def main() -> None:
                                 repeat=5)
             t_stock = median_time(lambda: inventory.stock(chart, day), repeat=7)
             t_receive = median_time(lambda: inventory.receive(chart, "Item 3", "2"), repeat=7)
+            week = (MON + dt.timedelta(days=14)).date()
+            t_read = median_time(lambda: schedule_view.grid(chart, week, 7, clinicians),
+                                 repeat=7)
+            data = schedule_view.grid(chart, week, 7, clinicians)
         finally:
             chart.lock()
+    grid_rows, grid_raw = _grid_frames(data)
     report("schedule", [
         (f"stored appointments of one day (baseline, {len(series)} series in chart)",
          ms(t_stored)),
@@ -108,9 +117,87 @@ def main() -> None:
         ("90-day .ics feed of one clinician", ms(t_ics)),
         ("inventory.stock: 20 items, 5,000 movements", ms(t_stock)),
         ("inventory.receive: one delivery (availability read + write)", ms(t_receive)),
-    ], raw={"stored_s": t_stored, "day_s": t_day, "expand_s": t_expand, "book_s": t_book,
+        (f"schedule_view.grid: a week of 3 clinicians ({len(data.items)} appointments)",
+         ms(t_read)),
+        *grid_rows,
+    ], raw={**grid_raw, "grid_read_s": t_read,
+            "stored_s": t_stored, "day_s": t_day, "expand_s": t_expand, "book_s": t_book,
             "ics_s": t_ics, "stock_s": t_stock, "receive_s": t_receive,
             "occurrences": occurrences})
+
+
+def _synthetic(clinicians: int, per_clinician: int) -> schedule_view.GridData:
+    """A week of ``clinicians`` × ``per_clinician`` appointments from plain objects."""
+    import uuid
+
+    from core.domain.schedule import AppointmentStatus, WorkingHours
+
+    hours = ((dt.time(8), dt.time(12)), (dt.time(13), dt.time(18)))
+    people = [schedule_view.GridClinician(uuid.uuid4(), f"Clinician {i}",
+                                          WorkingHours(uuid.uuid4(), (hours,) * 5 + ((), ())))
+              for i in range(clinicians)]
+    statuses = list(AppointmentStatus)
+    items = []
+    for c in people:
+        for k in range(per_clinician):
+            start = MON + dt.timedelta(days=k % 5, hours=k // 5, minutes=15 * (k % 2))
+            a = Appointment(uuid.uuid4(), c.id, start, 45, status=statuses[k % 3])
+            items.append(schedule_view.GridItem(a, "Bench, Patient", "BP"))
+    return schedule_view.GridData(MON.date(), 7, tuple(people), tuple(items), ())
+
+
+def _grid_frames(data: schedule_view.GridData) -> tuple[list[tuple[str, str]], dict[str, float]]:
+    """Lay out and paint the week grid offscreen: whole-grid paints and scroll frames, against
+    the same columns painted empty."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    from desktop.schedule_grid import ScheduleGrid
+
+    app = QApplication.instance() or QApplication([])
+    grid = ScheduleGrid()
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(grid)
+    area.resize(1280, 800)
+    area.show()
+    app.processEvents()
+    bar = area.verticalScrollBar()
+
+    def scroll() -> None:  # one frame per step, top to bottom and back
+        for value in (*range(0, bar.maximum() + 1, 120), *range(bar.maximum(), -1, -120)):
+            bar.setValue(value)
+            area.viewport().repaint()
+
+    def frames(d: schedule_view.GridData) -> tuple[float, float, float, int]:
+        grid.set_data(d)
+        app.processEvents()
+        t_layout = median_time(lambda: grid.set_data(d), repeat=9, warmup=2)
+        t_paint = median_time(lambda: grid.grab(), repeat=9, warmup=2)
+        steps = len((*range(0, bar.maximum() + 1, 120), *range(bar.maximum(), -1, -120)))
+        t_scroll = median_time(scroll, repeat=5, warmup=1) / max(steps, 1)
+        return t_layout, t_paint, t_scroll, steps
+
+    empty = frames(replace(data, items=(), blocks=()))
+    full = frames(data)
+    four = _synthetic(4, 40)
+    synth = frames(four)
+    area.close()
+    rows = [
+        ("week grid, 3 clinicians: empty grid painted whole (baseline)", ms(empty[1])),
+        (f"  with its {len(data.items)} appointments: layout (set_data)", ms(full[0])),
+        ("  painted whole", f"{ms(full[1])} (x{full[1] / empty[1]:.1f} the empty grid)"),
+        (f"  a frame while scrolling 1280x800 ({full[3]} frames)",
+         f"{ms(full[2])} (empty: {ms(empty[2])})"),
+        ("week grid, 4 clinicians x 40 appointments: painted whole", ms(synth[1])),
+        ("  a frame while scrolling", ms(synth[2])),
+    ]
+    raw = {"grid_empty_paint_s": empty[1], "grid_layout_s": full[0], "grid_paint_s": full[1],
+           "grid_scroll_frame_s": full[2], "grid_empty_scroll_frame_s": empty[2],
+           "grid4x40_paint_s": synth[1], "grid4x40_scroll_frame_s": synth[2]}
+    return rows, raw
 
 
 if __name__ == "__main__":

@@ -76,6 +76,8 @@ class _Placed:
     column: int
     lane: int
     lanes: int
+    lines: tuple[str, ...] = ()  # what the box says, computed once per reload
+    elided: tuple[int, tuple[str, ...]] | None = None  # (width, lines cut to it)
 
 
 def _minute(t: dt.datetime | dt.time) -> int:
@@ -102,6 +104,16 @@ def _lanes(items: list[GridItem]) -> list[tuple[GridItem, int, int]]:
         cluster_end = a.end if cluster_end is None else max(cluster_end, a.end)
     out += [(x, lane, len(ends)) for x, lane in cluster]
     return out
+
+
+def _lines(item: GridItem) -> tuple[str, ...]:
+    a = item.appointment
+    kind = SERVICES.get(a.service)
+    lines = [f"{item.initials} {a.start:%H:%M}" + (" ↻" if a.series_id else ""),
+             kind.label if kind else a.service]
+    if a.status is not AppointmentStatus.BOOKED:
+        lines.append(a.status.value.replace("_", " "))
+    return tuple(lines)
 
 
 def describe(item: GridItem) -> str:
@@ -177,8 +189,8 @@ class ScheduleGrid(QWidget):
             end = _minute(a.end) if a.end.date() == a.start.date() else 24 * 60
             last = max(last, end)
         self.first, self.last = first // 60 * 60, min(-(-last // 60) * 60, 24 * 60)
-        self.placed = [_Placed(it, col, lane, lanes) for col, items in by_column.items()
-                       for it, lane, lanes in _lanes(items)]
+        self.placed = [_Placed(it, col, lane, lanes, _lines(it))
+                       for col, items in by_column.items() for it, lane, lanes in _lanes(items)]
         col, minute = self.spot
         self.spot = (min(col, max(self.columns - 1, 0)),
                        max(self.first, min(minute, self.last - SLOT)))
@@ -256,13 +268,21 @@ class ScheduleGrid(QWidget):
             p.setPen(COLORS["muted"])
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No clinicians to show.")
             return
-        self._paint_columns(p)
+        # only what the exposed area needs: a scroll frame repaints a strip, not the week
+        exposed = QRectF(event.rect())
+        self._paint_columns(p, exposed)
         self._paint_lines(p)
+        font, struck = QFont(self.font()), QFont(self.font())
+        struck.setStrikeOut(True)
+        metrics = p.fontMetrics()
         for placed in self.placed:
-            self._paint_item(p, placed)
+            r = self.rect_of(placed)
+            if r.intersects(exposed):
+                self._paint_item(p, placed, r, struck if not placed.item.appointment.status
+                                 .active else font, metrics.height())
         self._paint_cursor(p)
 
-    def _paint_columns(self, p: QPainter) -> None:
+    def _paint_columns(self, p: QPainter, exposed: QRectF) -> None:
         assert self.data is not None
         height = self.y_of(self.last)
         bold = QFont(self.font())
@@ -272,6 +292,8 @@ class ScheduleGrid(QWidget):
             day, cid = self.column_key(col)
             clinician = self.data.clinicians[col % n]
             x = self.x_of(col)
+            if x > exposed.right() or x + self._col_width < exposed.left():
+                continue
             if day == self.today:
                 p.fillRect(QRectF(x, 0, self._col_width, HEADER), COLORS["today"])
             hours = clinician.hours
@@ -326,34 +348,26 @@ class ScheduleGrid(QWidget):
         p.setPen(QPen(COLORS["hour"], 1))
         p.drawLine(0, HEADER, int(right), HEADER)
 
-    def _paint_item(self, p: QPainter, placed: _Placed) -> None:
+    def _paint_item(self, p: QPainter, placed: _Placed, r: QRectF, font: QFont,
+                    line_height: int) -> None:
         a = placed.item.appointment
         fill, border = STATUS_COLORS[a.status]
-        r = self.rect_of(placed)
         chosen = a.id == self.selected
         p.setPen(QPen(COLORS["ink"] if chosen else border, 2.5 if chosen else 1))
         p.setBrush(fill)
         p.drawRoundedRect(r, 4, 4)
         p.fillRect(QRectF(r.left(), r.top(), 3, r.height()), border)
-        kind = SERVICES.get(a.service)
-        lines = [f"{a.start:%H:%M} {placed.item.initials}" + (" ↻" if a.series_id else ""),
-                 kind.label if kind else a.service]
-        if a.status is not AppointmentStatus.BOOKED:
-            lines.append(a.status.value.replace("_", " "))
-        font = QFont(self.font())
-        font.setStrikeOut(not a.status.active)
         p.setFont(font)
         p.setPen(COLORS["ink"] if a.status.active else COLORS["muted"])
-        metrics = p.fontMetrics()
         inner = r.adjusted(6, 2, -3, -2)
-        y = inner.top()
-        for line in lines:
-            if y + metrics.height() > inner.bottom() + 2 and line is not lines[0]:
-                break
-            p.drawText(QRectF(inner.left(), y, inner.width(), metrics.height()),
-                       Qt.AlignmentFlag.AlignLeft,
-                       metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(inner.width())))
-            y += metrics.height()
+        width = int(inner.width())
+        if placed.elided is None or placed.elided[0] != width:  # cut once per width
+            metrics = p.fontMetrics()
+            placed.elided = (width, tuple(metrics.elidedText(x, Qt.TextElideMode.ElideRight,
+                                                             width) for x in placed.lines))
+        fits = max(1, int((inner.height() + 2) // line_height))
+        p.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                   "\n".join(placed.elided[1][:fits]))
         p.setFont(self.font())
 
     def _paint_cursor(self, p: QPainter) -> None:
