@@ -44,6 +44,7 @@ from core.rules.units import UnitResult
 from core.services.pricing import Payer, PricedService, payer_for, price_by_day
 from core.services.pricing import price_services as price_services  # re-exported
 from core.services.result import Result
+from core.services.supply_billing import add_supplies
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
 from core.storage.uow import UnitOfWork
@@ -104,6 +105,7 @@ def load_account(
                 known[b.episode_id] = uow.episodes.get(b.episode_id)
             payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
     priced = price_by_day(billed, payers, known, fees, packs, {})
+    add_supplies(uow, billed, priced, fees, payers)  # billable supplies (issue 20)
     return _settle(
         uow, repos, patient_id, billed, priced, repos.payments.for_patient(patient_id),
         repos.packages.for_patient(patient_id), repos.packages.uses_for_patient(patient_id),
@@ -139,10 +141,16 @@ def load_accounts(
         payers[eid] = by_profile[profile_id]
     memo: dict[Any, UnitResult] = {}
     out: dict[uuid.UUID, tuple[Account, int]] = {}
+    priced_all = {pid: price_by_day(visits, payers, episodes, fees, packs, memo)
+                  for pid, visits in billed.items()}
+    everything = {vid: s for per in priced_all.values() for vid, s in per.items()}
+    add_supplies(uow, [v for visits in billed.values() for v in visits], everything, fees,
+                 payers)  # billable supplies (issue 20): one read for all the patients
     for pid in ids:
         mine = billed.get(pid, [])
         out[pid] = _settle(
-            uow, repos, pid, mine, price_by_day(mine, payers, episodes, fees, packs, memo),
+            uow, repos, pid, mine,
+            {b.visit_id: everything[b.visit_id] for b in mine},
             payments.get(pid, []), packages.get(pid, []), uses.get(pid, []),
         )
     return out
@@ -168,11 +176,7 @@ def _settle(
     ]
     ended = {p.ends_package for p in payments if p.ends_package is not None}
     open_packages = [p for p in packages if p.id not in ended]  # refunded packages are over
-    codes = {  # the codes each visit charges: a package with a code list draws only for them
-        b.visit_id: frozenset(s.code for s in priced[b.visit_id] if s.charge_cents)
-        for b in billed
-    }
-    new = plan_draw_down(open_packages, uses, charged, paid_visits=paid_directly, codes=codes)
+    new = plan_draw_down(open_packages, uses, charged, paid_visits=paid_directly)
     if new:
         repos.packages.add_uses(new)
         for package_id in sorted({u.package_id for u in new}, key=str):
@@ -180,8 +184,7 @@ def _settle(
             uow.record("update", "package", package_id, detail=f"draw_down uses+={n}")
         uses = [*uses, *new]
     charges = [
-        VisitCharge(b.visit_id, b.date, sum(s.charge_cents for s in priced[b.visit_id]),
-                    tuple((s.code, s.charge_cents) for s in priced[b.visit_id]))
+        VisitCharge(b.visit_id, b.date, sum(s.charge_cents for s in priced[b.visit_id]))
         for b in billed
     ]
     ledger = build_ledger(charges, payments, packages, uses)
@@ -379,17 +382,14 @@ def sell_package(
     expires_on: dt.date | None = None,
     method: PaymentMethod | str = PaymentMethod.CARD,
     reference: str = "",
-    covers: Iterable[str] = (),
 ) -> Result[Package]:
-    """A prepaid bundle of visits: records the purchase payment and the package. ``covers``:
-    the codes it pays for (each visit draws only their charge); empty: every code."""
+    """A prepaid bundle of visits: records the purchase payment and the package."""
     payment = PaymentRecord(
         patient_id, purchased_on, price_cents, PaymentKind.PACKAGE, PaymentMethod(method),
         reference.strip(), None, "", _now(),
     )
     package = Package(
-        patient_id, name.strip(), visits_total, price_cents, purchased_on, expires_on, payment.id,
-        covered_codes=tuple(covers),
+        patient_id, name.strip(), visits_total, price_cents, purchased_on, expires_on, payment.id
     )
     with chart.uow() as uow:
         uow.patients.get(patient_id)
@@ -397,9 +397,7 @@ def sell_package(
         repos.payments.save(payment)
         repos.packages.save(package)
         uow.record("create", "payment", payment.id, detail=f"kind=package method={payment.method}")
-        uow.record("create", "package", package.id,
-                   detail=f"visits={visits_total} covers="
-                          f"{','.join(package.covered_codes) or 'all'}")
+        uow.record("create", "package", package.id, detail=f"visits={visits_total}")
         return Result(package, uow.commit())
 
 
