@@ -217,10 +217,12 @@ def cmd_package(args: argparse.Namespace) -> int:
             purchased_on=_date(args.date) if args.date else dt.date.today(),
             expires_on=_date(args.expires) if args.expires else None,
             method=args.method,
+            covers=[c for c in (args.covers or "").replace(" ", ",").split(",") if c],
         ).value
+        covers = ", ".join(package.covered_codes) or "every code"
         print(
             f"Sold {package.name}: {package.visits_total} visits for "
-            f"{format_cents(package.price_cents)} ({package.id})"
+            f"{format_cents(package.price_cents)}, covering {covers} ({package.id})"
         )
         return 0
 
@@ -252,9 +254,10 @@ def cmd_balance(args: argparse.Namespace) -> int:
         for key, cents in rows.items():
             print(f"{key.removesuffix('_cents').replace('_', ' '):<16} {format_cents(cents):>12}")
         for status in account.packages:
+            covers = ", ".join(status.package.covered_codes) or "every code"
             print(
                 f"package {status.package.name!r}: {status.used}/"
-                f"{status.package.visits_total} visits used"
+                f"{status.package.visits_total} visits used (covers {covers})"
             )
         print("aging (days)     " + "  ".join(f"{k}: {format_cents(v)}" for k, v in aging.items()))
         return 0
@@ -327,6 +330,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--method", default="card", choices=["cash", "card", "check", "hsa", "insurance", "other"]
     )
+    p.add_argument("--covers", help="the codes the package pays for, e.g. 97110,97140 (a "
+                   "visit draws only their charge; default: every code)")
     p.set_defaults(fn=cmd_package)
 
     p = sub.add_parser("balance", help="a patient's charges, payments, balance and A/R aging")

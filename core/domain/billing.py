@@ -10,6 +10,11 @@ Contract (pure; no I/O):
   ``price // visits_total`` cents; the last use also takes the remainder, so a used-up package
   is worth exactly its price. The difference between a covered visit's charge and that value
   is the visit's *package adjustment* (the discount the package gave).
+  A package may cover only some codes (``covered_codes``; empty: every code, as packages sold
+  before the list existed): it then draws only for a visit that charges one of them, and its
+  adjustment is taken off the charge of those codes alone (``VisitCharge.lines``); the rest of
+  the visit stays on the patient's balance. A direct payment on such a visit does not stop the
+  draw (it pays the codes the package leaves out; any excess is credit).
 - An *account adjustment* (``kind`` ``adjustment`` or ``write_off``) is a ``Payment`` row that
   moves no money: a positive amount taken off one visit's balance (``visit_id`` required) with
   the reason in ``memo`` (required). It is not money received; the ledger caps it at what the
@@ -194,10 +199,13 @@ class Package:
     expires_on: dt.date | None = None  # inclusive
     payment_id: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=new_id)
+    covered_codes: tuple[str, ...] = ()  # empty: the package covers every code
 
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ValidationError("A package needs a name.", field="name")
+        self.covered_codes = tuple(sorted({check_procedure_code(c)
+                                           for c in self.covered_codes or ()}))
         if not 1 <= self.visits_total <= 200:
             raise ValidationError("A package holds 1 to 200 visits.", field="visits_total")
         if not 0 < self.price_cents <= MAX_CENTS:
@@ -207,6 +215,17 @@ class Package:
 
     def covers(self, day: dt.date) -> bool:
         return self.purchased_on <= day and (self.expires_on is None or day <= self.expires_on)
+
+    def covers_code(self, code: str) -> bool:
+        """Whether a visit's ``code`` is paid from this package (every code when no list)."""
+        return not self.covered_codes or code in self.covered_codes
+
+    def covered_charge(self, charge: VisitCharge) -> int:
+        """The part of a visit's charge this package pays for: the whole charge without a code
+        list (or when the charge has no per-code lines), else the covered codes' lines."""
+        if not self.covered_codes or not charge.lines:
+            return charge.charge_cents
+        return sum(cents for code, cents in charge.lines if code in self.covered_codes)
 
     def use_value(self, index: int) -> int:
         """Cents the ``index``-th use (0-based) draws; the last one takes the remainder."""
@@ -230,10 +249,13 @@ def plan_draw_down(
     visits: Iterable[tuple[uuid.UUID, dt.date]],
     *,
     paid_visits: frozenset[uuid.UUID] = frozenset(),
+    codes: Mapping[uuid.UUID, frozenset[str]] | None = None,
 ) -> list[PackageUse]:
     """New uses for billable ``visits`` (id, date) not yet drawn from a package: oldest visit
     first, from the package that expires first (then the oldest). Visits with a payment
-    allocated to them are paid directly and never draw from a package."""
+    allocated to them are paid directly and never draw from a package that covers every code;
+    a package with a code list draws only for a visit whose charged ``codes`` include one of
+    its codes (a visit missing from ``codes`` charges none), paid directly or not."""
     used = list(uses)
     taken = {u.visit_id for u in used}
     counts: dict[uuid.UUID, int] = {}
@@ -244,9 +266,15 @@ def plan_draw_down(
     )
     new: list[PackageUse] = []
     for visit_id, day in sorted(visits, key=lambda v: (v[1], str(v[0]))):
-        if visit_id in taken or visit_id in paid_visits:
+        if visit_id in taken:
             continue
+        charged = codes.get(visit_id, frozenset()) if codes is not None else None
         for package in order:
+            if package.covered_codes:
+                if charged is None or charged.isdisjoint(package.covered_codes):
+                    continue
+            elif visit_id in paid_visits:
+                continue
             if package.covers(day) and counts.get(package.id, 0) < package.visits_total:
                 new.append(PackageUse(package.id, visit_id, day))
                 counts[package.id] = counts.get(package.id, 0) + 1
@@ -261,6 +289,7 @@ class VisitCharge:
     visit_id: uuid.UUID
     date: dt.date
     charge_cents: int
+    lines: tuple[tuple[str, int], ...] = ()  # (code, cents) per charged code, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +380,7 @@ def build_ledger(
     written: dict[uuid.UUID, int] = {}
     for c in ordered:
         use, value = use_of.get(c.visit_id, (None, 0))
-        adjustment = c.charge_cents - value if use else 0
+        adjustment = by_package[use.package_id].covered_charge(c) - value if use else 0
         due = max(c.charge_cents - adjustment - value, 0)
         written[c.visit_id] = min(off.get(c.visit_id, 0), due)  # never below $0 owed
         due -= written[c.visit_id]
@@ -361,7 +390,7 @@ def build_ledger(
     accounts: dict[uuid.UUID, VisitAccount] = {}
     for c in ordered:
         use, value = use_of.get(c.visit_id, (None, 0))
-        adjustment = c.charge_cents - value if use else 0
+        adjustment = by_package[use.package_id].covered_charge(c) - value if use else 0
         owed = c.charge_cents - adjustment - value - written[c.visit_id] - capped[c.visit_id]
         applied = min(owed, pool) if owed > 0 and pool > 0 else 0
         pool -= applied

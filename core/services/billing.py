@@ -176,7 +176,11 @@ def _settle(
     ]
     ended = {p.ends_package for p in payments if p.ends_package is not None}
     open_packages = [p for p in packages if p.id not in ended]  # refunded packages are over
-    new = plan_draw_down(open_packages, uses, charged, paid_visits=paid_directly)
+    codes = {  # the codes each visit charges: a package with a code list draws only for them
+        b.visit_id: frozenset(s.code for s in priced[b.visit_id] if s.charge_cents)
+        for b in billed
+    }
+    new = plan_draw_down(open_packages, uses, charged, paid_visits=paid_directly, codes=codes)
     if new:
         repos.packages.add_uses(new)
         for package_id in sorted({u.package_id for u in new}, key=str):
@@ -184,7 +188,8 @@ def _settle(
             uow.record("update", "package", package_id, detail=f"draw_down uses+={n}")
         uses = [*uses, *new]
     charges = [
-        VisitCharge(b.visit_id, b.date, sum(s.charge_cents for s in priced[b.visit_id]))
+        VisitCharge(b.visit_id, b.date, sum(s.charge_cents for s in priced[b.visit_id]),
+                    tuple((s.code, s.charge_cents) for s in priced[b.visit_id]))
         for b in billed
     ]
     ledger = build_ledger(charges, payments, packages, uses)
@@ -382,14 +387,17 @@ def sell_package(
     expires_on: dt.date | None = None,
     method: PaymentMethod | str = PaymentMethod.CARD,
     reference: str = "",
+    covers: Iterable[str] = (),
 ) -> Result[Package]:
-    """A prepaid bundle of visits: records the purchase payment and the package."""
+    """A prepaid bundle of visits: records the purchase payment and the package. ``covers``:
+    the codes it pays for (each visit draws only their charge); empty: every code."""
     payment = PaymentRecord(
         patient_id, purchased_on, price_cents, PaymentKind.PACKAGE, PaymentMethod(method),
         reference.strip(), None, "", _now(),
     )
     package = Package(
-        patient_id, name.strip(), visits_total, price_cents, purchased_on, expires_on, payment.id
+        patient_id, name.strip(), visits_total, price_cents, purchased_on, expires_on, payment.id,
+        covered_codes=tuple(covers),
     )
     with chart.uow() as uow:
         uow.patients.get(patient_id)
@@ -397,7 +405,9 @@ def sell_package(
         repos.payments.save(payment)
         repos.packages.save(package)
         uow.record("create", "payment", payment.id, detail=f"kind=package method={payment.method}")
-        uow.record("create", "package", package.id, detail=f"visits={visits_total}")
+        uow.record("create", "package", package.id,
+                   detail=f"visits={visits_total} covers="
+                          f"{','.join(package.covered_codes) or 'all'}")
         return Result(package, uow.commit())
 
 

@@ -349,6 +349,7 @@ packages = Table(
     Column("purchased_on", Date, nullable=False),
     Column("expires_on", Date),
     Column("payment_id", Uuid, ForeignKey("payments.id")),
+    Column("covered_codes", StrTuple),  # r0020 (issue 14): NULL or [] = every code
 )
 
 package_uses = Table(

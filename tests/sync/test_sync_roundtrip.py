@@ -158,7 +158,9 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
                       kind=PaymentKind.REFUND if refund else PaymentKind.PAYMENT,
                       created_at=dt.datetime(2025, 2, 1, 12, 0, 0, draw(st.integers(0, 999))))
     package = Package(patient_id=patient.id, name=draw(name), visits_total=draw(st.integers(1, 20)),
-                      price_cents=draw(st.integers(1, 900_000)), purchased_on=start)
+                      price_cents=draw(st.integers(1, 900_000)), purchased_on=start,
+                      covered_codes=tuple(draw(st.lists(st.sampled_from(["97110", "97140"]),
+                                                        max_size=2))))
     use = PackageUse(package_id=package.id, visit_id=visit.id, used_on=start)
     fee = FeeScheduleEntry(code="97110", amount_cents=draw(st.integers(0, 90_000)),
                            effective_from=start, payer_profile_id=payer.id)
