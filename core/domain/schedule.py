@@ -278,3 +278,46 @@ class WaitlistEntry:
         return (start.weekday() in self.weekdays
                 and self.earliest <= start.time() and end <= self.latest
                 and self.clinician_id in (None, clinician_id))
+
+
+# -- fees a cancellation policy charges ----------------------------------------------------------
+
+_FEE_NS = uuid.UUID("5d0f3c52-8a4e-4f7b-9b1c-2e6a7d8c9f01")
+MAX_FEE_CENTS = 100_000_00  # $100,000: anything above is a typo
+
+
+class FeeKind(StrEnum):
+    LATE_CANCEL = "late_cancel"
+    NO_SHOW = "no_show"
+
+    @property
+    def label(self) -> str:
+        return "Late cancellation fee" if self is FeeKind.LATE_CANCEL else "No-show fee"
+
+
+def fee_id(appointment_id: uuid.UUID) -> uuid.UUID:
+    """One fee per appointment: the same id on every device that marks it, so a sync merges two
+    postings of the same no-show into one record instead of charging twice."""
+    return uuid.uuid5(_FEE_NS, appointment_id.hex)
+
+
+@dataclass
+class AppointmentFee:
+    """A late-cancellation or no-show fee on the patient's account, posted when the appointment
+    was marked (the practice's policy at that moment). A charge on the ledger like a visit's,
+    dated the appointment's day; payments apply to it oldest first."""
+
+    patient_id: uuid.UUID
+    appointment_id: uuid.UUID
+    date: dt.date
+    kind: FeeKind
+    amount_cents: int
+    id: uuid.UUID = field(default=uuid.UUID(int=0))
+
+    def __post_init__(self) -> None:
+        self.kind = FeeKind(self.kind)
+        if not 0 < self.amount_cents <= MAX_FEE_CENTS:
+            raise ValidationError("A fee must be more than $0 and at most $100,000.",
+                                  field="amount")
+        if self.id == uuid.UUID(int=0):
+            self.id = fee_id(self.appointment_id)

@@ -2,6 +2,8 @@
 package purchase and refund, each with the running balance — what the desktop's ledger shows.
 
 Contract (pure; reads nothing): ``ledger_lines(account)`` over a ``billing.Account``.
+- A late-cancellation or no-show fee (issue 19) is a *fee* line (+ the fee, on the
+  appointment's day).
 - A signed, charged visit is a *charge* line (+ its charge; the description lists code × units
   with our own short code labels, never AMA descriptors); a visit drawn from a prepaid package
   also has a *discount* line (− the package adjustment).
@@ -23,13 +25,14 @@ from core.services.billing import Account
 
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash",
            "insurance": "Insurance", "other": "Other"}
-_ORDER = {"charge": 0, "discount": 1, "package": 2, "payment": 2, "refund": 2, "adjustment": 2}
+_ORDER = {"charge": 0, "fee": 0, "discount": 1, "package": 2, "payment": 2, "refund": 2,
+          "adjustment": 2}
 
 
 @dataclass(frozen=True, slots=True)
 class LedgerLine:
     date: dt.date
-    kind: str  # "charge" | "discount" | "package" | "payment" | "refund" | "adjustment"
+    kind: str  # "charge" | "fee" | "discount" | "package" | "payment" | "refund" | "adjustment"
     description: str
     amount_cents: int  # its effect on what the patient owes (+ owes more, − owes less)
     balance_cents: int  # running balance after this line
@@ -43,8 +46,15 @@ def ledger_lines(account: Account, packs: RulePacks | None = None) -> list[Ledge
                      dt.date]] = []
     dates = {b.visit_id: b.date for b in account.billed}
     names = {s.package.id: s.package.name for s in account.packages}
+    fees = {f.id: f for f in account.fees}
     for visit_id, va in account.ledger.visits.items():
         day = dates.get(visit_id, va.date)
+        fee = fees.get(visit_id)
+        if fee is not None:  # a cancellation / no-show fee: a charge of its own (issue 19)
+            rows.append(((day, _ORDER["charge"], str(visit_id)), "fee",
+                         f"{fee.kind.label} (appointment of {fee.date:%b %d, %Y})",
+                         va.charge_cents, None, None, day))
+            continue
         if va.charge_cents:
             parts = [f"{s.code} {_label(packs, s.code)} × {s.units}".replace("  ", " ")
                      for s in account.charged_visits.get(visit_id, []) if s.charge_cents]

@@ -38,13 +38,13 @@ from core.domain.billing import (
 from core.domain.billing import Payment as PaymentRecord
 from core.domain.episode import Episode
 from core.domain.errors import InvalidInput, NotFound, ValidationError
+from core.domain.schedule import AppointmentFee
 from core.rules.packs import RulePacks, default_packs
 from core.rules.scrub import clean_override_reason
 from core.rules.units import UnitResult
 from core.services.pricing import Payer, PricedService, payer_for, price_by_day
 from core.services.pricing import price_services as price_services  # re-exported
 from core.services.result import Result
-from core.services.supply_billing import add_supplies
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
 from core.storage.uow import UnitOfWork
@@ -76,6 +76,7 @@ class Account:
     packages: tuple[PackageStatus, ...]
     charged_visits: Mapping[uuid.UUID, list[PricedService]]
     billed: tuple[BilledVisit, ...] = ()
+    fees: tuple[AppointmentFee, ...] = ()  # cancellation / no-show fees, charges on the ledger
 
     @property
     def balance_cents(self) -> int:
@@ -105,10 +106,10 @@ def load_account(
                 known[b.episode_id] = uow.episodes.get(b.episode_id)
             payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
     priced = price_by_day(billed, payers, known, fees, packs, {})
-    add_supplies(uow, billed, priced, fees, payers)  # billable supplies (issue 20)
     return _settle(
         uow, repos, patient_id, billed, priced, repos.payments.for_patient(patient_id),
         repos.packages.for_patient(patient_id), repos.packages.uses_for_patient(patient_id),
+        uow.schedule.fees_for([patient_id]).get(patient_id, []),
     )
 
 
@@ -130,6 +131,7 @@ def load_accounts(
     payments = repos.payments.for_patients(ids)
     packages = repos.packages.for_patients(ids)
     uses = repos.packages.uses_for_patients(ids)
+    posted = uow.schedule.fees_for(ids)  # cancellation and no-show fees (issue 19)
     episodes = uow.books.reads.episodes(
         {b.episode_id for visits in billed.values() for b in visits})
     by_profile: dict[uuid.UUID | None, Payer] = {}
@@ -141,17 +143,12 @@ def load_accounts(
         payers[eid] = by_profile[profile_id]
     memo: dict[Any, UnitResult] = {}
     out: dict[uuid.UUID, tuple[Account, int]] = {}
-    priced_all = {pid: price_by_day(visits, payers, episodes, fees, packs, memo)
-                  for pid, visits in billed.items()}
-    everything = {vid: s for per in priced_all.values() for vid, s in per.items()}
-    add_supplies(uow, [v for visits in billed.values() for v in visits], everything, fees,
-                 payers)  # billable supplies (issue 20): one read for all the patients
     for pid in ids:
         mine = billed.get(pid, [])
         out[pid] = _settle(
-            uow, repos, pid, mine,
-            {b.visit_id: everything[b.visit_id] for b in mine},
+            uow, repos, pid, mine, price_by_day(mine, payers, episodes, fees, packs, memo),
             payments.get(pid, []), packages.get(pid, []), uses.get(pid, []),
+            posted.get(pid, []),
         )
     return out
 
@@ -165,8 +162,10 @@ def _settle(
     payments: list[PaymentRecord],
     packages: list[Package],
     uses: list[PackageUse],
+    fees: Sequence[AppointmentFee] = (),
 ) -> tuple[Account, int]:
-    """Draw packages down (stored and audited in ``uow``) and build the patient's ledger."""
+    """Draw packages down (stored and audited in ``uow``) and build the patient's ledger.
+    Cancellation and no-show ``fees`` are charges of their own (keyed by the fee's id)."""
     paid_directly = frozenset(  # a visit paid or adjusted directly never draws a package
         p.visit_id for p in payments
         if p.visit_id and (p.kind is PaymentKind.PAYMENT or p.is_adjustment)
@@ -192,11 +191,13 @@ def _settle(
                     tuple((s.code, s.charge_cents) for s in priced[b.visit_id]))
         for b in billed
     ]
+    charges += [VisitCharge(f.id, f.date, f.amount_cents) for f in fees]
     ledger = build_ledger(charges, payments, packages, uses)
     counts = {p.id: sum(1 for u in uses if u.package_id == p.id) for p in packages}
     account = Account(
         patient_id, ledger, tuple(payments),
         tuple(PackageStatus(p, counts[p.id]) for p in packages), priced, tuple(billed),
+        tuple(fees),
     )
     return account, len(new)
 

@@ -9,9 +9,11 @@ action, shared by the CLI and the app; rules in ``core.rules.schedule``.
   (occurrence ids are derived from the series and the start, so the CLI and the app can act on
   one).
 - **Cancelling** inside the practice's window (meta ``schedule_policy``: late-cancel hours and
-  fees) makes it a late cancellation; the fee the policy sets is returned (posting it to the
-  patient's account is not done yet), and the waitlist entries the freed slot suits come back
-  longest-waiting first. Acting on one occurrence of a series stores it as its own appointment.
+  fees) makes it a late cancellation; the fee the policy sets is posted to the patient's account
+  in the same transaction (``AppointmentFee``: a ledger charge, one per appointment — its id is
+  derived from the appointment's, so two devices marking the same no-show post it once) and
+  returned, and the waitlist entries the freed slot suits come back longest-waiting first.
+  Acting on one occurrence of a series stores it as its own appointment.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from core.domain.errors import NotFound, ValidationError
 from core.domain.schedule import (
     SERVICES,
     Appointment,
+    AppointmentFee,
     AppointmentStatus,
     Block,
+    FeeKind,
     Series,
     WaitlistEntry,
     WorkingHours,
@@ -175,6 +179,13 @@ def set_status(
         uow.schedule.save_appointments([appt])
         uow.record("update" if series is None else "create", "appointment", appt.id,
                    detail=status.value)
+        fee = rules.fee_cents(status, policy)
+        if fee:  # on the patient's account (issue 19): a charge on the ledger, once
+            kind = FeeKind.NO_SHOW if status is AppointmentStatus.NO_SHOW \
+                else FeeKind.LATE_CANCEL
+            posted = AppointmentFee(appt.patient_id, appt.id, appt.start.date(), kind, fee)
+            uow.schedule.save_fees([posted])
+            uow.record("create", "appointment_fee", posted.id, detail=kind.value)
         offers: tuple[WaitlistEntry, ...] = ()
         if not status.active:
             offers = tuple(rules.waitlist_offers(uow.schedule.waitlist(), appt.start,

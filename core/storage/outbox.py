@@ -75,6 +75,7 @@ RECORDS: dict[str, RecordSpec] = {
     "schedule_block": RecordSpec(t.schedule_blocks),
     "waitlist_entry": RecordSpec(t.waitlist),
     "appointment_reminder": RecordSpec(t.appointment_reminders),  # sent once, on any device
+    "appointment_fee": RecordSpec(t.appointment_fees),  # id from the appointment: posted once
 }
 NOT_SYNCED = frozenset({"chart", "superbill", "report", "audit", "recording"})
 WRITE_KINDS = {

@@ -46,7 +46,14 @@ from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.reminders import Reminder
-from core.domain.schedule import Appointment, Block, Series, WaitlistEntry, WorkingHours
+from core.domain.schedule import (
+    Appointment,
+    AppointmentFee,
+    Block,
+    Series,
+    WaitlistEntry,
+    WorkingHours,
+)
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.storage import outbox
 from core.storage import tables as t
@@ -211,6 +218,7 @@ SHAPES: dict[str, tuple[Builder, Saver]] = {
     "schedule_block": (_plain(Block), lambda c, xs: ScheduleRepo(c).save_blocks(xs)),
     "waitlist_entry": (_plain(WaitlistEntry), lambda c, xs: ScheduleRepo(c).save_waitlist(xs)),
     "appointment_reminder": (_plain(Reminder), lambda c, xs: ReminderRepo(c).save_many(xs)),
+    "appointment_fee": (_plain(AppointmentFee), lambda c, xs: ScheduleRepo(c).save_fees(xs)),
     "addendum_draft": (lambda conn, row, doc: row, _save_drafts),
 }
 """How each synced entity becomes a domain aggregate and is saved. A record type added to

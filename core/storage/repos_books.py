@@ -356,8 +356,10 @@ class BooksReads:
         return int(self.conn.execute(stmt).scalar_one())
 
     def billing_patients(self) -> list[uuid.UUID]:
-        """Patients with any visit or any payment (everyone who can have an account)."""
-        stmt = union(select(t.visits.c.patient_id), select(t.payments.c.patient_id))
+        """Patients with any visit, payment or cancellation/no-show fee (everyone who can have
+        an account)."""
+        stmt = union(select(t.visits.c.patient_id), select(t.payments.c.patient_id),
+                     select(t.appointment_fees.c.patient_id))
         return sorted((r[0] for r in self.conn.execute(stmt)), key=str)
 
 

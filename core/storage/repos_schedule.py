@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, delete, select
 
 from core.domain.errors import NotFound
-from core.domain.schedule import Appointment, Block, Series, WaitlistEntry, WorkingHours
+from core.domain.schedule import (
+    Appointment,
+    AppointmentFee,
+    Block,
+    Series,
+    WaitlistEntry,
+    WorkingHours,
+)
 from core.storage import tables as t
 from core.storage.mapper import build, delete_where_in, from_row, to_row, upsert
 
@@ -114,3 +121,20 @@ class ScheduleRepo:
 
     def remove_from_waitlist(self, ident: uuid.UUID) -> int:
         return self.conn.execute(delete(t.waitlist).where(t.waitlist.c.id == ident)).rowcount
+
+    # -- fees (a charge on the patient's ledger) ------------------------------------------
+    def save_fees(self, items: Sequence[AppointmentFee]) -> None:
+        upsert(self.conn, t.appointment_fees, [to_row(f, t.appointment_fees) for f in items])
+
+    def fees_for(self, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[AppointmentFee]]:
+        """Each patient's fees in date order (500 patients per statement)."""
+        f = t.appointment_fees
+        out: dict[uuid.UUID, list[AppointmentFee]] = {}
+        ids = list(patient_ids)
+        for i in range(0, len(ids), 500):
+            rows = self.conn.execute(select(f).where(f.c.patient_id.in_(ids[i:i + 500]))
+                                     .order_by(f.c.date, f.c.id)).mappings()
+            for r in rows:
+                fee = from_row(AppointmentFee, r)
+                out.setdefault(fee.patient_id, []).append(fee)
+        return out

@@ -39,7 +39,7 @@ from core.domain.enums import (
     VisitStatus,
 )
 from core.domain.inventory import LocationKind, MovementKind
-from core.domain.schedule import AppointmentStatus
+from core.domain.schedule import AppointmentStatus, FeeKind
 from core.storage.types import EnumValue, IdTuple, JsonValue, Milli, OptionalJson, StrTuple
 
 metadata = MetaData()
@@ -736,6 +736,19 @@ waitlist = Table(
 # One row per reminder sent (its id derived from appointment, start and channel, so every device
 # records the same one); no message text. ``appointment_id`` is not a foreign key: a reminder
 # for an occurrence of a series names the occurrence's derived id before it is ever stored.
+
+# r0021 (issue 19): a late-cancellation or no-show fee, one per appointment (id derived from it);
+# a charge on the patient's ledger beside the visits'.
+appointment_fees = Table(
+    "appointment_fees",
+    metadata,
+    _id(),
+    Column("patient_id", Uuid, ForeignKey("patients.id"), nullable=False, index=True),
+    Column("appointment_id", Uuid, nullable=False, unique=True),
+    Column("date", Date, nullable=False),
+    Column("kind", EnumValue(FeeKind), nullable=False),
+    Column("amount_cents", Integer, nullable=False),
+)
 
 appointment_reminders = Table(
     "appointment_reminders",

@@ -178,9 +178,12 @@ class BillingTab(QWidget):
         self.account = account
         ledger = account.ledger
         self.balance.setText(balance_text(ledger.balance_cents))
+        visits = len(ledger.visits) - len(account.fees)
         parts = [
-            f"Charges {format_cents(ledger.charges_cents)} over {len(ledger.visits)} "
-            f"signed visit{'s' if len(ledger.visits) != 1 else ''}"
+            f"Charges {format_cents(ledger.charges_cents)} over {visits} "
+            f"signed visit{'s' if visits != 1 else ''}"
+            + (f" and {len(account.fees)} cancellation/no-show fee"
+               f"{'s' if len(account.fees) != 1 else ''}" if account.fees else "")
         ]
         if ledger.adjustments_cents:
             parts.append(f"package discount {format_cents(ledger.adjustments_cents)}")

@@ -109,7 +109,10 @@ class MoneyDialog(QDialog):
         if self.kind == "payment":
             self.what.addItem("The oldest balance first", "")
             if account is not None:
+                fees = {f.id for f in getattr(account, "fees", ())}  # paid oldest first
                 for va in sorted(account.ledger.visits.values(), key=lambda a: a.date):
+                    if va.visit_id in fees:
+                        continue
                     owes = f"owes {format_cents(va.balance_cents)}" if va.balance_cents > 0 \
                         else "paid"
                     self.what.addItem(f"Visit of {va.date:%b %d, %Y} ({owes})", str(va.visit_id))

@@ -58,8 +58,10 @@ from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.reminders import Reminder
 from core.domain.schedule import (
     Appointment,
+    AppointmentFee,
     AppointmentStatus,
     Block,
+    FeeKind,
     Series,
     WaitlistEntry,
     WorkingHours,
@@ -222,8 +224,11 @@ def _schedule(draw: st.DrawFn, clinician: Clinician, patient: Patient, visit: Vi
                          weekdays=tuple(draw(st.sets(st.integers(0, 6), min_size=1))))
     sent = Reminder(moved.id, patient.id, moved.start, moved.start - dt.timedelta(hours=30),
                     draw(st.sampled_from(["pat@example.test", "p.o'neil@example.test"])))
+    charged = AppointmentFee(patient.id, moved.id, moved.start.date(),
+                             draw(st.sampled_from(list(FeeKind))), draw(st.integers(1, 90_000)))
     return {"appointment_series": series, "appointment": moved, "working_hours": hours,
-            "schedule_block": block, "waitlist_entry": wait, "appointment_reminder": sent}
+            "schedule_block": block, "waitlist_entry": wait, "appointment_reminder": sent,
+            "appointment_fee": charged}
 
 
 def _supplies(draw: st.DrawFn, clinician: Clinician, note: Note) -> dict[str, Any]:
@@ -265,6 +270,7 @@ def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
         "schedule_block": lambda x: uow.schedule.save_blocks([x]),
         "waitlist_entry": lambda x: uow.schedule.save_waitlist([x]),
         "appointment_reminder": lambda x: uow.reminders.save_many([x]),
+        "appointment_fee": lambda x: uow.schedule.save_fees([x]),
     }
     if entity == "package":
         package, uses = obj
@@ -309,6 +315,9 @@ def _read(uow: Any, entity: str, ident: uuid.UUID, obj: Any) -> Any:
     if entity == "appointment_reminder":
         return next(r for r in uow.reminders.for_appointment(obj.appointment_id)
                     if r.id == ident)
+    if entity == "appointment_fee":
+        return next(f for f in uow.schedule.fees_for([obj.patient_id])[obj.patient_id]
+                    if f.id == ident)
     if entity == "inventory_location":
         return next(x for x in uow.inventory.locations() if x.id == ident)
     if entity == "inventory_item":
@@ -394,7 +403,7 @@ def test_every_synced_record_type_has_a_write_path_and_is_in_the_property() -> N
                       "claim", "claim_batch", "remittance", "inventory_location",
                       "inventory_item", "stock_movement", "usage_template",
                       "appointment_series", "appointment", "working_hours", "schedule_block",
-                      "waitlist_entry", "appointment_reminder"}
+                      "waitlist_entry", "appointment_reminder", "appointment_fee"}
     assert set(outbox.RECORDS) <= set(records.SHAPES) | {"note"}, "add it to records.SHAPES"
     assert set(outbox.RECORDS) <= world_entities, "add the new record type to worlds()"
 
