@@ -19,7 +19,9 @@ dashboard, the patient list and the patient search, at 1,000 / 10,000 / 50,000
   ``bench_storage`` — common and rare words, a name pair, a year, a birth date — each timed
   alone; the miss (``zz-no-match``, which must look at every name) is reported apart.
 
-Medians; each figure is also given as a ratio to the smallest size of the same run.
+Medians of wall and CPU time (``time.process_time``: the reference machine is shared, and CPU
+is the figure load moves least); each is also given as a ratio to the smallest size of the same
+run.
 """
 
 from __future__ import annotations
@@ -48,14 +50,20 @@ QUERIES = ["quill", "ha", "nora keane", "1955", "rook12"]
 MISS = "zz-no-match"
 
 
-def _median(fn: Callable[[], Any], repeat: int) -> float:
+def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Median wall and median CPU seconds (the machine is shared: CPU is the steadier one)."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _timed(raw: dict[str, Any], key: str, fn: Callable[[], Any], repeat: int) -> None:
+    raw[key], raw[f"{key}_cpu"] = _median(fn, repeat)
 
 
 # r0017's indexes in place of r0018's: the same-chart baseline for the dashboard and the lists.
@@ -83,34 +91,38 @@ def main() -> None:
             raw[f"shape_{n}"] = seed(s, n, days=max(n // 20, 1))
             s.checkpoint()
             raw[f"rows_{n}"] = len(dashboard.compliance_dashboard(s, today=TODAY).rows)
-            raw[f"dashboard_{n}"] = _median(
-                partial(dashboard.compliance_dashboard, s, today=TODAY), 9)
-            raw[f"patient_list_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
-            raw[f"count_{n}"] = _median(partial(_count, s), 21)
+            _timed(raw, f"dashboard_{n}", partial(dashboard.compliance_dashboard, s, today=TODAY),
+                   9)
+            _timed(raw, f"patient_list_{n}", partial(ui_queries.patient_list, s), 9)
+            _timed(raw, f"count_{n}", partial(_count, s), 21)
             _indexes(s, OLD_INDEXES)
-            raw[f"dashboard_old_{n}"] = _median(
-                partial(dashboard.compliance_dashboard, s, today=TODAY), 9)
+            _timed(raw, f"dashboard_old_{n}",
+                   partial(dashboard.compliance_dashboard, s, today=TODAY), 9)
             s.lock()
             s = _session(folder / f"drafts-{n}.chart", plain=False)
             seed(s, n, days=max(n // 20, 1), sign=False)
             s.checkpoint()
-            raw[f"drafts_list_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
+            _timed(raw, f"drafts_list_{n}", partial(ui_queries.patient_list, s), 9)
             _indexes(s, OLD_INDEXES)
-            raw[f"drafts_list_old_{n}"] = _median(partial(ui_queries.patient_list, s), 9)
+            _timed(raw, f"drafts_list_old_{n}", partial(ui_queries.patient_list, s), 9)
             s.lock()
             s = _session(folder / f"search-{n}.chart", plain=False)
             seed_patients(s, n)
             s.checkpoint()
-            raw[f"search_{n}"] = statistics.median(
-                _median(partial(search_patients, s, q, limit=50), 5) for q in QUERIES)
-            raw[f"search_miss_{n}"] = _median(partial(search_patients, s, MISS, limit=50), 9)
+            each = [_median(partial(search_patients, s, q, limit=50), 5) for q in QUERIES]
+            raw[f"search_{n}"] = statistics.median(w for w, _c in each)
+            raw[f"search_{n}_cpu"] = statistics.median(c for _w, c in each)
+            _timed(raw, f"search_miss_{n}", partial(search_patients, s, MISS, limit=50), 9)
             s.lock()
     first = sizes[0]
 
     def figure(key: str, n: int) -> str:
-        value = raw[f"{key}_{n}"]
-        ratio = f"  (x{value / raw[f'{key}_{first}']:.2f} of {first})" if n != first else ""
-        return f"{value * 1000:.2f} ms{ratio}"
+        wall, cpu = raw[f"{key}_{n}"], raw[f"{key}_{n}_cpu"]
+        ratio = ""
+        if n != first:
+            ratio = (f"  (x{wall / raw[f'{key}_{first}']:.2f} / "
+                     f"x{cpu / raw[f'{key}_{first}_cpu']:.2f} of {first})")
+        return f"{wall * 1000:.2f} ms wall, {cpu * 1000:.2f} ms CPU{ratio}"
 
     rows: list[tuple[str, str]] = []
     for n in sizes:
