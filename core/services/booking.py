@@ -153,6 +153,8 @@ def free_slots(chart: ChartSession, secret: bytes, services: list[BookingService
 def publish(chart: ChartSession, *, days: int = 14, lead_hours: int = 12,
             hold_hours: int = 48, now: dt.datetime | None = None,
             transport: httpx.BaseTransport | None = None) -> Published:
+    if not 1 <= days <= 60 or not 0 <= lead_hours <= 24 * 14 or not 1 <= hold_hours <= 14 * 24:
+        raise InvalidInput("Publish 1–60 days ahead, hold a request 1–336 hours.")
     now = now or dt.datetime.now()
     cfg = _config(chart)
     services = offered(chart)
@@ -183,7 +185,7 @@ class BookingRequest:
     """A request as the practice sees it (opened on this device; the PHI stays in the chart)."""
 
     request_id: uuid.UUID
-    status: str  # pending / accepted / declined / expired
+    status: str  # pending / accepted / declined / expired / unreadable
     start: str
     minutes: int
     service: str
@@ -225,43 +227,62 @@ def _text(value: Any, limit: int = 1000) -> str:
 
 def pull(chart: ChartSession, *, transport: httpx.BaseTransport | None = None
          ) -> list[BookingRequest]:
-    """Fetch, open and keep every request; returns this device's view, oldest first."""
+    """Fetch, open and keep every request; returns this device's view, oldest first.
+
+    A request that does not open (sealed to another key, altered) is kept as ``unreadable``
+    with nothing but its slot, so it can be declined to free the slot; the others still open.
+    An answer this device recorded but the server has not heard (offline at the time) is sent
+    again."""
     cfg = _config(chart)
+    out: list[BookingRequest] = []
     with _api(cfg, transport) as api:
         secret = _secret(chart, cfg, api)
         page = api.page()
         slug = page.slug if page else ""
-        items = api.requests()
-    out: list[BookingRequest] = []
-    for item in items:
-        try:
-            known: BookingRequest | None = _load(chart, item.request_id)
-        except NotFound:
-            known = None
-        if known is not None:
-            status = known.status if known.status in ("accepted", "declined") else item.status
-            if status != known.status:
-                known = BookingRequest(**{**_asdict(known), "status": status})
-                _store(chart, known)
-            out.append(known)
-            continue
-        if item.envelope is None:
-            continue  # answered before this device saw it (another device holds the details)
-        plain = json.loads(crypto.open_request(secret, item.envelope,
-                                               f"{slug}:{item.slot_id}"))
-        req = BookingRequest(
-            request_id=item.request_id, status=item.status, start=item.start,
-            minutes=item.minutes, service=item.service, slot_id=item.slot_id, slug=slug,
-            first_name=_text(plain.get("first_name"), 80),
-            last_name=_text(plain.get("last_name"), 80),
-            date_of_birth=_text(plain.get("date_of_birth"), 10),
-            phone=_text(plain.get("phone"), 40), email=_text(plain.get("email"), 200),
-            answers={_text(k, 40): _text(v) for k, v in dict(plain.get("answers") or {}).items()},
-            questions={_text(k, 40): _text(v, 200)
-                       for k, v in dict(plain.get("questions") or {}).items()},
-        )
-        _store(chart, req)
-        out.append(req)
+        for item in api.requests():
+            try:
+                known: BookingRequest | None = _load(chart, item.request_id)
+            except NotFound:
+                known = None
+            if known is not None:
+                if known.status in ("accepted", "declined") and item.status == "pending":
+                    api.decide(item.request_id, known.status)  # the answer was not delivered
+                elif known.status != item.status and known.status not in ("accepted",
+                                                                           "declined"):
+                    known = BookingRequest(**{**_asdict(known), "status": item.status})
+                    _store(chart, known)
+                out.append(known)
+                continue
+            if item.envelope is None:
+                continue  # answered before this device saw it (another device holds it)
+            base: dict[str, Any] = {"request_id": item.request_id, "start": item.start,
+                    "minutes": item.minutes, "service": item.service, "slot_id": item.slot_id,
+                    "slug": slug}
+            try:
+                plain = json.loads(crypto.open_request(secret, item.envelope,
+                                                       f"{slug}:{item.slot_id}"))
+                if not isinstance(plain, dict):
+                    raise ValueError("not an object")
+            except (crypto.BookingKeyError, ValueError) as exc:
+                req = BookingRequest(status="unreadable", reason=(
+                    f"This request could not be opened: {exc}".splitlines()[0][:200]), **base)
+                _store(chart, req)
+                out.append(req)
+                continue
+            req = BookingRequest(
+                status=item.status,
+                first_name=_text(plain.get("first_name"), 80),
+                last_name=_text(plain.get("last_name"), 80),
+                date_of_birth=_text(plain.get("date_of_birth"), 10),
+                phone=_text(plain.get("phone"), 40), email=_text(plain.get("email"), 200),
+                answers={_text(k, 40): _text(v)
+                         for k, v in dict(plain.get("answers") or {}).items()},
+                questions={_text(k, 40): _text(v, 200)
+                           for k, v in dict(plain.get("questions") or {}).items()},
+                **base,
+            )
+            _store(chart, req)
+            out.append(req)
     with chart.uow() as uow:
         uow.record("view", "booking_requests", chart.chart_id, detail=f"{len(out)} requests")
         uow.commit()
@@ -326,8 +347,9 @@ def accept(chart: ChartSession, request_id: uuid.UUID, *,
     """Book the request (see module doc); a clash declines it with the reason."""
     req = _load(chart, request_id)
     cfg = _config(chart)
-    if req.status == "declined":
-        raise InvalidInput(f"This request was declined: {req.reason or 'no reason given'}.")
+    if req.status in ("declined", "unreadable", "expired"):
+        raise InvalidInput(f"This request is {req.status}: {req.reason or 'no reason given'}.",
+                           hint="Contact the patient, or book them by hand.")
     with _api(cfg, transport) as api:
         if req.status == "accepted":  # booked here before; make sure the server knows
             api.decide(request_id, "accepted")

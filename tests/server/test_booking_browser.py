@@ -12,6 +12,7 @@ PostgreSQL is the session's throwaway cluster (tests/server/conftest.py).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ from server import accounts
 from server.db import make_engine
 from server.pgtemp import TempCluster, free_port
 
+PASSPHRASE = "tidal-lantern-orchard-47"
 PG_TEMPLATE = "chartside_template"  # made by the session fixture in conftest.py
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -103,7 +105,15 @@ def _browser() -> Any:
     return webdriver.Chrome(service=Service(DRIVER), options=options)
 
 
-def test_book_in_a_real_browser(served: tuple[str, str, TempCluster], tmp_path: Path) -> None:
+def test_book_in_a_real_browser(served: tuple[str, str, TempCluster], tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.cli_inprocess import Ran, run
+
+    def cli(*words: str) -> Ran:
+        return run(capsys, monkeypatch, ["--chart", str(tmp_path / "desk.chart"), *words],
+                   {"CHARTSIDE_PASSPHRASE": PASSPHRASE})
+
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.select import Select
@@ -116,7 +126,7 @@ def test_book_in_a_real_browser(served: tuple[str, str, TempCluster], tmp_path: 
         code, _ = accounts.create_enroll_code(engine, account, dt.timedelta(minutes=10))
     finally:
         engine.dispose()
-    chart, _ = charts.create_chart(tmp_path / "desk.chart", "tidal-lantern-orchard-47",
+    chart, _ = charts.create_chart(tmp_path / "desk.chart", PASSPHRASE,
                                    kdf=KdfParams.fast_for_tests())
     try:
         sync_service.enroll(chart, server=base, code=code, device_name="front desk")
@@ -156,21 +166,23 @@ def test_book_in_a_real_browser(served: tuple[str, str, TempCluster], tmp_path: 
         for secret in SECRETS:
             assert secret.lower() not in dump.lower(), f"{secret!r} is readable on the server"
 
-        pulled = booking.pull(chart)
-        assert len(pulled) == 1
-        req = pulled[0]
-        assert (req.first_name, req.last_name, req.email) == SECRETS[0:3]
-        assert req.answers == {"reason": SECRETS[4], "referral": "Yes", "payer": "Medicare"}
-        done_ = booking.accept(chart, req.request_id)
-        assert done_.booked and done_.new_patient
-        appt = next(a for a in schedule.day(chart, dt.date.fromisoformat(req.start[:10]))
-                    if a.id == done_.appointment_id)
-        assert appt.start.isoformat(timespec="minutes") == req.start
+        # the desktop side, through the real CLI (in process): pull and open, then book
+        chart.lock()
+        listed = cli("booking", "requests", "--json")
+        assert listed.returncode == 0, listed.stderr
+        (req,) = json.loads(listed.stdout)
+        assert (req["first_name"], req["last_name"], req["email"]) == SECRETS[0:3]
+        assert req["answers"] == {"reason": SECRETS[4], "referral": "Yes", "payer": "Medicare"}
+        booked = cli("booking", "accept", req["request_id"])
+        assert booked.returncode == 0 and "(new patient)" in booked.stdout, booked.stderr
+        chart = charts.open_chart(tmp_path / "desk.chart", passphrase=PASSPHRASE)
+        appt = next(a for a in schedule.day(chart, dt.date.fromisoformat(req["start"][:10]))
+                    if a.start.isoformat(timespec="minutes") == req["start"])
         assert appt.service == "evaluation" and appt.clinician_id == clinician.id
         same = patients.find_duplicates(chart, first_name=SECRETS[0], last_name=SECRETS[1],
                                         date_of_birth=dt.date.fromisoformat(SECRETS[5]))
-        assert [p.id for p in same] == [done_.patient_id]
+        assert [p.id for p in same] == [appt.patient_id]
         # the answered request lost its ciphertext on the server
-        assert req.request_id and "\"ct\"" not in _dump(cluster, name)
+        assert "\"ct\"" not in _dump(cluster, name)
     finally:
         chart.lock()

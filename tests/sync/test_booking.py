@@ -5,6 +5,7 @@ tampered requests. (The real browser runs in tests/e2e/test_booking_browser.py.)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -21,6 +22,7 @@ from syncwire.booking import BookingEnvelope
 from tests.sync.helpers import Device, SyncServer, enroll, running_server
 
 NOW = dt.datetime(2026, 12, 7, 8, 0)  # a Monday morning
+POW_BITS = 10
 WEEKDAY = ((dt.time(9), dt.time(12)),)
 
 
@@ -30,6 +32,10 @@ def setup(
 ) -> Iterator[tuple[SyncServer, Device, uuid.UUID]]:
     tmp = tmp_path_factory.mktemp("booking")
     with running_server(tmp) as server:
+        # a cheaper proof of work than production's 16 bits: the check is the same code
+        state = server.client.app.state.chartside
+        server.client.app.state.chartside = dataclasses.replace(
+            state, settings=dataclasses.replace(state.settings, booking_pow_bits=POW_BITS))
         device = enroll(server, server.practice("Riverside PT"), tmp / "a.chart", "desk")
         clinician = practice.add_clinician(device.chart, first_name="Ada", last_name="Lovelace",
                                            discipline=Discipline.PT).value
@@ -43,13 +49,13 @@ def _slug(url: str) -> str:
 
 
 def _submit(server: SyncServer, slug: str, slot: dict[str, object], body: dict[str, object],
-            *, bits: int = 16) -> tuple[int, dict[str, object]]:
+            *, bits: int = 0) -> tuple[int, dict[str, object]]:
     """What booking.js does, in Python: seal, prove work, post."""
     page = server.client.get(f"/v1/book/{slug}/availability").json()
     env = crypto.seal_request(crypto.wire.b64decode(page["public_key"]),
                               json.dumps(body).encode(), f"{slug}:{slot['id']}")
     nonce = 0
-    while not pow_ok(pow_digest(slug, str(slot["id"]), env.ct, str(nonce)), bits):
+    while not pow_ok(pow_digest(slug, str(slot["id"]), env.ct, str(nonce)), bits or POW_BITS):
         nonce += 1
     r = server.client.post(f"/v1/book/{slug}/requests", json={
         "slot_id": slot["id"], "envelope": env.model_dump(), "pow_nonce": str(nonce)})
@@ -141,8 +147,10 @@ def test_public_endpoint_refusals(setup: tuple[SyncServer, Device, uuid.UUID]) -
     slot = page["slots"][-1]
     env = crypto.seal_request(crypto.wire.b64decode(page["public_key"]), b"{}",
                               f"{slug}:{slot['id']}")
+    weak_nonce = next(str(n) for n in range(100)
+                      if not pow_ok(pow_digest(slug, slot["id"], env.ct, str(n)), POW_BITS))
     weak = server.client.post(f"/v1/book/{slug}/requests", json={
-        "slot_id": slot["id"], "envelope": env.model_dump(), "pow_nonce": "1"})
+        "slot_id": slot["id"], "envelope": env.model_dump(), "pow_nonce": weak_nonce})
     assert weak.status_code == 422 and weak.json()["error"] in ("proof_of_work",)
     big = server.client.post(f"/v1/book/{slug}/requests", content=b"x" * 40_000,
                              headers={"Content-Type": "application/json"})
@@ -168,3 +176,31 @@ def test_a_request_moved_to_another_slot_does_not_open(tmp_path: Path) -> None:
     with pytest.raises(crypto.BookingKeyError):
         crypto.open_request(secret, BookingEnvelope(epk=env.epk, iv=env.iv, ct=env.epk),
                             "page:s1")
+
+
+def test_an_unreadable_request_is_kept_and_can_be_declined(
+    setup: tuple[SyncServer, Device, uuid.UUID],
+) -> None:
+    server, device, _ = setup
+    slug = _slug(booking.publish(device.chart, now=NOW + dt.timedelta(days=7), days=2,
+                                 transport=device.transport).url)
+    page = server.client.get(f"/v1/book/{slug}/availability").json()
+    slot = page["slots"][0]
+    _, stranger = crypto.new_keypair()  # sealed to a key that is not the practice's
+    env = crypto.seal_request(stranger, b'{"first_name": "Lost"}', f"{slug}:{slot['id']}")
+    nonce = 0
+    while not pow_ok(pow_digest(slug, slot["id"], env.ct, str(nonce)), POW_BITS):
+        nonce += 1
+    assert server.client.post(f"/v1/book/{slug}/requests", json={
+        "slot_id": slot["id"], "envelope": env.model_dump(),
+        "pow_nonce": str(nonce)}).status_code == 201
+    listed = booking.pull(device.chart, transport=device.transport)
+    bad = next(r for r in listed if r.slot_id == slot["id"])
+    assert bad.status == "unreadable" and "could not be opened" in bad.reason
+    with pytest.raises(booking.InvalidInput, match="unreadable"):
+        booking.accept(device.chart, bad.request_id, transport=device.transport)
+    booking.decline(device.chart, bad.request_id, "cannot open", transport=device.transport)
+    free = {s["id"] for s in server.client.get(f"/v1/book/{slug}/availability").json()["slots"]}
+    assert slot["id"] in free
+    with pytest.raises(booking.InvalidInput, match="1–60 days"):
+        booking.publish(device.chart, days=0, transport=device.transport)
