@@ -103,8 +103,13 @@ class BackupsPage(QWidget):
         self.verify_button.setObjectName("backupVerify")
         self.restore_button = QPushButton("Restore…")
         self.restore_button.setObjectName("backupRestore")
+        self.check_button = QPushButton("Check this chart")
+        self.check_button.setObjectName("chartCheckIntegrity")
+        self.check_button.setToolTip(
+            "SQLite and SQLCipher page checks, every signed note against its seal, the "
+            "immutability triggers, the audit chain and the heads anchored in the backups")
         for b in (self.back_up_button, self.choose_button, self.verify_button,
-                  self.restore_button):
+                  self.restore_button, self.check_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -127,6 +132,8 @@ class BackupsPage(QWidget):
         self.choose_button.clicked.connect(self.choose_folder)
         self.verify_button.clicked.connect(self.verify)
         self.restore_button.clicked.connect(self.restore)
+        self.check_button.clicked.connect(self.check_integrity)
+        self.integrity: Any = None  # the last charts.IntegrityReport
 
     # -- reads --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -185,6 +192,32 @@ class BackupsPage(QWidget):
 
         (CommandOp(self, lambda chart: backups.back_up(chart, to))
          .success(done).failure(failed).run())
+
+    def check_integrity(self) -> None:
+        """``chartside check-integrity`` in the app (audited; reads the whole file). The sync
+        server's anchors are checked by the CLI (network), not here (docs/security.md)."""
+        from core.services import charts
+
+        self.message.setText("Checking the chart…")
+        self.check_button.setEnabled(False)
+
+        def done(report: Any) -> None:
+            self.check_button.setEnabled(True)
+            self.integrity = report
+            if report.ok:
+                self.message.setText(
+                    f"Chart intact: pages ok, {report.signed_notes} signed notes match their "
+                    f"seals, triggers in place, {report.audit_rows} audit rows chained.")
+            else:
+                self.message.setText(
+                    "Chart problems found: " + "; ".join(report.problems)
+                    + ". Restore the latest good backup.")
+
+        def failed(error: BaseException) -> bool:
+            self.check_button.setEnabled(True)
+            return self._failed(error)
+
+        (CommandOp(self, charts.check_integrity).success(done).failure(failed).run())
 
     def choose_folder(self) -> None:
         start = self.folder.text() or str(Path.home())

@@ -17,6 +17,8 @@ from desktop.cli import _open, _prompt
 
 if TYPE_CHECKING:
     from core.services.backups import BackupRecord
+    from core.services.sync import AnchorCheck
+    from core.storage.chart import ChartSession
 
 ENV_RECOVERY = "CHARTSIDE_RECOVERY_KEY"
 
@@ -111,21 +113,42 @@ def cmd_check_integrity(args: argparse.Namespace) -> int:
     session = _open(args)
     try:
         report = charts.check_integrity(session)
+        anchored, server_note = _server_anchors(session)
     finally:
         session.lock()
+    problems = list(report.problems) + list(anchored.problems if anchored else ())
     for name in report.repaired_at_open:
         print(f"Repaired at open: trigger {name} had been removed or altered (audited).")
-    if report.ok:
+    if server_note:
+        print(server_note)
+    if not problems:
+        server = f", {anchored.checked} anchors on the sync server match" if anchored else ""
         print(
             f"Chart intact: pages and page MACs ok, {report.signed_notes} signed notes match "
-            f"their hashes, triggers in place, {report.audit_rows} audit rows chained."
+            f"their hashes, triggers in place, {report.audit_rows} audit rows chained{server}."
         )
         return 0
     print("Chart problems found:")
-    for problem in report.problems:
+    for problem in problems:
         print(f"  - {problem}")
     print("Restore the latest good backup (chartside backups list, chartside restore).")
     return 7
+
+
+def _server_anchors(session: ChartSession) -> tuple[AnchorCheck | None, str]:
+    """The audit heads this chart anchored on its sync server (when it syncs), checked against
+    the chain; unreachable → a note, not a failure (the local checks stand on their own)."""
+    from core.services import sync
+    from core.sync.errors import SyncError
+    from desktop import cli_sync
+
+    state = sync.status(session)
+    if not state.enrolled or state.revoked or not state.key_ready:
+        return None, ""
+    try:
+        return sync.verify_anchors(session, transport=cli_sync.TRANSPORT), ""
+    except SyncError as exc:
+        return None, f"Audit anchors on the sync server not checked: {exc.message}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

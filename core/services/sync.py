@@ -23,11 +23,12 @@ from core.storage.chart import ChartSession
 from core.sync import config, describe, devices, engine, resolve
 from core.sync.api import SyncApi
 from core.sync.describe import ConflictSummary, HistoryEntry
-from core.sync.devices import Approval, DeviceRow, EnrollResult, Rotation
+from core.sync.devices import AnchorCheck, Approval, DeviceRow, EnrollResult, Rotation
 from core.sync.engine import ApiMaker, Run, SyncReport, run_blocking
 from core.sync.resolve import Choice, ConflictDetail
 
 __all__ = [
+    "AnchorCheck",
     "Approval",
     "ConflictDetail",
     "ConflictSummary",
@@ -55,6 +56,7 @@ __all__ = [
     "status",
     "sync_now",
     "sync_run",
+    "verify_anchors",
 ]
 
 
@@ -147,6 +149,13 @@ def revoke_device(
 ) -> DeviceRow:
     """Revoke a device; revoking another device also rotates the practice key."""
     return run_blocking(chart, revoke_run(device_id, transport))
+
+
+def verify_anchors(
+    chart: ChartSession, *, transport: httpx.BaseTransport | None = None
+) -> AnchorCheck:
+    """The chart's audit chain against the heads it anchored on the sync server."""
+    return run_blocking(chart, devices.verify_anchors_run(api_maker(transport, timeout=10.0)))
 
 
 def rotate_key(chart: ChartSession, *, transport: httpx.BaseTransport | None = None) -> Rotation:

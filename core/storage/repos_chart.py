@@ -6,12 +6,14 @@ Each runs on its unit of work's connection, inside its transaction: a setting wr
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from core.storage import audit, integrity
+from core.storage import audit, integrity, seals
 from core.storage.tables import meta
 
 
@@ -48,6 +50,19 @@ class AuditRepo:
 
     def recent(self, limit: int = 100) -> list[dict[str, Any]]:
         return audit.recent(self._c, limit)
+
+    def sealed_head(self) -> seals.AuditHead | None:
+        """The head as last sealed (meta ``audit_seal``), or None before the first row."""
+        value = self._c.execute(
+            select(meta.c.value).where(meta.c.key == seals.AUDIT_SEAL)
+        ).scalar_one_or_none()
+        return seals.AuditHead.parse(value) if value else None
+
+    def restore_points(self) -> list[tuple[dt.datetime, int]]:
+        return seals.restore_points(self._c)
+
+    def anchor_problems(self, anchors: Iterable[tuple[str, seals.AuditHead]]) -> list[str]:
+        return seals.anchor_problems(self._c, anchors)
 
 
 class IntegrityRepo:

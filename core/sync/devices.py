@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 
 import syncwire as wire
 from core.domain.errors import InvalidInput
+from core.storage import seals
 from core.storage import sync_store as store
-from core.sync import config, crypto, pairing, rotation
+from core.sync import anchors, config, crypto, pairing, rotation
 from core.sync.config import SyncConfig
 from core.sync.engine import ApiMaker, DbStep, NetStep, Run, load_config
 from core.sync.errors import AlreadyEnrolled, MissingSyncKey, PairingFailed, ProtocolError
@@ -354,3 +355,55 @@ def _previous(cfg: SyncConfig, key_id: str) -> str:
     if not others:
         raise MissingSyncKey()
     return others[-1]
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    checked: int  # anchors on the server that describe this chart's timeline
+    problems: tuple[str, ...]
+
+
+def verify_anchors_run(make_api: ApiMaker) -> Run[AnchorCheck]:
+    """This chart's audit chain against the heads it anchored on the sync server (``anchors``).
+
+    An anchor under a key this chart does not hold (a restore from before a key rotation) is
+    skipped; one that does not open under a key it holds, or that this chart's key did not
+    seal, is a problem, as is an anchored row that is missing or different in the chain."""
+    cfg: SyncConfig = yield load_config()
+    with make_api(cfg.server, cfg.token) as api:
+        offered: list[wire.WrappedKey] = yield NetStep(api.keys, "keys")
+    mine = [
+        b for b in offered if b.scheme == anchors.SCHEME and b.sender_device_id == cfg.device_id
+    ]
+
+    def check(chart: ChartSession) -> AnchorCheck:
+        with chart.uow() as uow:
+            points = uow.audit.restore_points()
+            found: list[tuple[str, seals.AuditHead]] = []
+            problems: list[str] = []
+            for blob in mine:
+                key = cfg.keys.get(blob.key_id)
+                if key is None:
+                    continue
+                anchor = anchors.open_anchor(
+                    key, blob.key_id, cfg.device_id, wire.b64decode(blob.wrapped_key)
+                )
+                when = f"{blob.created_at:%Y-%m-%d %H:%M} UTC"
+                if anchor is None:
+                    problems.append(f"the sync server's anchor of {when} does not open")
+                    continue
+                if anchor.chart_id != chart.chart_id:
+                    continue  # another chart enrolled as this device before
+                where = f"the sync server's anchor of {anchor.taken_at:%Y-%m-%d %H:%M} UTC"
+                if not seals.anchor_is_genuine(chart.keys, chart.chart_id, anchor.head):
+                    problems.append(f"{where} was not sealed with this chart's key")
+                elif seals.applicable_anchor(anchor.taken_at, anchor.head, points):
+                    found.append((where, anchor.head))
+            problems += uow.audit.anchor_problems(found)
+            uow.record("view", "audit", "sync-anchors",
+                       detail=f"{len(found)} anchors, {len(problems)} problems")
+            uow.commit()
+        return AnchorCheck(len(found), tuple(problems))
+
+    result: AnchorCheck = yield DbStep(check, "check anchors")
+    return result

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 import syncwire as wire
 from core.domain.changes import Changes
 from core.storage import sync_store as store
-from core.sync import apply, config, push, rotation
+from core.sync import anchors, apply, config, push, rotation
 from core.sync.api import ResyncRequired, SyncApi
 from core.sync.config import SyncConfig
 from core.sync.errors import DeviceRevoked, MissingSyncKey, PairingFailed, SyncError
@@ -78,6 +78,7 @@ class SyncReport:
     resent: int = 0  # queued again after the server's log changed identity
     reissued: int = 0  # refused as already used ids (a restored chart), content sent anew
     keys_received: int = 0  # rotated practice keys taken from the mailbox
+    anchored: bool = False  # the audit head was anchored on the server (core.sync.anchors)
     batches: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -159,6 +160,8 @@ def sync_run(
                     if report.keys_received:  # seal under the rotated key from now on
                         cfg = yield load_config()
                     yield from _push_all(api, cfg, report)
+                if push_changes:
+                    yield from _anchor(api, cfg, report)
                 break
             except ResyncRequired as exc:
                 if attempt == 2:
@@ -409,3 +412,35 @@ def _take_rotated_keys(api: SyncApi, cfg: SyncConfig) -> Run[int]:
     if found or refused:
         yield DbStep(save, "store keys")
     return len(found)
+
+
+def _anchor(api: SyncApi, cfg: SyncConfig, report: SyncReport) -> Run[None]:
+    """Post the sealed audit head to this device's own mailbox when due (``anchors``)."""
+    now = dt.datetime.now(dt.UTC)
+
+    def read(chart: ChartSession) -> anchors.Anchor | None:
+        with chart.uow() as uow:
+            head = uow.audit.sealed_head()
+            if not anchors.due(uow.meta.get(anchors.LAST), head, now) or head is None:
+                return None
+            return anchors.Anchor(chart.chart_id, head, now)
+
+    anchor: anchors.Anchor | None = yield DbStep(read, "anchor?")
+    if anchor is None or cfg.key_id is None:
+        return
+    blob = anchors.seal(cfg.key, cfg.key_id, cfg.device_id, anchor)
+    post = wire.WrappedKeyPost(
+        recipient_device_id=cfg.device_id,
+        key_id=cfg.key_id,
+        scheme=anchors.SCHEME,
+        wrapped_key=wire.b64encode(blob),
+    )
+    yield NetStep(partial(api.post_key, post), "anchor")
+
+    def remember(chart: ChartSession) -> None:
+        with chart.uow() as uow:
+            uow.meta.set(anchors.LAST, anchors.last_value(anchor.head, anchor.taken_at))
+            uow.commit()
+
+    yield DbStep(remember, "anchored")
+    report.anchored = True

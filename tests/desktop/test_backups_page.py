@@ -1,7 +1,7 @@
 """Backups in the app (issue 15): the daily backup runs at unlock when one is due and says where
 it went; a vanished backup folder is a visible notice (no backup, nothing created in its place);
-the Backups page (Chart › Backups…) lists backups, backs up now, verifies and restores into a new
-chart file — real chart, real widgets, real backup files."""
+the Backups page (Chart › Backups…) lists backups, backs up now, verifies, checks the chart's
+integrity and restores into a new chart file — real chart, real widgets, real backup files."""
 
 from __future__ import annotations
 
@@ -62,6 +62,10 @@ def test_daily_backup_at_unlock_and_the_page(
 
     qtbot.mouseClick(page.verify_button, LEFT)
     qtbot.waitUntil(lambda: "1 of 1 backups verified" in page.message.text(), timeout=30_000)
+
+    qtbot.mouseClick(page.check_button, LEFT)  # check-integrity, in the app
+    qtbot.waitUntil(lambda: page.integrity is not None, timeout=30_000)
+    assert page.integrity.ok and page.message.text().startswith("Chart intact")
 
     target = tmp_path / "restored.chart"
     page.restore(target, PASSPHRASE)
