@@ -26,7 +26,7 @@ import datetime as dt
 import io
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -39,6 +39,7 @@ from core.domain.inventory import (
     fmt,
     on_hand,
 )
+from core.rules.pricing import PricedService
 
 __all__ = ["TemplateLine", "UsageTemplate"]  # defined with the other records, used here
 
@@ -278,6 +279,22 @@ class SupplyLine:
     hcpcs: str
     units: int
     item_name: str
+
+
+def supply_services(
+    lines: Iterable[SupplyLine], fee: Callable[[str], int | None]
+) -> list[PricedService]:
+    """A signed note's billable supplies as priced claim lines: units = quantity used (whole
+    units, rounded up), the fee per unit from the practice's fee schedule (``fee(hcpcs)``).
+    The item's unit cost is what the practice paid, not a price: with no fee on file the
+    line is left off (``no_fee``) and the scrub says so — never a $0 line."""
+    out = []
+    for line in lines:
+        per_unit = fee(line.hcpcs)
+        out.append(PricedService(
+            line.hcpcs, line.units, 0, per_unit, (per_unit or 0) * line.units,
+            None if per_unit is not None else "no_fee", supply=True, label=line.item_name))
+    return out
 
 
 def supply_lines(used: Iterable[Movement], items: Mapping[uuid.UUID, Item]) -> list[SupplyLine]:

@@ -25,6 +25,11 @@ class PricedService:
     fee_cents: int | None  # per unit; None: no fee on file for the day
     charge_cents: int
     left_off: str | None = None  # "zero_units" | "bundled" | "unknown": not billed
+    # a billable supply a signed note used (issue 20; HCPCS Level II, e.g. A4556): not a
+    # therapy service — no minutes, no modifiers, never counted toward the KX threshold;
+    # "no_fee" when the fee schedule has no fee for it (left off, a scrub finding)
+    supply: bool = False
+    label: str = ""  # the supply's name (supplies are not in the code catalog)
 
 
 class PayerLike(Protocol):

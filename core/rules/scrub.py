@@ -79,6 +79,8 @@ SCRUB_CATALOG: Mapping[str, FindingSpec] = dict(
         _spec("scrub.addon_without_parent", "block", "97130 billed without 97129 that day."),
         _spec("scrub.code_unknown", "block", "A signed note has a code the catalog lacks."),
         _spec("scrub.fee_missing", "warn", "No fee on file for a code: charged $0."),
+        _spec("scrub.supply_fee_missing", "warn",
+              "A billable supply has no fee on file: left off, not a $0 line."),
         _spec("scrub.modifiers_truncated", "warn", "More than 4 modifiers: extras dropped."),
         _spec("scrub.zero_units", "info", "A timed code earned 0 units: left off, not billed."),
         _spec("scrub.bundled", "info", "The payer never pays this code separately: left off."),
@@ -102,7 +104,7 @@ class LeftOff:
 
     date: str
     code: str
-    reason: str  # "zero_units" | "bundled" | "unknown"
+    reason: str  # "zero_units" | "bundled" | "unknown" | "no_fee" (a supply)
     explanation: str = ""
 
 
@@ -208,6 +210,11 @@ def scrub(bill: Superbill, facts: ScrubFacts) -> list[Finding]:
                               f"{item.code} on {item.date} earned 0 units and is not billed. "
                               f"{item.explanation}".strip(),
                               "lines", "Nothing to fix: it stays documented in the note."))
+        elif item.reason == "no_fee":  # a billable supply (issue 20): never a $0 line
+            add(scrub_finding("scrub.supply_fee_missing",
+                              f"{item.code} ({item.explanation}) used on {item.date} has no fee "
+                              "in the fee schedule; it was left off the bill.", "lines",
+                              f"Add {item.code} to the fee schedule to bill the supply."))
         elif item.reason == "bundled":
             add(scrub_finding("scrub.bundled", f"{item.code} on {item.date} is never paid "
                               "separately by this payer; it is not billed.", "lines",

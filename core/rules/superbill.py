@@ -100,15 +100,18 @@ def day_services(
             if seen is None:
                 out[s.code] = s
                 continue
-            left = s.left_off if s.left_off in ("unknown", "bundled") else seen.left_off
+            left = (s.left_off if s.left_off in ("unknown", "bundled", "no_fee")
+                    else seen.left_off)
             out[s.code] = PricedService(
                 s.code, seen.units + s.units, seen.minutes + s.minutes,
                 seen.fee_cents if seen.fee_cents is not None else s.fee_cents,
-                seen.charge_cents + s.charge_cents, left)
+                seen.charge_cents + s.charge_cents, left, seen.supply, seen.label)
     fixed = []
     for s in out.values():
         left = s.left_off
-        if left == "zero_units" and s.units > 0:
+        if s.supply:  # units are what was used; only a missing fee leaves it off
+            pass
+        elif left == "zero_units" and s.units > 0:
             left = None
         elif left is None and s.units <= 0:
             left = "zero_units"
@@ -199,7 +202,14 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
         for s in priced:
             if s.left_off:
                 left_off.append(LeftOff(first.date.isoformat(), s.code, s.left_off,
-                                        _zero_explanation(s, payer)))
+                                        s.label if s.supply else _zero_explanation(s, payer)))
+                continue
+            if s.supply:  # a billable supply: no modifiers, the day's primary diagnosis
+                lines.append(b.SuperbillLine(
+                    first.date, str(first.place_of_service), s.code, s.label, (),
+                    "".join(diagnosis_pointers(None, episode, letters)[:1]), s.units,
+                    s.fee_cents, s.charge_cents,
+                    g.clinicians[billing_clinician(first, g.billed_under)].npi, first.id))
                 continue
             mine = [ln for ln in all_lines if ln.code == s.code] or _pool_lines(
                 s.code, all_lines, packs)
@@ -237,7 +247,8 @@ def _billed_units(
     priced = charged.get(visit_id)
     if priced is None:
         return None
-    return {s.code: s.units for s in priced if s.left_off not in ("unknown", "bundled")}
+    return {s.code: s.units for s in priced
+            if s.left_off not in ("unknown", "bundled") and not s.supply}
 
 
 def _is_add_on(code: str, packs: RulePacks) -> bool:

@@ -104,7 +104,7 @@ def kx_days(
             units: dict[str, int] = {}
             for b in members:
                 for s in priced[b.visit_id]:
-                    if s.left_off not in ("unknown", "bundled"):
+                    if s.left_off not in ("unknown", "bundled") and not s.supply:
                         units[s.code] = units.get(s.code, 0) + s.units
         else:
             minutes = [m for b in members for m in b.minutes

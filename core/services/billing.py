@@ -45,6 +45,7 @@ from core.rules.units import UnitResult
 from core.services.pricing import Payer, PricedService, payer_for, price_by_day
 from core.services.pricing import price_services as price_services  # re-exported
 from core.services.result import Result
+from core.services.supply_billing import add_supplies
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, BillingRepos
 from core.storage.uow import UnitOfWork
@@ -106,6 +107,7 @@ def load_account(
                 known[b.episode_id] = uow.episodes.get(b.episode_id)
             payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
     priced = price_by_day(billed, payers, known, fees, packs, {})
+    add_supplies(uow, billed, priced, fees, payers)  # billable supplies (issue 20)
     return _settle(
         uow, repos, patient_id, billed, priced, repos.payments.for_patient(patient_id),
         repos.packages.for_patient(patient_id), repos.packages.uses_for_patient(patient_id),
@@ -143,10 +145,16 @@ def load_accounts(
         payers[eid] = by_profile[profile_id]
     memo: dict[Any, UnitResult] = {}
     out: dict[uuid.UUID, tuple[Account, int]] = {}
+    priced_all = {pid: price_by_day(visits, payers, episodes, fees, packs, memo)
+                  for pid, visits in billed.items()}
+    everything = {vid: s for per in priced_all.values() for vid, s in per.items()}
+    add_supplies(uow, [v for visits in billed.values() for v in visits], everything, fees,
+                 payers)  # billable supplies (issue 20): one read for all the patients
     for pid in ids:
         mine = billed.get(pid, [])
         out[pid] = _settle(
-            uow, repos, pid, mine, price_by_day(mine, payers, episodes, fees, packs, memo),
+            uow, repos, pid, mine,
+            {b.visit_id: everything[b.visit_id] for b in mine},
             payments.get(pid, []), packages.get(pid, []), uses.get(pid, []),
             posted.get(pid, []),
         )

@@ -127,7 +127,7 @@ def _kx_fees(
     out: dict[DayKey, dict[str, Decimal]] = {}
     for members in claim_days(signed, episodes, payers):
         first = members[0][0]
-        codes = [s.code for s in day_services(members, charged)]
+        codes = [s.code for s in day_services(members, charged) if not s.supply]
         found = prices.for_day(payers[first.episode_id], first.date, codes)
         if found is not None:
             out[claim_day_key(first, episodes, payers)] = found

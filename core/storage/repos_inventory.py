@@ -110,6 +110,25 @@ class InventoryRepo:
                        (Decimal(int(window or 0)) * milli).quantize(milli))
                 for item, have, window in self.conn.execute(stmt)}
 
+    def billable_use(self, visit_ids: Sequence[uuid.UUID]
+                     ) -> dict[uuid.UUID, list[tuple[Movement, Item]]]:
+        """Per visit: the ``used`` movements its signed note recorded of items with a HCPCS
+        code (billable supplies), with the item — one statement per 500 visits."""
+        m, n, i = t.stock_movements, t.notes, t.inventory_items
+        out: dict[uuid.UUID, list[tuple[Movement, Item]]] = {}
+        ids = list(dict.fromkeys(visit_ids))
+        for k in range(0, len(ids), 500):
+            stmt = (select(n.c.visit_id.label("visit_of_note"), m,
+                           *(c.label(f"it__{c.name}") for c in i.c))
+                    .join(n, n.c.id == m.c.note_id).join(i, i.c.id == m.c.item_id)
+                    .where(n.c.visit_id.in_(ids[k:k + 500]), i.c.hcpcs.is_not(None),
+                           m.c.kind == MovementKind.USED.value)
+                    .order_by(m.c.at, m.c.id))
+            for row in self.conn.execute(stmt).mappings():
+                item = from_row(Item, {c.name: row[f"it__{c.name}"] for c in i.c})
+                out.setdefault(row["visit_of_note"], []).append((from_row(Movement, row), item))
+        return out
+
     # -- usage templates ------------------------------------------------------------------
     def save_templates(self, templates: Sequence[UsageTemplate]) -> None:
         upsert(self.conn, t.usage_templates,

@@ -330,3 +330,55 @@ def test_good_faith_estimate_issued_kept_and_checked(demo_chart: ChartSession,
     with pytest.raises(Exception, match="in-network insurer"):
         estimates.issue_estimate(demo_chart, medicare.id, [("97110", 1)], tmp_path / "m.pdf")
     assert not (tmp_path / "m.pdf").exists()
+
+
+def test_billable_supply_adds_its_claim_line(demo_chart: ChartSession, tmp_path: Path) -> None:
+    """Issue 20: electrodes (A4556) a signed note used become a line of the superbill (PDF read
+    back), the CMS-1500 and the 837P (pyx12 keeps it valid) and a charge in the account:
+    units = quantity used (1.5 pair -> 2), the fee schedule's price. Without a fee on file the
+    supply is left off with a scrub finding — never a $0 line, never the item's unit cost."""
+    from decimal import Decimal
+
+    from core.rules import inventory as stock_rules
+    from core.services import billing, inventory, superbill
+    from core.services.superbill import SuperbillRequest
+
+    pid = patient_id(demo_chart, "Ellery")  # Medicare
+    with demo_chart.uow() as uow:
+        account, _ = billing.load_account(uow, pid)
+    visit = max(account.billed, key=lambda b: (b.date, str(b.visit_id)))
+    before = account.ledger.visits[visit.visit_id].charge_cents
+    pads = inventory.add_item(demo_chart, name="Electrode pads", unit="pair", hcpcs="A4556",
+                              unit_cost_cents=120)
+    inventory.receive(demo_chart, "Electrode pads", "10")
+    with demo_chart.uow() as uow:  # what signing records for the note (apply_note_usage)
+        note = uow.notes.for_visit(visit.visit_id)
+        assert note is not None and note.is_signed
+        clinic = next(iter(uow.inventory.locations()))
+        uow.inventory.add_movements(stock_rules.note_usage(
+            note.id, {pads.id: Decimal("1.5")}, clinic.id, dt.datetime.combine(visit.date,
+                                                                               dt.time(10))))
+        uow.commit()
+    request = SuperbillRequest(pid, visit_id=visit.visit_id, issued_on=NOW.date())
+    unpriced = superbill.preview_superbill(demo_chart, request).value
+    assert all(ln.code != "A4556" for ln in unpriced.superbill.lines)
+    missing = [f for f in unpriced.findings if f.id == "scrub.supply_fee_missing"]
+    assert len(missing) == 1 and "Electrode pads" in missing[0].message
+    billing.set_fee(demo_chart, "A4556", 350, effective_from=dt.date(2026, 1, 1))
+    priced = superbill.preview_superbill(demo_chart, request).value
+    line = next(ln for ln in priced.superbill.lines if ln.code == "A4556")
+    assert (line.units, line.fee_cents, line.charge_cents, line.modifiers) == (2, 350, 700, ())
+    assert line.pointers and not any(f.id == "scrub.supply_fee_missing" for f in priced.findings)
+    text = " ".join(" ".join(p.extract_text().split())
+                    for p in PdfReader(io.BytesIO(priced.pdf)).pages)
+    assert "A4556" in text and "Electrode pads" in text
+    with demo_chart.uow() as uow:
+        after, _ = billing.load_account(uow, pid)
+    assert after.ledger.visits[visit.visit_id].charge_cents == before + 700
+    form = claims.preview_cms1500(demo_chart, Cms1500Request(pid, issued_on=NOW.date()))
+    assert any(ln.code == "A4556" and ln.units == 2 and ln.charge_cents == 700
+               for c in form.claims for ln in c.lines)
+    batch = claims.export_837p(demo_chart, date_from=visit.date, date_to=visit.date,
+                               payer="medicare", out=tmp_path / "supply.x12", now=NOW).value
+    assert "SV1*HC:A4556*7*UN*2" in batch.text
+    assert verdicts(validate_x12(batch.text)) == [True]
