@@ -319,6 +319,9 @@ class Workspace(QWidget):
         if row.target_kind == "note":
             self.open_note(row.target_id)
             return
+        if row.target_kind == "inventory":  # low stock (issue 20): the Inventory page
+            self.show_area("inventory")
+            return
         episode_id = row.target_id if row.target_kind == "episode" else None
         self.open_patient(row.patient_id, episode_id)
         if episode_id is None:

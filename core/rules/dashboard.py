@@ -61,7 +61,9 @@ RULES: dict[str, tuple[str, str]] = {
                   "visits), or discharge."),
     "identical_note": ("Identical documentation", "Progress the exercise parameters or change "
                        "the text at the next visit, or acknowledge the warning with a reason."),
+    "low_stock": ("Low stock", "Order more (Inventory: Reorder list) or record the delivery."),
 }
+LOW_STOCK_URGENT_DAYS = 7  # a supply that runs out within a week (or is out) is urgent
 _RULE_ORDER = {rule: i for i, rule in enumerate(RULES)}
 
 
@@ -303,13 +305,45 @@ def narrative(note: Note) -> str:
                     .lower().split())
 
 
+def low_stock_rows(stock: Iterable[Any], today: dt.date) -> list[dict[str, Any]]:
+    """One row per low supply (``core.rules.inventory.StockRow``s): on hand at or below the
+    reorder point, with the days left at the last four weeks' pace. Urgent when it is out or
+    runs out within ``LOW_STOCK_URGENT_DAYS``; not about a patient (``target_kind``
+    "inventory", the item's id in ``target_id`` and ``patient_id``)."""
+    from core.domain.inventory import fmt
+
+    out: list[dict[str, Any]] = []
+    for s in stock:
+        if not s.low:
+            continue
+        item = s.item
+        if s.days_left is None:
+            pace = "no use in the last 4 weeks"
+        else:
+            pace = f"about {s.days_left} day{'s' if s.days_left != 1 else ''} left"
+        urgent = s.on_hand <= 0 or (s.days_left is not None
+                                    and s.days_left <= LOW_STOCK_URGENT_DAYS)
+        out.append({
+            "rule": "low_stock", "severity": "urgent" if urgent else "due",
+            "message": f"{item.name}: {fmt(s.on_hand)} {item.unit} on hand (reorder at "
+                       f"{fmt(item.reorder_point)}); {pace}.",
+            "target_kind": "inventory", "target_id": item.id, "patient_id": item.id,
+            "date": None if s.days_left is None else today + dt.timedelta(days=s.days_left),
+            "detail": "" if s.days_left is None else str(s.days_left),
+        })
+    return out
+
+
 def finish(
     raw: Iterable[dict[str, Any]], names: Mapping[uuid.UUID, tuple[str, str]], today: dt.date
 ) -> Dashboard:
     """Name the rows (``names``: patient id → (first, last)) and sort them: severity, rule
-    order, date, patient name."""
+    order, date, patient name. Supply rows name no patient."""
     out = []
     for r in raw:
+        if r["target_kind"] == "inventory":
+            out.append(DashboardRow(**r, patient_name="", patient_ref=""))
+            continue
         first, last = names.get(r["patient_id"], ("", ""))
         out.append(DashboardRow(**r, patient_name=f"{last}, {first}",
                                 patient_ref=patient_reference(first, last, r["patient_id"])))

@@ -41,6 +41,7 @@ from core.rules.dashboard import (
     unsigned_age_bucket,
 )
 from core.rules.packs import RulePacks, default_packs
+from core.services import inventory
 from core.services.billing import Payer, payer_for, price_services
 from core.services.progress import alerts_for, stub_visit
 from core.storage.chart import ChartSession
@@ -85,6 +86,7 @@ def load_dashboard(uow: UnitOfWork, today: dt.date, packs: RulePacks) -> Dashboa
         raw += rules.visit_cap_rows(ep, rows, today)
     raw += _kx(uow, reads, episodes, today, packs)
     raw += _identical(reads, episodes, visits, payer_of, today, packs)
+    raw += rules.low_stock_rows(inventory.stock_within(uow, today), today)  # issue 20
     return rules.finish(raw, reads.patient_names(r["patient_id"] for r in raw), today)
 
 

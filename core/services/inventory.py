@@ -161,13 +161,18 @@ def move(chart: ChartSession, item: str, amount: object, unit: str | None = None
 def stock(chart: ChartSession, today: dt.date | None = None) -> list[rules.StockRow]:
     """Every active item's count and forecast, from per-item sums in SQL (the rules' ``stock``
     over the whole ledger gives the same rows; a test holds them together)."""
-    today = today or dt.date.today()
+    with chart.uow() as uow:
+        return stock_within(uow, today or dt.date.today())
+
+
+def stock_within(uow: UnitOfWork, today: dt.date) -> list[rules.StockRow]:
+    """``stock`` in the caller's unit of work (the dashboard's low-stock rows)."""
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min)
     start = end - dt.timedelta(days=rules.WINDOW_DAYS)
-    with chart.uow() as uow:
-        items = uow.inventory.items(active_only=True)
-        totals = uow.inventory.totals(start, end)
-    return rules.stock_from_totals(items, totals)
+    items = uow.inventory.items(active_only=True)
+    if not items:
+        return []
+    return rules.stock_from_totals(items, uow.inventory.totals(start, end))
 
 
 def by_location(chart: ChartSession) -> dict[str, dict[str, Decimal]]:

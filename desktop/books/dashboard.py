@@ -202,6 +202,10 @@ class ComplianceDashboard(QWidget):
             self.open_row(row)
 
     def open_row(self, row: DashboardRow) -> None:
+        if row.target_kind == "inventory":  # a supply, not a patient (issue 20)
+            self.open_requested.emit(row.target_kind, row.target_id)
+            self.row_opened.emit(row)
+            return
         self.patient_chosen.emit(row.patient_id)
         if row.target_kind == "note":
             self.note_chosen.emit(row.target_id)

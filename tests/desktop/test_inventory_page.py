@@ -35,7 +35,13 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     ws = window.workspace
     qtbot.waitUntil(lambda: ws.nav.buttons["inventory"].text() == "Inventory · 1 low",
                     timeout=20_000)
-    window.actions_by_id["page_inventory"].trigger()
+    window.actions_by_id["page_dashboard"].trigger()  # the low-stock row, with its forecast
+    board = ws.dashboard.board
+    qtbot.waitUntil(lambda: any(r.rule == "low_stock" for r in board.visible_rows()),
+                    timeout=20_000)
+    row = next(r for r in board.visible_rows() if r.rule == "low_stock")
+    assert row.message.startswith("Electrodes: 3 pair on hand (reorder at 4)")
+    board.open_row(row)  # opens the Inventory page
     page = ws.inventory
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
     assert _cells(page.table, 0)[:2] == ["Electrodes", "3 pair"]

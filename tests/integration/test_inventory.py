@@ -78,6 +78,11 @@ def test_template_applied_at_sign_off_exactly_once(chart: ChartSession, draft) -
     assert _stock(chart) == {"Theraband": Decimal("0.5")}
     low = inventory.low(chart, dt.date(2026, 12, 1))
     assert [r.item.name for r in low] == ["Theraband"]
+    from core.services import dashboard  # the compliance dashboard's low-stock row
+
+    board = dashboard.compliance_dashboard(chart, today=dt.date(2026, 12, 1))
+    assert [r.message for r in board.of("low_stock")] == [
+        "Theraband: 0.5 m on hand (reorder at 1); no use in the last 4 weeks."]
     # applied again (a retry, or the signed note arriving on another device): same movement id
     with chart.uow() as uow:
         note, visit = uow.notes.get(draft["note"]), None

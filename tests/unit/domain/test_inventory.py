@@ -236,3 +236,29 @@ def test_templates_apply_once_per_note_with_stable_ids() -> None:
     assert rules.supply_lines(used, items) == [rules.SupplyLine("A4556", 1, "Electrodes")]
     with pytest.raises(ValidationError):
         rules.UsageTemplate("97140", (rules.TemplateLine(item.id, Decimal(-1), "m"),))
+
+
+def test_dashboard_rows_for_low_stock_with_the_forecast() -> None:
+    """A low item is a dashboard row (issue 20) naming the count, the reorder point and the
+    days left from the last four weeks' use; urgent within a week of running out or when out;
+    the row names no patient; an item above its reorder point has no row."""
+    from core.rules import dashboard
+
+    item = tape()
+    moves = [mv(item, "received", "70", at=dt.datetime(2026, 10, 1, 8))]
+    moves += [mv(item, "used", "2", at=dt.datetime(2026, 11, 3, 10) + dt.timedelta(days=d))
+              for d in range(28)]  # 2 m a day: 14 m left, 7 days
+    moves.append(mv(item, "adjusted", "-4", at=dt.datetime(2026, 11, 30, 18), reason="torn"))
+    gloves = Item(name="Gloves", unit="box", reorder_point=Decimal(2))
+    idle = [mv(gloves, "received", "2", at=dt.datetime(2026, 9, 1))]  # low, no recent use
+    rows = dashboard.low_stock_rows(rules.stock([item, gloves, tape(name="Spare")],
+                                                moves + idle, TODAY), TODAY)
+    assert [(r["severity"], r["message"]) for r in rows] == [
+        ("urgent", "Kinesiology tape: 10 m on hand (reorder at 10); about 5 days left."),
+        ("due", "Gloves: 2 box on hand (reorder at 2); no use in the last 4 weeks."),
+        ("urgent", "Spare: 0 m on hand (reorder at 10); no use in the last 4 weeks.")]  # out
+    assert rows[0]["date"] == TODAY + dt.timedelta(days=5)
+    board = dashboard.finish(rows, {}, TODAY)
+    assert [(r.severity, r.target_kind, r.patient_name) for r in board.rows] == [
+        ("urgent", "inventory", ""), ("urgent", "inventory", ""), ("due", "inventory", "")]
+    assert board.rows[0].title == "Low stock"
