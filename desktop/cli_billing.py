@@ -191,6 +191,17 @@ def cmd_adjust(args: argparse.Namespace) -> int:
     from core.services import billing
 
     def run(chart: Any) -> int:
+        day = _date(args.date) if args.date else dt.date.today()
+        if args.void:
+            if args.visit or args.amount:
+                raise InvalidInput("A void reverses the whole entry: leave out --visit and "
+                                   "--amount.")
+            void = billing.void_adjustment(chart, _id(args.patient), _id(args.void),
+                                           reason=args.reason, date=day).value
+            print(f"Voided: the visit owes {format_cents(-void.amount_cents)} again ({void.id})")
+            return 0
+        if not args.visit or not args.amount:
+            raise InvalidInput("An adjustment needs --visit and --amount (or --void ENTRY).")
         entry = billing.record_adjustment(
             chart, _id(args.patient), _id(args.visit), _money(args.amount), reason=args.reason,
             date=_date(args.date) if args.date else dt.date.today(),
@@ -310,8 +321,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("adjust", help="write off or adjust a visit's balance, with a reason")
     p.add_argument("--patient", required=True)
-    p.add_argument("--visit", required=True, help="the visit whose balance is reduced")
-    p.add_argument("--amount", required=True, help="dollars, at most the visit's balance")
+    p.add_argument("--visit", help="the visit whose balance is reduced")
+    p.add_argument("--amount", help="dollars, at most the visit's balance")
+    p.add_argument("--void", metavar="ENTRY",
+                   help="reverse this mistaken adjustment or write-off (a void entry with "
+                        "--reason; the original stays on the record)")
     p.add_argument("--kind", default="write-off", choices=["write-off", "adjustment"],
                    help="write-off: will not be collected; adjustment: courtesy, hardship, "
                         "contractual")

@@ -19,6 +19,9 @@ Contract (pure; no I/O):
   moves no money: a positive amount taken off one visit's balance (``visit_id`` required) with
   the reason in ``memo`` (required). It is not money received; the ledger caps it at what the
   visit still owes after its package, and a payment on that visit beyond the rest is credit.
+  A mistaken one is reversed by a *void* (``kind`` ``void``): stored negative (like a refund),
+  on the same visit, with its own reason in ``memo`` and the voided entry's id in
+  ``reference``; the two cancel in every sum, and both stay on the record.
 - ``build_ledger``: per visit, charge − adjustment − written off − payments = balance.
   Payments allocated to a visit count there; unallocated payments and refunds form a pool
   applied oldest visit first; what is left is a credit on account. Identity (tested):
@@ -49,6 +52,7 @@ class PaymentKind(StrEnum):
     PACKAGE = "package"  # the purchase of a prepaid package
     ADJUSTMENT = "adjustment"  # no money: a courtesy, hardship or contractual reduction
     WRITE_OFF = "write_off"  # no money: a balance the practice will not collect
+    VOID = "void"  # no money: reverses a mistaken adjustment or write-off (never a delete)
 
 
 ACCOUNT_ADJUSTMENTS = frozenset({PaymentKind.ADJUSTMENT, PaymentKind.WRITE_OFF})
@@ -149,7 +153,12 @@ class Payment:
     def __post_init__(self) -> None:
         self.kind = PaymentKind(self.kind)
         self.method = PaymentMethod(self.method)
-        if self.kind is PaymentKind.REFUND:
+        if self.kind is PaymentKind.VOID:
+            if self.amount_cents >= 0:
+                raise ValidationError("A void is stored as a negative amount.", field="amount")
+            if self.voids is None:
+                raise ValidationError("A void names the entry it reverses.", field="reference")
+        elif self.kind is PaymentKind.REFUND:
             if self.amount_cents >= 0:
                 raise ValidationError("A refund is stored as a negative amount.", field="amount")
         elif self.amount_cents <= 0:
@@ -171,8 +180,19 @@ class Payment:
 
     @property
     def is_adjustment(self) -> bool:
-        """An account adjustment or write-off: no money moved (see the module docstring)."""
-        return self.kind in ACCOUNT_ADJUSTMENTS
+        """An account adjustment or write-off, or the void of one: no money moved (see the
+        module docstring)."""
+        return self.kind in ACCOUNT_ADJUSTMENTS or self.kind is PaymentKind.VOID
+
+    @property
+    def voids(self) -> uuid.UUID | None:
+        """The adjustment or write-off this void reverses (its id in ``reference``)."""
+        if self.kind is not PaymentKind.VOID:
+            return None
+        try:
+            return uuid.UUID(self.reference)
+        except ValueError:
+            return None
 
     @property
     def ends_package(self) -> uuid.UUID | None:

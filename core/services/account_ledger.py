@@ -26,7 +26,7 @@ from core.services.billing import Account
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash",
            "insurance": "Insurance", "other": "Other"}
 _ORDER = {"charge": 0, "fee": 0, "discount": 1, "package": 2, "payment": 2, "refund": 2,
-          "adjustment": 2}
+          "adjustment": 2, "void": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,26 @@ def ledger_lines(account: Account, packs: RulePacks | None = None) -> list[Ledge
                          day))
     # what the ledger took off each visit (it caps adjustments at what the visit owed)
     left_to_take = {vid: va.written_off_cents for vid, va in account.ledger.visits.items()}
-    for p in account.payments:
+    voided = {p.voids for p in account.payments if p.voids is not None}
+    for p in account.payments:  # a voided entry shows what it took off; its void gives it back
+        if p.id in voided and p.visit_id is not None:
+            left_to_take[p.visit_id] = left_to_take.get(p.visit_id, 0) + p.amount_cents
+    kinds = {p.id: p.kind for p in account.payments}
+    took: dict[uuid.UUID, int] = {}  # what each adjustment took off: its void gives that back
+    for p in sorted(account.payments, key=lambda p: p.kind is PaymentKind.VOID):
+        if p.kind is PaymentKind.VOID and p.visit_id is not None and p.voids is not None:
+            word = "write-off" if kinds.get(p.voids) is PaymentKind.WRITE_OFF else "adjustment"
+            when = f" on the visit of {dates[p.visit_id]:%b %d, %Y}" if p.visit_id in dates else ""
+            rows.append(((p.date, _ORDER["void"], p.created_at, str(p.id)), "void",
+                         f"Void of a {word}{when}: {p.memo}", took.get(p.voids, 0), p.visit_id,
+                         p.id, p.date))
+            continue
         if p.is_adjustment and p.visit_id is not None:
             taken = min(p.amount_cents, left_to_take.get(p.visit_id, 0))
             left_to_take[p.visit_id] = left_to_take.get(p.visit_id, 0) - taken
+            took[p.id] = taken
             word = "Write-off" if p.kind is PaymentKind.WRITE_OFF else "Adjustment"
+            word += " (voided)" if p.id in voided else ""
             when = f" on the visit of {dates[p.visit_id]:%b %d, %Y}" if p.visit_id in dates else ""
             rows.append(((p.date, _ORDER["adjustment"], p.created_at, str(p.id)), "adjustment",
                          f"{word}{when}: {p.memo}", -taken, p.visit_id, p.id, p.date))

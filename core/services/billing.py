@@ -385,6 +385,43 @@ def record_adjustment(
         return Result(entry, uow.commit())
 
 
+def void_adjustment(
+    chart: ChartSession,
+    patient_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    *,
+    reason: str,
+    date: dt.date,
+) -> Result[PaymentRecord]:
+    """Reverse a mistaken adjustment or write-off: a *void* entry (stored negative, on the same
+    visit, the voided entry's id in ``reference``) with its own reason, cleaned of the patient's
+    identifiers like the adjustment's; the original stays on the record (never a delete). The
+    visit owes again what the entry had taken off. Refused, writing nothing: an entry that is
+    not an adjustment or write-off of this patient, one voided already, a void dated before the
+    entry, a reason too short. Audited ``create payment kind=void`` (no amount, no reason);
+    synced and exported like every account entry."""
+    with chart.uow() as uow:
+        patient = uow.patients.get(patient_id)
+        entries = uow.billing.payments.for_patient(patient_id)
+        entry = next((p for p in entries if p.id == entry_id), None)
+        if entry is None:
+            raise NotFound(f"The patient has no account entry with id {entry_id}.")
+        if entry.kind not in ACCOUNT_ADJUSTMENTS:
+            raise InvalidInput("Only an adjustment or a write-off can be voided.",
+                               hint="A payment is given back with a refund.")
+        if any(p.voids == entry.id for p in entries):
+            raise InvalidInput("That entry was voided already.")
+        if date < entry.date:
+            raise InvalidInput("The void is dated before the entry it reverses.",
+                               hint=f"Date it on or after {entry.date.isoformat()}.")
+        void = PaymentRecord(patient_id, date, -entry.amount_cents, PaymentKind.VOID,
+                             PaymentMethod.OTHER, str(entry.id), entry.visit_id,
+                             clean_override_reason(reason, patient), _now())
+        uow.billing.payments.save(void)
+        uow.record("create", "payment", void.id, detail=f"kind=void of={entry.kind.value}")
+        return Result(void, uow.commit())
+
+
 def sell_package(
     chart: ChartSession,
     patient_id: uuid.UUID,

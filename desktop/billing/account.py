@@ -9,7 +9,8 @@ Contract:
   while shown; once on the next show while hidden. ``watch(dialog)`` reloads after a superbill
   dialog exports or prints (those write audit rows only, which ``changes_applied`` omits).
 - "Superbill / statement…" emits ``superbill_requested``; the host opens the dialog.
-- "Take payment…", "Refund…" and "Sell package…" open ``desktop.money.dialogs.MoneyDialog``
+- "Take payment…", "Refund…", "Sell package…" and "Adjust / write off…" (a write-off or
+  adjustment with a reason, or the void of one) open ``desktop.money.dialogs.MoneyDialog``
   over the account as last read; the account ledger (``core.services.account_ledger``) lists
   charges, package discounts, payments, package purchases and refunds with the running balance.
 - ``clear()`` (lock) drops every value. GUI thread only; no SQL, no rules: amounts come from
@@ -36,7 +37,8 @@ from desktop.widgets import heading, label, named
 
 RELOAD_ON = ("payment", "package", "fee", "note", "visit")
 KINDS = {"payment": "Payment", "refund": "Refund", "package": "Package purchase",
-         "adjustment": "Adjustment (no money)", "write_off": "Write-off (no money)"}
+         "adjustment": "Adjustment (no money)", "write_off": "Write-off (no money)",
+         "void": "Void of an adjustment (no money)"}
 METHODS = {"hsa": "HSA", "check": "Check", "card": "Card", "cash": "Cash"}
 
 LEDGER_COLUMNS = [
@@ -50,7 +52,7 @@ PAYMENT_COLUMNS = [
     ("Date", lambda p: show_date(p.date)),
     ("What", lambda p: KINDS.get(str(p.kind), str(p.kind))),
     ("Method", lambda p: METHODS.get(str(p.method), str(p.method).title())),
-    ("Reference", lambda p: p.reference or "—"),
+    ("Reference", lambda p: p.reference if p.reference and p.voids is None else "—"),
     ("Amount", lambda p: format_cents(p.amount_cents)),
 ]
 
@@ -59,9 +61,10 @@ def package_line(status: Any) -> str:
     """ "10-visit package: bought Jan 16, 2026 for $950.00; 10 of 10 visits used"."""
     p = status.package
     expires = f"; expires {show_date(p.expires_on)}" if p.expires_on else ""
+    covers = f"; covers {', '.join(p.covered_codes)}" if p.covered_codes else ""
     return (
         f"{p.name}: bought {show_date(p.purchased_on)} for {format_cents(p.price_cents)}; "
-        f"{status.used} of {p.visits_total} visits used{expires}"
+        f"{status.used} of {p.visits_total} visits used{expires}{covers}"
     )
 
 
@@ -104,7 +107,9 @@ class BillingTab(QWidget):
         for kind, text, tip in (
             ("payment", "Take payment…", "Cash, card or check, for a visit or the balance"),
             ("refund", "Refund…", "Money back, or a package's unused visits"),
-            ("package", "Sell package…", "A prepaid bundle of visits"),
+            ("package", "Sell package…", "A prepaid bundle of visits, for every code or some"),
+            ("adjust", "Adjust / write off…",
+             "Take an amount off a visit's balance with a reason, or void a mistaken one"),
         ):
             button = named(QPushButton(text), f"billing_{kind}")
             button.setToolTip(tip)

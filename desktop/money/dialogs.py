@@ -1,5 +1,7 @@
 """Money at the desk: ``MoneyDialog`` takes a payment (against one visit or the oldest balance),
-gives a refund (money on account, or a package's unused visits) or sells a prepaid package.
+gives a refund (money on account, or a package's unused visits), sells a prepaid package (with
+the codes it covers, or every code), or adjusts an account: a write-off or adjustment of one
+visit's balance with a reason, or the void of a mistaken one (kind "adjust").
 
 Contract:
 - Built over the patient's ``billing.Account`` as the Billing tab last read it (visit choices,
@@ -7,6 +9,10 @@ Contract:
   and its ``Changes`` reload the tab. Amounts are typed in dollars (``parse_amount``); a
   refused value is shown in the dialog with focus on the field, and nothing is written.
 - Reference is a check or card-slip number — never a card number (the hint says so).
+- "adjust": "For" lists the visits that owe (a new write-off/adjustment: type, amount at most
+  the balance, reason) and the earlier adjustments not voided yet ("Void …": the amount is the
+  entry's, only a reason and a date). The reason is required; the service cleans it of the
+  patient's identifiers and refuses a short one, shown under the form with nothing written.
 - Keyboard: the amount (or package name) has focus; Enter saves; Escape cancels.
   ``recorded(value)`` follows a save. GUI thread only.
 """
@@ -38,7 +44,11 @@ METHODS = (("card", "Card"), ("cash", "Cash"), ("check", "Check"), ("hsa", "HSA 
            ("other", "Other"))
 TITLES = {"payment": ("Take a payment", "Record payment"),
           "refund": ("Give a refund", "Record refund"),
-          "package": ("Sell a prepaid package", "Sell package")}
+          "package": ("Sell a prepaid package", "Sell package"),
+          "adjust": ("Adjust or write off", "Record")}
+ADJUST_KINDS = (("write_off", "Write-off (will not be collected)"),
+                ("adjustment", "Adjustment (courtesy, hardship, contractual)"))
+VOID = "void:"
 
 
 class MoneyDialog(QDialog):
@@ -77,18 +87,35 @@ class MoneyDialog(QDialog):
         self.date = DateField("moneyDate", today=ctx.clock.today)
         self.date.set_value(ctx.clock.today())
         self.expires = DateField("packageExpires", today=ctx.clock.today)
+        self.adjust_kind = named(QComboBox(), "adjustKind")
+        for value, text in ADJUST_KINDS:
+            self.adjust_kind.addItem(text, value)
+        self.reason = named(QLineEdit(), "adjustReason")
+        self.reason.setPlaceholderText("Why, e.g. 'hardship, per policy' — no patient details")
+        self.reason.setMaxLength(200)
+        self.covers = named(QLineEdit(), "packageCovers")
+        self.covers.setPlaceholderText("every code — or e.g. 97110, 97140")
+        self.covers.setToolTip("The codes the package pays for; a visit's other codes stay on "
+                               "the patient's balance. Empty: the package pays whole visits.")
         if kind == "package":
             form.addRow("Package &name", self.name)
             form.addRow("&Visits", self.visits)
             form.addRow("&Price", self.amount)
+        elif kind == "adjust":
+            form.addRow("F&or", self.what)
+            form.addRow("&Kind", self.adjust_kind)
+            form.addRow("&Amount", self.amount)
+            form.addRow("Rea&son", self.reason)
         else:
             form.addRow("&Amount", self.amount)
             form.addRow("F&or" if kind == "payment" else "Refund &of", self.what)
-        form.addRow("&Method", self.method)
-        form.addRow("&Reference", self.reference)
+        if kind != "adjust":  # no money moves: no method, no slip
+            form.addRow("&Method", self.method)
+            form.addRow("&Reference", self.reference)
         form.addRow("&Date" if kind != "package" else "&Bought on", self.date)
         if kind == "package":
             form.addRow("&Expires (optional)", self.expires)
+            form.addRow("&Covers codes", self.covers)
         v.addLayout(form)
         self._fill_what(account, visit_id)
         self.what.currentIndexChanged.connect(self._what_changed)
@@ -102,11 +129,26 @@ class MoneyDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         v.addWidget(self.buttons)
-        (self.name if kind == "package" else self.amount).setFocus()
+        {"package": self.name, "adjust": self.what}.get(kind, self.amount).setFocus()
         self._what_changed()
 
     def _fill_what(self, account: Any, visit_id: uuid.UUID | None) -> None:
-        if self.kind == "payment":
+        if self.kind == "adjust":
+            if account is None:
+                return
+            for va in sorted(account.ledger.visits.values(), key=lambda a: a.date):
+                if va.balance_cents > 0 and va.visit_id in account.charged_visits:
+                    self.what.addItem(f"Visit of {va.date:%b %d, %Y} (owes "
+                                      f"{format_cents(va.balance_cents)})", str(va.visit_id))
+            voided = {p.voids for p in account.payments if p.voids is not None}
+            for p in account.payments:
+                if p.kind in ("write_off", "adjustment") and p.id not in voided:
+                    word = "write-off" if p.kind == "write_off" else "adjustment"
+                    self.what.addItem(f"Void the {word} of {format_cents(p.amount_cents)} "
+                                      f"({p.date:%b %d, %Y}: {p.memo})", f"{VOID}{p.id}")
+            if visit_id is not None:
+                self.what.setCurrentIndex(max(0, self.what.findData(str(visit_id))))
+        elif self.kind == "payment":
             self.what.addItem("The oldest balance first", "")
             if account is not None:
                 fees = {f.id for f in getattr(account, "fees", ())}  # paid oldest first
@@ -133,11 +175,15 @@ class MoneyDialog(QDialog):
             self.name.setText(f"{n}-visit package")
 
     def _what_changed(self) -> None:
-        package = str(self.what.currentData() or "").startswith("package:")
-        self.amount.setEnabled(not package)
+        data = str(self.what.currentData() or "")
+        package = data.startswith("package:")
+        void = data.startswith(VOID)
+        self.amount.setEnabled(not package and not void)
+        self.adjust_kind.setEnabled(not void)
         self.amount.setPlaceholderText("worked out from the unused visits" if package
+                                       else "the whole entry" if void
                                        else "$, e.g. 85 or 85.50")
-        if package:
+        if package or void:
             self.amount.clear()
 
     # -- saving ---------------------------------------------------------------------------------
@@ -150,7 +196,24 @@ class MoneyDialog(QDialog):
                                   "reference": self.reference.text().strip()}
         what = str(self.what.currentData() or "")
         kind = self.kind
-        if kind == "refund" and what.startswith("package:"):
+        if kind == "adjust":
+            if not what:
+                return self._refuse("No visit owes anything and nothing can be voided.",
+                                    self.what)
+            fields = {"reason": self.reason.text(), "date": day}
+            if what.startswith(VOID):
+                kind = "void"
+                fields["entry_id"] = uuid.UUID(what.removeprefix(VOID))
+            else:
+                try:
+                    cents = parse_amount(self.amount.text())
+                except ChartsideError as exc:
+                    return self._refuse(str(exc), self.amount)
+                if cents <= 0:
+                    return self._refuse("Type an amount above $0.", self.amount)
+                fields |= {"visit_id": uuid.UUID(what), "amount_cents": cents,
+                           "kind": self.adjust_kind.currentData()}
+        elif kind == "refund" and what.startswith("package:"):
             kind = "package_refund"
             fields |= {"package_id": uuid.UUID(what.removeprefix("package:")), "date": day}
         else:
@@ -165,7 +228,8 @@ class MoneyDialog(QDialog):
                 if expires is None and not self.expires.is_empty():
                     return self._refuse(self.expires.error() or "Not a date.", self.expires)
                 fields |= {"name": self.name.text(), "visits_total": self.visits.value(),
-                           "price_cents": cents, "purchased_on": day, "expires_on": expires}
+                           "price_cents": cents, "purchased_on": day, "expires_on": expires,
+                           "covers": [c for c in self.covers.text().replace(",", " ").split()]}
             else:
                 fields |= {"amount_cents": cents, "date": day}
                 if kind == "payment" and what:
@@ -188,6 +252,7 @@ class MoneyDialog(QDialog):
             return False
         target = {"amount": self.amount, "price": self.amount, "name": self.name,
                   "visits_total": self.visits, "expires_on": self.expires,
+                  "code": self.covers, "reason": self.reason,
                   "date": self.date}.get(getattr(error, "field", "") or "", self.amount)
         self._refuse(str(error), target)
         return True

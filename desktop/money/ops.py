@@ -57,9 +57,11 @@ def remove_fee(parent: QObject, entry_id: uuid.UUID) -> CommandOp[Any]:
     return CommandOp(parent, run)
 
 
-def take_money(parent: QObject, kind: str, patient_id: uuid.UUID, **fields: Any) -> CommandOp[Any]:
+def take_money(parent: QObject, kind: str, patient_id: uuid.UUID, /,
+               **fields: Any) -> CommandOp[Any]:
     """``kind``: "payment" (``record_payment``), "refund" (``record_refund``), "package"
-    (``sell_package``) or "package_refund" (``packages.refund_package``)."""
+    (``sell_package``), "package_refund" (``packages.refund_package``), "adjust"
+    (``record_adjustment``) or "void" (``void_adjustment``)."""
 
     def run(chart: Any) -> Any:
         from core.services import billing, packages
@@ -70,6 +72,10 @@ def take_money(parent: QObject, kind: str, patient_id: uuid.UUID, **fields: Any)
             return billing.record_refund(chart, patient_id, **fields)
         if kind == "package":
             return billing.sell_package(chart, patient_id, **fields)
+        if kind == "adjust":
+            return billing.record_adjustment(chart, patient_id, **fields)
+        if kind == "void":
+            return billing.void_adjustment(chart, patient_id, **fields)
         return packages.refund_package(chart, patient_id, **fields)
 
     return CommandOp(parent, run)

@@ -175,10 +175,16 @@ def test_fees_payments_packages_refunds_ledger_and_superbill(
     assert sell.name.hasFocus()
     sell.visits.setValue(5)
     qtbot.keyClicks(sell.amount, "250")
+    qtbot.keyClicks(sell.covers, "97-140")  # a malformed code: refused under the form
+    qtbot.keyClick(sell.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "not a procedure code" in sell.error.text(), timeout=10_000)
+    assert sell.isVisible() and sell.covers.hasFocus()
+    assert tab.packages.text() == "No prepaid package."
+    sell.covers.setText("97140")  # manual therapy only: the 97110 visit draws nothing
     qtbot.keyClick(sell.amount, Qt.Key.Key_Return)
     reloaded("Credit $160.00")  # prepaid: held on account until visits draw it down
     assert tab.packages.text().startswith("5-visit package: bought ")
-    assert "for $250.00; 0 of 5 visits used" in tab.packages.text()
+    assert "for $250.00; 0 of 5 visits used; covers 97140" in tab.packages.text()
 
     back = money("refund")
     index = next(i for i in range(back.what.count())
@@ -187,6 +193,31 @@ def test_fees_payments_packages_refunds_ledger_and_superbill(
     assert not back.amount.isEnabled()
     qtbot.keyClick(back.reference, Qt.Key.Key_Return)
     reloaded("Balance due $90.00")
+
+    # -- a write-off with a reason, then its void (a mistake reversed, both kept) -----------
+    adjust = money("adjust")
+    assert adjust.what.currentData() == str(visit_id) and adjust.what.count() == 1
+    qtbot.keyClicks(adjust.amount, "10")
+    qtbot.keyClicks(adjust.reason, "no")  # too short: refused, nothing written
+    qtbot.keyClick(adjust.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "needs a reason" in adjust.error.text(), timeout=10_000)
+    assert adjust.isVisible() and adjust.reason.hasFocus()
+    adjust.reason.setText("Small balance, per policy")
+    qtbot.keyClick(adjust.reason, Qt.Key.Key_Return)
+    reloaded("Balance due $80.00")
+    undo = money("adjust")
+    index = next(i for i in range(undo.what.count())
+                 if str(undo.what.itemData(i)).startswith("void:"))
+    assert "Void the write-off of $10.00" in undo.what.itemText(index)
+    undo.what.setCurrentIndex(index)
+    assert not undo.amount.isEnabled() and not undo.adjust_kind.isEnabled()
+    qtbot.keyClicks(undo.reason, "Written off by mistake")
+    qtbot.keyClick(undo.reason, Qt.Key.Key_Return)
+    reloaded("Balance due $90.00")
+    again = money("adjust")  # voided: not offered again
+    assert not any(str(again.what.itemData(i)).startswith("void:")
+                   for i in range(again.what.count()))
+    again.reject()
 
     # -- the ledger: every entry with the running balance, newest first --------------------
     settle(qtbot, window)
@@ -199,6 +230,8 @@ def test_fees_payments_packages_refunds_ledger_and_superbill(
             "$70.00") in entries
     assert entries[0][2] == "$90.00" == tab.balance.text().removeprefix("Balance due ")
     assert any(e[0].startswith("Refund of unused visits") for e in entries)
+    assert any(e[0].startswith("Write-off (voided)") and e[1] == "-$10.00" for e in entries)
+    assert any(e[0].startswith("Void of a write-off") and e[1] == "$10.00" for e in entries)
     hint = window.minimumSizeHint()  # the tab with its ledger fits a 1366x768 laptop
     assert hint.width() <= 1366 and hint.height() <= 768 - 48
 
