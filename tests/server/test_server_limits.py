@@ -122,3 +122,23 @@ def test_validation_errors_do_not_echo_the_body(sqlite_url: str, sqlite_engine: 
         assert (response.status_code, response.json()["error"]) == (422, "invalid_request")
         response = client.delete("/v1/sync/push", headers=device.headers)
         assert (response.status_code, response.json()["error"]) == (405, "method_not_allowed")
+
+
+def test_public_booking_endpoints_are_rate_limited_per_client(
+    sqlite_url: str, sqlite_engine: Engine
+) -> None:
+    """Issue 19: the patient-facing booking API has its own per-address buckets (reads and
+    requests apart), and a request body over 32 KiB is refused before parsing."""
+    with _client(sqlite_url, sqlite_engine, booking_reads_per_second=0.01,
+                 booking_reads_burst=2, booking_per_minute=0.5, booking_burst=1) as client:
+        reads = [client.get("/v1/book/nopage/availability") for _ in range(3)]
+        assert [r.status_code for r in reads] == [404, 404, 429]
+        assert reads[2].json()["error"] == "rate_limited" and reads[2].headers["retry-after"]
+        body = {"slot_id": "s1", "pow_nonce": "1",
+                "envelope": {"v": 1, "epk": "AA==", "iv": "AAAAAAAAAAAAAAAA", "ct": "AA=="}}
+        posts = [client.post("/v1/book/nopage/requests", json=body) for _ in range(2)]
+        assert posts[0].status_code in (404, 422) and posts[1].status_code == 429
+        big = client.post("/v1/book/nopage/requests", content=b"{" + b" " * 40_000 + b"}",
+                          headers={"Content-Type": "application/json"})
+        assert big.status_code == 413
+        assert client.get("/v1/health").status_code == 200  # the sync API is not affected
