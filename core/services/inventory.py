@@ -194,11 +194,25 @@ def low(chart: ChartSession, today: dt.date | None = None) -> list[rules.StockRo
     return [r for r in stock(chart, today) if r.low]
 
 
-def reorder_csv(chart: ChartSession, today: dt.date | None = None) -> str:
+def reorder_lines(chart: ChartSession, today: dt.date | None = None
+                  ) -> list[rules.ReorderLine]:
+    """The reorder list: each low item with what to order and what it costs."""
     with chart.uow() as uow:
         items = uow.inventory.items(active_only=True)
         moves = uow.inventory.movements()
-    return rules.reorder_csv(rules.reorder_list(items, moves, today or dt.date.today()))
+    return rules.reorder_list(items, moves, today or dt.date.today())
+
+
+def reorder_csv(chart: ChartSession, today: dt.date | None = None) -> str:
+    return rules.reorder_csv(reorder_lines(chart, today))
+
+
+def stock_value(chart: ChartSession, on: dt.date) -> int:
+    """What the stock on hand at the end of ``on`` is worth, in cents (weighted average cost
+    of what was received up to then)."""
+    with chart.uow() as uow:
+        items, moves = uow.inventory.items(), uow.inventory.movements()
+    return rules.stock_value_cents(items, moves, on)
 
 
 def set_template(chart: ChartSession, key: str, lines: Sequence[tuple[str, object, str]]
@@ -233,6 +247,27 @@ def apply_note_usage(uow: UnitOfWork, note: Note, visit: Visit) -> list[Movement
     for new_id in uow.inventory.add_movements(movements):
         uow.record("create", "stock_movement", new_id, detail="used (note template)")
     return movements
+
+
+def usage_csv(rep: InventoryReport) -> str:
+    """The report's use per month per item as CSV, then the cost per visit and the stock
+    value (supplies only: no patient data)."""
+    import csv
+    import io
+
+    from core.domain.inventory import fmt
+
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["month", "item", "unit", "quantity_used"])
+    for month, name, unit, q in rep.usage:
+        w.writerow([month, name, unit, fmt(q)])
+    w.writerow([])
+    cost = "" if rep.cost_per_visit_cents is None else f"{rep.cost_per_visit_cents / 100:.2f}"
+    w.writerow(["visits_held", rep.visits, "supplies_cost_per_visit", cost])
+    w.writerow(["stock_value_at", rep.value_at.isoformat(), "value",
+                f"{rep.value_cents / 100:.2f}"])
+    return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from core.domain.books import round_cents
 from core.services.reports import RevenueReport, UnitsReport, VisitsReport
 from desktop.books import ops
 from desktop.books.charts import BarChart, BarSeries
+from desktop.books.supplies_report import SuppliesTab
 from desktop.formats import count, show_day
 from desktop.models.columns import Column, ColumnsModel, table_for
 
@@ -120,8 +121,9 @@ class ReportsView(QWidget):
         self.revenue = _Tab("revenue", REVENUE_COLUMNS, chart=True)
         self.visits = _Tab("visits", VISITS_COLUMNS, chart=True)
         self.units = _Tab("units", UNITS_COLUMNS, chart=False)
+        self.supplies = SuppliesTab(ctx)  # issue 20: its own CSV buttons
         for tab, title in ((self.revenue, "Revenue"), (self.visits, "Visits"),
-                           (self.units, "Units per visit")):
+                           (self.units, "Units per visit"), (self.supplies, "Supplies")):
             self.tabs.addTab(tab, title)
         top = QHBoxLayout()
         top.addWidget(QLabel("Year"))
@@ -150,6 +152,7 @@ class ReportsView(QWidget):
         # One worker runs ops in submission order: units arrives last.
         ops.report(self, "revenue", start, end).success(self.set_revenue).failure(failed).run()
         ops.report(self, "visits", start, end).success(self.set_visits).failure(failed).run()
+        self.supplies.load(start, end)
         ops.report(self, "units", start, end).success(self.set_units).success(
             lambda _r: self.loaded.emit()).failure(failed).run()
 
@@ -194,7 +197,7 @@ class ReportsView(QWidget):
 
     # -- export ---------------------------------------------------------------------------------
     def current_kind(self) -> str:
-        return ("revenue", "visits", "units")[self.tabs.currentIndex()]
+        return ("revenue", "visits", "units", "supplies")[self.tabs.currentIndex()]
 
     def _ask_path(self, kind: str) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, f"Export the {kind} report",
@@ -208,11 +211,15 @@ class ReportsView(QWidget):
             self.export_to(kind, path)
 
     def export_to(self, kind: str, path: Path) -> None:
+        if kind == "supplies":  # use per month, cost per visit, stock value
+            self.supplies.export_to("usage", path)
+            return
         start, end = self.period()
         ops.export_report(self, kind, path, start, end).success(
             lambda result: self.exported.emit(result.value.path)).run()
 
     def clear(self) -> None:
+        self.supplies.clear()
         for tab in (self.revenue, self.visits, self.units):
             tab.model.clear()
             tab.summary.setText("")

@@ -5,6 +5,7 @@ is written as CSV."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
                            reorder_quantity=Decimal(20), hcpcs="A4556")
         inventory.add_location(session, "Car kit")
         inventory.receive(session, "Electrodes", "3")
+        inventory.add_item(session, name="Gloves", unit="box", unit_cost_cents=750)
+        inventory.receive(session, "Gloves", "10", at=dt.datetime(2026, 2, 1, 9))
+        inventory.use(session, "Gloves", "4", at=dt.datetime(2026, 2, 20, 9))
     finally:
         session.lock()
     window = open_window(seeded.path)
@@ -43,7 +47,7 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     assert row.message.startswith("Electrodes: 3 pair on hand (reorder at 4)")
     board.open_row(row)  # opens the Inventory page
     page = ws.inventory
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=20_000)
     assert _cells(page.table, 0)[:2] == ["Electrodes", "3 pair"]
     assert _cells(page.table, 0)[4] == "LOW"
 
@@ -77,6 +81,21 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     page.export_reorder(out)
     qtbot.waitUntil(out.exists, timeout=20_000)
     assert out.read_text().splitlines()[1].startswith("Electrodes,,pair,4,4,20,A4556")
+    # Reports ▸ Supplies: use per month, stock value at a date, the reorder list as CSV
+    window.actions_by_id["page_reports"].trigger()
+    tab = ws.reports.view.supplies
+    ws.reports.view.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: "Stock value at" in tab.summary.text(), timeout=30_000)
+    assert ("2026-02", "Gloves", "box", Decimal(4)) in tab.data["report"].usage
+    assert tab.value_at.date().toString("yyyy-MM-dd") == "2026-03-02"  # the app's today
+    assert tab.data["value"] == 6 * 750  # Gloves only: the Electrodes came later
+    assert [r.item.name for r in tab.data["reorder"]] == ["Electrodes"]
+    usage_csv = tmp_path / "usage.csv"
+    ws.reports.view.export_to("supplies", usage_csv)
+    tab.export_to("reorder", tmp_path / "reorder2.csv")
+    qtbot.waitUntil(lambda: (tmp_path / "reorder2.csv").exists(), timeout=20_000)
+    assert "2026-02,Gloves,box,4" in usage_csv.read_text()
+    assert (tmp_path / "reorder2.csv").read_text().splitlines()[1].startswith("Electrodes,")
 
 
 def test_supplies_shown_and_changed_on_the_note(
