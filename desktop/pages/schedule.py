@@ -46,6 +46,7 @@ from core.domain.schedule import SERVICES, AppointmentStatus, WaitlistEntry
 from desktop.fields import DateField, TimeField
 from desktop.formats import show_date
 from desktop.pages.base import Page
+from desktop.pages.car_kit import CarKitPanel
 from desktop.pages.schedule_side import ScheduleSide
 from desktop.schedule_grid import ScheduleGrid, describe
 from desktop.widgets import label, named
@@ -151,6 +152,8 @@ class SchedulePage(Page):
         split.setStretchFactor(0, 1)
         split.setSizes([900, 320])
         self.body.addWidget(split, 1)
+        self.car_kit = CarKitPanel()  # issue 20: the day's home visits against the car kit
+        self.body.addWidget(self.car_kit)
         self.side.book_offer.connect(self.book_offer)
         self.side.add_waiting.connect(self.add_waiting)
         self.side.remove_waiting.connect(self.remove_waiting)
@@ -230,6 +233,7 @@ class SchedulePage(Page):
         QueryOp(self, _people).success(self._fill_people).run()
 
     def clear_panel(self) -> None:
+        self.car_kit.clear()
         self.table.setRowCount(0)
         self.patient.clear()
         while self.who.count() > 1:
@@ -276,6 +280,7 @@ class SchedulePage(Page):
         self.grid.today = self.ctx.clock.today()
         QueryOp(self, lambda chart: schedule_view.grid(chart, first, days, who)
                 ).success(self._show).run()
+        self.car_kit.show_day(day if days == 1 else None, who)
         QueryOp(self, schedule_view.waitlist_rows).success(self.side.show_waitlist).run()
 
     def _show(self, data: Any) -> None:

@@ -207,3 +207,52 @@ def test_supplies_edited_on_the_note_are_what_signing_records(
     assert signed.signed and [r.name for r in signed.rows] == ["Electrode pads", "Theraband"]
     rows = [r["detail"] for r in charts.recent_audit(chart, 80) if r["entity"] == "note"]
     assert rows.count("supplies") == 7 and all("Thera" not in (d or "") for d in rows)
+
+
+def test_car_kit_for_the_day_warns_before_it_runs_short(
+    chart: ChartSession, draft  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    """The clinician's car kit against the day's home visits: a booked home visit expects its
+    service's template; one whose draft note was changed expects the note's list; cancelled,
+    office and other clinicians' visits expect nothing; short items are named."""
+    from core.domain.enums import PlaceOfService
+    from core.domain.schedule import AppointmentStatus
+    from core.services import car_kit, schedule
+
+    day = dt.date(2026, 12, 8)
+    inventory.add_item(chart, name="Electrodes", unit="pair", hcpcs="A4556")
+    gloves = inventory.add_item(chart, name="Gloves", unit="pair")
+    inventory.add_location(chart, "Ada's car", LocationKind.CAR, clinician_id=draft["pt"])
+    for name, qty in (("Electrodes", "4"), ("Gloves", "10")):
+        inventory.receive(chart, name, qty, location="Ada's car")
+    inventory.set_template(chart, "home-visit", [("Electrodes", "2", "pair"),
+                                                 ("Gloves", "1", "pair")])
+    home = {"service": "home-visit", "place": PlaceOfService.HOME, "address": "1 Elm St"}
+    with chart.uow() as uow:
+        patient = uow.visits.get(uow.notes.get(draft["note"]).visit_id).patient_id
+
+    def book(hour: int, **kw: object) -> object:
+        return schedule.book(chart, patient, draft["pt"],
+                             dt.datetime.combine(day, dt.time(hour)), allow_outside_hours=True,
+                             **{**home, **kw}).appointment  # type: ignore[arg-type]
+
+    first = book(9)
+    second = book(11)
+    gone = book(13)
+    book(15, service="daily", place=PlaceOfService.OFFICE, address="")
+    schedule.set_status(chart, gone.id, AppointmentStatus.CANCELLED,  # type: ignore[attr-defined]
+                        reason="patient ill")
+    note_id = schedule.start_note(chart, second.id, today=day)  # type: ignore[attr-defined]
+    with chart.uow() as uow:
+        pads = next(i for i in uow.inventory.items() if i.name == "Electrodes")
+    note_supplies.set_quantity(chart, note_id, pads.id, "3")  # changed on the draft note
+    note_supplies.remove(chart, note_id, gloves.id)
+    assert first is not None
+    (kit,) = car_kit.kits_for_day(chart, day, [draft["pt"]])
+    assert kit.location == "Ada's car" and kit.home_visits == 2
+    got = {x.name: (x.on_hand, x.expected) for x in kit.lines}
+    assert got == {"Electrodes": (Decimal(4), Decimal(5)), "Gloves": (Decimal(10), Decimal(1))}
+    assert [x.name for x in kit.short] == ["Electrodes"]
+    import uuid
+
+    assert car_kit.kits_for_day(chart, day, [uuid.uuid4()]) == []  # nobody else's kit
