@@ -111,6 +111,7 @@ def cmd_import_835(args: argparse.Namespace) -> int:
             print(f"reversal: claim {cp.control_number}: post it by hand", file=sys.stderr)
         summary = {"posted": len(result.posted), "paid_cents": result.paid_cents,
                    "denied": result.denied, "already_posted": len(result.already_posted),
+                   "written_off_cents": result.written_off_cents,
                    "unmatched": [c.control_number for c in result.unmatched],
                    "reversals": [c.control_number for c in result.reversals],
                    "sha256": result.sha256}
@@ -118,7 +119,9 @@ def cmd_import_835(args: argparse.Namespace) -> int:
             print(json.dumps(summary, indent=2))
         else:
             print(f"Posted {len(result.posted)} claim payment(s), "
-                  f"{format_cents(result.paid_cents)} paid, {result.denied} denied; "
+                  f"{format_cents(result.paid_cents)} paid, "
+                  f"{format_cents(result.written_off_cents)} contractual written off, "
+                  f"{result.denied} denied; "
                   f"{len(result.already_posted)} already posted, "
                   f"{len(result.unmatched)} not matched.")
         return 0

@@ -359,30 +359,49 @@ def record_adjustment(
     required and stored cleaned of the patient's identifiers (as override reasons are); the
     amount may not exceed what the visit still owes. Audited ``create payment kind=…`` (no
     amount, no reason). Synced and exported like every account entry."""
+    with chart.uow() as uow:
+        entry = record_adjustment_within(uow, patient_id, visit_id, amount_cents,
+                                         reason=reason, date=date, kind=kind)
+        return Result(entry, uow.commit())
+
+
+def record_adjustment_within(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    visit_id: uuid.UUID,
+    amount_cents: int,
+    *,
+    reason: str,
+    date: dt.date,
+    kind: PaymentKind | str = PaymentKind.WRITE_OFF,
+    reference: str = "",
+) -> PaymentRecord:
+    """``record_adjustment`` inside an open unit of work (the 835 import posts contractual
+    write-offs in its own transaction, ``reference`` naming the ERA). Same checks, same audit
+    row; raises and writes nothing when refused."""
     kind = PaymentKind(kind)
     if kind not in ACCOUNT_ADJUSTMENTS:
         raise InvalidInput(f"An adjustment is 'adjustment' or 'write_off', not {kind.value!r}.")
     if amount_cents <= 0:
         raise InvalidInput("An adjustment or write-off must be more than $0.")
-    with chart.uow() as uow:
-        patient = uow.patients.get(patient_id)
-        _check_visit(uow, patient_id, visit_id)
-        cleaned = clean_override_reason(reason, patient)
-        entry = PaymentRecord(patient_id, date, amount_cents, kind, PaymentMethod.OTHER, "",
-                              visit_id, cleaned, _now())
-        value, _new = load_account(uow, patient_id)
-        owed = value.ledger.visits.get(visit_id)
-        if owed is None or owed.balance_cents <= 0:
-            raise InvalidInput("That visit owes nothing: there is nothing to adjust.",
-                               hint="Only a signed, charged visit with a balance can be "
-                                    "written off.")
-        if amount_cents > owed.balance_cents:
-            raise InvalidInput(
-                f"The visit owes {format_cents(owed.balance_cents)}; an adjustment cannot take "
-                f"off {format_cents(amount_cents)}.", hint="Adjust at most the visit's balance.")
-        uow.billing.payments.save(entry)
-        uow.record("create", "payment", entry.id, detail=f"kind={kind.value}")
-        return Result(entry, uow.commit())
+    patient = uow.patients.get(patient_id)
+    _check_visit(uow, patient_id, visit_id)
+    cleaned = clean_override_reason(reason, patient)
+    entry = PaymentRecord(patient_id, date, amount_cents, kind, PaymentMethod.OTHER,
+                          reference.strip()[:60], visit_id, cleaned, _now())
+    value, _new = load_account(uow, patient_id)
+    owed = value.ledger.visits.get(visit_id)
+    if owed is None or owed.balance_cents <= 0:
+        raise InvalidInput("That visit owes nothing: there is nothing to adjust.",
+                           hint="Only a signed, charged visit with a balance can be "
+                                "written off.")
+    if amount_cents > owed.balance_cents:
+        raise InvalidInput(
+            f"The visit owes {format_cents(owed.balance_cents)}; an adjustment cannot take "
+            f"off {format_cents(amount_cents)}.", hint="Adjust at most the visit's balance.")
+    uow.billing.payments.save(entry)
+    uow.record("create", "payment", entry.id, detail=f"kind={kind.value}")
+    return entry
 
 
 def void_adjustment(

@@ -12,8 +12,19 @@ claim payment (CLP01) to a claim this chart sent (its control number), and in on
   file twice changes nothing.
 Not matched (a control number this chart never sent) and reversals (CLP02 = 22, to post by hand)
 are returned for the user, never guessed. Audited as ``create`` of entity ``era`` with counts and
-the file's SHA-256. Contractual adjustments are kept on the claim; the patient ledger has no
-write-off entry yet (docs/claims.md).
+the file's SHA-256.
+
+Contractual adjustments reach the patient's ledger (issue 14): on a processed claim (not a
+denial), each CAS adjustment of group **CO** (the payer's contract: the patient may not be
+billed for it, e.g. CO-45) is posted in the same transaction as a **write-off** through
+``billing.record_adjustment_within`` — reason "Contractual adjustment CO-45: …", reference
+``ERA <trace>`` — on the claim's visits, oldest first, at most what each visit still owes after
+the insurance payment (``PostedClaim.written_off_cents``; ``not_written_off_cents`` is what the
+visits did not owe, e.g. a practice fee below the billed charge). **PR** (patient
+responsibility: deductible, coinsurance, copay) stays on the patient's balance; OA/PI/CR stay
+on the claim only. A denial's CO adjustments are not written off: the denial stays on the claim
+to be corrected or appealed. Exactly once per claim payment: the (trace, claim) pair that
+skips a re-imported payment skips its write-offs too.
 """
 
 from __future__ import annotations
@@ -26,9 +37,11 @@ from pathlib import Path
 from core.domain.billing import Payment, PaymentKind, PaymentMethod
 from core.domain.claims import Claim, ClaimStatus, RemittanceItem
 from core.domain.errors import InvalidInput
-from core.rules.claims.x835 import DENIED, REVERSAL, ClaimPayment, parse_835
+from core.rules.claims.x835 import DENIED, REVERSAL, ClaimPayment, adjustment_label, parse_835
+from core.services.billing import load_account, record_adjustment_within
 from core.services.result import Result
 from core.storage.chart import ChartSession
+from core.storage.uow import UnitOfWork
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -38,6 +51,8 @@ class PostedClaim:
     claim: Claim
     payment: ClaimPayment
     payment_id: object | None
+    written_off_cents: int = 0  # CO adjustments posted as write-offs on the claim's visits
+    not_written_off_cents: int = 0  # CO the visits did not owe (left on the claim only)
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,10 @@ class RemittanceImport:
     @property
     def denied(self) -> int:
         return sum(1 for p in self.posted if p.payment.denied)
+
+    @property
+    def written_off_cents(self) -> int:
+        return sum(p.written_off_cents for p in self.posted)
 
 
 def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = None
@@ -85,6 +104,7 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
             payments: list[Payment] = []
             items: list[RemittanceItem] = []
             changed: dict[str, Claim] = {}
+            first = len(posted)
             for cp in remit.claims:
                 claim = changed.get(cp.control_number) or known.get(cp.control_number)
                 if claim is None:
@@ -126,13 +146,52 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
             uow.claims.save(list(changed.values()))
             for p in payments:
                 uow.record("create", "payment", p.id, detail="kind=payment method=insurance")
+            for i in range(first, len(posted)):  # this remittance's claims, once each
+                if not posted[i].payment.denied:
+                    done_cents, left = _write_off_contractual(
+                        uow, posted[i], remit.trace_number, remit.paid_on or now.date())
+                    posted[i] = replace(posted[i], written_off_cents=done_cents,
+                                        not_written_off_cents=left)
             for item in items:
                 uow.record("create", "remittance", item.id)
             for c in changed.values():
                 uow.record("update", "claim", c.id, detail=f"status={c.status}")
         uow.record("create", "era", "", detail=(
             f"posted={len(posted)} already={len(skipped)} unmatched={len(unmatched)} "
-            f"reversals={len(reversals)} sha256={digest}"))
+            f"reversals={len(reversals)} "
+            f"written_off={sum(1 for p in posted if p.written_off_cents)} sha256={digest}"))
         changes = uow.commit()
     return Result(RemittanceImport(tuple(posted), tuple(skipped), tuple(unmatched),
                                    tuple(reversals), digest), changes)
+
+
+def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt.date
+                           ) -> tuple[int, int]:
+    """Post the claim payment's CO adjustments as write-offs on its visits (oldest first, at
+    most what each owes); returns (written off, not owed)."""
+    by_code: dict[str, int] = {}
+    for a in pc.payment.adjustments:
+        if a.group == "CO" and a.cents > 0:
+            by_code[a.reason] = by_code.get(a.reason, 0) + a.cents
+    if not by_code:
+        return 0, 0
+    claim = pc.claim
+    account, _new = load_account(uow, claim.patient_id)
+    owed = {vid: account.ledger.visits[vid].balance_cents for vid in claim.visit_ids
+            if vid in account.ledger.visits}
+    order = sorted(owed, key=lambda v: (account.ledger.visits[v].date, str(v)))
+    written = left = 0
+    for code, cents in sorted(by_code.items()):
+        for vid in order:
+            take = min(cents, owed[vid])
+            if take <= 0:
+                continue
+            record_adjustment_within(
+                uow, claim.patient_id, vid, take, kind=PaymentKind.WRITE_OFF, date=day,
+                reason=f"Contractual adjustment {adjustment_label('CO', code)}",
+                reference=f"ERA {trace}")
+            owed[vid] -= take
+            cents -= take
+            written += take
+        left += cents
+    return written, left

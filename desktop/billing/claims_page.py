@@ -227,7 +227,8 @@ class ClaimsDialog(QDialog):
         def done(result: Any) -> None:
             r = result.value
             text = (f"Posted {len(r.posted)} claim payment(s), {format_cents(r.paid_cents)} "
-                    f"paid, {r.denied} denied; {len(r.already_posted)} already posted.")
+                    f"paid, {format_cents(r.written_off_cents)} contractual written off, "
+                    f"{r.denied} denied; {len(r.already_posted)} already posted.")
             if r.unmatched:
                 text += " Not matched (never sent from this chart): " + ", ".join(
                     c.control_number for c in r.unmatched) + "."

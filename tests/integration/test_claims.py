@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from core.domain.billing import Payment, PaymentKind
 from core.domain.claims import Claim, ClaimStatus, InsuredRelationship
 from core.export import cms1500_pdf
 from core.rules.claims import x837
 from core.rules.claims.x835 import Adjustment, PaidClaim, write_835
 from core.services import charts, claims, demo, episodes, patients, practice, remittance
+from core.services.billing import load_account
 from core.services.claim_scrub import NothingToBill
 from core.services.claims import ClaimIncomplete, Cms1500Request
 from core.storage import audit
@@ -228,9 +230,34 @@ def _remittance_posts_exactly_once(chart: ChartSession, tmp_path: Path,
     ok = by_number[sent[0].control_number]
     assert ok.status is ClaimStatus.PAID and ok.paid_cents == paid[0].paid_cents
     assert ok.adjustment_cents == sent[0].charge_cents // 10 and ok.payer_claim_number
+    # CO-45 reached the patients' ledgers as write-offs (issue 14); PR-2 stays owed; the
+    # denial's CO-197 is not written off (it stays on the claim, to appeal or correct)
+    offs = _write_offs(chart)
+    co45 = sum(c.charge_cents // 10 for c in sent[:-1])
+    assert first.written_off_cents == sum(o.amount_cents for o in offs) > 0
+    assert first.written_off_cents + sum(p.not_written_off_cents for p in first.posted) == co45
+    assert all(o.reference == "ERA EFT20260415" and "CO-45" in o.memo
+               and "Contractual adjustment" in o.memo for o in offs)
+    denied_visits = set(by_number[denied.control_number].visit_ids)
+    assert not any(o.visit_id in denied_visits for o in offs)
+    lone = next(p for p in first.posted if len(p.claim.visit_ids) == 1 and not p.payment.denied
+                and p.not_written_off_cents == 0)
+    with chart.uow() as uow:
+        account, _n = load_account(uow, lone.claim.patient_id)
+    cp = lone.payment
+    assert account.ledger.visits[lone.claim.visit_ids[0]].written_off_cents \
+        == cp.adjusted("CO")
     again = remittance.import_835(chart, path).value  # the same file: nothing changes
     assert again.posted == () and len(again.already_posted) == len(sent)
     assert _insurance_payments(chart) == posted
+    assert [o.id for o in _write_offs(chart)] == [o.id for o in offs]  # exactly once
+
+
+def _write_offs(chart: ChartSession) -> list[Payment]:
+    with chart.uow() as uow:
+        return sorted((p for pid in uow.patients.all_ids()
+                       for p in uow.billing.payments.for_patient(pid)
+                       if p.kind is PaymentKind.WRITE_OFF), key=lambda p: str(p.id))
 
 
 def test_bad_data_is_refused_item_by_item_and_nothing_is_sent(demo_chart: ChartSession,
