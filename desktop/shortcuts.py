@@ -56,7 +56,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("page_mileage", "Ctrl+3", "Mileage log", "View"),
     Shortcut("page_reports", "Ctrl+4", "Reports: revenue, visits, units", "View"),
     Shortcut("page_inventory", "Ctrl+5", "Inventory: supplies on hand, low stock", "View"),
-    Shortcut("page_schedule", "Ctrl+6", "Schedule: the day's appointments", "View"),
+    Shortcut("page_schedule", "Ctrl+6", "Schedule: the day or week grid", "View"),
     Shortcut("lock", "Ctrl+L", "Lock the chart now", "Chart"),
     Shortcut("preferences", "Ctrl+,", "Preferences (auto-lock, smart phrases)", "Chart"),
     Shortcut("shortcuts", "F1", "This list of shortcuts", "Help"),

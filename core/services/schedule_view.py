@@ -60,14 +60,11 @@ def grid(chart: ChartSession, first_day: dt.date, days: int = 1,
                                       uow.schedule.hours_for(c.id)) for c in chosen)
         items = [a for a in _window(uow, start, end, None if len(ids) != 1 else next(iter(ids)))
                  if a.clinician_id in ids and first_day <= a.start.date() < end.date()]
-        stored = {a.id for a in uow.schedule.appointments_between(start, end)}
+        stored = uow.schedule.stored_ids_between(start, end)
         blocks = tuple(b for b in uow.schedule.blocks_between(start, end) if b.clinician_id in ids)
-        people: dict[uuid.UUID, tuple[str, str]] = {}
-        for a in items:
-            if a.patient_id not in people:
-                p = uow.patients.get(a.patient_id)
-                people[a.patient_id] = (f"{p.last_name}, {p.first_name}",
-                                        f"{p.first_name[:1]}{p.last_name[:1]}".upper())
+        names = uow.schedule.patient_names(list({a.patient_id for a in items}))
+        people = {pid: (f"{last}, {first}", f"{first[:1]}{last[:1]}".upper())
+                  for pid, (first, last) in names.items()}
     return GridData(first_day, days, columns,
                     tuple(GridItem(a, *people[a.patient_id],
                                    occurrence=a.series_id is not None and a.id not in stored)

@@ -55,6 +55,24 @@ class ScheduleRepo:
         rows = self.conn.execute(stmt.order_by(a.c.start, a.c.id)).mappings()
         return [x for x in (from_row(Appointment, r) for r in rows) if x.end > start]
 
+    def stored_ids_between(self, start: dt.datetime, end: dt.datetime) -> set[uuid.UUID]:
+        """Ids of the stored appointments starting in [start, end) (not series occurrences)."""
+        a = t.appointments
+        return set(self.conn.execute(
+            select(a.c.id).where(a.c.start >= start, a.c.start < end)).scalars())
+
+    def patient_names(self, idents: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+        """(first, last) name per patient, one statement per 500: what a schedule screen
+        shows beside the appointments (never in a feed or a log)."""
+        p = t.patients
+        out: dict[uuid.UUID, tuple[str, str]] = {}
+        ids = list(idents)
+        for i in range(0, len(ids), 500):
+            rows = self.conn.execute(select(p.c.id, p.c.first_name, p.c.last_name)
+                                     .where(p.c.id.in_(ids[i:i + 500])))
+            out.update({r[0]: (r[1], r[2]) for r in rows})
+        return out
+
     def appointments_by_id(self, idents: Sequence[uuid.UUID]) -> list[Appointment]:
         a = t.appointments
         rows = self.conn.execute(select(a).where(a.c.id.in_(list(idents)))).mappings()
