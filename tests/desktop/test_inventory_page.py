@@ -27,7 +27,14 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     try:
         inventory.add_item(session, name="Electrodes", unit="pair", reorder_point=Decimal(4),
                            reorder_quantity=Decimal(20), hcpcs="A4556")
-        inventory.add_location(session, "Car kit")
+        inventory.add_location(session, "Car kit", clinician_id=seeded.clinician_id)
+        inventory.set_template(session, "home-visit", [("Electrodes", "6", "pair")])
+        from core.domain.enums import PlaceOfService
+        from core.services import schedule
+
+        schedule.book(session, seeded.patient_id, seeded.clinician_id,
+                      dt.datetime(2026, 3, 2, 10), service="home-visit",
+                      place=PlaceOfService.HOME, address="1 Elm St", allow_outside_hours=True)
         inventory.receive(session, "Electrodes", "3")
         inventory.add_item(session, name="Gloves", unit="box", unit_cost_cents=750)
         inventory.receive(session, "Gloves", "10", at=dt.datetime(2026, 2, 1, 9))
@@ -96,6 +103,14 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     qtbot.waitUntil(lambda: (tmp_path / "reorder2.csv").exists(), timeout=20_000)
     assert "2026-02,Gloves,box,4" in usage_csv.read_text()
     assert (tmp_path / "reorder2.csv").read_text().splitlines()[1].startswith("Electrodes,")
+    # Schedule ▸ the day: the clinician's car kit against today's home visit (needs 6, holds 4)
+    window.actions_by_id["page_schedule"].trigger()
+    kit = ws.schedule.car_kit
+    qtbot.waitUntil(lambda: kit.isVisibleTo(ws.schedule) and kit.table.rowCount() == 1,
+                    timeout=20_000)
+    assert _cells(kit.table, 0) == ["Car kit", "Electrodes", "4 pair", "6 pair"]
+    assert "Electrodes (needs 6, holds 4 pair)" in kit.warning.text()
+    assert "1 home visit today" in kit.title.text()
 
 
 def test_supplies_shown_and_changed_on_the_note(
