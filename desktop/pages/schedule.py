@@ -48,6 +48,7 @@ from desktop.formats import show_date
 from desktop.pages.base import Page
 from desktop.pages.car_kit import CarKitPanel
 from desktop.pages.schedule_side import ScheduleSide
+from desktop.saving import make_timer
 from desktop.schedule_grid import ScheduleGrid, describe
 from desktop.widgets import label, named
 from desktop.worker import CommandOp, QueryOp
@@ -59,6 +60,8 @@ COLUMNS = ("Time", "Patient", "Service", "Clinician", "Status")
 PLACES = {"11": "office", "12": "home", "02": "telehealth", "10": "telehealth"}
 VIEWS = (("day", "Day"), ("week", "Week"), ("list", "List"))
 EVERYONE = "everyone"
+RECORDS = ("appointment", "appointment_series", "working_hours", "schedule_block",
+           "waitlist_entry", "clinician", "episode")  # what the grid and its panel show
 
 
 class MoveCommand(QUndoCommand):
@@ -207,6 +210,16 @@ class SchedulePage(Page):
         self._freed: tuple[uuid.UUID, dt.datetime, int] | None = None
         self.ask_scope = self._ask_scope
         self.ask_reason = self._ask_reason
+        # changes from elsewhere (the Today list, a sync pull, a booking request accepted):
+        # read the shown days again, once for a burst
+        self._coalesce = make_timer(self, 400, single=True)
+        self._coalesce.timeout.connect(lambda: self.go(self.day) if self.loaded_once else None)
+        if hasattr(ctx, "bus"):
+            ctx.bus.changes_applied.connect(self._on_changes)
+
+    def _on_changes(self, changes: Any) -> None:
+        if any(kind in changes for kind in RECORDS):
+            self._coalesce.start()
 
     def _undo_actions(self) -> None:
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
