@@ -51,7 +51,7 @@ from core.services.schedule_view import GridData, GridItem
 SLOT = 15  # minutes
 GUTTER, HEADER = 56, 44
 PX_PER_MIN = 1.2
-MIN_COLUMN = 120
+MIN_COLUMN = 92  # "ZQ 09:00" and a service label still fit; a week of two fits 1280 px
 EDGE = 6  # px at the bottom of an appointment that resize it
 
 COLORS = {

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain.billing import format_cents
 from core.domain.errors import ChartsideError
 from core.domain.schedule import SERVICES, AppointmentStatus, WaitlistEntry
 from desktop.fields import DateField, TimeField
@@ -205,6 +206,8 @@ class SchedulePage(Page):
         self.body.addLayout(book)
         self.error = label("", "error", wrap=True, name="scheduleError")
         self.body.addWidget(self.error)
+        self.info = label("", "hint", wrap=True, name="scheduleInfo")  # fees, offers, counts
+        self.body.addWidget(self.info)
         self.rows: list[Any] = []
         self.data: Any = None
         self._freed: tuple[uuid.UUID, dt.datetime, int] | None = None
@@ -252,6 +255,7 @@ class SchedulePage(Page):
         while self.who.count() > 1:
             self.who.removeItem(1)
         self.error.clear()
+        self.info.clear()
         self.rows, self.data = [], None
         self.undo_stack.clear()
         self.side.show_offers((), None)
@@ -289,6 +293,7 @@ class SchedulePage(Page):
             last = first + dt.timedelta(days=days - 1)
             self.title_label.setText(f"Week of {show_date(first)} – {show_date(last)}")
         self.when.set_value(day)
+        self.side.block_day.set_value(day)
         who = self._clinicians()
         self.grid.today = self.ctx.clock.today()
         QueryOp(self, lambda chart: schedule_view.grid(chart, first, days, who)
@@ -365,6 +370,7 @@ class SchedulePage(Page):
 
     def _refused(self, error: BaseException) -> bool:
         if isinstance(error, ChartsideError):
+            self.info.clear()
             self.error.setText(str(error))
             self.grid.clear_ghost()
             return True
@@ -385,10 +391,15 @@ class SchedulePage(Page):
             self.reason.clear()
             message = ""
             if change.fee_cents:
-                message = f"The practice's fee: ${change.fee_cents / 100:,.2f}. "
+                message = (f"{change.appointment.status.value.replace('_', ' ').capitalize()}: "
+                           f"the practice's fee of {format_cents(change.fee_cents)} is on the "
+                           "patient's account. ")
             if change.offers:
-                message += f"{len(change.offers)} patient(s) on the waitlist could take the slot."
-            self.error.setText(message)
+                n = len(change.offers)
+                message += (f"{n} patient{'s' if n != 1 else ''} on the waitlist could take "
+                            "the slot (Waitlist tab).")
+            self.error.clear()
+            self.info.setText(message)
             self._offer(change)
             self.go(self.day)
 
@@ -473,8 +484,9 @@ class SchedulePage(Page):
         from core.services import schedule_moves
 
         def done(moved: Any) -> None:
-            self.error.setText(f"Moved {moved.occurrences} appointments."
-                               if moved.occurrences > 1 else "")
+            self.error.clear()
+            self.info.setText(f"Moved {moved.occurrences} appointments."
+                              if moved.occurrences > 1 else "")
             then(moved)
             self.grid.selected = moved.appointment.id
             self.go(self.day)
@@ -599,7 +611,8 @@ class SchedulePage(Page):
         def booked(appt: Any) -> None:
             self._freed = None
             self.side.show_offers((), None)
-            self.error.setText("Booked from the waitlist.")
+            self.error.clear()
+            self.info.setText("Booked from the waitlist.")
             self.grid.selected = appt.id
             self.go(self.day)
 

@@ -52,6 +52,27 @@ def parse_hours(text: str) -> tuple[tuple[tuple[dt.time, dt.time], ...], ...]:
     return tuple(days)
 
 
+def days_text(weekdays: Any) -> str:
+    """(0, 1, 2, 3, 4) → "Mon-Fri"; (0, 2, 4) → "Mon, Wed, Fri"."""
+    days = sorted(set(weekdays))
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ", ".join(DAY_NAMES[r[0]] if len(r) == 1 else
+                     f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs)
+
+
+def _list(name: str, accessible: str) -> QListWidget:
+    widget = named(QListWidget(), name)
+    widget.setAccessibleName(accessible)
+    widget.setWordWrap(True)
+    widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return widget
+
+
 def show_hours(days: Any) -> str:
     """The inverse of ``parse_hours`` (consecutive days with the same spans grouped)."""
     out: list[str] = []
@@ -97,16 +118,14 @@ class ScheduleSide(QTabWidget):
         wait = QWidget()
         box = QVBoxLayout(wait)
         self.offer_title = label("", "section", wrap=True, name="scheduleOfferTitle")
-        self.offers = named(QListWidget(), "scheduleOffers")
-        self.offers.setAccessibleName("Waitlist offers for the freed slot")
+        self.offers = _list("scheduleOffers", "Waitlist offers for the freed slot")
         self.offer_button = named(QPushButton("Book into the freed slot"), "scheduleBookOffer")
         self.offer_button.clicked.connect(self._book_offer)
         for w in (self.offer_title, self.offers, self.offer_button):
             box.addWidget(w)
         self.show_offers((), None)
         box.addWidget(label("Waiting", "section"))
-        self.waiting = named(QListWidget(), "scheduleWaitlist")
-        self.waiting.setAccessibleName("Waitlist, longest waiting first")
+        self.waiting = _list("scheduleWaitlist", "Waitlist, longest waiting first")
         box.addWidget(self.waiting, 1)
         form = QFormLayout()
         self.wait_days = named(QLineEdit("Mon-Fri"), "scheduleWaitDays")
@@ -115,8 +134,9 @@ class ScheduleSide(QTabWidget):
         form.addRow("Between", self.wait_window)
         box.addLayout(form)
         row = QHBoxLayout()
-        self.add_button = named(QPushButton("Add the patient chosen under Book"),
-                                "scheduleWaitAdd")
+        self.add_button = named(QPushButton("Add to waitlist"), "scheduleWaitAdd")
+        self.add_button.setToolTip("Adds the patient and service chosen under Book, for the "
+                                   "days and times above")
         self.remove_button = named(QPushButton("Remove"), "scheduleWaitRemove")
         row.addWidget(self.add_button, 1)
         row.addWidget(self.remove_button)
@@ -164,7 +184,7 @@ class ScheduleSide(QTabWidget):
         for row in offers:
             e = row.entry
             kind = SERVICES.get(e.service)
-            item = QListWidgetItem(f"{row.patient_name} · {kind.label if kind else e.service} "
+            item = QListWidgetItem(f"{row.patient_name}\n{kind.label if kind else e.service} "
                                    f"· waiting since {show_date(e.since.date())}")
             item.setData(Qt.ItemDataRole.UserRole, e)
             self.offers.addItem(item)
@@ -181,10 +201,9 @@ class ScheduleSide(QTabWidget):
         for row in rows:
             e = row.entry
             kind = SERVICES.get(e.service)
-            days = ",".join(DAY_NAMES[d] for d in e.weekdays)
-            item = QListWidgetItem(f"{row.patient_name} · {kind.label if kind else e.service} · "
-                                   f"{days} {e.earliest:%H:%M}-{e.latest:%H:%M} · since "
-                                   f"{show_date(e.since.date())}")
+            item = QListWidgetItem(f"{row.patient_name}\n{kind.label if kind else e.service} · "
+                                   f"{days_text(e.weekdays)} {e.earliest:%H:%M}-"
+                                   f"{e.latest:%H:%M} · since {show_date(e.since.date())}")
             item.setData(Qt.ItemDataRole.UserRole, e)
             self.waiting.addItem(item)
 
