@@ -1,6 +1,7 @@
 """Online booking end to end in a real browser (issue 19).
 
-A real ``chartside-server`` process on loopback over a real PostgreSQL; a real encrypted chart
+The real sync server (``server.app`` under uvicorn, as ``chartside-server serve`` runs it) on
+loopback over a real PostgreSQL; a real encrypted chart
 enrolled on it publishes its free times; headless Chromium (the distribution's ``chromium`` and
 ``chromium-driver``, driven by Selenium) opens the booking page, picks a slot, answers the
 service's intake questions and sends the request, which its WebCrypto seals. Then the server's
@@ -16,7 +17,7 @@ import json
 import os
 import shutil
 import subprocess
-import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -53,36 +54,38 @@ def _need(thing: object, what: str) -> None:
 @pytest.fixture(scope="module")
 def served(pg_cluster: TempCluster) -> Iterator[tuple[str, str, TempCluster]]:
     """(server URL, database name, cluster): a migrated database (copied from the session's
-    template) and ``chartside-server serve`` on it."""
+    template) and the sync server on loopback — the app ``chartside-server serve`` runs, under
+    uvicorn with the same options, in a thread of this process (a separate process spent 4–9 s
+    importing the same modules on a loaded machine)."""
     _need(CHROMIUM and DRIVER, "Chromium and chromedriver")
+    import uvicorn
+
+    from server.app import create_app
+    from server.config import Settings
+
     cluster = pg_cluster
-    proc = None
     name = f"booking_{uuid.uuid4().hex}"
+    url = cluster.create_database(name, template=PG_TEMPLATE)
+    engine = make_engine(url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(Settings(database_url=url), engine), host="127.0.0.1", port=port,
+        log_level="warning", proxy_headers=True, server_header=False))
+    thread = threading.Thread(target=server.run, name="booking-server", daemon=True)
+    thread.start()
     try:
-        url = cluster.create_database(name, template=PG_TEMPLATE)
-        port = free_port()
-        exe = Path(sys.executable).with_name("chartside-server")
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
-        proc = subprocess.Popen(
-            [*cmd, "serve", "--db", url, "--port", str(port), "--log-level", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                pytest.fail(f"chartside-server did not start: {err[-1500:]}")
-            time.sleep(0.1)
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("the sync server did not start")
+            time.sleep(0.02)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(base + "/v1/health", timeout=5).status_code == 200
         yield base, name, cluster
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=15)
+        server.should_exit = True
+        thread.join(timeout=15)
+        engine.dispose()
 
 
 def _dump(cluster: TempCluster, name: str) -> str:
