@@ -102,3 +102,11 @@ def waitlist_rows(chart: ChartSession) -> list[WaitingRow]:
             p = uow.patients.get(e.patient_id)
             rows.append(WaitingRow(e, f"{p.last_name}, {p.first_name}"))
     return rows
+
+
+def policy(chart: ChartSession) -> rules.CancellationPolicy:
+    """The practice's late-cancellation window and its fees (defaults when never set)."""
+    from core.services.schedule import _policy
+
+    with chart.uow() as uow:
+        return _policy(uow)

@@ -163,6 +163,7 @@ class SchedulePage(Page):
         self.side.remove_waiting.connect(self.remove_waiting)
         self.side.save_hours.connect(self.save_hours)
         self.side.block.connect(self.block_time)
+        self.side.save_policy.connect(self.save_policy)
         acts = QHBoxLayout()
         self.start_button = named(QPushButton("Start note"), "scheduleStartNote")
         self.start_button.setProperty("role", "primary")
@@ -246,7 +247,10 @@ class SchedulePage(Page):
 
     # -- Page -----------------------------------------------------------------------------
     def load(self) -> None:
+        from core.services import schedule_view
+
         QueryOp(self, _people).success(self._fill_people).run()
+        QueryOp(self, schedule_view.policy).success(self.side.show_policy).run()
 
     def clear_panel(self) -> None:
         self.car_kit.clear()
@@ -672,6 +676,19 @@ class SchedulePage(Page):
             return
         CommandOp(self, lambda chart: schedule.set_hours(chart, who, days)).success(
             lambda _h: self.go(self.day)).failure(self._hours_refused).run()
+
+    def save_policy(self, hours: int, late_cents: int, no_show_cents: int) -> None:
+        from core.rules.schedule import CancellationPolicy
+        from core.services import schedule
+
+        chosen = CancellationPolicy(hours, late_cents, no_show_cents)
+
+        def saved(_none: Any) -> None:
+            self.side.show_policy(chosen)
+            self.info.setText("Cancellation policy saved.")
+
+        CommandOp(self, lambda chart: schedule.set_policy(chart, chosen)).success(saved).failure(
+            self._hours_refused).run()
 
     def block_time(self, start: dt.datetime, end: dt.datetime, text: str) -> None:
         from core.services import schedule

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -94,6 +95,7 @@ class ScheduleSide(QTabWidget):
     remove_waiting = Signal(object)  # waitlist entry
     save_hours = Signal(object)  # 7 weekdays of spans
     block = Signal(object, object, str)  # start, end, label
+    save_policy = Signal(int, int, int)  # late-cancel window hours, late fee, no-show fee (¢)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +175,25 @@ class ScheduleSide(QTabWidget):
         self.block_button = named(QPushButton("Block"), "scheduleBlock")
         self.block_button.clicked.connect(self._block)
         box.addWidget(self.block_button)
+        box.addWidget(label("Cancellation policy (the whole practice)", "section"))
+        form = QFormLayout()
+        self.late_hours = named(QSpinBox(), "scheduleLateHours")
+        self.late_hours.setRange(0, 168)
+        self.late_hours.setSuffix(" h before")
+        self.late_hours.setToolTip("A cancellation later than this is a late cancellation")
+        self.late_fee = named(QLineEdit(), "scheduleLateFee")
+        self.no_show_fee = named(QLineEdit(), "scheduleNoShowFee")
+        for field in (self.late_fee, self.no_show_fee):
+            field.setPlaceholderText("0 = no fee")
+        form.addRow("Late if cancelled under", self.late_hours)
+        form.addRow("Late-cancel fee $", self.late_fee)
+        form.addRow("No-show fee $", self.no_show_fee)
+        box.addLayout(form)
+        self.policy_button = named(QPushButton("Save policy"), "scheduleSavePolicy")
+        self.policy_button.setToolTip("Fees are posted to the patient's account when an "
+                                      "appointment is marked late-cancelled or no-show")
+        self.policy_button.clicked.connect(self._save_policy)
+        box.addWidget(self.policy_button)
         self.hours_error = label("", "error", wrap=True, name="scheduleHoursError")
         box.addWidget(self.hours_error)
         box.addStretch(1)
@@ -211,7 +232,24 @@ class ScheduleSide(QTabWidget):
         self.hours_for.setText(f"Working hours of {name}" if name else "")
         self.hours.setText(show_hours(hours.days) if hours is not None else "")
 
+    def show_policy(self, policy: Any) -> None:
+        self.late_hours.setValue(policy.late_window_hours)
+        self.late_fee.setText(f"{policy.late_cancel_fee_cents / 100:.2f}")
+        self.no_show_fee.setText(f"{policy.no_show_fee_cents / 100:.2f}")
+
     # -- asked by the user ------------------------------------------------------------------------
+    def _save_policy(self) -> None:
+        from core.domain.billing import parse_amount
+
+        try:
+            late = parse_amount(self.late_fee.text() or "0")
+            no_show = parse_amount(self.no_show_fee.text() or "0")
+        except ChartsideError as exc:
+            self.hours_error.setText(str(exc))
+            return
+        self.hours_error.clear()
+        self.save_policy.emit(self.late_hours.value(), late, no_show)
+
     def _book_offer(self) -> None:
         item = self.offers.currentItem()
         if item is not None:

@@ -2,7 +2,8 @@
 two clinicians side by side, drag to move (refused onto blocked time, nothing changed), undo and
 redo with the keys, keyboard moves and resizes, one occurrence of a series moved alone, N books
 at the slot under the cursor, Delete cancels with a reason and the waitlist offer books the freed
-slot, the plan of care's frequency against bookings, and working hours from the side panel.
+slot (the practice's late-cancel fee, set from the panel, is on the account), the plan of
+care's frequency against bookings, and working hours from the side panel.
 The lane layout is checked on plain objects."""
 
 from __future__ import annotations
@@ -150,10 +151,21 @@ def test_grid_drag_undo_keys_waitlist_plan_and_hours(
     qtbot.keyClick(grid, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: any(f"{it.appointment.start:%a %H:%M}" == "Wed 11:15"
                                 for it in page.data.items), timeout=20_000)
-    # Delete cancels (with the reason asked) and the waitlist's offer books the freed slot
+    # the practice's policy from the panel (a bad amount refused), then Delete cancels (the
+    # reason asked): late (it is in the past), the fee is on the account, and the waitlist's
+    # offer books the freed slot
+    page.side.late_fee.setText("25 dollars")
+    qtbot.mouseClick(page.side.policy_button, Qt.MouseButton.LeftButton)
+    assert "is not an amount" in page.side.hours_error.text()
+    page.side.late_fee.setText("25")
+    qtbot.mouseClick(page.side.policy_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.info.text() == "Cancellation policy saved.", timeout=20_000)
     grid.select(thursday.id)
     qtbot.keyClick(grid, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: page.side.offers.count() == 1, timeout=20_000)
+    assert page.info.text().startswith(
+        "Late cancelled: the practice's fee of $25.00 is on the patient's account."), \
+        page.info.text()
     assert "Example, Omar" in page.side.offers.item(0).text()
     assert page.side.waiting.count() == 1
     qtbot.mouseClick(page.side.offer_button, Qt.MouseButton.LeftButton)
