@@ -185,11 +185,14 @@ class Workspace(QWidget):
         self.reminders_action = QAction("Appointment reminders…", self)  # issue 19
         self.reminders_action.setObjectName("action_reminders")
         self.reminders_action.triggered.connect(self.open_reminders)
+        self.booking_action = QAction("Online booking…", self)  # issue 19
+        self.booking_action.setObjectName("action_booking")
+        self.booking_action.triggered.connect(self.open_booking)
 
     def menu_actions(self) -> list[tuple[str, QAction]]:
         """(menu area, action) pairs for MainWindow's menus."""
         return [("Chart", self.practice_action), ("Chart", self.claims_action),
-                ("Chart", self.reminders_action),
+                ("Chart", self.reminders_action), ("Chart", self.booking_action),
                 ("Patients", self.patient_superbill), ("Note", self.visit_superbill)]
 
     def open_claims(self) -> QDialog:
@@ -205,6 +208,14 @@ class Workspace(QWidget):
         from desktop.dialogs.reminders import RemindersDialog
 
         dialog = RemindersDialog(self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def open_booking(self) -> QDialog:
+        """Chart ▸ Online booking…: publish the free times, answer the patients' requests."""
+        from desktop.dialogs.booking import BookingDialog
+
+        dialog = BookingDialog(self)
         self._open_dialog(dialog)
         return dialog
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from core.domain.changes import Changes
 from core.domain.enums import PlaceOfService
 from core.domain.errors import ChartsideError, InvalidInput, NotFound
 from core.domain.patient import Patient
@@ -94,8 +95,11 @@ class Published:
     services: int
 
 
+TIMEOUT = 20.0  # seconds per call: the app runs these on its database worker
+
+
 def _api(cfg: config.SyncConfig, transport: httpx.BaseTransport | None) -> BookingApi:
-    return BookingApi(cfg.server, cfg.token, transport=transport)
+    return BookingApi(cfg.server, cfg.token, transport=transport, timeout=TIMEOUT)
 
 
 def _secret(chart: ChartSession, cfg: config.SyncConfig, api: BookingApi) -> bytes:
@@ -300,6 +304,7 @@ class Decision:
     appointment_id: uuid.UUID | None = None
     patient_id: uuid.UUID | None = None
     new_patient: bool = False
+    changes: Changes | None = None  # what the booking wrote (the app refreshes from it)
 
 
 def _clinician_for(chart: ChartSession, secret: bytes, req: BookingRequest) -> uuid.UUID:
@@ -311,7 +316,7 @@ def _clinician_for(chart: ChartSession, secret: bytes, req: BookingRequest) -> u
 
 
 def _book(chart: ChartSession, req: BookingRequest, clinician_id: uuid.UUID
-          ) -> tuple[uuid.UUID, uuid.UUID, bool]:
+          ) -> tuple[uuid.UUID, uuid.UUID, bool, Changes]:
     """Match or create the patient and book, in one transaction."""
     try:
         born = dt.date.fromisoformat(req.date_of_birth)
@@ -338,8 +343,8 @@ def _book(chart: ChartSession, req: BookingRequest, clinician_id: uuid.UUID
         done = BookingRequest(**{**_asdict(req), "status": "accepted",
                                  "appointment_id": str(appt.id)})
         uow.meta.set(REQUEST_PREFIX + str(req.request_id), json.dumps(_asdict(done), default=str))
-        uow.commit()
-    return appt.id, patient_id, new
+        changes = uow.commit()
+    return appt.id, patient_id, new, changes
 
 
 def accept(chart: ChartSession, request_id: uuid.UUID, *,
@@ -357,12 +362,12 @@ def accept(chart: ChartSession, request_id: uuid.UUID, *,
         secret = _secret(chart, cfg, api)
         try:
             clinician_id = _clinician_for(chart, secret, req)
-            appt_id, patient_id, new = _book(chart, req, clinician_id)
+            appt_id, patient_id, new, changes = _book(chart, req, clinician_id)
         except ChartsideError as exc:
             declined = _decline(chart, api, req, f"Could not book: {exc.message}")
             return Decision(declined, False)
         api.decide(request_id, "accepted")
-    return Decision(_load(chart, request_id), True, appt_id, patient_id, new)
+    return Decision(_load(chart, request_id), True, appt_id, patient_id, new, changes)
 
 
 def _decline(chart: ChartSession, api: BookingApi, req: BookingRequest, reason: str
