@@ -8,8 +8,10 @@ Contract:
   use per visit: nothing once its note is signed (the use is already out of the kit), the note's
   own supplies when a draft exists (``note_supplies.resolved``: the clinician's list, else the
   templates for its codes and service), else the usage template of the booked service type.
-- On hand is derived from the ledger at the kit's location. ``short`` lists the items the day
-  needs more of than the kit holds. Supplies and counts only: no patient data.
+- On hand is derived from the ledger at the kit's location (summed in SQL,
+  ``uow.inventory.on_hand_at``; a test holds it to ``core.domain.inventory.on_hand``).
+  ``short`` lists the items the day needs more of than the kit holds. Supplies and counts
+  only: no patient data.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.domain.enums import PlaceOfService
-from core.domain.inventory import LocationKind, Movement, on_hand
+from core.domain.inventory import LocationKind
 from core.rules import inventory as rules
 from core.services import note_supplies, schedule
 from core.storage.chart import ChartSession
@@ -68,9 +70,7 @@ def kits_for_day(chart: ChartSession, day: dt.date,
     with chart.uow() as uow:
         items = {i.id: i for i in uow.inventory.items()}
         templates = uow.inventory.templates()
-        by_item: dict[uuid.UUID, list[Movement]] = defaultdict(list)
-        for m in uow.inventory.movements():
-            by_item[m.item_id].append(m)
+        counts = uow.inventory.on_hand_at([k.id for k in kits])  # summed in SQL
         for kit in kits:
             expected: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
             visits = [a for a in booked if a.clinician_id == kit.clinician_id]
@@ -86,7 +86,7 @@ def kits_for_day(chart: ChartSession, day: dt.date,
                     expected[item_id] += q
             lines = []
             for item in items.values():
-                have = on_hand(by_item.get(item.id, []), item.id, kit.id)
+                have = counts.get((item.id, kit.id), Decimal(0))
                 need = expected.get(item.id, Decimal(0))
                 if have or need:
                     lines.append(KitLine(item.id, item.name, item.unit, have, need))

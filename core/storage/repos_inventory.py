@@ -110,23 +110,61 @@ class InventoryRepo:
                        (Decimal(int(window or 0)) * milli).quantize(milli))
                 for item, have, window in self.conn.execute(stmt)}
 
+    def on_hand_at(self, location_ids: Sequence[uuid.UUID]
+                   ) -> dict[tuple[uuid.UUID, uuid.UUID], Decimal]:
+        """(item, location) → on hand, summed in SQL over the whole ledger for the given
+        places (a car kit's count without reading every movement): deliveries and corrections
+        add, uses and moves out take, moves in add."""
+        m = t.stock_movements
+        q = type_coerce(m.c.quantity, Integer)
+        ids = list(location_ids)
+        if not ids:
+            return {}
+        adds = m.c.kind.in_([MovementKind.RECEIVED.value, MovementKind.ADJUSTED.value])
+        out_here = select(m.c.item_id, m.c.location_id,
+                          type_coerce(func.sum(case((adds, q), else_=-q)), Integer)
+                          ).where(m.c.location_id.in_(ids)).group_by(m.c.item_id,
+                                                                       m.c.location_id)
+        in_here = select(m.c.item_id, m.c.to_location_id,
+                         type_coerce(func.sum(q), Integer)
+                         ).where(m.c.kind == MovementKind.MOVED.value,
+                                 m.c.to_location_id.in_(ids)).group_by(m.c.item_id,
+                                                                      m.c.to_location_id)
+        milli = Decimal("0.001")
+        totals: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+        for stmt in (out_here, in_here):
+            for item, loc, n in self.conn.execute(stmt):
+                totals[(item, loc)] = totals.get((item, loc), 0) + int(n or 0)
+        return {k: (Decimal(v) * milli).quantize(milli) for k, v in totals.items()}
+
     def billable_use(self, visit_ids: Sequence[uuid.UUID]
                      ) -> dict[uuid.UUID, list[tuple[Movement, Item]]]:
         """Per visit: the ``used`` movements its signed note recorded of items with a HCPCS
-        code (billable supplies), with the item — one statement per 500 visits."""
-        m, n, i = t.stock_movements, t.notes, t.inventory_items
-        out: dict[uuid.UUID, list[tuple[Movement, Item]]] = {}
+        code (billable supplies), with the item. Nothing is read past the items when no item
+        is billable; else the visits' note ids (by the unique visit index), then one scan of
+        the ledger per 500 notes (a join drove the ledger scan once per note)."""
+        i = t.inventory_items
+        billable = {it.id: it for it in (from_row(Item, r) for r in self.conn.execute(
+            select(i).where(i.c.hcpcs.is_not(None))).mappings())}
         ids = list(dict.fromkeys(visit_ids))
+        if not billable or not ids:
+            return {}
+        m, n = t.stock_movements, t.notes
+        visit_of: dict[uuid.UUID, uuid.UUID] = {}
         for k in range(0, len(ids), 500):
-            stmt = (select(n.c.visit_id.label("visit_of_note"), m,
-                           *(c.label(f"it__{c.name}") for c in i.c))
-                    .join(n, n.c.id == m.c.note_id).join(i, i.c.id == m.c.item_id)
-                    .where(n.c.visit_id.in_(ids[k:k + 500]), i.c.hcpcs.is_not(None),
-                           m.c.kind == MovementKind.USED.value)
+            visit_of.update(self.conn.execute(
+                select(n.c.id, n.c.visit_id).where(n.c.visit_id.in_(ids[k:k + 500]))).all())
+        notes = list(visit_of)
+        out: dict[uuid.UUID, list[tuple[Movement, Item]]] = {}
+        for k in range(0, len(notes), 500):
+            stmt = (select(m).where(m.c.note_id.in_(notes[k:k + 500]),
+                                    m.c.kind == MovementKind.USED.value,
+                                    m.c.item_id.in_(list(billable)))
                     .order_by(m.c.at, m.c.id))
             for row in self.conn.execute(stmt).mappings():
-                item = from_row(Item, {c.name: row[f"it__{c.name}"] for c in i.c})
-                out.setdefault(row["visit_of_note"], []).append((from_row(Movement, row), item))
+                move = from_row(Movement, row)
+                assert move.note_id is not None
+                out.setdefault(visit_of[move.note_id], []).append((move, billable[move.item_id]))
         return out
 
     # -- usage templates ------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from core.domain.enums import Laterality
 from core.domain.errors import NotFound, ValidationError
-from core.domain.inventory import LocationKind
+from core.domain.inventory import LocationKind, on_hand
 from core.services import charts, inventory, note_supplies, notes, signing
 from core.storage.chart import ChartSession
 from tests.conftest import PASSPHRASE
@@ -56,6 +56,11 @@ def test_movements_counts_and_refusals(chart: ChartSession) -> None:
 
     with chart.uow() as uow:
         whole = rules.stock(uow.inventory.items(), uow.inventory.movements(), today)
+        places, moves = uow.inventory.locations(), uow.inventory.movements()
+        summed = uow.inventory.on_hand_at([p.id for p in places])  # the car kit's SQL sums
+        derived = {(i.id, p.id): on_hand(moves, i.id, p.id)
+                   for i in uow.inventory.items() for p in places}
+    assert {k: v for k, v in summed.items() if v} == {k: v for k, v in derived.items() if v}
     assert inventory.stock(chart, today) == whole
     rep = inventory.report(chart, today.replace(day=1), today)
     assert rep.usage == [(f"{today:%Y-%m}", "Massage lotion", "l", Decimal("0.015"))]
