@@ -13,6 +13,7 @@ from desktop import (
     cli_claims,
     cli_inventory,
     cli_practice,
+    cli_route,
     cli_rules,
     cli_schedule,
     cli_sync,
@@ -35,4 +36,5 @@ REGISTRARS: list[Registrar] = [
     cli_inventory.register,
     cli_schedule.register,
     cli_booking.register,
+    cli_route.register,
 ]

@@ -83,6 +83,14 @@ def _prepare(uow: UnitOfWork, entry: MileageEntry, confirm_long: bool) -> None:
     check_long_leg(entry, confirmed=confirm_long)
 
 
+def save_trip(uow: UnitOfWork, entry: MileageEntry, *, confirm_long: bool = False) -> None:
+    """Validate, store and audit one leg in the caller's unit of work (several legs that must
+    land together, e.g. a home-health day's, share one transaction)."""
+    _prepare(uow, entry, confirm_long)
+    uow.books.mileage.save(entry)
+    uow.record("create", "mileage", entry.id, detail=f"miles={entry.miles}")
+
+
 def record_trip(
     chart: ChartSession,
     clinician_id: uuid.UUID,
