@@ -118,12 +118,16 @@ def cmd_low(args: argparse.Namespace) -> int:
     try:
         rows = inventory.low(session)
         csv_text = inventory.reorder_csv(session) if args.out else ""
+        pdf = inventory.reorder_pdf(session) if args.pdf else b""
     finally:
         session.lock()
-    if args.out:
+    if args.out or args.pdf:
         from core.storage import files
 
-        files.write_atomic(Path(args.out), csv_text.encode(), what="the reorder list")
+        if args.out:
+            files.write_atomic(Path(args.out), csv_text.encode(), what="the reorder list")
+        if args.pdf:
+            files.write_atomic(Path(args.pdf), pdf, what="the reorder list")
     if args.json:
         print(json.dumps([{"name": r.item.name, "on_hand": _q(r.on_hand), "unit": r.item.unit,
                            "reorder_point": _q(r.item.reorder_point), "days_left": r.days_left}
@@ -134,8 +138,9 @@ def cmd_low(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"LOW {r.item.name}: {_q(r.on_hand)} {r.item.unit} "
               f"(reorder at {_q(r.item.reorder_point)})")
-    if args.out:
-        print(f"Reorder list written to {args.out}.")
+    for written in (args.out, args.pdf):
+        if written:
+            print(f"Reorder list written to {written}.")
     return 0
 
 
@@ -230,6 +235,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q = inv.add_parser("low", help="items at or below their reorder point")
     q.add_argument("--json", action="store_true")
     q.add_argument("--out", default=None, help="write the reorder list as CSV")
+    q.add_argument("--pdf", default=None, help="write the reorder list as a printable PDF")
     q.set_defaults(fn=cmd_low)
     q = inv.add_parser("report", help="use per month, stock value, supplies cost per visit")
     q.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")

@@ -207,6 +207,17 @@ def reorder_csv(chart: ChartSession, today: dt.date | None = None) -> str:
     return rules.reorder_csv(reorder_lines(chart, today))
 
 
+def reorder_pdf(chart: ChartSession, today: dt.date | None = None) -> bytes:
+    """The reorder list as a printable PDF (``core.export.reorder_pdf``)."""
+    from core.export import reorder_pdf as pdf
+
+    today = today or dt.date.today()
+    lines = reorder_lines(chart, today)
+    with chart.uow() as uow:
+        practice = uow.practice.get()
+    return pdf.render_pdf(lines, today, practice.name if practice else "")
+
+
 def stock_value(chart: ChartSession, on: dt.date) -> int:
     """What the stock on hand at the end of ``on`` is worth, in cents (weighted average cost
     of what was received up to then)."""

@@ -1,5 +1,6 @@
 """The Reports page's "Supplies" tab (issue 20): use per month per item, the supplies cost per
-visit held, the stock's value at a chosen date, and the reorder list — each as CSV.
+visit held, the stock's value at a chosen date, and the reorder list — as CSV, the reorder
+list also as a printable PDF.
 
 Contract: ``load(start, end)`` reads ``core.services.inventory.report`` (use and cost per visit
 over the report's year), ``stock_value`` at the "Value at" date and ``reorder_lines`` (today)
@@ -79,6 +80,9 @@ class SuppliesTab(QWidget):
         self.reorder_button = named(QPushButton("Reorder list (CSV)…"),
                                     "suppliesReorderCsv")
         self.reorder_button.clicked.connect(lambda: self._export("reorder"))
+        self.print_button = named(QPushButton("Reorder list (PDF)…"), "suppliesReorderPdf")
+        self.print_button.setToolTip("A printable reorder list")
+        self.print_button.clicked.connect(lambda: self._export("reorder-pdf"))
         self.summary = label("", wrap=True, name="suppliesSummary")
         self.message = label("", wrap=True, name="suppliesMessage")
         self.usage = ColumnsModel(USAGE_COLUMNS, self, numeric=(2,))
@@ -89,6 +93,7 @@ class SuppliesTab(QWidget):
         top.addStretch(1)
         top.addWidget(self.usage_button)
         top.addWidget(self.reorder_button)
+        top.addWidget(self.print_button)
         v = QVBoxLayout(self)
         v.addLayout(top)
         v.addWidget(self.summary)
@@ -131,8 +136,12 @@ class SuppliesTab(QWidget):
 
     # -- export ---------------------------------------------------------------------------------
     def _ask_path(self, kind: str) -> Path | None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save as CSV", f"supplies-{kind}.csv",
-                                              "CSV (*.csv)")
+        if kind == "reorder-pdf":
+            name, _ = QFileDialog.getSaveFileName(self, "Save the reorder list",
+                                                  "reorder-list.pdf", "PDF (*.pdf)")
+        else:
+            name, _ = QFileDialog.getSaveFileName(self, "Save as CSV", f"supplies-{kind}.csv",
+                                                  "CSV (*.csv)")
         return Path(name) if name else None
 
     def _export(self, kind: str) -> None:
@@ -149,11 +158,13 @@ class SuppliesTab(QWidget):
         start, end = self.period
 
         def run(chart: Any) -> Path:
-            if kind == "reorder":
-                text = inventory.reorder_csv(chart)
+            if kind == "reorder-pdf":
+                data = inventory.reorder_pdf(chart)
+            elif kind == "reorder":
+                data = inventory.reorder_csv(chart).encode()
             else:
-                text = inventory.usage_csv(inventory.report(chart, start, end))
-            files.write_atomic(path, text.encode(), what="the supplies report")
+                data = inventory.usage_csv(inventory.report(chart, start, end)).encode()
+            files.write_atomic(path, data, what="the supplies report")
             return path
 
         def refused(error: BaseException) -> bool:

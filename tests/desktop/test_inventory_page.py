@@ -100,6 +100,9 @@ def test_inventory_page(qtbot: Any, open_window: Any, seeded: Seeded, tmp_path: 
     usage_csv = tmp_path / "usage.csv"
     ws.reports.view.export_to("supplies", usage_csv)
     tab.export_to("reorder", tmp_path / "reorder2.csv")
+    tab.export_to("reorder-pdf", tmp_path / "reorder.pdf")
+    qtbot.waitUntil(lambda: (tmp_path / "reorder.pdf").exists(), timeout=20_000)
+    assert (tmp_path / "reorder.pdf").read_bytes().startswith(b"%PDF")
     qtbot.waitUntil(lambda: (tmp_path / "reorder2.csv").exists(), timeout=20_000)
     assert "2026-02,Gloves,box,4" in usage_csv.read_text()
     assert (tmp_path / "reorder2.csv").read_text().splitlines()[1].startswith("Electrodes,")

@@ -116,6 +116,12 @@ def test_cli_inventory(chart: ChartSession, tmp_path: Path,
     low = cli("low", "--out", str(out))
     assert low.returncode == 0 and "LOW Gloves" in low.stdout
     assert out.read_text().splitlines()[1].startswith("Gloves,,box,1,2,")
+    pdf = tmp_path / "reorder.pdf"  # the printable list, read back
+    assert cli("low", "--pdf", str(pdf)).returncode == 0
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
+    assert "Reorder list" in text and "Gloves" in text and "Total $" in text
 
 
 def test_usage_recorded_once_when_the_signed_note_reaches_another_device(
