@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from core.domain.books import LongTrip, MileageLine, MileageLog
 from core.domain.errors import ChartsideError, ValidationError
 from desktop.books import ops
+from desktop.books.home_legs import HomeLegsBox
 from desktop.books.reports import ColumnsModel, table_for, usd
 from desktop.fields import DateField
 from desktop.formats import show_date
@@ -137,6 +138,11 @@ class MileageLogPanel(QWidget):
         ev.addLayout(form)
         ev.addLayout(buttons)
         ev.addWidget(self.error)
+        self.home_legs = HomeLegsBox(ctx)  # issue 19: the home visits' legs of the form's date
+        self.home_legs.logged.connect(lambda _e: self.refresh())
+        self.date.valueChanged.connect(lambda _d: self._load_home_legs())
+        ev.addSpacing(12)
+        ev.addWidget(self.home_legs)
         ev.addStretch(1)
         log = QVBoxLayout()
         log.addWidget(self.table, 1)
@@ -162,6 +168,12 @@ class MileageLogPanel(QWidget):
     def refresh(self) -> None:
         ops.mileage_log(self, self.year.value(), self.ctx.session.clinician_id).success(
             self.set_log).run()
+        self._load_home_legs()
+
+    def _load_home_legs(self) -> None:
+        day = self.date.value()
+        if day is not None:
+            self.home_legs.load(day)
 
     def set_log(self, log: MileageLog) -> None:
         self.model.set_rows(log.lines)

@@ -229,3 +229,43 @@ def test_reports_view_loads_and_exports(qtbot: Any, live: SimpleNamespace) -> No
     view.show()
     qtbot.waitExposed(view)
     view.grab().save(str(live.tmp / "reports.png"))
+
+
+def test_mileage_panel_logs_a_home_health_days_legs(qtbot: Any, live: SimpleNamespace) -> None:
+    """Issue 19: the Mileage page proposes the legs of the day's completed home visits (by the
+    form's date) and logs the miles typed, in one go; a leg left at 0 is skipped."""
+    from core.domain.enums import PlaceOfService
+    from core.domain.schedule import AppointmentStatus
+    from core.services import schedule
+    from desktop.worker import CommandOp
+
+    pt, patient = live.base.pt.id, live.case.patient.id
+
+    def book_day(chart: Any) -> None:
+        for hour in (9, 11):
+            made = schedule.book(chart, patient, pt, dt.datetime.combine(TODAY, dt.time(hour)),
+                                 place=PlaceOfService.HOME, address="7 Test Street",
+                                 allow_outside_hours=True).appointment
+            assert made is not None
+            for status in (AppointmentStatus.ARRIVED, AppointmentStatus.COMPLETED):
+                schedule.set_status(chart, made.id, status)
+
+    CommandOp(None, book_day).run()
+    settle(qtbot, live)
+    panel = MileageLogPanel(live.ctx)
+    qtbot.addWidget(panel)
+    panel.date.set_value(TODAY)
+    panel.refresh()
+    settle(qtbot, live)
+    box = panel.home_legs
+    qtbot.waitUntil(lambda: len(box.boxes) == 3, timeout=10_000)
+    box.boxes[0].setValue(3.2)
+    box.boxes[2].setValue(5.0)  # the middle leg is left at 0: skipped
+    with qtbot.waitSignal(box.logged, timeout=10_000) as got:
+        box.log_button.click()
+    assert [e.miles for e in got.args[0]] == [3.2, 5.0]
+    settle(qtbot, live)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=10_000)  # 1 before + 2
+    qtbot.waitUntil(lambda: len(box.boxes) == 1, timeout=10_000)  # only the skipped leg is left
+    assert "7 Test Street" not in repr([panel.model.index(r, 2).data()
+                                        for r in range(panel.model.rowCount())])
