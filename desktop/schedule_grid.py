@@ -47,6 +47,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.domain.schedule import SERVICES, AppointmentStatus
 from core.services.schedule_view import GridData, GridItem
+from desktop.formats import show_day
 
 SLOT = 15  # minutes
 GUTTER, HEADER = 56, 44
@@ -119,7 +120,7 @@ def _lines(item: GridItem) -> tuple[str, ...]:
 def describe(item: GridItem) -> str:
     a = item.appointment
     kind = SERVICES.get(a.service)
-    return (f"{a.start:%a %b} {a.start.day}, {a.start:%H:%M}–{a.end:%H:%M}, "
+    return (f"{a.start:%a} {show_day(a.start.date())}, {a.start:%H:%M}–{a.end:%H:%M}, "
             f"{item.patient_name}, {kind.label if kind else a.service}, "
             f"{a.status.value.replace('_', ' ')}")
 
@@ -564,7 +565,8 @@ class ScheduleGrid(QWidget):
             col, minute = self.spot
             day, cid = self.column_key(col)
             who = next(c.name for c in self.data.clinicians if c.id == cid)
-            text = f"{day:%a %b} {day.day}, {minute // 60:02d}:{minute % 60:02d}, {who}: free"
+            text = (f"{day:%a} {show_day(day)}, {minute // 60:02d}:{minute % 60:02d}, "
+                    f"{who}: free")
         else:
             text = "No appointments."
         self.setAccessibleDescription(text)
