@@ -115,7 +115,7 @@ def day_services(
             left = None
         elif left is None and s.units <= 0:
             left = "zero_units"
-        fixed.append(replace(s, left_off=left))
+        fixed.append(s if left == s.left_off else replace(s, left_off=left))
     return fixed
 
 

@@ -6,6 +6,7 @@ import json
 import uuid
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, String, Text
@@ -27,7 +28,12 @@ class EnumValue(TypeDecorator[StrEnum]):
         return None if value is None else self.enum(value).value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
-        return None if value is None else self.enum(value)
+        if value is None:
+            return None
+        # the member by its value without the Enum call machinery (a large read decodes one
+        # per row and column); anything unknown still goes through the call, which raises
+        member = self.enum._value2member_map_.get(value)
+        return member if member is not None else self.enum(value)  # type: ignore[return-value]
 
 
 class IdTuple(TypeDecorator[tuple[uuid.UUID, ...]]):
@@ -42,7 +48,15 @@ class IdTuple(TypeDecorator[tuple[uuid.UUID, ...]]):
     def process_result_value(self, value: Any, dialect: Dialect) -> tuple[uuid.UUID, ...]:
         if not value or value == "[]":  # most rows: no JSON parse for an empty list
             return ()
-        return tuple(uuid.UUID(v) for v in json.loads(value))
+        return _id_tuple(value)
+
+
+@lru_cache(maxsize=4096)
+def _id_tuple(value: str) -> tuple[uuid.UUID, ...]:
+    """A stored id list, decoded once per distinct text: the blocks of a plan of care link the
+    same few goals, and parsing each UUID again was a tenth of reading a year of notes. The
+    tuple and its UUIDs are immutable, so sharing them is safe."""
+    return tuple(uuid.UUID(v) for v in json.loads(value))
 
 
 class StrTuple(TypeDecorator[tuple[str, ...]]):
