@@ -134,6 +134,8 @@ class BackupsPage(QWidget):
         self.restore_button.clicked.connect(self.restore)
         self.check_button.clicked.connect(self.check_integrity)
         self.integrity: Any = None  # the last charts.IntegrityReport
+        self.anchors: Any = None  # the last sync.AnchorCheck (when the chart syncs)
+        self.transport: Any = None  # httpx transport for the anchors (tests: in-process)
 
     # -- reads --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -194,30 +196,66 @@ class BackupsPage(QWidget):
          .success(done).failure(failed).run())
 
     def check_integrity(self) -> None:
-        """``chartside check-integrity`` in the app (audited; reads the whole file). The sync
-        server's anchors are checked by the CLI (network), not here (docs/security.md)."""
-        from core.services import charts
+        """``chartside check-integrity`` in the app (audited; reads the whole file), then — when
+        the chart syncs — the audit heads it anchored on the sync server (network steps off the
+        database worker, ``RunDriver``; an unreachable server is said, not waited on)."""
+        from core.services import charts, sync
 
         self.message.setText("Checking the chart…")
         self.check_button.setEnabled(False)
 
-        def done(report: Any) -> None:
-            self.check_button.setEnabled(True)
+        def local(chart: Any) -> tuple[Any, Any]:
+            return charts.check_integrity(chart), sync.status(chart)
+
+        def done(value: tuple[Any, Any]) -> None:
+            report, state = value
             self.integrity = report
             if report.ok:
-                self.message.setText(
-                    f"Chart intact: pages ok, {report.signed_notes} signed notes match their "
-                    f"seals, triggers in place, {report.audit_rows} audit rows chained.")
+                text = (f"Chart intact: pages ok, {report.signed_notes} signed notes match "
+                        f"their seals, triggers in place, {report.audit_rows} audit rows "
+                        "chained.")
             else:
-                self.message.setText(
-                    "Chart problems found: " + "; ".join(report.problems)
-                    + ". Restore the latest good backup.")
+                text = ("Chart problems found: " + "; ".join(report.problems)
+                        + ". Restore the latest good backup.")
+            self.message.setText(text)
+            if state.enrolled and state.key_ready and not state.revoked:
+                self._check_anchors(text)
+            else:
+                self.check_button.setEnabled(True)
 
         def failed(error: BaseException) -> bool:
             self.check_button.setEnabled(True)
             return self._failed(error)
 
-        (CommandOp(self, charts.check_integrity).success(done).failure(failed).run())
+        (CommandOp(self, local).success(done).failure(failed).run())
+
+    def _check_anchors(self, local_text: str) -> None:
+        from core.services import sync
+        from desktop.sync.runner import RunDriver
+
+        self.anchors = None
+        driver = RunDriver(self)
+        self._anchor_driver = driver
+
+        def finished(check: Any) -> None:
+            self.check_button.setEnabled(True)
+            self.anchors = check
+            if check.problems:
+                self.message.setText(local_text + " The sync server's audit anchors disagree: "
+                                     + "; ".join(check.problems) + ".")
+            else:
+                self.message.setText(local_text + f" {check.checked} audit anchors on the "
+                                     "sync server match.")
+
+        def failed(error: BaseException) -> None:
+            self.check_button.setEnabled(True)
+            reason = error.message if isinstance(error, ChartsideError) else type(error).__name__
+            self.message.setText(local_text + f" Audit anchors on the sync server not checked: "
+                                 f"{reason}")
+
+        driver.finished.connect(finished)
+        driver.failed.connect(failed)
+        driver.start(sync.verify_anchors_run(self.transport))
 
     def choose_folder(self) -> None:
         start = self.folder.text() or str(Path.home())

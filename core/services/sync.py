@@ -151,11 +151,17 @@ def revoke_device(
     return run_blocking(chart, revoke_run(device_id, transport))
 
 
+def verify_anchors_run(transport: httpx.BaseTransport | None = None) -> Run[AnchorCheck]:
+    """The chart's audit chain against the heads it anchored on the sync server (10 s timeout:
+    an unreachable server is reported, never waited on)."""
+    return devices.verify_anchors_run(api_maker(transport, timeout=10.0))
+
+
 def verify_anchors(
     chart: ChartSession, *, transport: httpx.BaseTransport | None = None
 ) -> AnchorCheck:
     """The chart's audit chain against the heads it anchored on the sync server."""
-    return run_blocking(chart, devices.verify_anchors_run(api_maker(transport, timeout=10.0)))
+    return run_blocking(chart, verify_anchors_run(transport))
 
 
 def rotate_key(chart: ChartSession, *, transport: httpx.BaseTransport | None = None) -> Rotation:

@@ -260,3 +260,24 @@ def test_sync_page_lists_conflicts_and_notices_readably_and_settles_them(
     for device in (a, b):  # the delete held on both; B still has its own notice to read
         assert str(trip.id) not in snapshot(device.chart)["mileage_entries"]
     assert [c["kind"] for c in sync_service.list_conflicts(b.chart)] == ["fields"]
+
+
+def test_check_this_chart_also_checks_the_sync_servers_audit_anchors(
+    qtbot: Any, pair_of_devices: tuple[Device, Device], worker_for: Any
+) -> None:
+    """Issue 15: the Backups page's check runs the local checks on the database worker, then
+    fetches the audit heads this chart anchored on the sync server (network off the worker)."""
+    from desktop.backups_page import BackupsPage
+
+    a, _b = pair_of_devices
+    seed(a.chart)
+    assert a.sync().anchored
+    worker_for(a.chart)
+    page = BackupsPage()
+    qtbot.addWidget(page)
+    page.transport = a.transport
+    page.check_integrity()
+    qtbot.waitUntil(lambda: page.anchors is not None, timeout=20_000)
+    assert page.integrity.ok and page.anchors.checked == 1 and not page.anchors.problems
+    assert "1 audit anchors on the sync server match" in page.message.text()
+    assert page.check_button.isEnabled()
