@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -74,6 +75,16 @@ def _list(name: str, accessible: str) -> QListWidget:
     return widget
 
 
+def _scrolled(panel: QWidget) -> QScrollArea:
+    """A tab's panel that scrolls on a short screen instead of making the window taller."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    return area
+
+
 def show_hours(days: Any) -> str:
     """The inverse of ``parse_hours`` (consecutive days with the same spans grouped)."""
     out: list[str] = []
@@ -115,7 +126,7 @@ class ScheduleSide(QTabWidget):
                             "Alt+arrows move, Alt+Shift+Up/Down shorten or lengthen · "
                             "Ctrl+Z / Ctrl+Shift+Z undo and redo a move.", "muted", wrap=True))
         box.addStretch(1)
-        self.addTab(info, "Appointment")
+        self.addTab(_scrolled(info), "Appointment")
         # -- waitlist ---------------------------------------------------------------------------
         wait = QWidget()
         box = QVBoxLayout(wait)
@@ -147,7 +158,7 @@ class ScheduleSide(QTabWidget):
         self.remove_button.clicked.connect(self._remove_waiting)
         self.wait_error = label("", "error", wrap=True, name="scheduleWaitError")
         box.addWidget(self.wait_error)
-        self.addTab(wait, "Waitlist")
+        self.addTab(_scrolled(wait), "Waitlist")
         # -- hours and blocked time -------------------------------------------------------------
         hours = QWidget()
         box = QVBoxLayout(hours)
@@ -197,7 +208,7 @@ class ScheduleSide(QTabWidget):
         self.hours_error = label("", "error", wrap=True, name="scheduleHoursError")
         box.addWidget(self.hours_error)
         box.addStretch(1)
-        self.addTab(hours, "Hours")
+        self.addTab(_scrolled(hours), "Hours")
 
     # -- shown by the page ----------------------------------------------------------------------
     def show_offers(self, offers: Any, slot: str | None) -> None:
