@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from core.domain.books import PATIENT_PLACE
 from core.domain.errors import ChartsideError
 from core.services import home_visits
+from desktop.formats import show_date
 from desktop.worker import CommandOp, QueryOp
 
 
@@ -79,7 +80,7 @@ class HomeLegsBox(QWidget):
         self.boxes = []
         names = {s.appointment.patient_id: s.patient_name for s in day.stops}
         if not day.stops:
-            self.status.setText(f"No home visits on {day.day:%d %b %Y}.")
+            self.status.setText(f"No home visits on {show_date(day.day)}.")
         elif not day.legs:
             self.status.setText(f"{len(day.stops)} home visits; legs are proposed as they are "
                                 "marked completed.")
