@@ -170,6 +170,26 @@ def cmd_reminders_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reminders_opt_out(args: argparse.Namespace) -> int:
+    import uuid
+
+    from core.domain.errors import InvalidInput
+    from core.services import patients
+
+    try:
+        patient_id = uuid.UUID(args.patient)
+    except ValueError:
+        raise InvalidInput(f"{args.patient[:40]!r} is not a patient id.") from None
+    session = _open(args)
+    try:
+        patients.update_patient(session, patient_id, no_reminders=not args.undo)
+    finally:
+        session.lock()
+    print("Reminders will be sent to this patient again." if args.undo
+          else "No more appointment reminders for this patient.")
+    return 0
+
+
 def add_reminders(sch: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``schedule reminders`` (hooked into ``desktop.cli_schedule.register``)."""
     q = sch.add_parser("reminders", help="e-mail reminders 24–48 h before appointments")
@@ -186,6 +206,10 @@ def add_reminders(sch: argparse._SubParsersAction) -> None:  # type: ignore[type
     s.add_argument("--no-first-name", action="store_true",
                    help="greet patients without their first name")
     s.set_defaults(fn=cmd_reminders_setup)
+    o = sub.add_parser("opt-out", help="a patient who asked for no reminders (--undo: send again)")
+    o.add_argument("patient", help="patient id")
+    o.add_argument("--undo", action="store_true")
+    o.set_defaults(fn=cmd_reminders_opt_out)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

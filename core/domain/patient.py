@@ -40,6 +40,7 @@ class Patient:
     insured_state: str = ""
     insured_postal_code: str = ""
     insured_employer: str = ""  # item 11b (employer or school)
+    no_reminders: bool = False  # the patient asked for no appointment reminders (issue 19)
     id: uuid.UUID = field(default_factory=new_id)
 
     def __post_init__(self) -> None:

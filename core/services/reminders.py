@@ -108,7 +108,9 @@ def due(chart: ChartSession, now: dt.datetime | None = None) -> list[Due]:
         for appt in rules.due(window, sent, now):
             p = uow.patients.get(appt.patient_id)
             email = p.email.strip()
-            if "@" not in email:
+            if p.no_reminders:
+                out.append(Due(appt, "", p.first_name, "the patient asked for no reminders"))
+            elif "@" not in email:
                 out.append(Due(appt, "", p.first_name, "no e-mail address on file"))
             else:
                 out.append(Due(appt, email, p.first_name))

@@ -137,6 +137,8 @@ patients = Table(
     Column("insured_state", Text, nullable=False, default=""),
     Column("insured_postal_code", Text, nullable=False, default=""),
     Column("insured_employer", Text, nullable=False, default=""),
+    # r0022 (issue 19): the patient asked for no appointment reminders
+    Column("no_reminders", Boolean, nullable=False, default=False),
     Index("ix_patients_search", "search_key"),
 )
 

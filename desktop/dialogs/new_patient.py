@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -58,6 +59,8 @@ class NewPatientDialog(QDialog):
         for code, text in SEXES:
             self.sex.addItem(text, code)
         self.phone = named(QLineEdit(), "phone")
+        self.email = named(QLineEdit(), "email")
+        self.no_reminders = named(QCheckBox("No appointment reminders"), "noReminders")
         self.insurance = named(QLineEdit(), "insuranceName")
         self.member_id = named(QLineEdit(), "memberId")
         form.addRow("First name", self.first)
@@ -65,6 +68,8 @@ class NewPatientDialog(QDialog):
         form.addRow("Date of birth", self.dob)
         form.addRow("Sex", self.sex)
         form.addRow("Phone", self.phone)
+        form.addRow("E-mail", self.email)
+        form.addRow("", self.no_reminders)
         form.addRow("Insurance", self.insurance)
         form.addRow("Member id", self.member_id)
         v.addLayout(form)
@@ -104,6 +109,8 @@ class NewPatientDialog(QDialog):
             "date_of_birth": self.dob.value(),
             "sex": self.sex.currentData(),
             "phone": self.phone.text().strip(),
+            "email": self.email.text().strip(),
+            "no_reminders": self.no_reminders.isChecked(),
             "insurance_name": self.insurance.text().strip(),
             "member_id": self.member_id.text().strip(),
         }

@@ -86,6 +86,8 @@ def test_dialog_create_anyway_makes_a_second_record(
     unlock(qtbot, window)
     ws = window.workspace
     dialog = _new_patient_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.email, "zq@example.test")  # issue 19: reminders go to it, or not
+    dialog.no_reminders.setChecked(True)
     created: list[Any] = []
     dialog.created.connect(created.append)
     qtbot.mouseClick(dialog.create_anyway, LEFT)
@@ -95,6 +97,12 @@ def test_dialog_create_anyway_makes_a_second_record(
     window.flow.lock()
     settle(qtbot, window)
     assert _count(seeded) == 2
+    session = charts.open_chart(seeded.path, passphrase=PASSPHRASE)
+    try:
+        made = patients.open_patient(session, created[0]).patient
+        assert made.email == "zq@example.test" and made.no_reminders
+    finally:
+        session.lock()
 
 
 def test_editing_the_name_withdraws_the_question(

@@ -62,7 +62,8 @@ def _clinic(chart: ChartSession) -> dict[str, uuid.UUID]:
     ids = {"ada": ada.id}
     for first, last, mail in (("Nell", "Testcase", "nell@example.test"),
                               ("Omar", "Example", "omar@example.test"),
-                              ("Ivy", "Nomail", "")):
+                              ("Ivy", "Nomail", ""),
+                              ("Una", "Optedout", "una@example.test")):
         ids[first] = patients.create_patient(chart, first_name=first, last_name=last,
                                              date_of_birth=dt.date(1970, 1, 1),
                                              email=mail).value.id
@@ -90,6 +91,8 @@ def test_due_reminders_go_out_once_with_nothing_clinical(
     nell = _book(chart, c, "Nell", 26)            # Tue 11:00: due
     _book(chart, c, "Omar", 30, "re-evaluation")  # Tue 15:00: due
     _book(chart, c, "Ivy", 28)                    # due, but no e-mail address: skipped
+    patients.update_patient(chart, c["Una"], no_reminders=True)
+    _book(chart, c, "Una", 32)                    # due, but she asked for none: skipped
     _book(chart, c, "Nell", 5)                    # today: too soon
     _book(chart, c, "Omar", 50)                   # Wed: not yet
     gone = _book(chart, c, "Omar", 46)            # Wed 07:00, cancelled: none
@@ -98,7 +101,7 @@ def test_due_reminders_go_out_once_with_nothing_clinical(
 
     report = reminders.send_due(chart, NOW)
     assert len(report.sent) == 2 and [d.skipped for d in report.skipped] == [
-        "no e-mail address on file"]
+        "no e-mail address on file", "the patient asked for no reminders"]
     assert sorted(m["To"] for m in inbox.messages) == ["nell@example.test", "omar@example.test"]
     to_nell = next(m for m in inbox.messages if m["To"] == "nell@example.test")
     body = to_nell.get_payload(decode=True).decode()
@@ -164,6 +167,11 @@ def test_cli_setup_list_and_send(chart: ChartSession, smtp: tuple[Inbox, int],
     ok = cli("setup", "--host", "127.0.0.1", "--port", str(port), "--from",
              "frontdesk@harbor.example", "--no-starttls")
     assert ok.returncode == 0, ok.stderr
+    opted = cli("opt-out", str(c["Nell"]))
+    assert opted.returncode == 0 and "No more appointment reminders" in opted.stdout
+    assert "asked for no reminders" in cli("--at", "2026-12-07 09:00").stdout
+    assert cli("opt-out", "nobody").returncode == 2
+    assert cli("opt-out", str(c["Nell"]), "--undo").returncode == 0
     listed = cli("--at", "2026-12-07 09:00")
     assert listed.returncode == 0 and "nell@example.test" in listed.stdout
     assert inbox.messages == []
