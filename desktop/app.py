@@ -118,7 +118,7 @@ def _rss_kb() -> int:
 
 def run_app(chart_path: Path, *, kdf: Any = None, clock: Clock | None = None) -> int:
     """Open the desktop app on ``chart_path`` (or the last chart used); returns the exit code."""
-    from desktop.cli import default_chart_path
+    from core.paths import default_chart_path
     from desktop.platform_check import install_fatal_hint
 
     if QApplication.instance() is None:

@@ -40,7 +40,8 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def parse_hours(text: str) -> tuple[tuple[tuple[dt.time, dt.time], ...], ...]:
     """ "Mon-Fri=08:00-12:00,13:00-17:00; Sat=09:00-12:00" → 7 weekdays of spans."""
-    from desktop.cli_schedule import _span, _weekdays
+    from core.rules.schedule_text import parse_span as _span
+    from core.rules.schedule_text import parse_weekdays as _weekdays
 
     days: list[tuple[tuple[dt.time, dt.time], ...]] = [() for _ in range(7)]
     for spec in (s.strip() for s in text.replace("\n", ";").split(";")):
@@ -267,7 +268,8 @@ class ScheduleSide(QTabWidget):
             self.book_offer.emit(item.data(Qt.ItemDataRole.UserRole))
 
     def _add_waiting(self) -> None:
-        from desktop.cli_schedule import _span, _weekdays
+        from core.rules.schedule_text import parse_span as _span
+        from core.rules.schedule_text import parse_weekdays as _weekdays
 
         try:
             days = _weekdays(self.wait_days.text())

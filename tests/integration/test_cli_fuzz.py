@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from core.services import charts, demo
 from core.storage.keys import KdfParams
-from desktop.cli import ENV_PASSPHRASE, main
+from desktop.cli import main
+from desktop.cli.common import ENV_PASSPHRASE
 
 PASS = "fuzz-the-command-line-42"
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8}
@@ -130,7 +131,7 @@ def test_catch_all_prints_no_message_text(monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """A bug exits 1 with the type and frames only: the exception's text (which could hold a
     patient's name) is never printed."""
-    from desktop import cli_rules
+    from desktop.cli import rules as cli_rules
 
     def boom(_args: object) -> int:
         raise RuntimeError("Ava Arden 1958-04-12")

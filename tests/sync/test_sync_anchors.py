@@ -17,7 +17,8 @@ from core.services import charts
 from core.services import sync as sync_service
 from core.storage import seals
 from core.sync import anchors, config
-from desktop import cli, cli_sync
+from desktop import cli
+from desktop.cli import sync as cli_sync
 from tests.integration.test_seals import _raw, _rechain, _retriggered, _untriggered
 from tests.sync.helpers import PASSPHRASE, Device, SyncServer, seed
 

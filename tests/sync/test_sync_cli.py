@@ -1,6 +1,6 @@
 """``chartside --chart PATH sync enroll|now|status|devices|approve|pair|revoke|rotate-key`` end
 to end, against the in-process server (the CLI's HTTP goes through
-``desktop.cli_sync.TRANSPORT``)."""
+``desktop.cli.sync.TRANSPORT``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from core.services import patients
-from desktop import cli, cli_sync
+from desktop import cli
+from desktop.cli import sync as cli_sync
 from tests.sync.helpers import PASSPHRASE, URL, Device, SyncServer, new_chart, seed
 
 

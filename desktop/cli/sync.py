@@ -35,7 +35,7 @@ TRANSPORT: httpx.BaseTransport | None = None
 
 
 def _session(args: argparse.Namespace) -> Any:
-    from desktop.cli import _open
+    from desktop.cli.common import open_chart_for as _open
 
     return _open(args)
 

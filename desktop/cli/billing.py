@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain.errors import InvalidInput
-from desktop.cli import bounded_int
+from desktop.cli.common import bounded_int
 
 
 def _date(text: str) -> dt.date:
@@ -43,7 +43,7 @@ def _money(text: str) -> int:
 
 
 def _with_chart(args: argparse.Namespace, fn: Callable[[Any], int]) -> int:
-    from desktop.cli import _open
+    from desktop.cli.common import open_chart_for as _open
 
     session = _open(args)
     try:

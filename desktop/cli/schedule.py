@@ -12,7 +12,9 @@ import json
 import uuid
 from pathlib import Path
 
-from desktop.cli import _open
+from core.rules.schedule_text import parse_span as _span
+from core.rules.schedule_text import parse_weekdays as _weekdays
+from desktop.cli.common import open_chart_for as _open
 
 
 def _uuid(text: str, what: str) -> uuid.UUID:
@@ -27,7 +29,7 @@ def _uuid(text: str, what: str) -> uuid.UUID:
 def _clinician(session: object, text: str | None) -> uuid.UUID | None:
     if not text:
         return None
-    from desktop.cli_users import _clinician as by_name
+    from desktop.cli.users import _clinician as by_name
 
     return by_name(session, text)
 
@@ -131,33 +133,6 @@ def cmd_ics(args: argparse.Namespace) -> int:
     return 0
 
 
-_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-
-
-def _weekdays(text: str) -> list[int]:
-    """"Mon-Fri", "Mon,Wed,Fri" or "Sat" → weekday numbers (Monday 0)."""
-    from core.domain.errors import InvalidInput
-
-    out: list[int] = []
-    for part in text.lower().replace(" ", "").split(","):
-        ends = part.split("-")
-        try:
-            first, last = _DAYS[ends[0][:3]], _DAYS[ends[-1][:3]]
-        except (KeyError, IndexError):
-            raise InvalidInput(f"{part[:20]!r} is not a weekday (Mon…Sun).") from None
-        out += list(range(first, last + 1)) if first <= last else [*range(first, 7),
-                                                                    *range(0, last + 1)]
-    return sorted(set(out))
-
-
-def _span(text: str) -> tuple[dt.time, dt.time]:
-    from core.domain.errors import InvalidInput
-
-    try:
-        a, b = text.split("-")
-        return dt.time.fromisoformat(a.strip()), dt.time.fromisoformat(b.strip())
-    except ValueError:
-        raise InvalidInput(f"{text[:20]!r} is not HH:MM-HH:MM.") from None
 
 
 def cmd_hours(args: argparse.Namespace) -> int:
@@ -291,9 +266,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--late-fee", type=float, default=0.0, help="dollars")
     q.add_argument("--no-show-fee", type=float, default=0.0, help="dollars")
     q.set_defaults(fn=cmd_policy)
-    from desktop.cli_booking import add_reminders
+    from desktop.cli.booking import add_reminders
 
-    add_reminders(sch)  # schedule reminders [--send] | setup (desktop/cli_booking.py)
+    add_reminders(sch)  # schedule reminders [--send] | setup (desktop/cli/booking.py)
     q = sch.add_parser("ics", help="the clinician's calendar feed (no PHI)")
     q.add_argument("--clinician", default=None)
     q.add_argument("--out", required=True)

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.cli import _open, _prompt
+from desktop.cli.common import open_chart_for as _open
+from desktop.cli.common import prompt as _prompt
 
 if TYPE_CHECKING:
     from core.services.backups import BackupRecord
@@ -140,7 +141,7 @@ def _server_anchors(session: ChartSession) -> tuple[AnchorCheck | None, str]:
     the chain; unreachable → a note, not a failure (the local checks stand on their own)."""
     from core.services import sync
     from core.sync.errors import SyncError
-    from desktop import cli_sync
+    from desktop.cli import sync as cli_sync
 
     state = sync.status(session)
     if not state.enrolled or state.revoked or not state.key_ready:

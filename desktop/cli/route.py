@@ -17,7 +17,7 @@ import json
 import math
 import uuid
 
-from desktop.cli import _open
+from desktop.cli.common import open_chart_for as _open
 
 
 def _miles(text: str) -> list[float | None]:
@@ -44,7 +44,7 @@ def _miles(text: str) -> list[float | None]:
 def _clinician(session: object, text: str | None) -> uuid.UUID:
     from core.domain.errors import InvalidInput
     from core.services import practice
-    from desktop.cli_users import _clinician as by_name
+    from desktop.cli.users import _clinician as by_name
 
     if text:
         return by_name(session, text)

@@ -30,7 +30,7 @@ OPTIONAL = {"npi", "tax_id", "taxonomy_code"}
 def cmd_practice(args: argparse.Namespace) -> int:
     from core.domain.errors import InvalidInput, NotFound
     from core.services import practice
-    from desktop.cli_billing import _with_chart
+    from desktop.cli.billing import _with_chart
 
     def run(chart: Any) -> int:
         if args.action == "set":

@@ -57,7 +57,7 @@ def cmd_units(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from core.domain.ids import parse_id
     from core.services import signing
-    from desktop.cli import _open
+    from desktop.cli.common import open_chart_for as _open
 
     note_id = parse_id(args.note_id)
     session = _open(args)

@@ -12,7 +12,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.cli import _open
+from desktop.cli.common import open_chart_for as _open
 
 
 def _money(cents: int) -> str:

@@ -12,7 +12,9 @@ import argparse
 import json
 import uuid
 
-from desktop.cli import ENV_NEW_PASSPHRASE, _new_passphrase, _open
+from desktop.cli.common import ENV_NEW_PASSPHRASE, resolve_user
+from desktop.cli.common import new_passphrase as _new_passphrase
+from desktop.cli.common import open_chart_for as _open
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
@@ -74,23 +76,6 @@ def cmd_users_remove(args: argparse.Namespace) -> int:
         session.lock()
     print("Removed: that clinician's passphrase no longer opens this chart.")
     return 0
-
-
-def resolve_user(chart: object, text: str) -> str:
-    """A user of the key file by id, id prefix (4+ characters) or the start of their label."""
-    from core.domain.errors import InvalidInput
-    from core.services import users
-
-    wanted = " ".join(text.lower().split())
-    entries = users.list_users(chart)  # type: ignore[arg-type]
-    exact = [u for u in entries if u.user_id == text]
-    found = exact or [u for u in entries if wanted and (
-        (len(wanted) >= 4 and u.user_id.startswith(wanted)) or u.label.lower().startswith(wanted))]
-    if len(found) != 1:
-        raise InvalidInput(
-            f"{'No' if not found else 'More than one'} user of this chart matches {text[:40]!r}.",
-            hint="chartside users list shows who can unlock it.")
-    return found[0].user_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

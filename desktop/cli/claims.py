@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain.errors import InvalidInput
-from desktop.cli_billing import _date, _id, _print_findings, _with_chart
+from desktop.cli.billing import _date, _id, _print_findings, _with_chart
 
 
 def _yes_no(text: str) -> bool:

@@ -23,7 +23,7 @@ import os
 import uuid
 from pathlib import Path
 
-from desktop.cli import _open
+from desktop.cli.common import open_chart_for as _open
 
 
 def _request_id(text: str) -> uuid.UUID:
@@ -191,7 +191,7 @@ def cmd_reminders_opt_out(args: argparse.Namespace) -> int:
 
 
 def add_reminders(sch: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``schedule reminders`` (hooked into ``desktop.cli_schedule.register``)."""
+    """``schedule reminders`` (hooked into ``desktop.cli.schedule.register``)."""
     q = sch.add_parser("reminders", help="e-mail reminders 24–48 h before appointments")
     q.add_argument("--send", action="store_true", help="send them (default: list what is due)")
     q.add_argument("--at", default=None, help='"YYYY-MM-DD HH:MM" instead of now')
