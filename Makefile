@@ -20,11 +20,13 @@ run: $(STAMP)
 
 # One pytest worker per core, at most four (each worker loads the speech model and may start
 # its own PostgreSQL cluster); tests share nothing but the virtualenv. The 25 slowest tests are
-# listed at the end, for keeping the suite inside CI's 15 minutes. ``--dist loadgroup`` keeps the
-# real-model tests on one worker (tests/conftest.py), so the fixtures are transcribed once per
-# compute type, not once per worker (needs pytest < 9 with xdist 3.8: pyproject.toml).
+# listed at the end, for keeping the suite inside CI's 15 minutes. ``--dist load``: any worker takes
+# the next test, also a worker started to replace one that crashed (under ``loadgroup`` the
+# replacement sat idle and the rest of the run went serial: CI 2026-12-06). The real-model
+# fixtures are transcribed once per compute type for the whole run and shared through a file
+# (tests/scribe/conftest.py).
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadgroup --durations=25
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto --maxprocesses 4 --dist load --durations=25
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports

@@ -51,17 +51,3 @@ def chart(new_chart: tuple[ChartSession, str]) -> ChartSession:
 @pytest.fixture
 def today() -> dt.date:
     return dt.date(2026, 11, 2)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Real-model tests share session fixtures (the loaded model, every fixture transcribed once
-    per compute type); the group sends them to one xdist worker under ``--dist loadgroup``.
-
-    ``tryfirst``: xdist reads the group marker in its own ``pytest_collection_modifyitems``,
-    which runs before a conftest's (the conftest is registered first); added later, the marker
-    was ignored and every worker transcribed the fixtures again. xdist 3.8 also needs pytest < 9
-    for the group to reach the node id (pyproject.toml)."""
-    for item in items:
-        if item.get_closest_marker("real_model"):
-            item.add_marker(pytest.mark.xdist_group("real_model"))

@@ -160,3 +160,15 @@ def accept_new_note(qtbot: Any, window: Any) -> None:
     # closes (a desktop's window manager does): focus-sensitive tests need it back.
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every desktop test may be rerun (up to twice) when it fails: a native Qt thread
+    sometimes segfaults while pytest-qt processes events at a test's teardown (root cause open,
+    docs/desktop.md "Known gaps"; seen in several modules of this tier, more often under load).
+    With pytest-xdist the crashed worker is replaced and the test runs again; a real failure
+    still fails after the reruns."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents and not item.get_closest_marker("flaky"):
+            item.add_marker(pytest.mark.flaky(reruns=2))

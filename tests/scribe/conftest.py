@@ -71,13 +71,29 @@ def model(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
-def heard(model: Any) -> dict[str, Any]:
-    """Every fixture transcribed from its real audio by ``model`` (once per model)."""
+def heard(model: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every fixture transcribed from its real audio by ``model``: once per compute type for
+    the whole run. Under pytest-xdist the first worker to need it transcribes and leaves the
+    result (plain dataclasses, pickled) in the run's shared temporary folder; the others wait
+    on the lock and read it (the xdist docs' pattern for session fixtures). CI measured ~50 s
+    per transcription of the fixtures, which every worker used to pay again."""
+    import pickle
+
+    from filelock import FileLock
+
     from scribe.transcribe import transcribe
 
     if id(model) not in _HEARD:
-        _HEARD[id(model)] = {d["id"]: transcribe(FIXTURES / f"{d['id']}.wav", model=model)
-                             for d in DICTATIONS}
+        shared = tmp_path_factory.getbasetemp().parent  # the same for every worker of a run
+        cache = shared / f"heard-{model.compute_type}.pickle"
+        with FileLock(str(cache) + ".lock"):
+            if cache.is_file():
+                result = pickle.loads(cache.read_bytes())
+            else:
+                result = {d["id"]: transcribe(FIXTURES / f"{d['id']}.wav", model=model)
+                          for d in DICTATIONS}
+                cache.write_bytes(pickle.dumps(result))
+        _HEARD[id(model)] = result
     return _HEARD[id(model)]
 
 
