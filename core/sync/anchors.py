@@ -35,6 +35,7 @@ from nacl.bindings import (
 from nacl.exceptions import CryptoError
 
 from core.storage.seals import AuditHead
+from core.sync import crypto
 
 SCHEME = "chartside-anchor-v1"
 EVERY = dt.timedelta(hours=1)  # at most one anchor per device per hour (mailbox growth)
@@ -49,8 +50,7 @@ class Anchor:
 
 
 def _aad(device_id: uuid.UUID, key_id: str) -> bytes:
-    doc = {"device": str(device_id), "key_id": key_id, "scheme": SCHEME}
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    return crypto.bound({"device": str(device_id), "key_id": key_id, "scheme": SCHEME})
 
 
 def seal(key: bytes, key_id: str, device_id: uuid.UUID, anchor: Anchor) -> bytes:

@@ -62,6 +62,12 @@ class VersionHeader:
     schema_version: int = SCHEMA_VERSION
 
 
+def bound(doc: dict[str, object]) -> bytes:
+    """Associated data for the key mailbox's blobs (pairing, rotation, audit anchors): the
+    document as canonical JSON (sorted keys, no spaces), so every device builds the same bytes."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
 def aad(h: VersionHeader) -> bytes:
     fields = [
         AAD_TAG,

@@ -308,7 +308,7 @@ def rotate_run(make_api: ApiMaker) -> Run[Rotation]:
             return key_id, key
 
     key_id, key = yield DbStep(prepare, "new key")
-    previous_key_id = cfg.key_id if cfg.key_id != key_id else _previous(cfg, key_id)
+    previous_key_id = cfg.key_id  # the pending key only becomes current in ``finish``
     previous = cfg.keys[previous_key_id]
     with make_api(cfg.server, cfg.token) as api:
         listed: list[wire.DeviceInfo] = yield NetStep(api.devices, "devices")
@@ -348,13 +348,6 @@ def rotate_run(make_api: ApiMaker) -> Run[Rotation]:
 
     yield DbStep(finish, "rotate")
     return Rotation(key_id, previous_key_id, posted)
-
-
-def _previous(cfg: SyncConfig, key_id: str) -> str:
-    others = [k for k in cfg.keys if k != key_id]
-    if not others:
-        raise MissingSyncKey()
-    return others[-1]
 
 
 @dataclass(frozen=True)

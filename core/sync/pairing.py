@@ -36,6 +36,7 @@ from nacl.bindings import (
 )
 from nacl.exceptions import CryptoError
 
+from core.sync import crypto
 from core.sync.errors import PairingFailed
 
 SCHEME = "chartside-pair-v1"
@@ -76,14 +77,13 @@ def _code_key(code: str, recipient: uuid.UUID) -> bytes:
 
 
 def _outer_aad(sender: uuid.UUID, recipient: uuid.UUID, recipient_pub: bytes, key_id: str) -> bytes:
-    doc = {
+    return crypto.bound({
         "key_id": key_id,
         "recipient": str(recipient),
         "recipient_pub": base64.b64encode(recipient_pub).decode("ascii"),
         "scheme": SCHEME,
         "sender": str(sender),
-    }
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    })
 
 
 def wrap_key(

@@ -51,7 +51,7 @@ from nacl.bindings import (
 )
 from nacl.exceptions import CryptoError
 
-from core.sync import config
+from core.sync import config, crypto
 from core.sync.errors import PairingFailed
 
 SCHEME = "chartside-rotate-v1"
@@ -71,15 +71,14 @@ def _aad(
     key_id: str,
     previous_key_id: str,
 ) -> bytes:
-    doc = {
+    return crypto.bound({
         "key_id": key_id,
         "previous_key_id": previous_key_id,
         "recipient": str(recipient),
         "recipient_pub": base64.b64encode(recipient_pub).decode("ascii"),
         "scheme": SCHEME,
         "sender": str(sender),
-    }
-    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    })
 
 
 def wrap_rotated_key(
