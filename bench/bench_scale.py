@@ -17,7 +17,9 @@ dashboard, the patient list and the patient search, at 1,000 / 10,000 / 50,000
   draft counts), beside the same chart with r0017's indexes.
 - Search: a chart with that many patients (``bench_storage.seed_patients``), the six queries of
   ``bench_storage`` — common and rare words, a name pair, a year, a birth date — each timed
-  alone; the miss (``zz-no-match``, which must look at every name) is reported apart.
+  alone; the miss (``zz-no-match``, which must look at every name) is reported apart. Baseline
+  in the same chart: the ``LIKE``-only statement the search used before the trigram index
+  (r0023, ``core.storage.search_index``), which walks the name index.
 
 Medians of wall and CPU time (``time.process_time``: the reference machine is shared, and CPU
 is the figure load moves least); each is also given as a ratio to the smallest size of the same
@@ -36,14 +38,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bench._harness import report
 from bench.bench_dashboard import _count, _session, seed
 from bench.bench_storage import seed_patients
 from core.services import dashboard, ui_queries
 from core.services.patients import search_patients
+from core.storage import tables as t
 from core.storage.chart import ChartSession
+from core.storage.repos import search_terms
 
 TODAY = dt.date(2026, 3, 16)
 QUERIES = ["quill", "ha", "nora keane", "1955", "rook12"]
@@ -60,6 +64,17 @@ def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return statistics.median(wall), statistics.median(cpu)
+
+
+def _like_only(s: ChartSession, query: str) -> list[Any]:
+    """The search as it was before r0023: ``LIKE '%word%'`` for every word, no index."""
+    p = t.patients
+    stmt = select(p.c.id, p.c.first_name, p.c.last_name, p.c.date_of_birth, p.c.active)
+    for word in search_terms(query):
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(p.c.search_key.like(f"%{escaped}%", escape="\\"))
+    with s.uow() as uow:
+        return list(uow.conn.execute(stmt.order_by(p.c.search_key).limit(50)))
 
 
 def _timed(raw: dict[str, Any], key: str, fn: Callable[[], Any], repeat: int) -> None:
@@ -113,6 +128,16 @@ def main() -> None:
             raw[f"search_{n}"] = statistics.median(w for w, _c in each)
             raw[f"search_{n}_cpu"] = statistics.median(c for _w, c in each)
             _timed(raw, f"search_miss_{n}", partial(search_patients, s, MISS, limit=50), 9)
+            for q in QUERIES:
+                assert ([r.id for r in search_patients(s, q, limit=50)]
+                        == [r.id for r in _like_only(s, q)]), q
+            each = [_median(partial(_like_only, s, q), 5) for q in QUERIES]
+            raw[f"search_like_{n}"] = statistics.median(w for w, _c in each)
+            raw[f"search_like_{n}_cpu"] = statistics.median(c for _w, c in each)
+            for q in QUERIES:  # each query alone, index and scan: what moved and what did not
+                raw[f"q_{q}_{n}"] = _median(partial(search_patients, s, q, limit=50), 5)
+                raw[f"q_{q}_like_{n}"] = _median(partial(_like_only, s, q), 5)
+            _timed(raw, f"search_miss_like_{n}", partial(_like_only, s, MISS), 9)
             s.lock()
     first = sizes[0]
 
@@ -140,8 +165,13 @@ def main() -> None:
              figure("drafts_list_old", n)),
             (f"{n} visits: baseline COUNT(*) over visits", figure("count", n)),
             (f"{n} patients: search, median of the 5 queries' medians", figure("search", n)),
+            (f"{n} patients: the same, LIKE scan (before r0023)", figure("search_like", n)),
             (f"{n} patients: search for a name nobody has", figure("search_miss", n)),
+            (f"{n} patients: the same, LIKE scan (before r0023)", figure("search_miss_like", n)),
         ]
+        rows += [(f"{n} patients: '{q}' index / LIKE scan, CPU",
+                  f"{raw[f'q_{q}_{n}'][1] * 1000:.2f} / {raw[f'q_{q}_like_{n}'][1] * 1000:.2f} ms")
+                 for q in QUERIES]
     raw["load_1min"] = os.getloadavg()[0]
     rows.append(("load average (1 min) at the end", f"{raw['load_1min']:.1f}"))
     report("scale", rows, raw=raw)

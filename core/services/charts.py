@@ -86,13 +86,16 @@ class IntegrityReport:
 
 def check_integrity(chart: ChartSession) -> IntegrityReport:
     """SQLite's and SQLCipher's checks, every signed note against its hash, the immutability
-    triggers and the audit chain. Audited. Reads the whole file: seconds on a large chart.
+    triggers, the audit chain and the patient search index (rebuilt when stale, after the
+    other checks, and still reported). Audited. Reads the whole file: seconds on a large chart.
     Each part runs on its own, so a damaged page stops only the part that reads it."""
     problems = list(chart.integrity_problems())
     counts = {"audit": 0, "signed": 0}
+    index: list[str] = []  # the patient search index: derived data, rebuilt after the checks
 
     def triggers(uow: UnitOfWork) -> None:
         problems.extend(uow.integrity.trigger_problems())
+        index.extend(uow.integrity.search_index_problems())
 
     def audit_chain(uow: UnitOfWork) -> None:
         report = uow.audit.verify()
@@ -117,6 +120,12 @@ def check_integrity(chart: ChartSession) -> IntegrityReport:
                 part(uow)
         except ChartCorrupt as exc:
             problems.append(f"{name}: could not be read ({exc.message})")
+    if index:  # rebuilt only now: the repair's audit row must not move what the seals saw
+        with contextlib.suppress(ChartsideError), chart.uow() as uow:
+            uow.integrity.rebuild_search_index()
+            uow.record("repair", "chart", chart.chart_id, detail="patient search index rebuilt")
+            uow.commit()
+        problems.extend(f"{p} (rebuilt from the patients)" for p in index)
     # A damaged chart may refuse the audit row too; the report still comes back.
     with contextlib.suppress(ChartsideError), chart.uow() as uow:
         uow.record("check_integrity", "chart", chart.chart_id, detail=f"{len(problems)} found")

@@ -26,7 +26,7 @@ from core.domain.errors import (
     WrongPassphrase,
 )
 from core.domain.ids import new_id
-from core.storage import audit, files, integrity, lockout, migrate, seals
+from core.storage import audit, files, integrity, lockout, migrate, seals, search_index
 from core.storage.engine import KeyHolder, make_engine
 from core.storage.keys import KdfParams, KeyFile, wipe
 from core.storage.tables import meta
@@ -368,9 +368,12 @@ def open_unlocked(
 
 
 def _restore_triggers(session: ChartSession) -> None:
-    """Recreate immutability triggers that were dropped or altered, and audit that it happened."""
+    """Recreate immutability triggers that were dropped or altered (and the patient search
+    index's, rebuilding the index then), and audit that it happened."""
     with session.uow() as uow:
         repaired = integrity.repair_triggers(uow.conn)
+        if search_index.needs_repair(uow.conn):
+            repaired += search_index.repair(uow.conn)
         if not repaired:
             return
         uow.record("repair", "chart", session.chart_id, detail=f"triggers: {', '.join(repaired)}")

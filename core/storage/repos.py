@@ -14,13 +14,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, func, select, type_coerce
+import sqlalchemy as sa
+from sqlalchemy import Connection, Select, String, func, literal_column, select, type_coerce
 
 from core.domain.episode import Diagnosis, Episode, Goal
 from core.domain.errors import NotFound
 from core.domain.patient import Patient
 from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
+from core.storage import search_index
 from core.storage import tables as t
 from core.storage.mapper import from_row, replace_children_many, to_row, upsert
 from core.storage.rows import NoteRow, PatientRow, VisitRow
@@ -83,6 +85,10 @@ def name_key(name: str) -> str:
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
     return "".join(c for c in letters if c.isalnum())
 
+
+#: Above this many trigram matches a search walks the name index instead (``PatientRepo.search``).
+INDEX_CAP = 1000
+_FTS = sa.table(search_index.TABLE, sa.column("rowid"), sa.column(search_index.TABLE))
 
 _US_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?$")
 
@@ -197,7 +203,38 @@ class PatientRepo:
     def search(
         self, query: str = "", *, limit: int = 50, active_only: bool = False
     ) -> list[PatientRow]:
-        """Patients whose "last first dob" contains every word of ``query`` (case-insensitive)."""
+        """Patients whose "last first dob" contains every word of ``query`` (case-insensitive),
+        in list order.
+
+        Words of three characters or more are first counted in the trigram index
+        (``core.storage.search_index``, at most ``INDEX_CAP`` + 1 entries read). Few matches
+        (a rare name, a misspelling, a birth date): the search reads just those rows. Many:
+        the name index is walked in list order as before, and with that many matches the first
+        ``limit`` come early. Either way the work is bounded by the matches, not the chart.
+        Every word is then checked with ``LIKE`` (the only filter when all words are short)."""
+        match = self._match(query)
+        if match is not None:
+            found = self.conn.execute(select(func.count()).select_from(
+                select(_FTS.c.rowid).where(_FTS.c[search_index.TABLE].op("MATCH")(match))
+                .limit(INDEX_CAP + 1).subquery())).scalar_one()
+            if found > INDEX_CAP:
+                match = None
+        stmt = self.search_statement(query, limit=limit, active_only=active_only, match=match)
+        return [PatientRow(**r) for r in self.conn.execute(stmt).mappings()]
+
+    @staticmethod
+    def _match(query: str) -> str | None:
+        """The FTS5 query of the words the trigram index can answer (three characters or
+        more), each a quoted string (so FTS5 syntax in what was typed is only text)."""
+        indexed = [w for w in search_terms(query) if len(w) >= 3]
+        return " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed) or None
+
+    @classmethod
+    def search_statement(
+        cls, query: str, *, limit: int, active_only: bool, match: str | None = ""
+    ) -> Select[Any]:
+        """The search's statement; ``match``: the trigram lookup to read the rows from (""
+        for the query's own, None for the name index walk)."""
         stmt = select(
             t.patients.c.id,
             t.patients.c.first_name,
@@ -205,13 +242,16 @@ class PatientRepo:
             t.patients.c.date_of_birth,
             t.patients.c.active,
         )
+        match = cls._match(query) if match == "" else match
+        if match is not None:
+            stmt = stmt.where(literal_column("patients.rowid").in_(
+                select(_FTS.c.rowid).where(_FTS.c[search_index.TABLE].op("MATCH")(match))))
         for word in search_terms(query):
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(t.patients.c.search_key.like(f"%{escaped}%", escape="\\"))
         if active_only:
             stmt = stmt.where(t.patients.c.active.is_(True))
-        stmt = stmt.order_by(t.patients.c.search_key).limit(limit)
-        return [PatientRow(**r) for r in self.conn.execute(stmt).mappings()]
+        return stmt.order_by(t.patients.c.search_key).limit(limit)
 
 
 class EpisodeRepo:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from core.storage import audit, integrity, seals
+from core.storage import audit, integrity, seals, search_index
 from core.storage.tables import meta
 
 
@@ -73,6 +73,14 @@ class IntegrityRepo:
 
     def trigger_problems(self) -> list[str]:
         return integrity.trigger_problems(self._c)
+
+    def search_index_problems(self) -> list[str]:
+        return search_index.problems(self._c)
+
+    def rebuild_search_index(self) -> None:
+        """Recreate the index's table and triggers as needed and refill it (derived data)."""
+        if not search_index.repair(self._c):
+            search_index.rebuild(self._c)
 
     def signed_note_ids(self) -> list[uuid.UUID]:
         return integrity.signed_note_ids(self._c)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.domain.enums import UnitMethod
 from core.rules import snapshot
 from core.services import backups, charts
-from core.storage import audit, seals, tables, triggers
+from core.storage import audit, seals, search_index, tables, triggers
 from core.storage.chart import ChartSession, open_chart, set_meta
 from core.storage.engine import connect_raw
 from tests.conftest import PASSPHRASE
@@ -50,7 +50,7 @@ def _untriggered(db: sqlcipher3.Connection) -> None:
 
 
 def _retriggered(db: sqlcipher3.Connection) -> None:
-    for sql in triggers.CREATE:
+    for sql in [*triggers.CREATE, *search_index.CREATE_TRIGGERS]:
         db.execute(sql)
 
 
