@@ -71,6 +71,20 @@ def model(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
+def any_model() -> Any:
+    """The bundled model at the run's first compute type (int8 by default, the faster): for
+    tests of plumbing that does not depend on the precision — input kinds, progress and
+    cancel, garbage audio, offline loading, files written — run once instead of once per
+    type. What the model hears is tested at every type (``heard``, the live path)."""
+    from scribe.transcribe import default_model
+
+    chosen = real_compute_types()[0]
+    if chosen not in _MODELS:
+        _MODELS[chosen] = default_model(chosen)
+    return _MODELS[chosen]
+
+
+@pytest.fixture(scope="session")
 def heard(model: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every fixture transcribed from its real audio by ``model``: once per compute type for
     the whole run. Under pytest-xdist the first worker to need it transcribes and leaves the

@@ -1,5 +1,6 @@
-"""The live path with the real model (once per compute type): a fixture fed in 100 ms chunks,
-as the recorder delivers it, comes back whole — robust properties only (tests/scribe/README.md)."""
+"""The live path with the real model: a fixture fed in 100 ms chunks, as the recorder delivers
+it, comes back whole — robust properties only (tests/scribe/README.md). One fixture per compute
+type (the two pairs cover both fixtures and both types: CI time)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from scribe.audio import load_audio
 from scribe.live import LiveTranscription
 from scribe.transcribe import ModelTranscriber
 from scribe.wer import wer
+from tests.scribe.conftest import real_compute_types
 from tests.scribe.test_scribe_transcribe import MAX_WER_LIMIT, heard_terms, sides
 
 pytestmark = pytest.mark.real_model
@@ -21,7 +23,11 @@ DICTATIONS = {d["id"]: d for d in json.loads((FIXTURES / "dictations.json").read
     "dictations"]}
 
 
-@pytest.mark.parametrize("name", ["knee_eval", "home_visit"])
+PAIRS = [(c, n) for c, n in (("int8", "knee_eval"), ("float32", "home_visit"))
+         if c in real_compute_types()]
+
+
+@pytest.mark.parametrize(("model", "name"), PAIRS, indirect=["model"])
 def test_a_dictation_fed_live_comes_back_whole(model: Any, name: str) -> None:
     d = DICTATIONS[name]
     audio = load_audio(FIXTURES / f"{name}.wav")

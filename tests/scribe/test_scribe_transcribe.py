@@ -106,14 +106,14 @@ def test_words_have_times_and_probabilities(heard: dict[str, Any]) -> None:
     assert all(0 <= w.start <= w.end <= t.duration and 0 <= w.probability <= 1 for w in t.words)
 
 
-def test_transcription_works_with_networking_off(model: Any, no_network: list[str]) -> None:
-    fresh = load_model(compute_type=model.compute_type)  # resolving and loading stay offline
+def test_transcription_works_with_networking_off(any_model: Any, no_network: list[str]) -> None:
+    fresh = load_model(compute_type=any_model.compute_type)  # resolving and loading stay offline
     t = transcribe(FIXTURES / "shoulder_daily_no_side.wav", model=fresh)
     assert wer(DICTATIONS[-1]["text"], t.word_text) <= MAX_WER_LIMIT
     assert no_network == []
 
 
-def test_in_memory_bytes_write_no_temporary_file(model: Any, monkeypatch: pytest.MonkeyPatch
+def test_in_memory_bytes_write_no_temporary_file(any_model: Any, monkeypatch: pytest.MonkeyPatch
                                                  ) -> None:
     dictation = next(d for d in DICTATIONS if d["id"] == "shoulder_daily_no_side")
     data = (FIXTURES / "shoulder_daily_no_side.wav").read_bytes()
@@ -129,25 +129,25 @@ def test_in_memory_bytes_write_no_temporary_file(model: Any, monkeypatch: pytest
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(tempfile, "NamedTemporaryFile", no_temp)
     monkeypatch.setattr(tempfile, "mkstemp", no_temp)
-    t = transcribe(data, model=model)
+    t = transcribe(data, model=any_model)
     assert wer(dictation["text"], t.word_text) <= MAX_WER_LIMIT
     assert sum(heard_terms(dictation, t.word_text)) >= KEY_TERMS_PER_FIXTURE * len(
         dictation["key_terms"])
-    t2 = transcribe(io.BytesIO(data), model=model)
+    t2 = transcribe(io.BytesIO(data), model=any_model)
     assert t2.text == t.text  # the same audio, the same model, the same machine
 
 
-def test_numpy_array_input(model: Any) -> None:
+def test_numpy_array_input(any_model: Any) -> None:
     audio = load_audio(FIXTURES / "shoulder_daily_no_side.wav")
     assert audio.dtype == np.float32
-    from_array = transcribe(audio, model=model)
-    from_file = transcribe(FIXTURES / "shoulder_daily_no_side.wav", model=model)
+    from_array = transcribe(audio, model=any_model)
+    from_file = transcribe(FIXTURES / "shoulder_daily_no_side.wav", model=any_model)
     assert from_array.word_text == from_file.word_text
 
 
-def test_progress_and_cancel(model: Any) -> None:
+def test_progress_and_cancel(any_model: Any) -> None:
     seen: list[Progress] = []
-    transcribe(FIXTURES / "knee_eval.wav", model=model, progress=seen.append)
+    transcribe(FIXTURES / "knee_eval.wav", model=any_model, progress=seen.append)
     assert seen[-1].fraction == 1.0 and seen[-1].eta_seconds == 0.0
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and len(seen) >= 3
@@ -159,7 +159,7 @@ def test_progress_and_cancel(model: Any) -> None:
         stop.set()
 
     with pytest.raises(TranscriptionCancelled):
-        transcribe(FIXTURES / "knee_eval.wav", model=model, progress=cancel_after_first,
+        transcribe(FIXTURES / "knee_eval.wav", model=any_model, progress=cancel_after_first,
                    cancel=stop)
 
 
@@ -173,10 +173,10 @@ def test_progress_and_cancel(model: Any) -> None:
         (lambda tmp: _noise(tmp / "silence.wav", level=0.0), NoSpeechFound),
     ],
 )
-def test_garbage_audio_raises_a_clear_error(model: Any, tmp_path: Path, make: Any,
+def test_garbage_audio_raises_a_clear_error(any_model: Any, tmp_path: Path, make: Any,
                                             error: type[Exception]) -> None:
     with pytest.raises(error) as raised:
-        transcribe(make(tmp_path), model=model)
+        transcribe(make(tmp_path), model=any_model)
     assert str(raised.value) and "Traceback" not in str(raised.value)
 
 
@@ -198,7 +198,7 @@ def _noise(path: Path, level: float = 0.3) -> Path:
     return path
 
 
-def test_nothing_is_written_outside_the_chart(model: Any, tmp_path: Path) -> None:
+def test_nothing_is_written_outside_the_chart(any_model: Any, tmp_path: Path) -> None:
     """A transcription in a fresh home folder leaves that folder empty (onnxruntime's telemetry
     queue with a device id used to land in ~/.cache/Microsoft)."""
     import os
@@ -212,7 +212,7 @@ def test_nothing_is_written_outside_the_chart(model: Any, tmp_path: Path) -> Non
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORT_")}
     env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), HF_HUB_OFFLINE="1")
     subprocess.run([sys.executable, "-c", script, str(FIXTURES / "shoulder_daily_no_side.wav"),
-                    model.compute_type], check=True, env=env, cwd=Path(__file__).parents[2],
+                    any_model.compute_type], check=True, env=env, cwd=Path(__file__).parents[2],
                    timeout=120)
     assert [str(p.relative_to(home)) for p in home.rglob("*")] == []
 
