@@ -48,6 +48,7 @@ from core.services.patients import search_patients
 from core.storage import tables as t
 from core.storage.chart import ChartSession
 from core.storage.repos import search_terms
+from core.storage.rows import PatientRow
 
 TODAY = dt.date(2026, 3, 16)
 QUERIES = ["quill", "ha", "nora keane", "1955", "rook12"]
@@ -73,8 +74,9 @@ def _like_only(s: ChartSession, query: str) -> list[Any]:
     for word in search_terms(query):
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(p.c.search_key.like(f"%{escaped}%", escape="\\"))
-    with s.uow() as uow:
-        return list(uow.conn.execute(stmt.order_by(p.c.search_key).limit(50)))
+    with s.uow() as uow:  # the same rows the service hands back
+        return [PatientRow(**r) for r in
+                uow.conn.execute(stmt.order_by(p.c.search_key).limit(50)).mappings()]
 
 
 def _timed(raw: dict[str, Any], key: str, fn: Callable[[], Any], repeat: int) -> None:
