@@ -1,19 +1,23 @@
 """Claims and 837P batches (r0012): ``uow.claims``.
 
 Contract: every read and write joins the caller's unit of work (the caller commits). Reads
-return plain ``core.domain.claims`` objects. ``next_control_number`` is one more than the
-largest interchange control number this chart has used (1 for the first): the column is unique,
-so two batches can never share one.
+return plain ``core.domain.claims`` objects. ``next_control_number`` is a random 9-digit
+interchange control number this chart has not used (the column is unique). Random, not one more
+than the largest: batches are synced, and two devices of a practice writing claim files offline
+both took the same "next" number — the clearinghouse would refuse the second file as a
+duplicate, and the second batch could not be stored where the first already was. Two numbers
+drawn on different devices collide with probability 1 in 999,999,999.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from core.domain.claims import Claim, ClaimBatch, ClaimStatus, RemittanceItem
 from core.domain.estimates import EstimateLine, GoodFaithEstimate
@@ -21,6 +25,7 @@ from core.storage import tables as t
 from core.storage.mapper import from_row, to_row, upsert
 
 _CHUNK = 500
+CONTROL_NUMBERS = 999_999_999  # ISA13 is nine digits
 
 
 class ClaimRepo:
@@ -92,14 +97,20 @@ class ClaimRepo:
 
     # -- batches --------------------------------------------------------------------------------
     def next_control_number(self) -> int:
-        top = self.conn.execute(select(func.max(t.claim_batches.c.control_number))).scalar()
-        return int(top or 0) + 1
+        """A random interchange control number (ISA13 / GS06: 1–999,999,999) not yet used in
+        this chart (see the module docstring)."""
+        column = t.claim_batches.c.control_number
+        while True:
+            number = secrets.randbelow(CONTROL_NUMBERS) + 1
+            if self.conn.execute(select(column).where(column == number)).first() is None:
+                return number
 
     def save_batch(self, batch: ClaimBatch) -> None:
         upsert(self.conn, t.claim_batches, [to_row(batch, t.claim_batches)])
 
     def batches(self) -> list[ClaimBatch]:
-        stmt = select(t.claim_batches).order_by(t.claim_batches.c.control_number)
+        stmt = select(t.claim_batches).order_by(  # oldest first (numbers are random)
+            t.claim_batches.c.created_at, t.claim_batches.c.control_number)
         return [from_row(ClaimBatch, r) for r in self.conn.execute(stmt).mappings()]
 
     # -- remittances (r0013) --------------------------------------------------------------------

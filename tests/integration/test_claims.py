@@ -167,7 +167,8 @@ def test_837p_files_validate_and_mark_claims_sent(demo_chart: ChartSession,
     second = claims.export_837p(demo_chart, date_from=FROM, date_to=TO,
                                 payer="Cascade Mutual PPO", out=tmp_path / "cmp.x12",
                                 now=NOW).value
-    assert (first.batch.control_number, second.batch.control_number) == (1, 2)
+    numbers = (first.batch.control_number, second.batch.control_number)
+    assert numbers[0] != numbers[1] and all(1 <= n <= 999_999_999 for n in numbers)
     # one pyx12 run (loading its maps takes ~1.5 s): the demo chart's two files, every 837P
     # shape tests/unit builds (dependents, accidents, prior authorization, DK/DQ providers),
     # the stand-in payer's 835, and last a file with a wrong SE01, which must be refused
@@ -187,7 +188,7 @@ def test_837p_files_validate_and_mark_claims_sent(demo_chart: ChartSession,
         rows = [r for r in audit.recent(uow.conn, 500) if r["entity"] == "claims"]
     assert len(stored) == len(first.claims) + len(second.claims)
     assert len({c.control_number for c in stored}) == len(stored)
-    assert [b.sha256 for b in batches] == [first.batch.sha256, second.batch.sha256]
+    assert sorted(b.sha256 for b in batches) == sorted([first.batch.sha256, second.batch.sha256])
     assert {r["detail"].split("sha256=")[1] for r in rows} == {first.batch.sha256,
                                                                  second.batch.sha256}
     # the same range again: every visit is on a claim already, nothing new is written
@@ -294,7 +295,7 @@ def test_cli_claims(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert main([*base, "837p", "--from", "2026-01-01", "--to", "2026-03-20", "--payer",
                  "commercial", "--out", str(tmp_path / "c.x12"), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["claims"] > 0 and summary["control_number"] == 1
+    assert summary["claims"] > 0 and 1 <= summary["control_number"] <= 999_999_999
     assert main([*base, "list", "--status", "sent", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == summary["claims"]
     session = charts.open_chart(target, passphrase=PASSPHRASE)
