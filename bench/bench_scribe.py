@@ -13,6 +13,9 @@ Figures (all measured in this run, on this machine):
   and real-time factor of int8 and float32 on the 7 fixtures, 3 interleaved passes, with the
   CPU's name and vector extensions (int8 kernels differ by instruction set) — the figures
   behind ``scribe.model.DEFAULT_COMPUTE_TYPE``;
+- models side by side (``models``): the bundled tiny.en and any CTranslate2 Whisper folder
+  named in ``BENCH_SCRIBE_MODELS`` (base.en, small.en, ... where the user has them), WER, key
+  terms and speed on the 7 fixtures;
 - decoders side by side (``decoders``): ours vs bare faster-whisper's defaults vs its batched
   pipeline decoding our VAD windows, both compute types, WER and time;
 - the live path (``live``): stop → draft time with audio fed in 100 ms chunks, pieces, WER of
@@ -254,6 +257,40 @@ def compute(rows: list[tuple[str, str]], raw: dict[str, Any], passes: int = 3) -
                      f"{t:.1f} s = {seconds / t:.1f}× real time, ×{t / base:.2f} of int8"))
     raw["compute"] = {"cpu": cpu(), "audio_s": seconds, "times_s": times, "wer": rates,
                       "key_terms": terms}
+
+
+def models(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
+    """WER, key terms and speed per model on the 7 fixtures, same run: the bundled tiny.en and
+    every CTranslate2 Whisper folder named in ``BENCH_SCRIBE_MODELS`` (comma-separated paths,
+    e.g. a base.en or small.en the user converted; nothing is downloaded), at the default
+    precision (``CHARTSIDE_SCRIBE_COMPUTE`` to change it). ``python -m bench.bench_scribe
+    models``."""
+    from scribe.audio import load_audio
+    from scribe.model import bundled_model_path, load_model
+    from scribe.transcribe import transcribe
+    from scribe.wer import wer
+
+    spec = json.loads((FIXTURES / "dictations.json").read_text())["dictations"]
+    audio = {d["id"]: load_audio(FIXTURES / f"{d['id']}.wav") for d in spec}
+    seconds = sum(a.size for a in audio.values()) / 16000
+    chosen = [str(bundled_model_path())] + [
+        p.strip() for p in os.environ.get("BENCH_SCRIBE_MODELS", "").split(",") if p.strip()]
+    results: dict[str, Any] = {}
+    for index, folder in enumerate(chosen):
+        name = "bundled tiny.en" if index == 0 else Path(folder).name
+        model = load_model(folder)
+        t0 = time.perf_counter()
+        heard = {k: transcribe(a, model=model).word_text for k, a in audio.items()}
+        took = time.perf_counter() - t0
+        rates = {d["id"]: wer(d["text"], heard[d["id"]]) for d in spec}
+        found = [any(alt in set(re.findall(r"[a-z]+", heard[d["id"]].lower()))
+                     for alt in alternatives) for d in spec for alternatives in d["key_terms"]]
+        rows.append((f"{name} ({model.compute_type}): WER mean / worst, key terms, speed",
+                     f"{statistics.mean(rates.values()):.3f} / {max(rates.values()):.3f}, "
+                     f"{sum(found) / len(found):.1%}, {seconds / took:.1f}× real time"))
+        results[name] = {"folder": folder, "compute_type": model.compute_type, "wer": rates,
+                         "key_terms": sum(found) / len(found), "seconds": took}
+    raw["models"] = {"cpu": cpu(), "audio_s": seconds, "models": results}
 
 
 def traps(rows: list[tuple[str, str]], raw: dict[str, Any]) -> None:
