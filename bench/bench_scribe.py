@@ -788,6 +788,8 @@ def main(parts: list[str] | None = None) -> None:
     speed(rows, raw)
     memory(rows, raw)
     live_long(rows, raw)
+    if os.environ.get("BENCH_SCRIBE_MODELS"):  # tiny.en alone is already in ``compute``
+        models(rows, raw)
     report("scribe", rows, raw=raw)
 
 
