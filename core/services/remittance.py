@@ -2,8 +2,10 @@
 
 Contract: ``import_835(chart, path)`` reads the file (``core.rules.claims.x835``), matches each
 claim payment (CLP01) to a claim this chart sent (its control number), and in one transaction:
-- posts the paid amount (CLP04 > 0) to the ledger as an insurance payment on the claim's first
-  visit, dated the payment date (BPR16), reference ``ERA <trace>`` (no card or account numbers);
+- posts the paid amount (CLP04 > 0) to the ledger as insurance payments on the claim's visits
+  (a claim is a day of service, which may hold several visits: oldest first, each at most what
+  it owes, any excess on the last — ``_shares``), dated the payment date (BPR16), reference
+  ``ERA <trace>`` (no card or account numbers); the remittance row names the first share;
 - records a ``remittance_items`` row with the status, amounts, adjustments (group, CARC, cents)
   and remark codes, and updates the claim: paid, contractual/other adjustments (CO, OA, PI, CR),
   patient responsibility (PR), the payer's claim number, and status ``denied`` (CLP02 = 4) or
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -118,12 +121,14 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
                     continue
                 payment = None
                 if cp.paid_cents > 0:
-                    payment = Payment(
-                        claim.patient_id, remit.paid_on or now.date(), cp.paid_cents,
+                    shares = [Payment(
+                        claim.patient_id, remit.paid_on or now.date(), cents,
                         PaymentKind.PAYMENT, PaymentMethod.INSURANCE,
-                        f"ERA {remit.trace_number}"[:60], claim.visit_ids[0],
+                        f"ERA {remit.trace_number}"[:60], visit_id,
                         f"{remit.payer} claim {cp.payer_claim_number}".strip()[:200], now)
-                    payments.append(payment)
+                        for visit_id, cents in _shares(uow, claim, cp.paid_cents)]
+                    payments += shares
+                    payment = shares[0]  # the remittance row names the first share
                 items.append(RemittanceItem(
                     claim.id, remit.trace_number, remit.payer, remit.paid_on, cp.status,
                     cp.charge_cents, cp.paid_cents, cp.patient_responsibility_cents,
@@ -163,6 +168,32 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
         changes = uow.commit()
     return Result(RemittanceImport(tuple(posted), tuple(skipped), tuple(unmatched),
                                    tuple(reversals), digest), changes)
+
+
+def _shares(uow: UnitOfWork, claim: Claim, paid_cents: int) -> list[tuple[uuid.UUID, int]]:
+    """The claim payment split over the claim's visits: oldest first, each at most what it
+    owes, what is left on the last (the ledger turns an excess into account credit). A claim
+    is one day of service, which may hold several visits; posting it all on the first visit
+    used to leave the others owing while the excess paid some other, older visit."""
+    if len(claim.visit_ids) == 1:
+        return [(claim.visit_ids[0], paid_cents)]
+    account, _new = load_account(uow, claim.patient_id)
+    visits = account.ledger.visits
+    order = sorted(claim.visit_ids, key=lambda v: (
+        visits[v].date if v in visits else dt.date.max, str(v)))
+    shares: list[tuple[uuid.UUID, int]] = []
+    left = paid_cents
+    for visit_id in order:
+        take = min(left, max(visits[visit_id].balance_cents, 0)) if visit_id in visits else 0
+        if take > 0:
+            shares.append((visit_id, take))
+            left -= take
+    if left > 0:
+        if shares and shares[-1][0] == order[-1]:
+            shares[-1] = (order[-1], shares[-1][1] + left)
+        else:
+            shares.append((order[-1], left))
+    return shares
 
 
 def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt.date

@@ -410,3 +410,42 @@ def test_billable_supply_adds_its_claim_line(demo_chart: ChartSession, tmp_path:
                                payer="medicare", out=tmp_path / "supply.x12", now=NOW).value
     assert "SV1*HC:A4556*7*UN*2" in batch.text
     assert verdicts(validate_x12(batch.text)) == [True]
+
+
+def test_a_claim_of_several_visits_pays_each_visit_what_it_owes(demo_chart: ChartSession,
+                                                                 tmp_path: Path) -> None:
+    """A claim is a day of service and may hold several visits (issue 14): its payment is split
+    over them, oldest first, each at most what it owes — not all on the first visit, whose
+    excess then paid some other, older visit as account credit."""
+    with demo_chart.uow() as uow:
+        for pid in uow.patients.all_ids():
+            account, _n = load_account(uow, pid)
+            owing = sorted((x for x in account.ledger.visits.values() if x.balance_cents > 0),
+                           key=lambda x: (x.date, str(x.visit_id)))
+            if len(owing) >= 3:
+                break
+        later, earlier = owing[2], owing[1]  # two visits after an older one that also owes
+        episode = uow.episodes.get(uow.visits.get(later.visit_id).episode_id)
+        assert episode.payer_profile_id is not None
+        claim = Claim(pid, episode.id, episode.payer_profile_id, earlier.date,
+                      (later.visit_id, earlier.visit_id),
+                      later.charge_cents + earlier.charge_cents, ClaimStatus.SENT, sent_at=NOW)
+        uow.claims.save([claim])
+        uow.record("create", "claim", claim.id)
+        uow.commit()
+    saved = next(c for c in claims.list_claims(demo_chart) if c.id == claim.id)
+    paid = earlier.balance_cents + later.balance_cents // 2
+    path = tmp_path / "two.835"
+    path.write_text(write_835([PaidClaim(saved.control_number, saved.charge_cents, paid)],
+                              trace="EFT20260501", paid_on=dt.date(2026, 5, 1)))
+    posted = remittance.import_835(demo_chart, path).value
+    assert posted.paid_cents == paid
+    with demo_chart.uow() as uow:
+        account, _n = load_account(uow, pid)
+        era = [p for p in uow.billing.payments.for_patient(pid) if p.reference == "ERA EFT20260501"]
+    assert sorted((p.visit_id, p.amount_cents) for p in era) == sorted(
+        [(earlier.visit_id, earlier.balance_cents), (later.visit_id, later.balance_cents // 2)])
+    visits = account.ledger.visits
+    assert visits[earlier.visit_id].balance_cents == 0
+    assert visits[later.visit_id].balance_cents == later.balance_cents - later.balance_cents // 2
+    assert visits[owing[0].visit_id].balance_cents == owing[0].balance_cents  # untouched
