@@ -71,7 +71,7 @@ def issue_estimate(
 
         def record() -> None:
             uow.claims.save_estimate(estimate)
-            # a string id: estimates stay in this chart (not synced yet)
+            uow.record("create", "estimate", estimate.id)  # a synced record (with its PDF)
             uow.record("export", "estimate", str(estimate.id),
                        detail=f"episode={episode.id} total={estimate.total_cents} "
                               f"visits={estimate.visits} sha256={estimate.sha256}")

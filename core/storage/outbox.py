@@ -62,6 +62,7 @@ RECORDS: dict[str, RecordSpec] = {
     "claim": RecordSpec(t.claims),  # issue 18: a claim sent on one device is sent everywhere
     "claim_batch": RecordSpec(t.claim_batches),
     "remittance": RecordSpec(t.remittance_items),
+    "estimate": RecordSpec(t.estimates),  # issue 18: a good-faith estimate, with its PDF
     # issue 20: supplies. Movements are only ever inserted; on hand is derived on each device. A
     # note's template usage has an id derived from (note, item): the same on every device.
     "inventory_location": RecordSpec(t.inventory_locations),

@@ -41,6 +41,7 @@ from core.domain.books import ClockEntry, MileageEntry
 from core.domain.claims import Claim, ClaimBatch, RemittanceItem
 from core.domain.episode import Diagnosis, Episode, Goal
 from core.domain.errors import ChartsideError
+from core.domain.estimates import EstimateLine, GoodFaithEstimate
 from core.domain.inventory import Item, Location, Movement, UsageTemplate
 from core.domain.measures import MeasureScore
 from core.domain.patient import Patient
@@ -188,6 +189,17 @@ def _save_batches(conn: Connection, batches: list[ClaimBatch]) -> None:
         repo.save_batch(batch)
 
 
+def _estimate(conn: Connection, row: dict[str, Any], doc: Doc) -> GoodFaithEstimate:
+    return _make(  # type: ignore[no-any-return]
+        GoodFaithEstimate, row, lines=[_make(EstimateLine, ln) for ln in row.get("lines") or []])
+
+
+def _save_estimates(conn: Connection, estimates: list[GoodFaithEstimate]) -> None:
+    repo = ClaimRepo(conn)
+    for estimate in estimates:
+        repo.save_estimate(estimate)
+
+
 def _save_drafts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     upsert(conn, t.sync_addendum_drafts, rows)
 
@@ -208,6 +220,7 @@ SHAPES: dict[str, tuple[Builder, Saver]] = {
     "claim": (_plain(Claim), lambda c, xs: ClaimRepo(c).save(xs)),
     "claim_batch": (_plain(ClaimBatch), _save_batches),
     "remittance": (_plain(RemittanceItem), lambda c, xs: ClaimRepo(c).save_remittances(xs)),
+    "estimate": (_estimate, _save_estimates),
     "inventory_location": (_plain(Location), lambda c, xs: InventoryRepo(c).save_locations(xs)),
     "inventory_item": (_plain(Item), lambda c, xs: InventoryRepo(c).save_items(xs)),
     "stock_movement": (_plain(Movement), lambda c, xs: InventoryRepo(c).save_many(xs)),

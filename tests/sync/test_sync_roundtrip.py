@@ -43,6 +43,7 @@ from core.domain.enums import (
     VisitStatus,
 )
 from core.domain.episode import Diagnosis, Episode, Goal
+from core.domain.estimates import EstimateLine, GoodFaithEstimate
 from core.domain.inventory import (
     Item,
     Location,
@@ -199,7 +200,8 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
             "patient": patient, "episode": episode, "visit": visit, "note": note,
             "fee": fee, "payment": payment, "package": (package, [use]),
             "measure_score": score, "mileage": trip, "clock": clock, "claim_batch": batch,
-            "claim": claim, "remittance": remit, **_supplies(draw, clinician, note),
+            "claim": claim, "remittance": remit, "estimate": _estimate(draw, episode),
+            **_supplies(draw, clinician, note),
             **_schedule(draw, clinician, patient, visit)}
 
 
@@ -231,6 +233,18 @@ def _schedule(draw: st.DrawFn, clinician: Clinician, patient: Patient, visit: Vi
             "appointment_fee": charged}
 
 
+def _estimate(draw: st.DrawFn, episode: Episode) -> GoodFaithEstimate:
+    """A good-faith estimate with its PDF (binary: it travels as base64 inside the payload)."""
+    visits = draw(st.integers(1, 24))
+    line = EstimateLine("97110", "Therapeutic exercise", 2 * visits, visits, 6200,
+                        2 * visits * 6200)
+    start = episode.start_date
+    return GoodFaithEstimate(episode.id, episode.patient_id, start, start,
+                             start + dt.timedelta(days=draw(st.integers(0, 364))), visits,
+                             [line], ["M17.11"], line.total_cents, "0" * 64,
+                             draw(st.binary(min_size=1, max_size=3000)))
+
+
 def _supplies(draw: st.DrawFn, clinician: Clinician, note: Note) -> dict[str, Any]:
     """Issue 20's records: a car kit, an item, a movement a note's template made, a template."""
     kit = Location(name=draw(name), kind=LocationKind.CAR, clinician_id=clinician.id)
@@ -260,6 +274,7 @@ def _save(uow: Any, entity: str, obj: Any, action: str = "create") -> None:
         "claim": lambda claim: ClaimRepo(c).save([claim]),
         "claim_batch": ClaimRepo(c).save_batch,
         "remittance": lambda item: ClaimRepo(c).save_remittances([item]),
+        "estimate": ClaimRepo(c).save_estimate,
         "inventory_location": lambda x: uow.inventory.save_locations([x]),
         "inventory_item": lambda x: uow.inventory.save_items([x]),
         "stock_movement": lambda x: uow.inventory.add_movements([x]),
@@ -328,6 +343,8 @@ def _read(uow: Any, entity: str, ident: uuid.UUID, obj: Any) -> Any:
         return uow.inventory.template_for(obj.key)
     if entity == "remittance":
         return next(r for r in ClaimRepo(c).remittances_of(obj.claim_id) if r.id == ident)
+    if entity == "estimate":
+        return next(e for e in ClaimRepo(c).estimates_for(obj.episode_id) if e.id == ident)
     if entity == "fee":
         return next(f for f in FeeRepo(c).list("97110") if f.id == ident)
     if entity == "payment":
@@ -400,7 +417,7 @@ def _same_everywhere(a: ChartSession, b: ChartSession, world: dict[str, Any]) ->
 def test_every_synced_record_type_has_a_write_path_and_is_in_the_property() -> None:
     world_entities = {"practice", "clinician", "payer_profile", "patient", "episode", "visit",
                       "note", "fee", "payment", "package", "measure_score", "mileage", "clock",
-                      "claim", "claim_batch", "remittance", "inventory_location",
+                      "claim", "claim_batch", "remittance", "estimate", "inventory_location",
                       "inventory_item", "stock_movement", "usage_template",
                       "appointment_series", "appointment", "working_hours", "schedule_block",
                       "waitlist_entry", "appointment_reminder", "appointment_fee"}
