@@ -38,16 +38,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from bench._harness import report
 from bench.bench_dashboard import _count, _session, seed
 from bench.bench_storage import seed_patients
 from core.services import dashboard, ui_queries
 from core.services.patients import search_patients
-from core.storage import tables as t
 from core.storage.chart import ChartSession
-from core.storage.repos import search_terms
+from core.storage.repos import PatientRepo
 from core.storage.rows import PatientRow
 
 TODAY = dt.date(2026, 3, 16)
@@ -67,16 +66,12 @@ def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
-def _like_only(s: ChartSession, query: str) -> list[Any]:
-    """The search as it was before r0023: ``LIKE '%word%'`` for every word, no index."""
-    p = t.patients
-    stmt = select(p.c.id, p.c.first_name, p.c.last_name, p.c.date_of_birth, p.c.active)
-    for word in search_terms(query):
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(p.c.search_key.like(f"%{escaped}%", escape="\\"))
+def _like_only(s: ChartSession, query: str) -> list[PatientRow]:
+    """The search as it was before r0023: the repository's statement without the trigram
+    lookup (``match=None``: ``LIKE '%word%'`` for every word, walking the name index)."""
+    stmt = PatientRepo.search_statement(query, limit=50, active_only=False, match=None)
     with s.uow() as uow:  # the same rows the service hands back
-        return [PatientRow(**r) for r in
-                uow.conn.execute(stmt.order_by(p.c.search_key).limit(50)).mappings()]
+        return [PatientRow(**r) for r in uow.conn.execute(stmt).mappings()]
 
 
 def _timed(raw: dict[str, Any], key: str, fn: Callable[[], Any], repeat: int) -> None:

@@ -170,29 +170,37 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
                                    tuple(reversals), digest), changes)
 
 
+def _owed(uow: UnitOfWork, claim: Claim) -> list[tuple[uuid.UUID, int]]:
+    """What each of the claim's charged visits still owes, oldest first (the order a claim's
+    payment and its write-offs are spread in)."""
+    account, _new = load_account(uow, claim.patient_id)
+    visits = account.ledger.visits
+    charged = sorted((v for v in claim.visit_ids if v in visits),
+                     key=lambda v: (visits[v].date, str(v)))
+    return [(v, max(visits[v].balance_cents, 0)) for v in charged]
+
+
 def _shares(uow: UnitOfWork, claim: Claim, paid_cents: int) -> list[tuple[uuid.UUID, int]]:
     """The claim payment split over the claim's visits: oldest first, each at most what it
     owes, what is left on the last (the ledger turns an excess into account credit). A claim
     is one day of service, which may hold several visits; posting it all on the first visit
     used to leave the others owing while the excess paid some other, older visit."""
-    if len(claim.visit_ids) == 1:
+    owed = _owed(uow, claim) if len(claim.visit_ids) > 1 else []
+    if not owed:
         return [(claim.visit_ids[0], paid_cents)]
-    account, _new = load_account(uow, claim.patient_id)
-    visits = account.ledger.visits
-    order = sorted(claim.visit_ids, key=lambda v: (
-        visits[v].date if v in visits else dt.date.max, str(v)))
     shares: list[tuple[uuid.UUID, int]] = []
     left = paid_cents
-    for visit_id in order:
-        take = min(left, max(visits[visit_id].balance_cents, 0)) if visit_id in visits else 0
+    for visit_id, due in owed:
+        take = min(left, due)
         if take > 0:
             shares.append((visit_id, take))
             left -= take
+    last = owed[-1][0]
     if left > 0:
-        if shares and shares[-1][0] == order[-1]:
-            shares[-1] = (order[-1], shares[-1][1] + left)
+        if shares and shares[-1][0] == last:
+            shares[-1] = (last, shares[-1][1] + left)
         else:
-            shares.append((order[-1], left))
+            shares.append((last, left))
     return shares
 
 
@@ -207,10 +215,8 @@ def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt
     if not by_code:
         return 0, 0
     claim = pc.claim
-    account, _new = load_account(uow, claim.patient_id)
-    owed = {vid: account.ledger.visits[vid].balance_cents for vid in claim.visit_ids
-            if vid in account.ledger.visits}
-    order = sorted(owed, key=lambda v: (account.ledger.visits[v].date, str(v)))
+    owed = dict(_owed(uow, claim))
+    order = list(owed)  # oldest first
     written = left = 0
     for code, cents in sorted(by_code.items()):
         for vid in order:
