@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.domain import billing as b
+from core.domain.billing import FeeScheduleEntry
 from core.domain.enums import VisitStatus
 from core.domain.episode import Episode
 from core.domain.errors import InvalidInput
@@ -44,29 +46,48 @@ from core.storage.uow import UnitOfWork
 if TYPE_CHECKING:
     from core.services.superbill import SuperbillRequest
 
-__all__ = ["diagnosis_pointers", "gather"]
+__all__ = ["Preread", "diagnosis_pointers", "gather"]
 
 _NOT_HELD = (VisitStatus.NO_SHOW, VisitStatus.CANCELLED)
 
 
+@dataclass(frozen=True, slots=True)
+class Preread:
+    """Reads a caller made for many patients at once (``claim_year``): the patient's visits
+    of the request's range (``BillingReads.visits`` order), full notes by visit id (at least
+    those visits'), and the fee schedule."""
+
+    visits: Sequence[Visit]
+    notes: Mapping[uuid.UUID, Note]
+    fees: Sequence[FeeScheduleEntry]
+
+
 def gather(
     uow: UnitOfWork, request: SuperbillRequest, *, packs: RulePacks | None = None,
-    account: Account | None = None,
+    account: Account | None = None, preread: Preread | None = None,
 ) -> tuple[b.Superbill, list[Finding]]:
     """The superbill and its scrub findings, read in ``uow`` (draws packages down first).
-    ``account``: the patient's account when the caller already loaded it (``load_accounts``)."""
+    ``account``: the patient's account when the caller already loaded it (``load_accounts``);
+    ``preread``: its visits, notes and fees, likewise (a range request only)."""
     packs = packs or default_packs()
-    inputs = load_inputs(uow, request, packs, account)
+    inputs = load_inputs(uow, request, packs, account, preread)
     return assemble(inputs, packs)
 
 
 def load_inputs(
-    uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks, account: Account | None = None
+    uow: UnitOfWork, request: SuperbillRequest, packs: RulePacks, account: Account | None = None,
+    preread: Preread | None = None,
 ) -> SuperbillInputs:
     """Everything ``core.rules.superbill.assemble`` needs, read in ``uow``."""
     patient = uow.patients.get(request.patient_id)
     repos = uow.billing
-    if request.visit_id is not None:
+    if preread is not None:
+        if request.visit_id is not None:
+            raise InvalidInput("A pre-read gathers a date range, not one visit.")
+        visits = [v for v in preread.visits
+                  if (request.date_from is None or v.date >= request.date_from)
+                  and (request.date_to is None or v.date <= request.date_to)]
+    elif request.visit_id is not None:
         visit = uow.visits.get(request.visit_id)
         if visit.patient_id != patient.id:
             raise InvalidInput("That visit belongs to another patient.")
@@ -75,9 +96,12 @@ def load_inputs(
                   if v.id == visit.id or v.status not in _NOT_HELD]
     else:
         visits = repos.reads.visits(patient.id, request.date_from, request.date_to)
-    fees = repos.fees.list()
+    fees = repos.fees.list() if preread is None else preread.fees
     held = [v for v in visits if v.status not in _NOT_HELD]
-    notes = repos.reads.notes_for_visits([v.id for v in held])
+    if preread is None:
+        notes = repos.reads.notes_for_visits([v.id for v in held])
+    else:
+        notes = {v.id: preread.notes[v.id] for v in held if v.id in preread.notes}
     signed = [(v, notes[v.id]) for v in held if v.id in notes and notes[v.id].is_signed]
     drafts = sum(1 for v in held if v.id in notes and not notes[v.id].is_signed)
     if not signed:
@@ -111,7 +135,7 @@ def load_inputs(
         packages=[s.package for s in account.packages],
         issued_on=request.issued_on or dt.date.today(), visit_id=request.visit_id,
         date_from=request.date_from, date_to=request.date_to,
-        same_day=_same_day_history(uow, signed, account),
+        same_day=_same_day_history(uow, signed, account, preread),
         ytd_by_visit=ytd, kx_missing=kx_missing,
         kx_fees=_kx_fees(uow, signed, account.charged_visits, episodes, payers),
     )
@@ -135,17 +159,22 @@ def _kx_fees(
 
 
 def _same_day_history(
-    uow: UnitOfWork, signed: list[tuple[Visit, Note]], account: Account
+    uow: UnitOfWork, signed: list[tuple[Visit, Note]], account: Account,
+    preread: Preread | None = None,
 ) -> dict[tuple[uuid.UUID, dt.date], tuple[PriorNote, ...]]:
     """Other signed notes of the same episode and day (for same-day pair edits)."""
     keys = {(v.episode_id, v.date) for v, _n in signed}
     ids = [x.visit_id for x in account.billed if (x.episode_id, x.date) in keys]
     if len(ids) == len(signed):
         return {}
-    notes = uow.billing.reads.notes_for_visits(ids)
+    read = {v.id: v for v in preread.visits} if preread is not None else {}
+    if preread is not None and all(i in preread.notes and i in read for i in ids):
+        notes = {i: preread.notes[i] for i in ids}
+    else:
+        notes = uow.billing.reads.notes_for_visits(ids)
     out: dict[tuple[uuid.UUID, dt.date], list[PriorNote]] = {}
     for vid, note in notes.items():
-        visit = uow.visits.get(vid)
+        visit = read[vid] if vid in read else uow.visits.get(vid)
         out.setdefault((visit.episode_id, visit.date), []).append(PriorNote(note, visit))
     return {k: tuple(v) for k, v in out.items()}
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core.domain.enums import Discipline, NoteType
+from core.domain.enums import Discipline, NoteType, VisitStatus
 from core.rules.measures import episode_alerts
 from core.services import billing, episodes, progress
 from core.services.progress import AlertRow, _history
@@ -144,3 +144,62 @@ def test_progress_alerts_match_the_per_episode_reads(world: World) -> None:
         assert "Ives, Hedy" not in {a.patient_name for a in got}  # inactive: not listed
     assert {"progress_report_overdue", "progress_report_due", "progress_report_upcoming",
             "plan_of_care_expired", "plan_of_care_expiring"} <= seen
+
+
+def _per_patient(uow: Any, year: int) -> dict[uuid.UUID, Any]:
+    """Each patient's superbill of ``year`` gathered on its own, as a superbill export does."""
+    from core.rules.scrub import NothingToBill
+    from core.services.superbill import SuperbillRequest
+    from core.services.superbill_gather import gather
+
+    out = {}
+    last = dt.date(year, 12, 31)
+    for pid in uow.patients.all_ids():
+        try:
+            bill, found = gather(uow, SuperbillRequest(
+                pid, date_from=dt.date(year, 1, 1), date_to=last, issued_on=last))
+        except NothingToBill:
+            continue
+        out[pid] = plain((bill, found))
+    return out
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_year_scrub_reads_once_and_gathers_what_each_patient_would(
+    world: World, year: int
+) -> None:
+    """``claim_year`` reads the year's visits and notes once for everybody and derives the
+    ledger's billed minutes from those notes: every bill and finding is what gathering each
+    patient alone gives (2025: a patient's visits run on into 2026; 2026: the other way)."""
+    from core.services import claim_year
+    from core.storage.repos_billing import billed_from_notes
+
+    chart = world.base.chart
+    cy = world.cases["cy"]
+    items = []
+    for day in (dt.date(2025, 12, 10), dt.date(2026, 1, 14)):
+        items += [make_visit(cy, day, blocks=(("97110", 12), ("97140", -5))),  # reversed
+                  make_visit(cy, day + dt.timedelta(days=1), signed=False),  # a draft
+                  make_visit(cy, day + dt.timedelta(days=2))]  # cancelled once signed
+    save_visits(chart, items)
+    with chart.uow() as uow:
+        for visit, _note in items[2::3]:
+            visit.status = VisitStatus.CANCELLED
+            uow.visits.save(visit)
+        uow.commit()
+    with chart.uow() as uow:  # rolled back, like the scrub's own
+        alone = _per_patient(uow, year)
+    with chart.uow() as uow:
+        together = {pid: plain((bill, found))
+                    for pid, bill, found in claim_year.gather_year(uow, year)}
+        # the derived minutes are the stored ones (cancelled visits, drafts and all)
+        reads = uow.billing.reads
+        pids = uow.patients.all_ids()
+        visits = reads.visits_of(pids)
+        notes = reads.notes_for_visits([v.id for mine in visits.values() for v in mine])
+        for pid in pids:
+            assert plain(billed_from_notes(visits.get(pid, []), notes)) == \
+                plain(reads.billed_minutes(pid))
+            assert plain(visits.get(pid, [])) == plain(reads.visits(pid))
+    assert together == alone
+    assert len(alone) >= (4 if year == 2025 else 1)
