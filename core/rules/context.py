@@ -108,6 +108,26 @@ class NoteContext:
 def effective_payer_rules(packs: RulePacks, payer: str | PayerProfile) -> PayerRules:
     if isinstance(payer, str):
         return packs.payer(payer)
+    key = (payer.key.strip().lower(), payer.name, str(payer.unit_method),
+           bool(payer.requires_discipline_modifier), bool(payer.uses_kx_threshold),
+           payer.progress_report_every_visits)
+    memo = _EFFECTIVE.get(id(packs))
+    if memo is None or memo[0] is not packs:  # (the packs are held: their id is not reused)
+        if len(_EFFECTIVE) > 16:
+            _EFFECTIVE.clear()
+        memo = _EFFECTIVE[id(packs)] = (packs, {})
+    found = memo[1].get(key)
+    if found is None:
+        found = memo[1][key] = _effective(packs, payer)
+    return found
+
+
+#: packs id -> (packs, profile fields -> rules): a claim scrub builds a context per visit, and
+#: ``dataclasses.replace`` per context was a measurable part of it. PayerRules are frozen.
+_EFFECTIVE: dict[int, tuple[RulePacks, dict[tuple[object, ...], PayerRules]]] = {}
+
+
+def _effective(packs: RulePacks, payer: PayerProfile) -> PayerRules:
     base = packs.payers.get(payer.key.strip().lower()) or packs.payer("commercial")
     return replace(
         base,

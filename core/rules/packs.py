@@ -192,6 +192,9 @@ class RulePacks:
     # -- codes ---------------------------------------------------------------------------
     def code(self, code: str) -> CodeInfo:
         """The catalog entry for ``code``; raises ``InvalidCode`` for codes we do not know."""
+        info = self.codes.get(code)  # the catalog's keys are stripped upper case already
+        if info is not None:
+            return info
         key = (code or "").strip().upper()
         info = self.codes.get(key)
         if info is None:
@@ -265,6 +268,8 @@ def _pack_info(name: str, doc: Mapping[str, Any]) -> PackInfo:
 def _code(row: Mapping[str, Any]) -> CodeInfo:
     timed = bool(row["timed"])
     unit = row.get("unit_minutes")
+    if row["code"] != str(row["code"]).strip().upper():  # ``RulePacks.code`` relies on it
+        raise ValueError(f"{row['code']!r}: codes are written in upper case, without spaces")
     if timed and unit not in (15, 30):
         raise ValueError(f"{row['code']}: timed codes need unit_minutes 15 or 30")
     notes = tuple(

@@ -173,6 +173,14 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
     left_off: list[LeftOff] = []
     truncated: list[str] = []
     combined: list[tuple[str, str]] = []
+    memo: dict[tuple[Laterality | None, uuid.UUID], list[str]] = {}
+
+    def pointers_of(side: Laterality | None, episode: Episode) -> list[str]:
+        key = (side, episode.id)  # one episode's diagnoses and letters: a side's are fixed
+        if key not in memo:
+            memo[key] = diagnosis_pointers(side, episode, letters)
+        return memo[key]
+
     for members in claim_days(g.signed, g.episodes, g.payers):
         first = members[0][0]
         episode, payer = g.episodes[first.episode_id], g.payers[first.episode_id]
@@ -221,9 +229,7 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
             if len(modifiers) > 4:
                 truncated.append(f"{s.code} on {first.date.isoformat()}")
                 modifiers = modifiers[:4]
-            pointers = _merge(
-                [diagnosis_pointers(ln.laterality, episode, letters) for ln in mine]
-            )[:4]
+            pointers = _merge([pointers_of(ln.laterality, episode) for ln in mine])[:4]
             renderer = g.clinicians[billing_clinician(
                 main_visit(s.code, service_lines, first), g.billed_under)]
             lines.append(b.SuperbillLine(

@@ -67,16 +67,20 @@ def kx_days(
     episodes: dict[uuid.UUID, Episode] | None = None,
     before: dt.date | None = None,
     priced: Mapping[uuid.UUID, Sequence[PricedService]] | None = None,
+    payers: Mapping[uuid.UUID, Payer] | None = None,
+    clinicians: dict[uuid.UUID, Clinician] | None = None,
+    locality: str | None = None,
 ) -> list[AllowedDay]:
     """Allowed amount of each KX-payer day of the patient (see the module docstring).
     ``priced``: the ledger's priced services per visit (``Account.charged_visits``), whose
-    units per day are reused instead of computed again."""
+    units per day are reused instead of computed again. ``payers`` (by episode),
+    ``clinicians`` (a cache it fills) and ``locality``: when the caller has read them."""
     packs, pfs = packs or default_packs(), pfs or default_pfs()
     if billed is None:
         end = before - dt.timedelta(days=1) if before else None
         billed = uow.billing.reads.billed_minutes(patient_id, end)
     known = {} if episodes is None else episodes
-    payers: dict[uuid.UUID, Payer] = {}
+    payers = dict(payers or {})
     groups: dict[tuple[dt.date, object, str], list[BilledVisit]] = {}
     for b in billed:
         if before is not None and (b.date >= before or b.date.year != before.year):
@@ -91,10 +95,10 @@ def kx_days(
             groups.setdefault(key, []).append(b)
     if not groups:
         return []
-    locality = practice_locality(uow)
+    locality = practice_locality(uow) if locality is None else locality
     unread = [b.visit_id for g in groups.values() for b in g if b.clinician_id is None]
     visits = uow.visits.get_many(unread) if unread else {}
-    clinicians: dict[uuid.UUID, Clinician] = {}
+    clinicians = {} if clinicians is None else clinicians
     out: list[AllowedDay] = []
     # a year of visits repeats a few day shapes: price each (units, year, assistant) once
     amounts: dict[tuple[tuple[tuple[str, int], ...], int, bool], Decimal | None] = {}
@@ -181,9 +185,9 @@ def ytd_by_visit(
 class KxPrices:
     """Fee-schedule amounts per unit for a visit's KX estimate, read once per caller."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, locality: str | None = None) -> None:
         self.uow = uow
-        self.locality: str | None = None
+        self.locality = locality
         self.amounts: dict[tuple[int, str], Decimal] = {}
 
     def for_day(self, payer: Payer, day: dt.date, codes: list[str]) -> dict[str, Decimal] | None:

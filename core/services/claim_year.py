@@ -10,7 +10,8 @@ Reads (issue 14, 10,000 visits in < 5 s): the year's visits and their full notes
 once for every patient (``visits_of``, ``notes_for_visits``) and handed to each gather
 (``Preread``); the ledger's billed minutes of those visits are derived from the same notes
 (``billed_from_notes``) and only visits of other years are read for it. Tested equal to
-gathering each patient on its own.
+gathering each patient on its own. The cyclic garbage collector is paused meanwhile
+(``core.services.batch``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from core.domain.enums import VisitStatus
 from core.rules.findings import Finding
 from core.rules.packs import default_packs
 from core.rules.scrub import NothingToBill
+from core.services.allowed import practice_locality
+from core.services.batch import paused_gc
 from core.services.billing import load_accounts
-from core.services.superbill_gather import Preread, gather
+from core.services.superbill_gather import Preread, SharedReads, gather
 from core.storage.chart import ChartSession
 from core.storage.repos_billing import BilledVisit, billed_from_notes
 from core.storage.uow import UnitOfWork
@@ -34,7 +37,7 @@ _NOT_HELD = (VisitStatus.NO_SHOW, VisitStatus.CANCELLED)
 
 
 def scrub_year(chart: ChartSession, year: int) -> dict[uuid.UUID, list[Finding]]:
-    with chart.uow() as uow:  # never committed: nothing is written
+    with chart.uow() as uow, paused_gc():  # never committed: nothing is written
         return {pid: findings for pid, _bill, findings in gather_year(uow, year)}
 
 
@@ -64,13 +67,16 @@ def gather_year(
             billed[pid] = merged
     fees = uow.billing.fees.list()
     accounts = load_accounts(uow, pids, packs=packs, fees=fees, billed=billed)
+    shared = SharedReads(
+        {e.id: e for mine in uow.episodes.for_patients(visits).values() for e in mine},
+        uow.practice.get(), practice_locality(uow))
     for pid in pids:
         if pid not in visits:
             continue  # no visit that year: nothing to bill
         request = SuperbillRequest(pid, date_from=first, date_to=last, issued_on=last)
         try:
             bill, findings = gather(uow, request, packs=packs, account=accounts[pid][0],
-                                    preread=Preread(visits[pid], notes, fees))
+                                    preread=Preread(visits[pid], notes, fees, shared))
         except NothingToBill:
             continue
         yield pid, bill, findings

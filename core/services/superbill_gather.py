@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from core.domain.billing import FeeScheduleEntry
 from core.domain.enums import VisitStatus
 from core.domain.episode import Episode
 from core.domain.errors import InvalidInput
-from core.domain.practice import Clinician
+from core.domain.practice import Clinician, Practice
 from core.domain.visit import Note, Visit
 from core.rules.context import PriorNote
 from core.rules.findings import Finding
@@ -46,20 +46,45 @@ from core.storage.uow import UnitOfWork
 if TYPE_CHECKING:
     from core.services.superbill import SuperbillRequest
 
-__all__ = ["Preread", "diagnosis_pointers", "gather"]
+__all__ = ["Preread", "SharedReads", "diagnosis_pointers", "gather"]
 
 _NOT_HELD = (VisitStatus.NO_SHOW, VisitStatus.CANCELLED)
+
+
+@dataclass(slots=True)
+class SharedReads:
+    """What the gathers of many patients in one unit of work read alike (``claim_year``),
+    each read once: full episodes by id (a missing one is read and kept), the practice and its
+    fee-schedule locality; payers (by payer profile) and clinicians as they are first needed."""
+
+    episodes: dict[uuid.UUID, Episode]
+    practice: Practice | None
+    locality: str
+    payers: dict[uuid.UUID | None, Payer] = field(default_factory=dict)
+    clinicians: dict[uuid.UUID, Clinician] = field(default_factory=dict)
+
+    def payer(self, uow: UnitOfWork, episode: Episode, packs: RulePacks) -> Payer:
+        key = episode.payer_profile_id
+        if key not in self.payers:
+            self.payers[key] = payer_for(uow, episode, packs)
+        return self.payers[key]
+
+    def clinician(self, uow: UnitOfWork, ident: uuid.UUID) -> Clinician:
+        if ident not in self.clinicians:
+            self.clinicians[ident] = uow.clinicians.get(ident)
+        return self.clinicians[ident]
 
 
 @dataclass(frozen=True, slots=True)
 class Preread:
     """Reads a caller made for many patients at once (``claim_year``): the patient's visits
     of the request's range (``BillingReads.visits`` order), full notes by visit id (at least
-    those visits'), and the fee schedule."""
+    those visits'), the fee schedule, and the reads every patient shares."""
 
     visits: Sequence[Visit]
     notes: Mapping[uuid.UUID, Note]
     fees: Sequence[FeeScheduleEntry]
+    shared: SharedReads
 
 
 def gather(
@@ -108,28 +133,35 @@ def load_inputs(
         what = "That visit's note is not signed" if request.visit_id else "No signed visit"
         raise NothingToBill(f"{what}: nothing to put on a superbill.",
                             hint="Only signed notes appear on a superbill; sign them first.")
-    known: dict[uuid.UUID, Episode] = {}
+    shared = preread.shared if preread is not None else None
+    known: dict[uuid.UUID, Episode] = shared.episodes if shared is not None else {}
     if account is None or account.patient_id != patient.id:
         account, _new = load_account(uow, patient.id, packs=packs, fees=fees, episodes=known)
     episodes: dict[uuid.UUID, Episode] = {}
     payers: dict[uuid.UUID, Payer] = {}
     episode_ids = {v.episode_id for v, _n in signed} | {x.episode_id for x in account.billed}
     for eid in sorted(episode_ids, key=str):
-        episodes[eid] = known[eid] if eid in known else uow.episodes.get(eid)
-        payers[eid] = payer_for(uow, episodes[eid], packs)
+        if eid not in known:
+            known[eid] = uow.episodes.get(eid)
+        episodes[eid] = known[eid]
+        payers[eid] = (shared.payer(uow, episodes[eid], packs) if shared is not None
+                       else payer_for(uow, episodes[eid], packs))
     clinicians: dict[uuid.UUID, Clinician] = {}
     billed_under: dict[uuid.UUID, uuid.UUID] = {}
     for v, _n in signed:
         if v.clinician_id not in clinicians:
-            clinicians[v.clinician_id] = uow.clinicians.get(v.clinician_id)
+            clinicians[v.clinician_id] = (shared.clinician(uow, v.clinician_id) if shared
+                                          else uow.clinicians.get(v.clinician_id))
         if payers[v.episode_id].rules.assistant_modifiers:
             boss = supervisor(uow, episodes[v.episode_id], clinicians[v.clinician_id],
                               clinicians, v)
             if boss is not None and not boss.is_assistant:
                 billed_under[v.id] = boss.id
-    ytd, kx_missing = _kx_year_to_date(uow, patient.id, signed, account, episodes, payers, packs)
+    ytd, kx_missing = _kx_year_to_date(uow, patient.id, signed, account, episodes, payers, packs,
+                                       shared)
     return SuperbillInputs(
-        patient=patient, practice=uow.practice.get(), signed=signed, drafts=drafts,
+        patient=patient, practice=shared.practice if shared else uow.practice.get(),
+        signed=signed, drafts=drafts,
         episodes=episodes, payers=payers, clinicians=clinicians, billed_under=billed_under,
         charged=account.charged_visits, ledger=account.ledger, payments=account.payments,
         packages=[s.package for s in account.packages],
@@ -137,20 +169,23 @@ def load_inputs(
         date_from=request.date_from, date_to=request.date_to,
         same_day=_same_day_history(uow, signed, account, preread),
         ytd_by_visit=ytd, kx_missing=kx_missing,
-        kx_fees=_kx_fees(uow, signed, account.charged_visits, episodes, payers),
+        kx_fees=_kx_fees(uow, signed, account.charged_visits, episodes, payers,
+                         shared.locality if shared else None),
     )
 
 
 def _kx_fees(
     uow: UnitOfWork, signed: list[tuple[Visit, Note]],
     charged: Mapping[uuid.UUID, list[PricedService]], episodes: dict[uuid.UUID, Episode],
-    payers: dict[uuid.UUID, Payer],
+    payers: dict[uuid.UUID, Payer], locality: str | None = None,
 ) -> dict[DayKey, dict[str, Decimal]]:
     """Medicare allowed amounts per unit for each claim day under a KX payer."""
-    prices = KxPrices(uow)
+    prices = KxPrices(uow, locality)
     out: dict[DayKey, dict[str, Decimal]] = {}
     for members in claim_days(signed, episodes, payers):
         first = members[0][0]
+        if not payers[first.episode_id].rules.uses_kx_threshold:
+            continue  # the practice fee prices its KX estimate (``KxPrices.for_day``: None)
         codes = [s.code for s in day_services(members, charged) if not s.supply]
         found = prices.for_day(payers[first.episode_id], first.date, codes)
         if found is not None:
@@ -182,6 +217,7 @@ def _same_day_history(
 def _kx_year_to_date(
     uow: UnitOfWork, patient_id: uuid.UUID, signed: list[tuple[Visit, Note]], account: Account,
     episodes: dict[uuid.UUID, Episode], payers: dict[uuid.UUID, Payer], packs: RulePacks,
+    shared: SharedReads | None = None,
 ) -> tuple[dict[uuid.UUID, dict[str, Decimal]], tuple[int, ...]]:
     """Per signed visit under a KX payer: this year's Medicare allowed amounts before its day
     (``core.services.allowed``); and the years the fee-schedule pack lacks."""
@@ -189,5 +225,7 @@ def _kx_year_to_date(
     if not kx:
         return {}, ()
     days = kx_days(uow, patient_id, packs=packs, billed=account.billed,
-                   episodes=episodes, priced=account.charged_visits)
+                   episodes=episodes, priced=account.charged_visits, payers=payers,
+                   clinicians=shared.clinicians if shared else None,
+                   locality=shared.locality if shared else None)
     return ytd_by_visit(days, [(v.id, v.date) for v in kx])

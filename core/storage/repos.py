@@ -24,7 +24,7 @@ from core.domain.practice import Clinician, PayerProfile, Practice
 from core.domain.visit import Addendum, Note, TimedBlock, UntimedService, Visit
 from core.storage import search_index
 from core.storage import tables as t
-from core.storage.mapper import from_row, replace_children_many, to_row, upsert
+from core.storage.mapper import from_row, replace_children_many, row_builder, to_row, upsert
 from core.storage.rows import NoteRow, PatientRow, VisitRow
 
 
@@ -61,17 +61,25 @@ def assemble_notes(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[
                     for c in table.c]
             stmt = select(*cols).where(table.c.note_id.in_(chunk)).order_by(order)
             result = conn.execute(stmt)
-            keys = tuple(result.keys())  # plain dicts: a key lookup in a RowMapping is slow
-            for r in (dict(zip(keys, values, strict=True)) for values in result):
-                note_id = parents[r["note_id"]]
-                kids[note_id][slot].append(from_row(cls, r, note_id=note_id))
-    out = []
+            keys = tuple(result.keys())
+            at = keys.index("note_id")
+            build = row_builder(cls, keys, ("note_id",))
+            for values in result.all():
+                note_id = parents[values[at]]
+                kids[note_id][slot].append(build(values, note_id))
+    out: list[Note] = []
+    if not rows:
+        return out
+    keys = tuple(rows[0])
+    build_note = row_builder(Note, keys, ("blocks", "untimed", "addenda", "acknowledged"))
     for row in rows:
         blocks, untimed, addenda = kids[row["id"]]
-        out.append(from_row(
-            Note, row, blocks=blocks, untimed=untimed, addenda=addenda,
-            acknowledged=list(row["acknowledged"] or []),
-        ))
+        acknowledged = list(row["acknowledged"] or [])
+        if tuple(row) == keys:  # rows of one query: one generated builder
+            out.append(build_note(tuple(row.values()), blocks, untimed, addenda, acknowledged))
+        else:
+            out.append(from_row(Note, row, blocks=blocks, untimed=untimed, addenda=addenda,
+                                acknowledged=acknowledged))
     return out
 
 

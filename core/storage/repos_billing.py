@@ -35,7 +35,7 @@ from core.domain.billing import (
 from core.domain.enums import NoteStatus, VisitStatus
 from core.domain.visit import Note, Visit
 from core.storage import tables as t
-from core.storage.mapper import from_row, replace_children_many, to_row, upsert
+from core.storage.mapper import from_row, replace_children_many, row_builder, to_row, upsert
 from core.storage.repos import assemble_notes
 
 _CHUNK = 500  # SQLite host-parameter budget per IN (...)
@@ -250,9 +250,9 @@ class BillingReads:
             if date_to:
                 stmt = stmt.where(v.c.date <= date_to)
             result = self.conn.execute(stmt.order_by(v.c.date, v.c.start_time, v.c.id))
-            keys = tuple(result.keys())  # plain dicts: a RowMapping per row is slow
+            build = row_builder(Visit, tuple(result.keys()))
             for values in result.all():
-                visit = from_row(Visit, dict(zip(keys, values, strict=True)))
+                visit = build(values)
                 out.setdefault(visit.patient_id, []).append(visit)
         return out
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
-    Uuid,
 )
 
 from core.domain.claims import ClaimStatus, InsuredRelationship
@@ -40,7 +39,15 @@ from core.domain.enums import (
 )
 from core.domain.inventory import LocationKind, MovementKind
 from core.domain.schedule import AppointmentStatus, FeeKind
-from core.storage.types import EnumValue, IdTuple, JsonValue, Milli, OptionalJson, StrTuple
+from core.storage.types import (
+    EnumValue,
+    IdTuple,
+    JsonValue,
+    Milli,
+    OptionalJson,
+    StrTuple,
+    Uuid,
+)
 
 metadata = MetaData()
 

@@ -9,9 +9,56 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+_UUID = uuid.UUID
+_new = object.__new__
+_set = object.__setattr__
+_UNKNOWN = uuid.SafeUUID.unknown
+_HEX = frozenset("0123456789abcdef")
+_SEEN: dict[str, uuid.UUID] = {}
+_SEEN_MAX = 20_000
+
+
+def uuid_from_hex(text: str) -> uuid.UUID:
+    """A stored id (32 lower-case hex digits, as ``Uuid`` binds it) as a ``uuid.UUID``.
+
+    Ids repeat across rows (a patient's, an episode's, a clinician's on every visit), so the
+    last ~20,000 distinct texts are kept and an id read again is the same immutable object;
+    a new one is built directly (``uuid.UUID(hex)`` first strips URN prefixes, braces and
+    hyphens). Decoding was about a twentieth of a whole-year claim scrub. Anything that is not
+    32 lower-case hex digits goes through ``uuid.UUID``, which raises as before."""
+    found = _SEEN.get(text)
+    if found is not None:
+        return found
+    if len(text) == 32 and _HEX.issuperset(text):
+        found = _new(_UUID)
+        _set(found, "int", int(text, 16))
+        _set(found, "is_safe", _UNKNOWN)
+    else:
+        return _UUID(text)
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[text] = found
+    return found
+
+
+class Uuid(sqlalchemy.Uuid):  # type: ignore[type-arg]
+    """``sqlalchemy.Uuid`` (the same CHAR(32) column on SQLite), read by ``uuid_from_hex``."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if (dialect.supports_native_uuid and self.native_uuid) or not self.as_uuid:
+            return super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> uuid.UUID | None:
+            return None if value is None else uuid_from_hex(value)
+
+        return process
 
 
 class EnumValue(TypeDecorator[StrEnum]):
