@@ -207,6 +207,9 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
                                       lines=lines_of_note))
             service_lines.extend((visit, ln) for ln in lines_of_note)
         all_lines = [ln for _v, ln in service_lines]
+        tele = TELEHEALTH_MODIFIERS.get(str(first.telehealth_modality or ""))
+        remote = PlaceOfService(first.place_of_service).is_telehealth
+        place = str(first.place_of_service)
         for s in priced:
             if s.left_off:
                 left_off.append(LeftOff(first.date.isoformat(), s.code, s.left_off,
@@ -214,7 +217,7 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
                 continue
             if s.supply:  # a billable supply: no modifiers, the day's primary diagnosis
                 lines.append(b.SuperbillLine(
-                    first.date, str(first.place_of_service), s.code, s.label, (),
+                    first.date, place, s.code, s.label, (),
                     "".join(diagnosis_pointers(None, episode, letters)[:1]), s.units,
                     s.fee_cents, s.charge_cents,
                     g.clinicians[billing_clinician(first, g.billed_under)].npi, first.id))
@@ -222,18 +225,16 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
             mine = [ln for ln in all_lines if ln.code == s.code] or _pool_lines(
                 s.code, all_lines, packs)
             modifiers = merge_modifiers([mods.get(ln.id, ()) for ln in mine])
-            tele = TELEHEALTH_MODIFIERS.get(str(first.telehealth_modality or ""))
-            remote = PlaceOfService(first.place_of_service).is_telehealth
             if tele and remote and tele not in modifiers:
                 modifiers = (*modifiers, tele)
             if len(modifiers) > 4:
                 truncated.append(f"{s.code} on {first.date.isoformat()}")
                 modifiers = modifiers[:4]
             pointers = _merge([pointers_of(ln.laterality, episode) for ln in mine])[:4]
-            renderer = g.clinicians[billing_clinician(
-                main_visit(s.code, service_lines, first), g.billed_under)]
+            rendered = main_visit(s.code, service_lines, first) if len(members) > 1 else first
+            renderer = g.clinicians[billing_clinician(rendered, g.billed_under)]
             lines.append(b.SuperbillLine(
-                first.date, str(first.place_of_service), s.code, packs.code(s.code).label,
+                first.date, place, s.code, packs.code(s.code).label,
                 modifiers, "".join(pointers), s.units, s.fee_cents, s.charge_cents,
                 renderer.npi, first.id,
             ))

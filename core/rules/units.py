@@ -120,8 +120,12 @@ def compute_units(
     method: UnitMethod | str,
     *,
     packs: RulePacks | None = None,
+    explain: bool = True,
 ) -> UnitResult:
-    """Units per code for one patient-day under ``method`` (see the module docstring)."""
+    """Units per code for one patient-day under ``method`` (see the module docstring).
+    ``explain=False``: the same units and ties without the explanation (``lines`` is empty),
+    for callers that only price (the ledger prices every day of a chart; writing out the
+    sentences was a third of the work)."""
     packs = packs or default_packs()
     try:
         method = UnitMethod(method)
@@ -132,7 +136,7 @@ def compute_units(
     minutes = normalize_minutes(minutes_by_code, packs)
     infos = {code: packs.code(code) for code in minutes}
     units: dict[str, int] = {}
-    lines: list[str] = []
+    lines: list[str] | None = [] if explain else None
     ties: tuple[TieGroup, ...] = ()
 
     services = _fifteen_minute_services(minutes, infos)
@@ -148,14 +152,16 @@ def compute_units(
         if info.timed and info.unit_minutes != 15:
             n = chart_units(minutes[code], info.unit_minutes or 15)
             units[code] = n
-            lines.append(
-                f"{code}: {minutes[code]} min → {n} unit{_s(n)} of {info.unit_minutes} minutes "
-                f"(a unit needs {(info.unit_minutes or 15) // 2 + 1} minutes; never pooled)."
-            )
+            if lines is not None:
+                lines.append(
+                    f"{code}: {minutes[code]} min → {n} unit{_s(n)} of {info.unit_minutes} "
+                    f"minutes (a unit needs {(info.unit_minutes or 15) // 2 + 1} minutes; "
+                    "never pooled)."
+                )
     untimed = [code for code, info in infos.items() if not info.timed]
     for code in untimed:
         units[code] = 1
-    if untimed:
+    if untimed and lines is not None:
         lines.append(f"Untimed, 1 unit each: {', '.join(untimed)}.")
 
     ordered = {code: units.get(code, 0) for code in minutes}
@@ -169,7 +175,7 @@ def compute_units(
         timed_units=timed_units,
         untimed_units=len(untimed),
         ties=ties,
-        lines=tuple(lines),
+        lines=tuple(lines or ()),
     )
 
 
@@ -226,10 +232,12 @@ def _fifteen_minute_services(
     return services
 
 
-def _allocate_cms(services: list[_Service], lines: list[str]) -> tuple[TieGroup, ...]:
+def _allocate_cms(services: list[_Service], lines: list[str] | None) -> tuple[TieGroup, ...]:
     total = sum(s.minutes for s in services)
     total_units = chart_units(total)
-    if total < 8:
+    if lines is None:
+        pass
+    elif total < 8:
         lines.append(f"{total} timed minutes → 0 units (fewer than 8 minutes in total).")
     else:
         low = total_units * 15 - 7
@@ -240,7 +248,7 @@ def _allocate_cms(services: list[_Service], lines: list[str]) -> tuple[TieGroup,
     for s in services:
         s.units = s.minutes // 15
     leftover = total_units - sum(s.units for s in services)
-    if len(services) > 1 or leftover:
+    if (len(services) > 1 or leftover) and lines is not None:
         parts = [f"{s.label} {s.minutes} min = {s.units} full + {s.minutes % 15} left"
                  for s in services]
         lines.append("Full units first: " + "; ".join(parts) + ".")
@@ -260,7 +268,7 @@ def _allocate_cms(services: list[_Service], lines: list[str]) -> tuple[TieGroup,
     is_tie = len(tied) > len(tie_winners)
     shown = [s for s in winners if not is_tie or s.minutes % 15 != cutoff]
     rest = [s for s in ranked[leftover:] if not is_tie or s.minutes % 15 != cutoff]
-    if shown:
+    if shown and lines is not None:
         lines.append(
             f"Leftover unit{_s(len(shown))} → "
             + ", ".join(f"{s.label} ({s.minutes % 15} min left)" for s in shown)
@@ -270,11 +278,12 @@ def _allocate_cms(services: list[_Service], lines: list[str]) -> tuple[TieGroup,
     if not is_tie:
         return ()
     n = len(tie_winners)
-    lines.append(
-        f"TIE: {', '.join(s.label for s in tied)} each have {cutoff} minutes left for "
-        f"{n} unit{_s(n)}; the clinician chooses. By default "
-        f"{' and '.join(s.label for s in tie_winners)} get{'s' if n == 1 else ''} it."
-    )
+    if lines is not None:
+        lines.append(
+            f"TIE: {', '.join(s.label for s in tied)} each have {cutoff} minutes left for "
+            f"{n} unit{_s(n)}; the clinician chooses. By default "
+            f"{' and '.join(s.label for s in tie_winners)} get{'s' if n == 1 else ''} it."
+        )
     return (
         TieGroup(
             codes=tuple(s.codes[0] for s in tied),
@@ -285,12 +294,15 @@ def _allocate_cms(services: list[_Service], lines: list[str]) -> tuple[TieGroup,
     )
 
 
-def _allocate_per_code(services: list[_Service], lines: list[str]) -> None:
+def _allocate_per_code(services: list[_Service], lines: list[str] | None) -> None:
     parts = []
     for s in services:
         s.units = chart_units(s.minutes)
-        parts.append(f"{s.label} {s.minutes} min → {s.units}")
-    lines.append("Per-code method (each code charted alone, no pooling): " + "; ".join(parts) + ".")
+        if lines is not None:
+            parts.append(f"{s.label} {s.minutes} min → {s.units}")
+    if lines is not None:
+        lines.append(
+            "Per-code method (each code charted alone, no pooling): " + "; ".join(parts) + ".")
 
 
 def _split_service(
@@ -298,12 +310,12 @@ def _split_service(
     infos: Mapping[str, CodeInfo],
     packs: RulePacks,
     units: dict[str, int],
-    lines: list[str],
+    lines: list[str] | None,
 ) -> None:
     if len(service.codes) == 1 and not infos[service.codes[0]].unit_pool:
         code = service.codes[0]
         units[code] = service.units
-        if service.units == 0 and service.minutes >= 8:
+        if service.units == 0 and service.minutes >= 8 and lines is not None:
             lines.append(f"{code} ({service.minutes} min) earns no unit; still document it.")
         return
     # A pool (97129 + 97130): the base code takes its daily maximum, the add-on the rest.
@@ -316,7 +328,7 @@ def _split_service(
     rest = service.units - first
     if add_on is not None:
         units[add_on.code] = rest
-    if service.units:
+    if service.units and lines is not None:
         split = f"{base.code} ×{first}" + (f" + {add_on.code} ×{rest}" if add_on and rest else "")
         lines.append(
             f"{'/'.join(c.code for c in members)} pooled as one service: "

@@ -113,7 +113,8 @@ def kx_days(
         else:
             minutes = [m for b in members for m in b.minutes
                        if packs.find_code(m[0]) is not None]
-            units = dict(compute_units(minutes, payer.rules.unit_method, packs=packs).units)
+            units = dict(compute_units(minutes, payer.rules.unit_method, packs=packs,
+                                       explain=False).units)
         for code in list(units):
             note = packs.code(code).payer_note(payer.rules.key)
             if note is not None and note.action == "bundled":

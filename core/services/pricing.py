@@ -61,12 +61,12 @@ def payer_for(uow: UnitOfWork, episode: Episode, packs: RulePacks) -> Payer:
 
 def _units(
     known: tuple[tuple[str, int], ...], payer: Payer, packs: RulePacks,
-    memo: dict[Any, UnitResult] | None,
+    memo: dict[Any, UnitResult] | None, explain: bool = True,
 ) -> UnitResult:
-    key = (known, payer.rules.unit_method)
+    key = (known, payer.rules.unit_method, explain)
     result = memo.get(key) if memo is not None else None
     if result is None:
-        result = compute_units(known, payer.rules.unit_method, packs=packs)
+        result = compute_units(known, payer.rules.unit_method, packs=packs, explain=explain)
         if memo is not None:
             memo[key] = result
     return result
@@ -101,11 +101,13 @@ def price_services(
     packs: RulePacks,
     *,
     memo: dict[Any, UnitResult] | None = None,
+    explain: bool = True,
 ) -> tuple[UnitResult, list[PricedService]]:
     """Units by the payer's method (``core.rules.units``) and charges from the fee schedule.
-    ``memo`` caches unit results by (minutes, method) across calls."""
+    ``memo`` caches unit results by (minutes, method) across calls; ``explain=False``: the
+    unit result without its explanation (the caller keeps only the priced services)."""
     known = tuple((c, m) for c, m in minutes if packs.find_code(c) is not None)
-    result = _units(known, payer, packs, memo)
+    result = _units(known, payer, packs, memo, explain)
     return result, _priced(minutes, result.units, result, payer, day, fees, packs)
 
 
@@ -117,11 +119,13 @@ def price_day(
     packs: RulePacks,
     *,
     memo: dict[Any, UnitResult] | None = None,
+    explain: bool = True,
 ) -> tuple[DayUnits, dict[uuid.UUID, list[PricedService]]]:
-    """One patient-day under one payer: the day's units and each visit's share, priced."""
+    """One patient-day under one payer: the day's units and each visit's share, priced
+    (``explain=False``: as ``price_services``)."""
     known = tuple((c, m) for _v, mins in visits for c, m in mins
                   if packs.find_code(c) is not None)
-    result = _units(known, payer, packs, memo)
+    result = _units(known, payer, packs, memo, explain)
     known_visits = [(vid, [(c, m) for c, m in mins if packs.find_code(c) is not None])
                     for vid, mins in visits]
     units = day_units(known_visits, payer.rules.unit_method, packs=packs, result=result)
@@ -151,9 +155,9 @@ def price_by_day(
         payer = payers[visits[0].episode_id]
         if len(visits) == 1:
             out[visits[0].visit_id] = price_services(
-                visits[0].minutes, payer, date, fees, packs, memo=memo)[1]
+                visits[0].minutes, payer, date, fees, packs, memo=memo, explain=False)[1]
             continue
         _u, priced = price_day([(b.visit_id, b.minutes) for b in visits], payer, date, fees,
-                               packs, memo=memo)
+                               packs, memo=memo, explain=False)
         out.update(priced)
     return out

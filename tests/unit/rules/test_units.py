@@ -218,3 +218,22 @@ def test_per_code_never_pools(minutes: dict[str, int], extra: str, extra_min: in
     for code in minutes:
         if code != extra:
             assert more.units[code] == r.units[code]
+
+
+_ANY_CODE = st.sampled_from(sorted(default_packs().codes))
+
+
+@given(st.lists(st.tuples(_ANY_CODE, st.integers(0, 200)), max_size=6),
+       st.sampled_from(list(UnitMethod)))
+def test_pricing_without_the_explanation_gives_the_same_units(
+    minutes: list[tuple[str, int]], method: UnitMethod
+) -> None:
+    """``explain=False`` (the ledger's pricing) skips only the sentences: units, minutes,
+    totals and ties are those of the explained result, for every code of the catalog."""
+    full = compute_units(minutes, method)
+    bare = compute_units(minutes, method, explain=False)
+    assert bare.lines == () and (full.lines or not minutes)
+    assert (bare.units, bare.minutes, bare.timed_minutes, bare.timed_units,
+            bare.untimed_units, bare.ties) == (full.units, full.minutes, full.timed_minutes,
+                                                full.timed_units, full.untimed_units, full.ties)
+    assert list(bare.units) == list(full.units)  # the same order (ties and lines follow it)

@@ -53,5 +53,5 @@ def test_defaults_factories_and_slots() -> None:
 
 
 def test_a_field_without_column_or_default_is_a_key_error() -> None:
-    with pytest.raises(KeyError, match="Slotted.a has no column"):
+    with pytest.raises(KeyError, match=r"Slotted\.a has no column"):
         row_builder(Slotted, ("b",))
