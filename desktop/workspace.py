@@ -188,18 +188,34 @@ class Workspace(QWidget):
         self.booking_action = QAction("Online booking…", self)  # issue 19
         self.booking_action.setObjectName("action_booking")
         self.booking_action.triggered.connect(self.open_booking)
+        self.estimate_action = QAction("Good-faith estimate…", self)  # issue 18
+        self.estimate_action.setObjectName("action_estimate")
+        self.estimate_action.setStatusTip("The open episode's good-faith estimate (self-pay)")
+        self.estimate_action.triggered.connect(self.open_estimate)
 
     def menu_actions(self) -> list[tuple[str, QAction]]:
         """(menu area, action) pairs for MainWindow's menus."""
         return [("Chart", self.practice_action), ("Chart", self.claims_action),
                 ("Chart", self.reminders_action), ("Chart", self.booking_action),
-                ("Patients", self.patient_superbill), ("Note", self.visit_superbill)]
+                ("Patients", self.patient_superbill), ("Patients", self.estimate_action),
+                ("Note", self.visit_superbill)]
 
     def open_claims(self) -> QDialog:
         """Chart ▸ Claims…: filed claims by status, remittance detail, 835 import."""
         from desktop.billing.claims_page import ClaimsDialog
 
         dialog = ClaimsDialog(self)
+        self._open_dialog(dialog)
+        return dialog
+
+    def open_estimate(self) -> QDialog | None:
+        """Patients ▸ Good-faith estimate…: the open episode's estimate (none open: nothing)."""
+        from desktop.billing.estimate_dialog import EstimateDialog
+
+        episode_id = self.chart.current_episode_id() if self.patient_id is not None else None
+        if episode_id is None:
+            return None
+        dialog = EstimateDialog(episode_id, self, today=self.ctx.clock.today)
         self._open_dialog(dialog)
         return dialog
 

@@ -9,16 +9,19 @@ Contract:
 - ``estimate_findings(self_pay, estimate, billed_cents)``: ``estimate.missing`` (warn) when a
   self-pay or out-of-network episode has none; ``estimate.exceeded`` (warn) when the billed total
   is $400 or more above it (the patient may dispute the bill: 45 CFR 149.620).
+- ``parse_per_visit(text)``: ``97110x2, 97140`` → [("97110", 2), ("97140", 1)]; a malformed
+  part raises ``InvalidInput`` naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 from core.domain.billing import FeeScheduleEntry, fee_for, format_cents
 from core.domain.episode import Episode
-from core.domain.errors import ValidationError
+from core.domain.errors import InvalidInput, ValidationError
 from core.domain.estimates import DISPUTE_THRESHOLD_CENTS, EstimateLine, GoodFaithEstimate
 from core.rules.findings import Finding, Severity
 from core.rules.packs import RulePacks
@@ -88,3 +91,21 @@ def estimate_findings(
             "dispute the bill).", "episode",
             "Issue an updated estimate before further visits, and review the charges.")]
     return []
+
+
+_PER_VISIT = re.compile(r"^([A-Za-z0-9]{5})(?:\s*[x×*]\s*([0-9]{1,2}))?$")
+
+
+def parse_per_visit(text: str) -> list[tuple[str, int]]:
+    """``97110x2, 97140`` → [("97110", 2), ("97140", 1)]: the services a visit is expected to
+    include (``chartside estimate --per-visit`` and the desktop's estimate dialog). Units are
+    1–99 ASCII digits after ``x``; anything else is refused with the part named (the catalog
+    check of each code is ``plan_estimate``'s)."""
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        m = _PER_VISIT.match(part)
+        if m is None or (m.group(2) is not None and int(m.group(2)) == 0):
+            raise InvalidInput(f"{part!r} is not CODE or CODExUNITS.",
+                               hint="E.g. 97110x2, 97140 (units 1 to 99).")
+        out.append((m.group(1).upper(), int(m.group(2) or 1)))
+    return out

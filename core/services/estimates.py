@@ -10,7 +10,7 @@ Contract:
 - ``check_estimate(chart, episode_id)``: the findings of ``estimate_findings`` for the episode:
   no estimate, or the billed charges of its visits (the ledger's per-day prices) $400 or more
   above the latest one.
-Estimates are kept in this chart; they are not synced yet (docs/claims.md).
+Estimates are synced records (outbox "estimate", the PDF sealed with them; docs/claims.md).
 """
 
 from __future__ import annotations

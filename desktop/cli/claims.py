@@ -216,16 +216,10 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def _per_visit(text: str) -> list[tuple[str, int]]:
-    """``97110x2,97140`` → [("97110", 2), ("97140", 1)]."""
-    out = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        code, _, units = part.lower().partition("x")
-        try:
-            out.append((code.strip().upper(), int(units) if units else 1))
-        except ValueError:
-            raise InvalidInput(f"{part!r} is not CODE or CODExUNITS.",
-                               hint="E.g. --per-visit 97110x2,97140") from None
-    return out
+    """``97110x2,97140`` → [("97110", 2), ("97140", 1)] (``estimates.parse_per_visit``)."""
+    from core.rules.estimates import parse_per_visit
+
+    return parse_per_visit(text)
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:

@@ -360,6 +360,41 @@ def test_good_faith_estimate_issued_kept_and_checked(demo_chart: ChartSession,
     assert not (tmp_path / "m.pdf").exists()
 
 
+def test_estimate_command_names_a_malformed_service_and_writes_nothing(
+    demo_chart: ChartSession, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``chartside estimate --per-visit``: the grammar the desktop dialog shares
+    (``parse_per_visit``); a malformed part is exit 2 with the part named, no file, no record."""
+    from core.rules.estimates import parse_per_visit
+    from tests.integration.cli_inprocess import run
+
+    assert parse_per_visit(" 97110x2 ,97140, 97112 × 3") == [
+        ("97110", 2), ("97140", 1), ("97112", 3)]
+    with demo_chart.uow() as uow:
+        cash = next(p for p in uow.payers.list() if p.key == "cash")
+        episode = next(e for pid in uow.patients.all_ids() for e in uow.episodes.for_patient(pid)
+                       if e.payer_profile_id == cash.id)
+    path = demo_chart.path
+    demo_chart.lock()
+    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE}
+    out = tmp_path / "gfe.pdf"
+    base = ["--chart", str(path), "estimate", "--episode", str(episode.id), "--out", str(out)]
+    for bad in ("97110x", "97110x0", "9711", "97110x٢", "97110x2x2"):
+        ran = run(capsys, monkeypatch, [*base, "--per-visit", bad], env)
+        assert ran.returncode == 2 and "is not CODE or CODExUNITS" in ran.stderr, (bad, ran)
+        assert not out.exists()
+    ran = run(capsys, monkeypatch, [*base, "--per-visit", "97110x2,97140", "--date",
+                                    TODAY.isoformat()], env)
+    assert ran.returncode == 0 and "expected visits" in ran.stdout and out.exists()
+    session = charts.open_chart(path, passphrase=PASSPHRASE)
+    try:
+        with session.uow() as uow:
+            assert len(uow.claims.estimates_for(episode.id)) == 1
+    finally:
+        session.lock()
+
+
 def test_billable_supply_adds_its_claim_line(demo_chart: ChartSession, tmp_path: Path) -> None:
     """Issue 20: electrodes (A4556) a signed note used become a line of the superbill (PDF read
     back), the CMS-1500 and the 837P (pyx12 keeps it valid) and a charge in the account:
