@@ -323,11 +323,7 @@ class BillingReads:
             stmt = billed(visit_key, b.c.code, b.c.start, b.c.stop, b.c.position).join(
                 b, b.c.note_id == n.c.id)
             for key, code, start, stop, position in self.conn.execute(stmt).all():
-                minutes = 0
-                if start is not None and stop is not None:
-                    span = (stop.hour - start.hour) * 60 + stop.minute - start.minute
-                    minutes = max(span, 0)
-                blocks[key].append((start or dt.time.max, position, code, minutes))
+                blocks[key].append((start or dt.time.max, position, code, _span(start, stop)))
             stmt = billed(visit_key, u.c.code, u.c.minutes, u.c.position).join(
                 u, u.c.note_id == n.c.id)
             for key, code, minutes, position in self.conn.execute(stmt).all():
