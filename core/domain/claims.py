@@ -80,6 +80,19 @@ def control_number_for(claim_id: uuid.UUID) -> str:
     return f"{hexed[:12]}{hexed[-8:]}"
 
 
+#: Item 26 (patient's account no.) has 14 character places on the CMS-1500: a payer keys a
+#: paper claim's number from there and returns it in the 835 (CLP01).
+PAPER_NUMBER_LENGTH = 14
+
+
+def paper_control_number_for(claim_id: uuid.UUID) -> str:
+    """A paper claim's number (item 26, ≤ 14 characters): the last 14 hex digits of its id.
+    In our UUIDv7s they are random bits, counted up by one for ids made in the same
+    millisecond (``core.domain.ids``), so one export's claims never share one and two draws
+    collide with odds of 2⁻⁵⁶ (the column is unique besides)."""
+    return claim_id.hex.upper()[-PAPER_NUMBER_LENGTH:]
+
+
 @dataclass(eq=False)
 class Claim:
     patient_id: uuid.UUID

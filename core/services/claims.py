@@ -10,6 +10,11 @@ Contract:
 - ``export_cms1500``: one patient, a date range, optionally one payer (by name or key; needed
   when the range has claims for two payers). Writes the PDF 0600 atomically; audited
   ``export`` (entity ``cms1500``, the patient's id, kinds and counts and the SHA-256, no PHI).
+  ``mark_sent`` (paper filing): one claim per day of service, each on its own form with its
+  claim number in item 26 (``paper_control_number_for``: the 14 places the item has, which the
+  payer returns in the 835), saved as ``sent`` with the file in one transaction, as the 837P
+  does; visits already on a sent claim are left out (all of them: ``NothingToBill``). A
+  preview shows the same forms with item 26 as without marking (numbers come with the save).
 - ``export_837p``: every patient's signed, not yet claimed days in the range under one payer, one
   claim per patient per day; one interchange with the next control number (persisted, unique).
   The file is written 0600 atomically, then the batch and its claims are saved as ``sent`` and
@@ -31,8 +36,9 @@ from typing import Any
 
 from core.domain.billing import Superbill
 from core.domain.changes import Changes
-from core.domain.claims import Claim, ClaimBatch, ClaimStatus
+from core.domain.claims import Claim, ClaimBatch, ClaimStatus, paper_control_number_for
 from core.domain.errors import InvalidInput, NotFound
+from core.domain.ids import new_id
 from core.domain.practice import PayerProfile
 from core.export import cms1500_pdf
 from core.rules.checks.codes import UNLISTED_FAMILY, unlisted_description
@@ -69,6 +75,7 @@ class Cms1500Request:
     mode: str = "plain"  # "plain" | "form" (print on the red form)
     offset: cms1500_pdf.Offset = cms1500_pdf.NO_OFFSET
     issued_on: dt.date | None = None
+    mark_sent: bool = False  # paper filing: per-day claims saved as sent (see the top)
 
     def __post_init__(self) -> None:
         if self.mode not in cms1500_pdf.MODES:
@@ -83,6 +90,7 @@ class Cms1500Export:
     pages: int
     claims: tuple[ClaimDraft, ...]
     path: Path | None = None
+    sent: tuple[Claim, ...] = ()  # the claims saved as sent (``mark_sent``)
 
     @property
     def sha256(self) -> str:
@@ -107,13 +115,21 @@ def preview_cms1500(chart: ChartSession, request: Cms1500Request) -> Cms1500Expo
     return export
 
 
-def export_cms1500(chart: ChartSession, request: Cms1500Request, out: Path
-                   ) -> Result[Cms1500Export]:
+def export_cms1500(chart: ChartSession, request: Cms1500Request, out: Path, *,
+                   now: dt.datetime | None = None) -> Result[Cms1500Export]:
+    now = (now or dt.datetime.now()).replace(microsecond=0)
     with chart.uow() as uow:
-        export = _cms1500(uow, request)
-        _write_atomically(Path(out), export.pdf, lambda: uow.record(
-            "export", "cms1500", request.patient_id,
-            detail=f"{_detail(export)} mode={request.mode}"))
+        export = _cms1500(uow, request, sent_at=now if request.mark_sent else None)
+
+        def record() -> None:
+            if export.sent:
+                uow.claims.save(list(export.sent))
+                for c in export.sent:
+                    uow.record("create", "claim", c.id)
+            uow.record("export", "cms1500", request.patient_id,
+                       detail=f"{_detail(export)} mode={request.mode} sent={len(export.sent)}")
+
+        _write_atomically(Path(out), export.pdf, record)
         changes = _commit_or_remove(uow, Path(out))
     return Result(replace(export, path=Path(out)), changes)
 
@@ -130,13 +146,15 @@ def _detail(export: Cms1500Export) -> str:
             f"sha256={export.sha256[:16]}")
 
 
-def _cms1500(uow: UnitOfWork, request: Cms1500Request) -> Cms1500Export:
+def _cms1500(uow: UnitOfWork, request: Cms1500Request, *, sent_at: dt.datetime | None = None
+             ) -> Cms1500Export:
+    """The forms; ``sent_at``: also the per-day claims to save as sent at that time."""
     issued = request.issued_on or dt.date.today()
     bill, findings = gather(uow, SuperbillRequest(
         request.patient_id, date_from=request.date_from, date_to=request.date_to,
         issued_on=issued))
     _refuse_blocked(findings)
-    drafts = _drafts(uow, bill, request.patient_id, per_day=False)
+    drafts = _drafts(uow, bill, request.patient_id, per_day=request.mark_sent)
     payers = {d.payer.id: d.payer for d in drafts}
     if request.payer:
         wanted = _payer_named(list(payers.values()) or uow.payers.list(), request.payer)
@@ -148,13 +166,28 @@ def _cms1500(uow: UnitOfWork, request: Cms1500Request) -> Cms1500Export:
     if not drafts:
         raise NothingToBill("No signed visit in this range bills an insurer.",
                             hint="Cash visits get a superbill; set the episode's payer.")
+    if request.mark_sent:
+        claimed = uow.claims.claimed_visits(v for d in drafts for v in d.visit_ids)
+        drafts = [d for d in drafts if not any(v in claimed for v in d.visit_ids)]
+        if not drafts:
+            raise NothingToBill("Every visit of this range is on a claim sent already.",
+                                hint="Print it again without marking it sent, or choose "
+                                     "other dates.")
     _refuse_incomplete(drafts, for_file=False)
     # item 29: what the patient paid on these visits, when the form carries all of them
     if len(drafts) == 1 and len(drafts[0].lines) == len(bill.lines):
         drafts = [replace(drafts[0], paid_cents=max(bill.paid_cents, 0))]
-    pages = [p for d in drafts for p in cms1500.form_pages(d, issued)]
+    sent: list[Claim] = []
+    if sent_at is not None:
+        for d in drafts:
+            ident = new_id()
+            sent.append(Claim(d.patient_id, d.episode_id, d.payer.id, d.service_date,
+                              d.visit_ids, d.charge_cents, ClaimStatus.SENT, sent_at=sent_at,
+                              id=ident, control_number=paper_control_number_for(ident)))
+    pages = [p for i, d in enumerate(drafts) for p in cms1500.form_pages(
+        d, issued, account=sent[i].control_number if sent else None)]
     pdf = cms1500_pdf.render(pages, mode=request.mode, offset=request.offset)
-    return Cms1500Export(pdf, len(pages), tuple(drafts))
+    return Cms1500Export(pdf, len(pages), tuple(drafts), sent=tuple(sent))
 
 
 # -- 837P -------------------------------------------------------------------------------------

@@ -125,6 +125,9 @@ class ClaimFormDialog(QDialog):
         self.date_to.set_value(date_to)
         self.red_form = named(QCheckBox("Text only, to print on the red CMS-1500 form"),
                               "claimRedForm")
+        self.mark_sent = named(QCheckBox(
+            "Filing on paper: one claim per day, marked sent when saved (item 26 holds its "
+            "number, for the remittance)"), "claimMarkSent")
         self.printer = named(QComboBox(), "claimPrinter")
         self.printer.addItems(printer_names())
         x, y = offsets().get(self.printer.currentText(), (0.0, 0.0))
@@ -147,6 +150,7 @@ class ClaimFormDialog(QDialog):
         top.addRow("From", self.date_from)
         top.addRow("To", self.date_to)
         top.addRow(self.red_form)
+        top.addRow(self.mark_sent)
         top.addRow("Printer offset", shift)
         outer.addLayout(top)
         self.busy = Busy("Preparing the claim form…")
@@ -169,6 +173,7 @@ class ClaimFormDialog(QDialog):
         for field in (self.date_from, self.date_to):
             field.valueChanged.connect(lambda *_: self._debounce.start())
         self.red_form.toggled.connect(lambda *_: self._debounce.start())
+        self.mark_sent.toggled.connect(lambda *_: self._debounce.start())
         for box in (self.offset_x, self.offset_y):
             box.valueChanged.connect(self._offset_changed)
         self.printer.currentTextChanged.connect(self._printer_changed)
@@ -185,7 +190,8 @@ class ClaimFormDialog(QDialog):
         return Cms1500Request(
             self.patient_id, date_from=self.date_from.value(), date_to=self.date_to.value(),
             mode="form" if self.red_form.isChecked() else "plain",
-            offset=Offset(self.offset_x.value(), self.offset_y.value()), issued_on=self.today)
+            offset=Offset(self.offset_x.value(), self.offset_y.value()), issued_on=self.today,
+            mark_sent=self.mark_sent.isChecked())
 
     def _offset_changed(self, *_args: Any) -> None:
         if self._loading_offset:
@@ -267,7 +273,11 @@ class ClaimFormDialog(QDialog):
         def done(result: Any) -> None:
             self.busy.stop()
             self.status.setProperty("role", "muted")
-            self.status.setText(f"Saved {path.name}. The export is recorded in the audit log.")
+            sent = result.value.sent
+            marked = (f" {len(sent)} claim(s) marked sent; see Chart ▸ Claims…" if sent
+                      else "")
+            self.status.setText(
+                f"Saved {path.name}.{marked} The export is recorded in the audit log.")
             self.exported.emit(path)
 
         self.busy.start("Saving…")

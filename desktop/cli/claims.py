@@ -49,7 +49,7 @@ def cmd_cms1500(args: argparse.Namespace) -> int:
         _id(args.patient), date_from=_date(args.date_from) if args.date_from else None,
         date_to=_date(args.date_to) if args.date_to else None, payer=args.payer,
         mode="form" if args.print_on_form else "plain", offset=offset,
-        issued_on=_date(args.date) if args.date else None)
+        issued_on=_date(args.date) if args.date else None, mark_sent=args.mark_sent)
 
     def run(chart: Any) -> int:
         try:
@@ -60,12 +60,17 @@ def cmd_cms1500(args: argparse.Namespace) -> int:
         lines = sum(len(c.lines) for c in export.claims)
         summary = {"out": str(export.path), "pages": export.pages, "lines": lines,
                    "charges_cents": sum(c.charge_cents for c in export.claims),
-                   "payer": export.claims[0].payer.name, "sha256": export.sha256}
+                   "payer": export.claims[0].payer.name, "sha256": export.sha256,
+                   "sent": [c.control_number for c in export.sent]}
         if args.json:
             print(json.dumps(summary, indent=2))
         else:
             print(f"Wrote {export.path} ({export.pages} form(s), {lines} line(s), "
                   f"{'text for the red form' if args.print_on_form else 'plain form'}).")
+            if export.sent:
+                print(f"Marked {len(export.sent)} claim(s) sent, one per day of service; "
+                      "each form's item 26 holds its claim number: "
+                      + ", ".join(c.control_number for c in export.sent) + ".")
         return 0
 
     return _with_chart(args, run)
@@ -273,6 +278,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--test-page", action="store_true",
                    help="write the red-form alignment test page instead (no chart data)")
     p.add_argument("--date", help="date in item 31 (default: today)")
+    p.add_argument("--mark-sent", action="store_true",
+                   help="filing on paper: one claim per day, saved as sent (item 26 holds "
+                        "its number, for the 835)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_cms1500)
 

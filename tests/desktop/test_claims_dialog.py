@@ -9,12 +9,14 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 
-from core.services import billing, charts, patients
+from core.domain.claims import ClaimStatus
+from core.services import billing, charts, claims, patients
 from core.storage.keys import KdfParams
 from desktop import worker as worker_module
 from desktop.billing import SuperbillDialog, pdfpages
@@ -75,6 +77,21 @@ def test_claim_form_from_the_superbill_dialog(qtbot: QtBot, clinic_db: Clinic,
     test_page = tmp_path / "test.pdf"
     dialog.save_test_page(test_page)
     assert "right +1.5 mm" in " ".join(PdfReader(test_page).pages[0].extract_text().split())
+    # filing on paper: one claim per day, marked sent with the save
+    before = dialog._generation
+    dialog.mark_sent.setChecked(True)
+    qtbot.waitUntil(lambda: dialog._generation > before and dialog.preview is not None,
+                    timeout=30_000)
+    days = len(dialog.preview.claims)
+    assert days > 1 and dialog.preview.sent == ()  # a preview marks nothing
+    with qtbot.waitSignal(dialog.exported, timeout=20_000):
+        dialog.save_to(tmp_path / "paper.pdf")
+    assert f"{days} claim(s) marked sent" in dialog.status.text()
+    sent = worker_module.QueryOp(None, lambda chart: claims.list_claims(chart))
+    found: list[Any] = []
+    sent.success(found.append).run()
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    assert len(found[0]) == days and {c.status for c in found[0]} == {ClaimStatus.SENT}
 
 
 def test_missing_member_id_is_listed(qtbot: QtBot, clinic_db: Clinic) -> None:

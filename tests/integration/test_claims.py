@@ -160,6 +160,66 @@ def test_cms1500_from_the_chart(demo_chart: ChartSession, tmp_path: Path) -> Non
     assert "ELLERY, ROWAN" in page and "HEALTH INSURANCE CLAIM FORM" not in page
 
 
+def test_paper_claims_marked_sent_carry_their_number_in_item_26(
+    demo_chart: ChartSession, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Filing on paper (``claims cms1500 --mark-sent``): one claim per day of service, each form
+    with the claim's number in item 26 (14 places, the number the payer returns in its 835),
+    saved as sent with the file; the same visits are then neither marked again nor put in an
+    837P, and an 835 for them posts as for electronic claims."""
+    from core.domain.claims import PAPER_NUMBER_LENGTH
+    from tests.integration.cli_inprocess import run
+
+    pid = patient_id(demo_chart, "Ellery")  # Medicare
+    plain = claims.preview_cms1500(demo_chart, Cms1500Request(pid, issued_on=NOW.date()))
+    days = sorted({ln.date for d in plain.claims for ln in d.lines})
+    path = demo_chart.path
+    demo_chart.lock()
+    out = tmp_path / "paper.pdf"
+    ran = run(capsys, monkeypatch, ["--chart", str(path), "claims", "cms1500", "--patient",
+                                    str(pid), "--out", str(out), "--mark-sent", "--json"],
+              {"CHARTSIDE_PASSPHRASE": PASSPHRASE})
+    assert ran.returncode == 0, ran
+    numbers = json.loads(ran.stdout)["sent"]
+    chart = charts.open_chart(path, passphrase=PASSPHRASE)
+    try:
+        with chart.uow() as uow:
+            sent = tuple(sorted(uow.claims.find(status=ClaimStatus.SENT),
+                                key=lambda c: c.service_date))
+            row = next(r for r in audit.recent(uow.conn, 200) if r["entity"] == "cms1500")
+        assert sorted(c.control_number for c in sent) == sorted(numbers)
+        assert [c.service_date for c in sent] == days and len(days) > 1  # one claim per day
+        assert all(len(c.control_number) == PAPER_NUMBER_LENGTH for c in sent)
+        assert len(set(numbers)) == len(numbers)
+        assert sum(c.charge_cents for c in sent) == sum(d.charge_cents for d in plain.claims)
+        assert row["action"] == "export" and f"sent={len(sent)}" in row["detail"]
+        assert "Ellery" not in row["detail"]
+        # every form holds its claim's number in item 26, within a millimetre, in day order
+        x, y = cms1500_pdf.position(56, 23)
+        spots: list[tuple[str, float, float]] = []
+        for page in PdfReader(out).pages:  # in page order
+            page.extract_text(visitor_text=lambda t, cm, tm, *_: spots.append(
+                (t.strip(), tm[4], tm[5])))
+        in_26 = [t[:PAPER_NUMBER_LENGTH] for t, tx, ty in spots
+                 if abs(tx - x) < 2.84 and abs(ty - y) < 2.84 and t]
+        assert list(dict.fromkeys(in_26)) == [c.control_number for c in sent]
+        # again: every visit is on a sent claim, nothing is written; a plain reprint still is
+        with pytest.raises(NothingToBill, match="claim sent already"):
+            claims.export_cms1500(chart, Cms1500Request(pid, mark_sent=True),
+                                  tmp_path / "again.pdf", now=NOW)
+        assert not (tmp_path / "again.pdf").exists()
+        claims.export_cms1500(chart, Cms1500Request(pid), tmp_path / "copy.pdf")
+        # the 837P leaves these visits out
+        batch = claims.export_837p(chart, date_from=FROM, date_to=TO, payer="medicare",
+                                   out=tmp_path / "mcr.x12", now=NOW).value
+        assert not ({v for c in sent for v in c.visit_ids}
+                    & {v for c in batch.claims for v in c.visit_ids})
+        _remittance_posts_exactly_once(chart, tmp_path, sent)
+    finally:
+        chart.lock()
+
+
 def test_837p_files_validate_and_mark_claims_sent(demo_chart: ChartSession,
                                                   tmp_path: Path) -> None:
     first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",

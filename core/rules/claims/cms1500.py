@@ -98,15 +98,18 @@ class _Page:
 
 
 def form_pages(draft: ClaimDraft, issued_on: dt.date, *,
-               descriptions: dict[str, str] | None = None) -> list[FormPage]:
-    """The pages of one claim (see top). ``descriptions``: unlisted code → item 19 text."""
+               descriptions: dict[str, str] | None = None, account: str | None = None
+               ) -> list[FormPage]:
+    """The pages of one claim (see top). ``descriptions``: unlisted code → item 19 text;
+    ``account``: item 26, the claim's number when it is filed on paper (else the patient's
+    account: the first 14 hex digits of the patient's id)."""
     lines = list(draft.lines)
     chunks = [lines[i:i + MAX_LINES_PER_FORM]
               for i in range(0, len(lines), MAX_LINES_PER_FORM)] or [[]]
     pages = []
     for n, chunk in enumerate(chunks, start=1):
         pg = _Page()
-        _header(pg, draft, issued_on, descriptions or {})
+        _header(pg, draft, issued_on, descriptions or {}, account)
         _service_rows(pg, chunk)
         pg.put("28", _money(sum(ln.charge_cents for ln in chunk)))
         if n == 1 and draft.paid_cents:
@@ -115,7 +118,8 @@ def form_pages(draft: ClaimDraft, issued_on: dt.date, *,
     return pages
 
 
-def _header(pg: _Page, d: ClaimDraft, issued_on: dt.date, descriptions: dict[str, str]) -> None:
+def _header(pg: _Page, d: ClaimDraft, issued_on: dt.date, descriptions: dict[str, str],
+            account: str | None = None) -> None:
     payer = d.payer
     pg.put("payer_name", payer.name)
     pg.put("payer_street", payer.address_line1)
@@ -201,7 +205,7 @@ def _header(pg: _Page, d: ClaimDraft, issued_on: dt.date, descriptions: dict[str
         if pr.taxonomy_code:
             pg.put("33b_qual", "ZZ")
             pg.put("33b", pr.taxonomy_code)
-    pg.put("26", d.patient_id.hex[:14])
+    pg.put("26", account or d.patient_id.hex[:14])
     pg.check("27_yes")
     pg.put("31", d.signer or "SIGNATURE ON FILE")
     pg.put("31_date", issued_on.strftime("%m %d %y"))
