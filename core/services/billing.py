@@ -42,6 +42,7 @@ from core.domain.schedule import AppointmentFee
 from core.rules.packs import RulePacks, default_packs
 from core.rules.scrub import clean_override_reason
 from core.rules.units import UnitResult
+from core.services.batch import paused_gc
 from core.services.pricing import Payer, PricedService, payer_for, price_by_day
 from core.services.pricing import price_services as price_services  # re-exported
 from core.services.result import Result
@@ -126,7 +127,21 @@ def load_accounts(
     """``load_account`` of every patient in ``patient_ids`` (same accounts, same package
     draw-downs and audit rows, in the order given), read in a fixed number of statements per
     500 patients instead of about ten per patient: what the revenue report needs.
-    ``billed``: what ``billed_minutes_of(patient_ids)`` would read, when the caller has it."""
+    ``billed``: what ``billed_minutes_of(patient_ids)`` would read, when the caller has it.
+    The cyclic collector is paused meanwhile (``core.services.batch``: −10 % CPU for 100
+    patients of 100 visits)."""
+    with paused_gc():
+        return _load_accounts(uow, patient_ids, packs=packs, fees=fees, billed=billed)
+
+
+def _load_accounts(
+    uow: UnitOfWork,
+    patient_ids: Iterable[uuid.UUID],
+    *,
+    packs: RulePacks | None,
+    fees: Sequence[FeeScheduleEntry] | None,
+    billed: Mapping[uuid.UUID, list[BilledVisit]] | None,
+) -> dict[uuid.UUID, tuple[Account, int]]:
     packs = packs or default_packs()
     ids = list(dict.fromkeys(patient_ids))
     repos = uow.billing
