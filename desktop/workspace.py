@@ -317,6 +317,7 @@ class Workspace(QWidget):
 
     def _sync_actions(self) -> None:
         self.patient_superbill.setEnabled(self.patient_id is not None)
+        self.estimate_action.setEnabled(self.patient_id is not None)
         self.visit_superbill.setEnabled(self._open_visit() is not None)
 
     # -- navigation ---------------------------------------------------------------------------

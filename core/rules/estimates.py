@@ -93,7 +93,7 @@ def estimate_findings(
     return []
 
 
-_PER_VISIT = re.compile(r"^([A-Za-z0-9]{5})(?:\s*[x×*]\s*([0-9]{1,2}))?$")
+_PER_VISIT = re.compile(r"^([A-Za-z0-9]{5})(?:\s*[xX×*]\s*([0-9]{1,2}))?$")
 
 
 def parse_per_visit(text: str) -> list[tuple[str, int]]:

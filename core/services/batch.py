@@ -10,9 +10,10 @@ every tracked object. A whole-year claim scrub builds ~200,000 visits, notes, bl
 findings that all stay alive to the end, so the collector kept re-walking a growing heap that
 held no garbage: 0.85 s of a 6.2 s scrub of 10,000 visits (bench_claims, measured with the
 collector off and with a 50,000 threshold: the same 5.3-5.4 s). Also paused: every patient's
-ledger at once (``billing.load_accounts``, −10 % CPU) and the JSON export (−13 %). The
-collector is process-wide; pausing it from a worker thread delays cycle collection for the
-whole app for that long, which costs memory at most, never correctness.
+ledger at once (``billing.load_accounts``, −10 % CPU). Not the streamed JSON export: it would
+gain 13 % but keep every batch's cyclic garbage to the end, and its memory must not grow with
+the chart. The collector is process-wide; pausing it from a worker thread delays cycle
+collection for the whole app for that long, which costs memory at most, never correctness.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Contract:
   ``mark_sent`` (paper filing): one claim per day of service, each on its own form with its
   claim number in item 26 (``paper_control_number_for``: the 14 places the item has, which the
   payer returns in the 835), saved as ``sent`` with the file in one transaction, as the 837P
-  does; visits already on a sent claim are left out (all of them: ``NothingToBill``). A
+  does; visits already on a claim of any status are left out (all of them: ``NothingToBill``). A
   preview shows the same forms with item 26 as without marking (numbers come with the save).
 - ``export_837p``: every patient's signed, not yet claimed days in the range under one payer, one
   claim per patient per day; one interchange with the next control number (persisted, unique).

@@ -93,11 +93,13 @@ def preview_op(parent: QObject, request: Any) -> CommandOp[Any]:
     return CommandOp(parent, run)
 
 
-def export_op(parent: QObject, request: Any, out: Path) -> CommandOp[Any]:
+def export_op(parent: QObject, request: Any, out: Path, now: dt.datetime | None = None
+              ) -> CommandOp[Any]:
+    """``now``: when claims marked sent were sent (the app clock's day)."""
     def run(chart: Any) -> Any:
         from core.services import claims
 
-        return claims.export_cms1500(chart, request, out)
+        return claims.export_cms1500(chart, request, out, now=now)
 
     return CommandOp(parent, run)
 
@@ -281,7 +283,8 @@ class ClaimFormDialog(QDialog):
             self.exported.emit(path)
 
         self.busy.start("Saving…")
-        (export_op(self, self.request(), path)
+        now = dt.datetime.combine(self.today, dt.datetime.now().time())  # the app clock's day
+        (export_op(self, self.request(), path, now)
          .success(done)
          .failure(lambda exc: self._on_failure(gen, exc))
          .run())

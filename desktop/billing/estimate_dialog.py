@@ -43,7 +43,7 @@ from core.domain.errors import ChartsideError
 from core.rules.estimates import parse_per_visit
 from desktop.formats import show_date
 from desktop.widgets import heading, label, named
-from desktop.worker import CommandOp, QueryOp
+from desktop.worker import CommandOp
 
 Today = Callable[[], dt.date]
 
@@ -57,6 +57,7 @@ class EstimateDialog(QDialog):
         super().__init__(parent)
         self.episode_id = episode_id
         self._today = today or dt.date.today
+        self._busy = False  # an estimate is being written: Issue waits for it
         self.setWindowTitle("Good-faith estimate")
         self.setObjectName("estimateDialog")
         self.resize(560, 420)
@@ -102,8 +103,10 @@ class EstimateDialog(QDialog):
         from core.services import estimates
 
         episode = self.episode_id
-        QueryOp(self, lambda chart: estimates.check_estimate(chart, episode).value) \
-            .success(self._show).failure(self._failed).run()
+        # a command, not a query: reading the ledger may draw prepaid packages down, and the
+        # other views hear of it (``changes_applied``)
+        CommandOp(self, lambda chart: estimates.check_estimate(chart, episode)) \
+            .success(lambda result: self._show(result.value)).failure(self._failed).run()
 
     def _show(self, check: Any) -> None:
         latest = check.estimate
@@ -124,11 +127,11 @@ class EstimateDialog(QDialog):
 
     def _sync_button(self) -> None:
         wanted = bool(self.per_visit.text().strip() or self.evaluation.text().strip())
-        self.issue_button.setEnabled(wanted)
+        self.issue_button.setEnabled(wanted and not self._busy)
 
     # -- issuing ----------------------------------------------------------------------------
     def _ask_save(self) -> None:
-        if not self.issue_button.isEnabled():
+        if self._busy or not self.issue_button.isEnabled():
             return
         try:
             parse_per_visit(self.per_visit.text())  # a typo is named before the file dialog
@@ -151,6 +154,7 @@ class EstimateDialog(QDialog):
             return
         evaluation = self.evaluation.text().strip().upper() or None
         episode, issued_on = self.episode_id, self._today()
+        self._busy = True
         self.issue_button.setEnabled(False)
         self._say("Writing the estimate…", "muted")
         (CommandOp(self, lambda chart: estimates.issue_estimate(
@@ -159,6 +163,8 @@ class EstimateDialog(QDialog):
          .failure(self._failed).run())
 
     def _issued(self, estimate: Any, path: Path) -> None:
+        self._busy = False
+        self._sync_button()
         self._say(f"Saved {path.name}: {format_cents(estimate.total_cents)} for "
                   f"{estimate.visits} expected visits, kept with the episode. Give the patient "
                   "a copy.", "muted")
@@ -166,8 +172,11 @@ class EstimateDialog(QDialog):
         self.refresh()
 
     def _failed(self, error: BaseException) -> bool:
+        self._busy = False
         if not isinstance(error, ChartsideError):
-            return False
+            self._say("The estimate could not be made; the error is reported.", "error")
+            self._sync_button()
+            return False  # a bug: the app's presenter shows and logs it
         self._error(error)
         return True
 

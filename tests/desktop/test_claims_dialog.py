@@ -92,6 +92,7 @@ def test_claim_form_from_the_superbill_dialog(qtbot: QtBot, clinic_db: Clinic,
     sent.success(found.append).run()
     qtbot.waitUntil(lambda: bool(found), timeout=10_000)
     assert len(found[0]) == days and {c.status for c in found[0]} == {ClaimStatus.SENT}
+    assert {c.sent_at.date() for c in found[0]} == {end}  # the app clock's day, not the system's
 
 
 def test_missing_member_id_is_listed(qtbot: QtBot, clinic_db: Clinic) -> None:

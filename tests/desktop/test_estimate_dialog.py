@@ -37,6 +37,7 @@ def _dialog(qtbot: QtBot, open_window: Any, path: Path, seeded_patient: Any) -> 
     window = open_window(path)
     unlock(qtbot, window)
     ws = window.workspace
+    assert not ws.estimate_action.isEnabled()  # no patient open: nothing to estimate
     ws.open_patient(seeded_patient)
     qtbot.waitUntil(lambda: ws.chart.current_episode_id() is not None, timeout=10_000)
     assert ws.estimate_action.isEnabled()
@@ -68,7 +69,10 @@ def test_issue_an_estimate_from_the_window(qtbot: QtBot, open_window: Any, tmp_p
     dialog.evaluation.setText("97162")
     with qtbot.waitSignal(dialog.issued, timeout=15_000) as issued:
         dialog.issue_button.click()
+        dialog.per_visit.setText("97110x2, 97140 ")  # typing while it writes…
+        assert not dialog.issue_button.isEnabled()  # …does not offer a second estimate
     estimate = issued.args[0]
+    assert dialog.issue_button.isEnabled()
     # 2 visits a week for 4 weeks: the evaluation, then 7 visits of 97110 ×2 and 97140
     assert estimate.visits == 8
     assert estimate.total_cents == 15000 + 7 * (2 * 6000 + 5500)

@@ -429,8 +429,8 @@ def test_estimate_command_names_a_malformed_service_and_writes_nothing(
     from core.rules.estimates import parse_per_visit
     from tests.integration.cli_inprocess import run
 
-    assert parse_per_visit(" 97110x2 ,97140, 97112 × 3") == [
-        ("97110", 2), ("97140", 1), ("97112", 3)]
+    assert parse_per_visit(" 97110x2 ,97140, 97112 × 3, g0283X1") == [
+        ("97110", 2), ("97140", 1), ("97112", 3), ("G0283", 1)]
     with demo_chart.uow() as uow:
         cash = next(p for p in uow.payers.list() if p.key == "cash")
         episode = next(e for pid in uow.patients.all_ids() for e in uow.episodes.for_patient(pid)
