@@ -192,6 +192,78 @@ def known_versions(conn: Connection, version_ids: Sequence[uuid.UUID]) -> set[uu
     return {uuid.UUID(v) for v in found}
 
 
+def known_by_wire(
+    conn: Connection, wire_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+    """wire id → (version id, change id) of the versions stored here under those wire ids."""
+    out: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
+    values = [w.hex for w in wire_ids]
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        for wire, version, change in _all(
+            conn,
+            "SELECT w.wire_id, v.version_id, v.change_id FROM record_wire_ids w "
+            "JOIN record_versions v ON v.version_id = w.version_id "
+            f"WHERE w.wire_id IN ({_marks(len(chunk))})",
+            chunk,
+        ):
+            out[uuid.UUID(wire)] = (uuid.UUID(version), uuid.UUID(change))
+    return out
+
+
+def wire_ids_of(
+    conn: Connection, version_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """version id → its wire id, for the versions that have one."""
+    out: dict[uuid.UUID, uuid.UUID] = {}
+    values = [v.hex for v in version_ids]
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        for version, wire in _all(
+            conn,
+            "SELECT version_id, wire_id FROM record_wire_ids "
+            f"WHERE version_id IN ({_marks(len(chunk))})",
+            chunk,
+        ):
+            out[uuid.UUID(version)] = uuid.UUID(wire)
+    return out
+
+
+def wire_records_of(
+    conn: Connection, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """record id → the id the server knows it by, for the records it already knows."""
+    out: dict[uuid.UUID, uuid.UUID] = {}
+    values = [r.hex for r in record_ids]
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        for record, wire in _all(
+            conn,
+            "SELECT record_id, wire_record FROM record_wire_ids "
+            f"WHERE record_id IN ({_marks(len(chunk))}) GROUP BY record_id",
+            chunk,
+        ):
+            out[uuid.UUID(record)] = uuid.UUID(wire)
+    return out
+
+
+def assign_wire_ids(
+    conn: Connection, assigned: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]]
+) -> None:
+    """(version id, wire id, record id, wire record id), stored when a version is first
+    sealed or pulled; a version keeps its first."""
+    _db(conn).executemany(
+        "INSERT OR IGNORE INTO record_wire_ids (version_id, wire_id, record_id, wire_record) "
+        "VALUES (?, ?, ?, ?)",
+        [(v.hex, w.hex, r.hex, wr.hex) for v, w, r, wr in assigned],
+    )
+
+
+def forget_wire_ids(conn: Connection) -> None:
+    """Joining another practice's log: every id is derived afresh under its key."""
+    _db(conn).execute("DELETE FROM record_wire_ids")
+
+
 def records_with_versions(conn: Connection, record_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     found = _existing(conn, "record_versions", "record_id", [r.hex for r in record_ids])
     return {uuid.UUID(v) for v in found}
@@ -199,7 +271,7 @@ def records_with_versions(conn: Connection, record_ids: Sequence[uuid.UUID]) -> 
 
 def insert_remote_versions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Store pulled versions (keys: version_id, change_id, record_id, entity, kind, parents,
-    payload, device, created_at, seq) in one statement."""
+    payload, device, created_at, seq, wire_id, wire_record) in two statements."""
     _db(conn).executemany(
         "INSERT INTO record_versions (version_id, change_id, record_id, entity, kind, "
         "parent_ids, payload, device_id, created_at, server_seq) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -218,6 +290,9 @@ def insert_remote_versions(conn: Connection, rows: Sequence[dict[str, Any]]) -> 
             )
             for r in rows
         ],
+    )
+    assign_wire_ids(
+        conn, [(r["version_id"], r["wire_id"], r["record_id"], r["wire_record"]) for r in rows]
     )
 
 
@@ -307,12 +382,15 @@ class OutgoingRow:
     ciphertext: bytes | None
     nonce: bytes | None
     key_id: str | None
+    wire_id: uuid.UUID | None = None  # set once sealed (or the server knows it: legacy)
+    wire_record: uuid.UUID | None = None
 
 
 _OUTGOING = """
     SELECT o.change_id, v.version_id, v.record_id, v.entity, v.kind, v.parent_ids, v.payload,
-           v.device_id, v.created_at, o.ciphertext, o.nonce, o.key_id
+           v.device_id, v.created_at, o.ciphertext, o.nonce, o.key_id, w.wire_id, w.wire_record
     FROM sync_outbox o JOIN record_versions v ON v.version_id = o.version_id
+    LEFT JOIN record_wire_ids w ON w.version_id = o.version_id
     LEFT JOIN sync_change_state s ON s.change_id = o.change_id"""
 
 
@@ -330,6 +408,8 @@ def _outgoing(r: Sequence[Any]) -> OutgoingRow:
         r[9],
         r[10],
         r[11],
+        uuid.UUID(r[12]) if r[12] else None,
+        uuid.UUID(r[13]) if r[13] else None,
     )
 
 

@@ -444,6 +444,17 @@ record_versions = Table(
     Column("server_seq", Integer),
 )
 
+# r0024: the ids the sync server knows a version and its record by (core.sync.wireids); set
+# when a version is first sealed or pulled. Transport state beside the immutable versions.
+record_wire_ids = Table(
+    "record_wire_ids",
+    metadata,
+    Column("version_id", Uuid, primary_key=True),
+    Column("wire_id", Uuid, nullable=False, unique=True),
+    Column("record_id", Uuid, nullable=False, index=True),
+    Column("wire_record", Uuid, nullable=False),
+)
+
 record_heads = Table(
     "record_heads",
     metadata,

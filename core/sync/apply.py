@@ -38,9 +38,9 @@ import syncwire as wire
 from core.domain.changes import Changes
 from core.storage import records
 from core.storage import sync_store as store
-from core.sync import crypto, merge
+from core.sync import crypto, merge, wireids
 from core.sync.config import SyncConfig
-from core.sync.errors import MissingSyncKey
+from core.sync.errors import MissingSyncKey, TamperedChange
 
 
 @dataclass
@@ -74,54 +74,84 @@ class _Docs:
         return self._cache[version_id]
 
 
+def _open(
+    cfg: SyncConfig, c: wire.PulledChange
+) -> tuple[crypto.VersionBody, crypto.LocalIds]:
+    """Decrypt a pulled change and name it by this chart's ids: those inside the ciphertext
+    (schema 3, checked against the wire ids they were sealed under), or the wire ids
+    themselves (older schemas)."""
+    key = cfg.keys.get(c.key_id)
+    if key is None:
+        raise MissingSyncKey(f"Changes on the server use key {c.key_id}.")
+    body = crypto.open_version(
+        key, crypto.header_of(c), wire.b64decode(c.ciphertext), wire.b64decode(c.nonce)
+    )
+    ids = body.ids
+    if ids is None:
+        return body, crypto.LocalIds(c.change_id, c.record_id, c.version_id, tuple(c.parent_ids))
+    id_key = cfg.id_key
+    parents = {wireids.wire_id(id_key, "version", p) for p in ids.parent_ids} | set(
+        ids.parent_ids
+    )
+    if not (
+        wireids.matches(id_key, "change", ids.change_id, c.change_id)
+        and wireids.matches(id_key, "record", ids.record_id, c.record_id)
+        and wireids.matches(id_key, "version", ids.version_id, c.version_id)
+        and set(c.parent_ids) <= parents
+    ):
+        raise TamperedChange(
+            "A change from the sync server names a record other than the one it was sent as.",
+            hint="Nothing was changed here. Tell your practice admin; the device that sent it "
+            "may hold another practice's key.",
+        )
+    return body, ids
+
+
 def apply_page(
     conn: Connection, cfg: SyncConfig, changes: Sequence[wire.PulledChange], out: ApplyOutcome
 ) -> None:
     store.defer_foreign_keys(conn)
-    known = store.known_versions(conn, [c.version_id for c in changes])
+    known = store.known_by_wire(conn, [c.version_id for c in changes])
     seen = [c for c in changes if c.version_id in known]
-    store.ack_if_local(conn, [(c.change_id, c.seq) for c in seen])  # ours: maybe a lost ack
+    # ours: maybe a lost ack
+    store.ack_if_local(conn, [(known[c.version_id][1], c.seq) for c in seen])
     if cfg.resync:  # re-checking a restored log: what it shows again needs no re-sending
-        store.confirm_on_server(conn, [c.version_id for c in seen])
+        store.confirm_on_server(conn, [known[c.version_id][0] for c in seen])
     out.known += len(seen)
     new = [c for c in changes if c.version_id not in known]
     if not new:
         return
-    before = store.records_with_versions(conn, list({c.record_id for c in new}))
+    opened = [(c, _open(cfg, c)) for c in new]
+    # Stored here already under no wire id (or another one): the same version, not a new one.
+    here = store.known_versions(conn, [ids.version_id for _c, (_b, ids) in opened])
+    if here:
+        again = [(c, ids) for c, (_b, ids) in opened if ids.version_id in here]
+        store.ack_if_local(conn, [(ids.change_id, c.seq) for c, ids in again])
+        out.known += len(again)
+        opened = [(c, bi) for c, bi in opened if bi[1].version_id not in here]
+        if not opened:
+            return
+    before = store.records_with_versions(conn, list({ids.record_id for _c, (_b, ids) in opened}))
     rows: list[dict[str, Any]] = []
     touched: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for c in new:
-        key = cfg.keys.get(c.key_id)
-        if key is None:
-            raise MissingSyncKey(f"Changes on the server use key {c.key_id}.")
-        header = crypto.VersionHeader(
-            change_id=c.change_id,
-            record_id=c.record_id,
-            entity=c.entity,
-            version_id=c.version_id,
-            parent_ids=tuple(c.parent_ids),
-            kind=c.kind,
-            key_id=c.key_id,
-            schema_version=c.schema_version,
-        )
-        body = crypto.open_version(
-            key, header, wire.b64decode(c.ciphertext), wire.b64decode(c.nonce)
-        )
+    for c, (body, ids) in opened:
         rows.append(
             {
-                "version_id": c.version_id,
-                "change_id": c.change_id,
-                "record_id": c.record_id,
+                "version_id": ids.version_id,
+                "change_id": ids.change_id,
+                "record_id": ids.record_id,
                 "entity": c.entity,
                 "kind": c.kind,
-                "parents": c.parent_ids,
+                "parents": ids.parent_ids,
                 "payload": body.payload,
                 "device": body.device,
                 "created_at": _parse_time(body.created_at),
                 "seq": c.seq,
+                "wire_id": c.version_id,
+                "wire_record": c.record_id,
             }
         )
-        touched.setdefault(c.record_id, []).append(rows[-1])
+        touched.setdefault(ids.record_id, []).append(rows[-1])
     store.insert_remote_versions(conn, rows)
     out.applied += len(rows)
     # Entity by entity in dependency order (a visit before the note whose signature freezes

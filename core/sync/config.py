@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from core.storage import sync_store as store
+from core.sync import wireids
 from core.sync.errors import DeviceRevoked, MissingSyncKey, NotEnrolled
 
 SERVER = "sync.server"
@@ -28,6 +29,7 @@ BOX_PUBLIC = "sync.box_public"
 KEY_ID = "sync.key_id"
 KEY_PREFIX = "sync.key."
 KEY_PENDING = "sync.key_pending"  # core.sync.rotation
+WIRE_KEY = "sync.wire_key"  # core.sync.wireids: made with the practice's first key
 CURSOR = "sync.cursor"
 CURSOR_AT = "sync.cursor_change"  # change id at the cursor: the log's identity, with the epoch
 EPOCH = "sync.epoch"
@@ -57,6 +59,12 @@ class SyncConfig:
     cursor_at: uuid.UUID | None = None
     resync: str | None = None
     key_pending: str | None = None  # a rotated key not yet handed to every device
+    wire_key: bytes = field(default=b"", repr=False)  # b"": a practice from before wire keys
+
+    @property
+    def id_key(self) -> bytes:
+        """The key of this practice's opaque wire ids (``core.sync.wireids``)."""
+        return self.wire_key or wireids.fallback_key(self.account_id)
 
     @property
     def key(self) -> bytes:
@@ -101,6 +109,7 @@ def load(conn: Connection, chart_device: str, *, need_key: bool = True) -> SyncC
         cursor_at=uuid.UUID(meta[CURSOR_AT]) if meta.get(CURSOR_AT) else None,
         resync=meta.get(RESYNC),
         key_pending=meta.get(KEY_PENDING),
+        wire_key=unb64(meta.get(WIRE_KEY, "")),
     )
     if need_key and not keys:
         raise MissingSyncKey()
@@ -133,6 +142,11 @@ def store_enrollment(
         LAST_ERROR: None,
     }.items():
         store.set_meta(conn, key, value)
+
+
+def store_wire_key(conn: Connection, wire_key: bytes | None) -> None:
+    """The practice's wire-id key (None: the practice has none, see ``wireids``)."""
+    store.set_meta(conn, WIRE_KEY, b64(wire_key) if wire_key else None)
 
 
 def store_key(conn: Connection, key_id: str, key: bytes, *, current: bool = True) -> None:

@@ -17,6 +17,10 @@ Contract:
   over), so a ciphertext's size says which bucket, not how long a name or address is. Canonical
   JSON never holds a raw NUL, so the padding strips unambiguously; schema 1 (unpadded)
   versions still open.
+* Schema 3: the ids in the header (and so in the AAD and on the wire) are opaque
+  (``core.sync.wireids``); the chart's own change, record, version and parent ids ride in the
+  plaintext header's ``ids`` (``LocalIds``). A schema newer than
+  this app's is refused (``NewerSchema``) before anything is applied.
 * Sealing happens once per version; the ciphertext is stored before the first send.
 """
 
@@ -35,9 +39,10 @@ from nacl.bindings import (
 )
 from nacl.exceptions import CryptoError
 
-from core.sync.errors import TamperedChange
+import syncwire as wire
+from core.sync.errors import NewerSchema, TamperedChange
 
-SCHEMA_VERSION = 2  # 2: padded to a size bucket
+SCHEMA_VERSION = 3  # 2: padded to a size bucket; 3: opaque wire ids, local ids inside
 AAD_TAG = "chartside-sync-v1"
 KEY_BYTES = 32
 NONCE_BYTES = 24
@@ -84,12 +89,42 @@ def aad(h: VersionHeader) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalIds:
+    """The chart's own ids of a version sealed under opaque wire ids (schema 3)."""
+
+    change_id: uuid.UUID
+    record_id: uuid.UUID
+    version_id: uuid.UUID
+    parent_ids: tuple[uuid.UUID, ...]  # the same parents as the header's wire parent ids
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "c": self.change_id.hex,
+            "r": self.record_id.hex,
+            "v": self.version_id.hex,
+            "p": [p.hex for p in self.parent_ids],
+        }
+
+    @classmethod
+    def from_json(cls, doc: object) -> LocalIds:
+        if not isinstance(doc, dict) or not isinstance(doc.get("p"), list):
+            raise ValueError("ids")
+        return cls(
+            uuid.UUID(hex=str(doc["c"])),
+            uuid.UUID(hex=str(doc["r"])),
+            uuid.UUID(hex=str(doc["v"])),
+            tuple(uuid.UUID(hex=str(p)) for p in doc["p"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class VersionBody:
     """The decrypted content of a version."""
 
     payload: str
     created_at: str
     device: str
+    ids: LocalIds | None = None  # schema 3; None: the wire ids are the chart's ids
 
 
 MIN_BUCKET = 1024
@@ -109,11 +144,16 @@ def bucket(length: int) -> int:
 
 def seal_version(key: bytes, h: VersionHeader, body: VersionBody) -> tuple[bytes, bytes]:
     """(ciphertext, nonce) for one version."""
-    header = json.dumps(
-        {"created_at": body.created_at, "device": body.device, "v": h.schema_version},
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    doc: dict[str, object] = {
+        "created_at": body.created_at,
+        "device": body.device,
+        "v": h.schema_version,
+    }
+    if h.schema_version >= 3:
+        if body.ids is None or len(body.ids.parent_ids) != len(h.parent_ids):
+            raise ValueError("a schema 3 version carries its local ids, one per parent")
+        doc["ids"] = body.ids.to_json()
+    header = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     plaintext = (header + "\n" + body.payload).encode("utf-8")
     if h.schema_version >= 2:
         plaintext += b"\0" * (bucket(len(plaintext)) - len(plaintext))
@@ -122,7 +162,13 @@ def seal_version(key: bytes, h: VersionHeader, body: VersionBody) -> tuple[bytes
 
 
 def open_version(key: bytes, h: VersionHeader, ciphertext: bytes, nonce: bytes) -> VersionBody:
-    """Decrypt and authenticate; ``TamperedChange`` if anything bound by the AAD was altered."""
+    """Decrypt and authenticate; ``TamperedChange`` if anything bound by the AAD was altered,
+    ``NewerSchema`` if it was sealed by a newer app than this one."""
+    if h.schema_version > SCHEMA_VERSION:
+        raise NewerSchema(
+            "The sync server holds changes made by a newer version of Chartside.",
+            hint="Update Chartside on this device, then sync again. Nothing was changed here.",
+        )
     try:
         plaintext = crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, aad(h), nonce, key)
     except CryptoError as exc:
@@ -134,8 +180,36 @@ def open_version(key: bytes, h: VersionHeader, ciphertext: bytes, nonce: bytes) 
     text = plaintext.rstrip(b"\0").decode("utf-8")
     header_text, _, payload = text.partition("\n")
     header = json.loads(header_text)
+    ids = None
+    if h.schema_version >= 3:
+        try:
+            ids = LocalIds.from_json(header.get("ids"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TamperedChange(
+                "A change from the sync server does not say which record it belongs to.",
+                hint="Nothing was changed here. Tell your practice admin.",
+            ) from exc
+        if len(ids.parent_ids) != len(h.parent_ids):
+            raise TamperedChange("A change from the sync server lists parents it does not name.")
     return VersionBody(
-        payload=payload, created_at=str(header["created_at"]), device=str(header["device"])
+        payload=payload,
+        created_at=str(header["created_at"]),
+        device=str(header["device"]),
+        ids=ids,
+    )
+
+
+def header_of(change: wire.Change) -> VersionHeader:
+    """The header a change on the wire was sealed under (its ids as the server knows them)."""
+    return VersionHeader(
+        change_id=change.change_id,
+        record_id=change.record_id,
+        entity=change.entity,
+        version_id=change.version_id,
+        parent_ids=tuple(change.parent_ids),
+        kind=change.kind,
+        key_id=change.key_id,
+        schema_version=change.schema_version,
     )
 
 

@@ -21,6 +21,7 @@ waiting on the network.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from dataclasses import dataclass
 from functools import partial
@@ -30,7 +31,7 @@ import syncwire as wire
 from core.domain.errors import InvalidInput
 from core.storage import seals
 from core.storage import sync_store as store
-from core.sync import anchors, config, crypto, pairing, rotation
+from core.sync import anchors, config, crypto, pairing, rotation, wireids
 from core.sync.config import SyncConfig
 from core.sync.engine import ApiMaker, DbStep, NetStep, Run, load_config
 from core.sync.errors import AlreadyEnrolled, MissingSyncKey, PairingFailed, ProtocolError
@@ -115,11 +116,14 @@ def enroll_run(make_api: ApiMaker, server: str, code: str, name: str) -> Run[Enr
             if previous is not None and previous != str(enrolled.account_id):
                 # another practice log: everything goes out again
                 store.unack_all(uow.sync.connection)
+                store.forget_wire_ids(uow.sync.connection)
                 uow.meta.set(config.KEY_ID, None)
+                config.store_wire_key(uow.sync.connection, None)
             created = enrolled.first_device and uow.meta.get(config.KEY_ID) is None
             if created:
                 key_id, key = crypto.new_sync_key()
                 config.store_key(uow.sync.connection, key_id, key)
+                config.store_wire_key(uow.sync.connection, os.urandom(wireids.WIRE_KEY_BYTES))
             ready = uow.meta.get(config.KEY_ID) is not None
             uow.record("create", "sync_device", str(enrolled.device_id), detail="enrolled")
             uow.commit()
@@ -158,6 +162,7 @@ def approve_run(make_api: ApiMaker, device_id: uuid.UUID) -> Run[Approval]:
             key_id=cfg.key_id,
             key=cfg.key,
             older={k: v for k, v in cfg.keys.items() if k != cfg.key_id},
+            wire_key=cfg.wire_key or None,
         )
         post = wire.WrappedKeyPost(
             recipient_device_id=device_id,
@@ -184,12 +189,12 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
     cfg: SyncConfig = yield load_config(need_key=False)
     with make_api(cfg.server, cfg.token) as api:
         offered: list[wire.WrappedKey] = yield NetStep(api.keys, "keys")
-        found: tuple[str, bytes, dict[str, bytes]] | None = None
+        found: tuple[str, bytes, dict[str, bytes], bytes | None] | None = None
         for blob in reversed([k for k in offered if k.scheme == pairing.SCHEME]):
             if not blob.sender_public_key:
                 continue
             try:
-                key, older = pairing.unwrap_key(
+                key, older, wire_key = pairing.unwrap_key(
                     code=code,
                     blob=wire.b64decode(blob.wrapped_key),
                     sender=blob.sender_device_id,
@@ -200,7 +205,7 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
                 )
             except PairingFailed:
                 continue
-            found = (blob.key_id, key, older)
+            found = (blob.key_id, key, older, wire_key)
             break
         if found is None:
             raise PairingFailed(
@@ -208,23 +213,21 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
                 hint="Check the code, or approve this device again on the other device.",
             )
         page: wire.PullResponse = yield NetStep(lambda: api.pull(0, 1), "check")
-    key_id, key, older = found
+    key_id, key, older, wire_key = found
     for change in page.changes:
         if change.key_id == key_id:
-            header = crypto.VersionHeader(
-                change_id=change.change_id,
-                record_id=change.record_id,
-                entity=change.entity,
-                version_id=change.version_id,
-                parent_ids=tuple(change.parent_ids),
-                kind=change.kind,
-                key_id=key_id,
-                schema_version=change.schema_version,
-            )
+            id_key = wire_key or wireids.fallback_key(cfg.account_id)
             try:
-                crypto.open_version(
-                    key, header, wire.b64decode(change.ciphertext), wire.b64decode(change.nonce)
+                body = crypto.open_version(
+                    key,
+                    crypto.header_of(change),
+                    wire.b64decode(change.ciphertext),
+                    wire.b64decode(change.nonce),
                 )
+                if body.ids is not None and not wireids.matches(
+                    id_key, "record", body.ids.record_id, change.record_id
+                ):
+                    raise PairingFailed("The offered wire-id key does not match the log.")
             except Exception as exc:
                 raise PairingFailed(
                     "The offered key does not open the practice's data.",
@@ -236,6 +239,7 @@ def pair_run(make_api: ApiMaker, code: str) -> Run[str]:
             for old_id, old_key in older.items():
                 config.store_key(uow.sync.connection, old_id, old_key, current=False)
             config.store_key(uow.sync.connection, key_id, key)
+            config.store_wire_key(uow.sync.connection, wire_key)
             uow.record("create", "sync_key", key_id, detail="practice sync key received")
             uow.commit()
 

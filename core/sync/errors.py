@@ -71,6 +71,11 @@ class TamperedChange(SyncError):
     """A change from the server failed authentication; it is not applied and the cursor stays."""
 
 
+class NewerSchema(SyncError):
+    """A change on the server was sealed by a newer app (its schema is unknown here): nothing
+    is applied and the cursor stays until this device is updated."""
+
+
 class ServerUnavailable(SyncError):
     """Network error, timeout, 5xx or rate limit: nothing was lost, try again later."""
 

@@ -96,12 +96,16 @@ def wrap_key(
     key_id: str,
     key: bytes,
     older: dict[str, bytes] | None = None,
+    wire_key: bytes | None = None,
 ) -> bytes:
     """The mailbox blob for ``recipient``: nonce ‖ XChaCha20-Poly1305(code key, box).
 
     ``older``: the practice's earlier keys (after rotations), so the new device can read
-    the versions sealed under them."""
+    the versions sealed under them. ``wire_key``: the practice's wire-id key
+    (``core.sync.wireids``), if it has one."""
     doc: dict[str, object] = {"key": base64.b64encode(key).decode(), "key_id": key_id}
+    if wire_key:
+        doc["wire_key"] = base64.b64encode(wire_key).decode()
     if older:
         doc["older"] = {k: base64.b64encode(v).decode() for k, v in sorted(older.items())}
     inner = nacl.public.Box(
@@ -126,9 +130,9 @@ def unwrap_key(
     recipient: uuid.UUID,
     recipient_secret: bytes,
     key_id: str,
-) -> tuple[bytes, dict[str, bytes]]:
-    """The practice key inside ``blob`` and the earlier keys it carries; ``PairingFailed`` if
-    the code or any binding is wrong."""
+) -> tuple[bytes, dict[str, bytes], bytes | None]:
+    """The practice key inside ``blob``, the earlier keys and the wire-id key it carries;
+    ``PairingFailed`` if the code or any binding is wrong."""
     recipient_pub = bytes(nacl.public.PrivateKey(recipient_secret).public_key)
     try:
         inner = crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -156,11 +160,14 @@ def unwrap_key(
     if doc.get("key_id") != key_id:
         raise PairingFailed("The offered key does not carry the id it was announced with.")
     older = doc.get("older") or {}
-    if not isinstance(older, dict):
+    wire_key = doc.get("wire_key")
+    if not isinstance(older, dict) or not isinstance(wire_key, str | None):
         raise PairingFailed("The offered key is damaged.")
-    return base64.b64decode(doc["key"]), {
-        str(k): base64.b64decode(v) for k, v in older.items() if k != key_id
-    }
+    return (
+        base64.b64decode(doc["key"]),
+        {str(k): base64.b64decode(v) for k, v in older.items() if k != key_id},
+        base64.b64decode(wire_key) if wire_key else None,
+    )
 
 
 def fingerprint(public_key: bytes) -> str:

@@ -20,15 +20,15 @@ Contract (docs/server.md "Client checklist", docs/sync.md §3):
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
 import syncwire as wire
-from core.domain.ids import new_id
 from core.storage import sync_store as store
-from core.sync import crypto
+from core.sync import crypto, wireids
 from core.sync.config import SyncConfig
 from core.sync.errors import ProtocolError, TamperedChange
 
@@ -60,15 +60,34 @@ class PushOutcome:
         return bool(self.accepted or self.duplicate or self.rejected)
 
 
+@dataclass(frozen=True, slots=True)
+class WireIds:
+    """The ids a version goes out under (``core.sync.wireids``)."""
+
+    change_id: uuid.UUID
+    record_id: uuid.UUID
+    version_id: uuid.UUID
+    parent_ids: tuple[uuid.UUID, ...]
+
+    @classmethod
+    def legacy(cls, row: store.OutgoingRow) -> WireIds:
+        """The chart's own ids: a version the server may already know by them."""
+        return cls(row.change_id, row.record_id, row.version_id, row.parents)
+
+
 def _header(
-    row: store.OutgoingRow, key_id: str, schema: int = crypto.SCHEMA_VERSION
+    row: store.OutgoingRow,
+    key_id: str,
+    schema: int = crypto.SCHEMA_VERSION,
+    ids: WireIds | None = None,
 ) -> crypto.VersionHeader:
+    ids = ids or WireIds.legacy(row)
     return crypto.VersionHeader(
-        change_id=row.change_id,
-        record_id=row.record_id,
+        change_id=ids.change_id,
+        record_id=ids.record_id,
         entity=row.entity,
-        version_id=row.version_id,
-        parent_ids=row.parents,
+        version_id=ids.version_id,
+        parent_ids=ids.parent_ids,
         kind=row.kind,
         key_id=key_id,
         schema_version=schema,
@@ -77,12 +96,12 @@ def _header(
 
 def stored_schema(cfg: SyncConfig, row: store.OutgoingRow) -> int:
     """The schema a stored ciphertext was sealed under (one sealed by an older app is schema
-    1, unpadded): its AAD names it, so the only sure test is to open it."""
+    1 or 2, under the chart's own ids): its AAD names it, so the only sure test is to open it."""
     assert row.ciphertext is not None and row.nonce is not None and row.key_id
     key = cfg.keys.get(row.key_id)
     if key is None:
-        return crypto.SCHEMA_VERSION
-    for schema in (crypto.SCHEMA_VERSION, 1):
+        return 2
+    for schema in (2, 1):
         try:
             crypto.open_version(
                 key, _header(row, row.key_id, schema), bytes(row.ciphertext), bytes(row.nonce)
@@ -90,18 +109,24 @@ def stored_schema(cfg: SyncConfig, row: store.OutgoingRow) -> int:
             return schema
         except TamperedChange:
             continue
-    return crypto.SCHEMA_VERSION
+    return 2
 
 
-def seal_row(cfg: SyncConfig, row: store.OutgoingRow) -> tuple[bytes, bytes, str, bool]:
-    """(ciphertext, nonce, key id, newly sealed) of an outbox row; sealed once, then reused."""
+def seal_row(
+    cfg: SyncConfig, row: store.OutgoingRow, ids: WireIds | None = None
+) -> tuple[bytes, bytes, str, bool]:
+    """(ciphertext, nonce, key id, newly sealed) of an outbox row; sealed once, then reused.
+    A ciphertext stored by an older app is reused as it is, under the chart's own ids."""
     if row.ciphertext is not None and row.nonce is not None and row.key_id:
         return bytes(row.ciphertext), bytes(row.nonce), row.key_id, False
     key_id = cfg.key_id or ""
     body = crypto.VersionBody(
-        payload=row.payload, created_at=row.created_at.isoformat(), device=row.device
+        payload=row.payload,
+        created_at=row.created_at.isoformat(),
+        device=row.device,
+        ids=crypto.LocalIds(row.change_id, row.record_id, row.version_id, row.parents),
     )
-    ciphertext, nonce = crypto.seal_version(cfg.key, _header(row, key_id), body)
+    ciphertext, nonce = crypto.seal_version(cfg.key, _header(row, key_id, ids=ids), body)
     return ciphertext, nonce, key_id, True
 
 
@@ -111,19 +136,63 @@ def to_change(
     nonce: bytes,
     key_id: str,
     schema: int = crypto.SCHEMA_VERSION,
+    ids: WireIds | None = None,
 ) -> wire.Change:
+    ids = ids or WireIds.legacy(row)
     return wire.Change(
-        change_id=row.change_id,
-        record_id=row.record_id,
+        change_id=ids.change_id,
+        record_id=ids.record_id,
         entity=row.entity,
-        version_id=row.version_id,
-        parent_ids=list(row.parents),
+        version_id=ids.version_id,
+        parent_ids=list(ids.parent_ids),
         kind=row.kind,
         ciphertext=wire.b64encode(ciphertext),
         nonce=wire.b64encode(nonce),
         key_id=key_id,
         schema_version=schema,
     )
+
+
+def wire_ids(
+    conn: Connection, cfg: SyncConfig, rows: list[store.OutgoingRow]
+) -> tuple[list[WireIds], list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]]]:
+    """The wire ids of ``rows`` (in outbox order, parents first), and those to store: a
+    version keeps the ids it was first sealed or pulled under; a record keeps the id the
+    server knows it by (its own, if it was synced before schema 3); everything else gets
+    its keyed id."""
+    key = cfg.id_key
+    records = store.wire_records_of(conn, [r.record_id for r in rows if r.wire_record is None])
+    versions = store.wire_ids_of(conn, [p for r in rows for p in r.parents])
+    out: list[WireIds] = []
+    assigned: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]] = []
+    for row in rows:
+        if row.ciphertext is not None and row.key_id:  # sealed by an older app: its own ids
+            out.append(WireIds.legacy(row))
+            versions[row.version_id] = row.wire_id or row.version_id
+            records.setdefault(row.record_id, row.wire_record or row.record_id)
+            if row.wire_id is None:
+                assigned.append((row.version_id, row.version_id, row.record_id, row.record_id))
+            continue
+        record = (
+            row.wire_record
+            or records.get(row.record_id)
+            or wireids.wire_id(key, "record", row.record_id)
+        )
+        records[row.record_id] = record
+        version = row.wire_id or wireids.wire_id(key, "version", row.version_id)
+        versions[row.version_id] = version
+        if row.wire_id is None or row.wire_record is None:
+            assigned.append((row.version_id, version, row.record_id, record))
+        change = (
+            row.change_id
+            if version == row.version_id  # legacy: the log may already hold it by its own ids
+            else wireids.wire_id(key, "change", row.change_id)
+        )
+        parents = tuple(
+            versions.get(p) or wireids.wire_id(key, "version", p) for p in row.parents
+        )
+        out.append(WireIds(change, record, version, parents))
+    return out, assigned
 
 
 def prepare_batch(conn: Connection, cfg: SyncConfig, *, limit: int = MAX_BATCH) -> Batch | None:
@@ -134,20 +203,37 @@ def prepare_batch(conn: Connection, cfg: SyncConfig, *, limit: int = MAX_BATCH) 
     rows = store.pending_rows(conn, limit)
     if not rows:
         return None
+    ids, assigned = wire_ids(conn, cfg, rows)
     changes, sealed = [], []
-    for row in rows:
-        ciphertext, nonce, key_id, new = seal_row(cfg, row)
+    for row, wire_row in zip(rows, ids, strict=True):
+        ciphertext, nonce, key_id, new = seal_row(cfg, row, wire_row)
         if new:
             sealed.append((row.change_id, ciphertext, nonce, key_id))
-        schema = crypto.SCHEMA_VERSION if new else stored_schema(cfg, row)
-        changes.append(to_change(row, ciphertext, nonce, key_id, schema))
+            changes.append(to_change(row, ciphertext, nonce, key_id, ids=wire_row))
+        else:  # an older app's ciphertext: its own ids, its own schema
+            changes.append(to_change(row, ciphertext, nonce, key_id, stored_schema(cfg, row)))
     # Frozen before anything is sent; the body below is what a retry resends byte for byte.
     store.mark_sealed(conn, [(change_id, key_id) for change_id, _c, _n, key_id in sealed])
-    batch_id = new_id()
+    store.assign_wire_ids(conn, assigned)
+    batch_id = uuid.uuid4()  # random: a UUIDv7 would tell the server when the batch was made
     request = wire.PushRequest(device_id=cfg.device_id, batch_id=batch_id, changes=changes)
     data = request.model_dump_json().encode()
     store.create_batch(conn, batch_id, data)
     return Batch(batch_id, data, len(rows))
+
+
+def local_changes(conn: Connection, body: bytes) -> dict[uuid.UUID, uuid.UUID]:
+    """wire change id → this chart's change id, for the changes of a batch's request body."""
+    try:
+        sent = json.loads(body)["changes"]
+        pairs = [(uuid.UUID(c["change_id"]), uuid.UUID(c["version_id"])) for c in sent]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ProtocolError("A stored push batch could not be read back.") from exc
+    known = store.known_by_wire(conn, [v for _c, v in pairs])
+    out = {change: known[version][1] for change, version in pairs if version in known}
+    # versions sealed by an older app are known by their own ids, not yet by a wire id
+    out.update((change, change) for change, version in pairs if version not in known)
+    return out
 
 
 def record_response(
@@ -160,15 +246,19 @@ def record_response(
     if answer.batch_id != batch.batch_id:
         raise ProtocolError("The sync server answered a different batch.")
     out = PushOutcome()
+    local = local_changes(conn, batch.body)
+    for r in answer.results:
+        if r.change_id not in local:
+            raise ProtocolError("The sync server answered for a change this device never sent.")
     stored = [r for r in answer.results if r.status in wire.STORED_STATUSES]
-    store.acknowledge(conn, [(r.change_id, int(r.seq or 0)) for r in stored])
+    store.acknowledge(conn, [(local[r.change_id], int(r.seq or 0)) for r in stored])
     out.accepted = sum(r.status is wire.ChangeStatus.ACCEPTED for r in stored)
     out.duplicate = len(stored) - out.accepted
     for result in answer.results:
         status = result.status
         if status in wire.STORED_STATUSES:
             continue
-        row = store.outgoing(conn, result.change_id)
+        row = store.outgoing(conn, local[result.change_id])
         if row is None:
             raise ProtocolError("The sync server answered for a change this device never sent.")
         out.records.add((row.record_id, row.entity))

@@ -95,9 +95,9 @@ def test_reordered_and_duplicated_batches_converge(
     patients.update_patient(a.chart, s.patient_id, phone="555-0199")  # child of a sealed version
     with a.chart.uow() as uow:
         [child] = [r for r in sync_store.pending_rows(uow.conn, 10) if r.key_id is None]
-        ciphertext, nonce, key_id, _new = push.seal_row(cfg, child)
-        sync_store.store_ciphertexts(uow.conn, [(child.change_id, ciphertext, nonce, key_id)])
-        change = push.to_change(child, ciphertext, nonce, key_id)
+        [ids], _assigned = push.wire_ids(uow.conn, cfg, [child])
+        ciphertext, nonce, key_id, _new = push.seal_row(cfg, child, ids)
+        change = push.to_change(child, ciphertext, nonce, key_id, ids=ids)
         uow.commit()
     headers = {"Authorization": f"Bearer {cfg.token}"}
     body = {

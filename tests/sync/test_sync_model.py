@@ -409,11 +409,14 @@ class TwoDevices(RuleBasedStateMachine):
                 ).all()
                 state = {r.change_id: r for r in uow.conn.execute(select(t.sync_change_state))}
                 opened = sync_store.conflicts(uow.conn)
+                wired = set(uow.conn.execute(select(t.record_wire_ids.c.wire_id)).scalars())
             local = {r.version_id for r in rows}
-            assert on_server <= local, f"{name} misses versions the server has"
+            # the server knows versions by their wire ids (core.sync.wireids) only
+            assert not on_server & local, "a chart's own version id reached the server"
+            assert on_server <= wired, f"{name} misses versions the server has"
             refused = {s for s, r in state.items() if r.status == "rejected"}
             assert all(state[c].salvaged for c in refused), "refused text not rescued"
-            assert len(local - on_server) == len(refused), f"{name}: a version never left"
+            assert len(local) - len(on_server) == len(refused), f"{name}: a version never left"
             conflict_sets[name] = {
                 (c["record_id"], c["kind"]) for c in opened if c["kind"] in ("draft", "delete_edit")
             }

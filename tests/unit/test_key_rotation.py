@@ -64,7 +64,7 @@ def test_a_pairing_blob_carries_the_older_keys() -> None:
         code=code, sender=a, sender_secret=a_secret, recipient=b, recipient_pub=b_public,
         key_id="pk-2", key=b"k" * 32, older={"pk-1": b"o" * 32},
     )
-    key, older = pairing.unwrap_key(
+    key, older, _wire = pairing.unwrap_key(
         code=code, blob=blob, sender=a, sender_pub=a_public, recipient=b,
         recipient_secret=b_secret, key_id="pk-2",
     )

@@ -1,0 +1,42 @@
+"""Opaque sync ids on the wire (issue 22).
+
+Revision ID: r0024
+Revises: r0023
+
+``record_wire_ids``: the id the sync server knows a version and its record by
+(``core.sync.wireids``), beside the immutable ``record_versions``. Versions the server already
+holds — pulled ones, and this chart's own that were acknowledged or sealed into a batch — keep
+the ids the log knows them by (their own: "legacy"), and so do the later versions of their
+records. Every other version gets its opaque ids when it is first sealed.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "r0024"
+down_revision = "r0023"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "record_wire_ids",
+        sa.Column("version_id", sa.Uuid(), primary_key=True),
+        sa.Column("wire_id", sa.Uuid(), nullable=False, unique=True),
+        sa.Column("record_id", sa.Uuid(), nullable=False),
+        sa.Column("wire_record", sa.Uuid(), nullable=False),
+    )
+    op.create_index("ix_record_wire_ids_record_id", "record_wire_ids", ["record_id"])
+    op.execute(
+        "INSERT INTO record_wire_ids (version_id, wire_id, record_id, wire_record) "
+        "SELECT version_id, version_id, record_id, record_id FROM record_versions "
+        "WHERE server_seq IS NOT NULL OR version_id IN (SELECT version_id FROM sync_outbox "
+        "WHERE acked_seq IS NOT NULL OR key_id IS NOT NULL)"
+    )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("Charts are never downgraded; restore the pre-upgrade backup.")
