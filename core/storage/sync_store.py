@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from core.domain.ids import new_id
 from core.storage import outbox
 from core.storage import tables as t
+from core.storage.types import uuid_from_hex
 
 
 def _now() -> dt.datetime:
@@ -207,7 +208,7 @@ def known_by_wire(
             f"WHERE w.wire_id IN ({_marks(len(chunk))})",
             chunk,
         ):
-            out[uuid.UUID(wire)] = (uuid.UUID(version), uuid.UUID(change))
+            out[uuid_from_hex(wire)] = (uuid_from_hex(version), uuid_from_hex(change))
     return out
 
 
@@ -225,7 +226,7 @@ def wire_ids_of(
             f"WHERE version_id IN ({_marks(len(chunk))})",
             chunk,
         ):
-            out[uuid.UUID(version)] = uuid.UUID(wire)
+            out[uuid_from_hex(version)] = uuid_from_hex(wire)
     return out
 
 
@@ -239,23 +240,24 @@ def wire_records_of(
         chunk = values[i : i + 500]
         for record, wire in _all(
             conn,
-            "SELECT record_id, wire_record FROM record_wire_ids "
-            f"WHERE record_id IN ({_marks(len(chunk))}) GROUP BY record_id",
+            "SELECT v.record_id, w.wire_record FROM record_versions v "
+            "JOIN record_wire_ids w ON w.version_id = v.version_id "
+            f"WHERE v.record_id IN ({_marks(len(chunk))}) GROUP BY v.record_id",
             chunk,
         ):
-            out[uuid.UUID(record)] = uuid.UUID(wire)
+            out[uuid_from_hex(record)] = uuid_from_hex(wire)
     return out
 
 
 def assign_wire_ids(
-    conn: Connection, assigned: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]]
+    conn: Connection, assigned: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]
 ) -> None:
-    """(version id, wire id, record id, wire record id), stored when a version is first
-    sealed or pulled; a version keeps its first."""
+    """(version id, wire id, wire record id), stored when a version is first sealed or
+    pulled; a version keeps its first."""
     _db(conn).executemany(
-        "INSERT OR IGNORE INTO record_wire_ids (version_id, wire_id, record_id, wire_record) "
-        "VALUES (?, ?, ?, ?)",
-        [(v.hex, w.hex, r.hex, wr.hex) for v, w, r, wr in assigned],
+        "INSERT OR IGNORE INTO record_wire_ids (version_id, wire_id, wire_record) "
+        "VALUES (?, ?, ?)",
+        [(v.hex, w.hex, wr.hex) for v, w, wr in assigned],
     )
 
 
@@ -291,9 +293,7 @@ def insert_remote_versions(conn: Connection, rows: Sequence[dict[str, Any]]) -> 
             for r in rows
         ],
     )
-    assign_wire_ids(
-        conn, [(r["version_id"], r["wire_id"], r["record_id"], r["wire_record"]) for r in rows]
-    )
+    assign_wire_ids(conn, [(r["version_id"], r["wire_id"], r["wire_record"]) for r in rows])
 
 
 def insert_local_version(
@@ -396,9 +396,9 @@ _OUTGOING = """
 
 def _outgoing(r: Sequence[Any]) -> OutgoingRow:
     return OutgoingRow(
-        uuid.UUID(r[0]),
-        uuid.UUID(r[1]),
-        uuid.UUID(r[2]),
+        uuid_from_hex(r[0]),
+        uuid_from_hex(r[1]),
+        uuid_from_hex(r[2]),
         r[3],
         r[4],
         tuple(uuid.UUID(p) for p in json.loads(r[5] or "[]")),
@@ -408,8 +408,8 @@ def _outgoing(r: Sequence[Any]) -> OutgoingRow:
         r[9],
         r[10],
         r[11],
-        uuid.UUID(r[12]) if r[12] else None,
-        uuid.UUID(r[13]) if r[13] else None,
+        uuid_from_hex(r[12]) if r[12] else None,
+        uuid_from_hex(r[13]) if r[13] else None,
     )
 
 

@@ -451,8 +451,8 @@ record_wire_ids = Table(
     metadata,
     Column("version_id", Uuid, primary_key=True),
     Column("wire_id", Uuid, nullable=False, unique=True),
-    Column("record_id", Uuid, nullable=False, index=True),
     Column("wire_record", Uuid, nullable=False),
+    sqlite_with_rowid=False,  # keyed by the version: no second copy of the key
 )
 
 record_heads = Table(

@@ -43,6 +43,8 @@ class Batch:
     body: bytes
     size: int
     resend: bool = False
+    # wire change id -> this chart's change id; None: read back from the body (a resend)
+    local: dict[uuid.UUID, uuid.UUID] | None = None
 
 
 @dataclass
@@ -155,7 +157,7 @@ def to_change(
 
 def wire_ids(
     conn: Connection, cfg: SyncConfig, rows: list[store.OutgoingRow]
-) -> tuple[list[WireIds], list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]]]:
+) -> tuple[list[WireIds], list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]]:
     """The wire ids of ``rows`` (in outbox order, parents first), and those to store: a
     version keeps the ids it was first sealed or pulled under; a record keeps the id the
     server knows it by (its own, if it was synced before schema 3); everything else gets
@@ -164,14 +166,14 @@ def wire_ids(
     records = store.wire_records_of(conn, [r.record_id for r in rows if r.wire_record is None])
     versions = store.wire_ids_of(conn, [p for r in rows for p in r.parents])
     out: list[WireIds] = []
-    assigned: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]] = []
+    assigned: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = []
     for row in rows:
         if row.ciphertext is not None and row.key_id:  # sealed by an older app: its own ids
             out.append(WireIds.legacy(row))
             versions[row.version_id] = row.wire_id or row.version_id
             records.setdefault(row.record_id, row.wire_record or row.record_id)
             if row.wire_id is None:
-                assigned.append((row.version_id, row.version_id, row.record_id, row.record_id))
+                assigned.append((row.version_id, row.version_id, row.record_id))
             continue
         record = (
             row.wire_record
@@ -182,7 +184,7 @@ def wire_ids(
         version = row.wire_id or wireids.wire_id(key, "version", row.version_id)
         versions[row.version_id] = version
         if row.wire_id is None or row.wire_record is None:
-            assigned.append((row.version_id, version, row.record_id, record))
+            assigned.append((row.version_id, version, record))
         change = (
             row.change_id
             if version == row.version_id  # legacy: the log may already hold it by its own ids
@@ -219,7 +221,8 @@ def prepare_batch(conn: Connection, cfg: SyncConfig, *, limit: int = MAX_BATCH) 
     request = wire.PushRequest(device_id=cfg.device_id, batch_id=batch_id, changes=changes)
     data = request.model_dump_json().encode()
     store.create_batch(conn, batch_id, data)
-    return Batch(batch_id, data, len(rows))
+    local = {wire_row.change_id: row.change_id for row, wire_row in zip(rows, ids, strict=True)}
+    return Batch(batch_id, data, len(rows), local=local)
 
 
 def local_changes(conn: Connection, body: bytes) -> dict[uuid.UUID, uuid.UUID]:
@@ -246,7 +249,7 @@ def record_response(
     if answer.batch_id != batch.batch_id:
         raise ProtocolError("The sync server answered a different batch.")
     out = PushOutcome()
-    local = local_changes(conn, batch.body)
+    local = batch.local if batch.local is not None else local_changes(conn, batch.body)
     for r in answer.results:
         if r.change_id not in local:
             raise ProtocolError("The sync server answered for a change this device never sent.")

@@ -32,6 +32,8 @@ from collections.abc import Iterable
 
 KINDS = ("record", "version", "change")
 WIRE_KEY_BYTES = 32
+_V4 = (0xFFFF_FFFF_FFFF_0FFF_3FFF_FFFF_FFFF_FFFF, 0x0000_0000_0000_4000_8000_0000_0000_0000)
+_new, _set = object.__new__, object.__setattr__
 
 
 def fallback_key(account_id: uuid.UUID) -> bytes:
@@ -43,8 +45,14 @@ def wire_id(key: bytes, kind: str, local: uuid.UUID) -> uuid.UUID:
     """The opaque id the server knows ``local`` by; the same on every device of a practice."""
     if kind not in KINDS:
         raise ValueError(f"unknown id kind {kind!r}")
-    digest = hmac.new(key, kind.encode() + b"|" + local.bytes, hashlib.sha256).digest()
-    return uuid.UUID(bytes=digest[:16], version=4)
+    digest = hmac.digest(key, kind.encode() + b"|" + local.bytes, "sha256")  # one-shot, in C
+    # uuid.UUID(bytes=..., version=4), built directly: a push derives three per version and
+    # the general constructor was most of that cost (tests/unit/test_wire_ids.py checks both
+    # agree).
+    out = _new(uuid.UUID)
+    _set(out, "int", int.from_bytes(digest[:16], "big") & _V4[0] | _V4[1])
+    _set(out, "is_safe", uuid.SafeUUID.unknown)
+    return out
 
 
 def matches(key: bytes, kind: str, local: uuid.UUID, wire: uuid.UUID) -> bool:

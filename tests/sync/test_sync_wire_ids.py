@@ -130,7 +130,7 @@ def test_records_the_server_knew_before_keep_their_ids(
 
     def legacy(conn, cfg, rows):  # type: ignore[no-untyped-def]
         ids = [push.WireIds.legacy(r) for r in rows]
-        return ids, [(r.version_id, r.version_id, r.record_id, r.record_id) for r in rows]
+        return ids, [(r.version_id, r.version_id, r.record_id) for r in rows]
 
     monkeypatch.setattr(push, "wire_ids", legacy)
     a.sync()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import uuid
 
@@ -20,6 +22,9 @@ KEY = bytes(range(32))
 def test_a_wire_id_is_a_stable_random_looking_uuid4(local: uuid.UUID, kind: str) -> None:
     wire = wireids.wire_id(KEY, kind, local)
     assert wire == wireids.wire_id(KEY, kind, local)
+    digest = hmac.new(KEY, kind.encode() + b"|" + local.bytes, hashlib.sha256).digest()
+    assert wire == uuid.UUID(bytes=digest[:16], version=4)  # the direct build agrees
+    assert str(wire) == str(uuid.UUID(str(wire))) and hash(wire) == hash(uuid.UUID(str(wire)))
     assert wire.version == 4 and wire.variant == uuid.RFC_4122
     assert wire != local and wireids.matches(KEY, kind, local, wire)
     assert wireids.matches(KEY, kind, local, local)  # legacy: the log knows it by itself

@@ -26,13 +26,12 @@ def upgrade() -> None:
         "record_wire_ids",
         sa.Column("version_id", sa.Uuid(), primary_key=True),
         sa.Column("wire_id", sa.Uuid(), nullable=False, unique=True),
-        sa.Column("record_id", sa.Uuid(), nullable=False),
         sa.Column("wire_record", sa.Uuid(), nullable=False),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_record_wire_ids_record_id", "record_wire_ids", ["record_id"])
     op.execute(
-        "INSERT INTO record_wire_ids (version_id, wire_id, record_id, wire_record) "
-        "SELECT version_id, version_id, record_id, record_id FROM record_versions "
+        "INSERT INTO record_wire_ids (version_id, wire_id, wire_record) "
+        "SELECT version_id, version_id, record_id FROM record_versions "
         "WHERE server_seq IS NOT NULL OR version_id IN (SELECT version_id FROM sync_outbox "
         "WHERE acked_seq IS NOT NULL OR key_id IS NOT NULL)"
     )
