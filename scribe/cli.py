@@ -44,7 +44,7 @@ def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
                        help="a CTranslate2 Whisper model folder (default: the bundled tiny.en)")
     draft.add_argument("--allow-download", action="store_true",
                        help="consent to download a named model (e.g. base.en) if not present")
-    draft.add_argument("--discipline", default=None, choices=("PT", "OT", "SLP"),
+    draft.add_argument("--discipline", default=None, choices=("PT", "OT", "SLP", "LMT"),
                        help="the episode's discipline (shapes the decoding prompt)")
     draft.add_argument("--json", action="store_true", help="print one JSON object")
     draft.add_argument("--stream", action="store_true",

@@ -20,11 +20,14 @@ OPENING = {
     "PT": "Physical therapy note. Subjective, objective, assessment, plan.",
     "OT": "Occupational therapy note. Subjective, objective, assessment, plan.",
     "SLP": "Speech-language pathology note. Subjective, objective, assessment, plan.",
+    "LMT": "Massage therapy note. Subjective, objective, assessment, plan.",
 }
 NOTATION = {
     "PT": "Patient reports pain 6/10, denies numbness or tingling. 3 sets of 15, 12 minutes.",
     "OT": "Patient reports pain 4/10, denies numbness or tingling. Grip 40 pounds, 12 minutes.",
     "SLP": "Patient tolerated thin liquids with a chin tuck, 80% accuracy, 30 minutes.",
+    "LMT": "Client reports tension 6/10 in the left upper trapezius, denies numbness, "
+           "50 minutes.",
 }
 # Terms a clinician dictates for each region (spelling matters more than coverage).
 REGION_TERMS = {
@@ -50,6 +53,8 @@ DISCIPLINE_TERMS = {
     "OT": "ADL training, upper body dressing, fine motor coordination, orthotic training.",
     "SLP": "Dysphagia treatment, oral motor exercises, articulation, word retrieval, "
            "aphasia, dysarthria.",
+    "LMT": "Effleurage, petrissage, myofascial release, trigger point therapy, deep tissue, "
+           "Swedish massage.",
 }
 # Without an episode: the original fixed prompt. Measured (bench_scribe ``prompt``, float32):
 # it beats a region-neutral general prompt on both the fixtures (0.055 vs 0.080) and the

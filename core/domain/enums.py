@@ -9,11 +9,13 @@ class Discipline(StrEnum):
     PT = "PT"
     OT = "OT"
     SLP = "SLP"
+    LMT = "LMT"  # licensed massage therapist (issue 18): no therapy plan of care
 
     @property
     def modifier(self) -> str:
-        """The CMS plan-of-care modifier for claims in this discipline."""
-        return {"PT": "GP", "OT": "GO", "SLP": "GN"}[self.value]
+        """The CMS plan-of-care modifier for claims in this discipline; "" for massage
+        therapy, which is not furnished under a PT/OT/SLP plan of care."""
+        return {"PT": "GP", "OT": "GO", "SLP": "GN"}.get(self.value, "")
 
 
 class Laterality(StrEnum):

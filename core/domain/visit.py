@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.domain.body import MAX_MARKS, BodyMark, marks_of
 from core.domain.enums import (
     Laterality,
     NoteStatus,
@@ -224,6 +225,9 @@ class Note:
     # a list ({"item_id", "quantity"} in the item's unit) = as the clinician set it on the note.
     # Frozen at signing to what signing recorded, so the signed note says what it used.
     supplies: list[dict[str, str]] | None = None
+    # the body diagram (issue 18): findings marked on a front/back outline, as
+    # ``core.domain.body.BodyMark.to_dict`` dicts in the order they were placed; None = none
+    body_marks: list[dict[str, Any]] | None = None
     dictated_at: dt.datetime | None = None
     signed_at: dt.datetime | None = None
     signed_by: uuid.UUID | None = None
@@ -368,6 +372,30 @@ class Note:
         ``None`` goes back to what the usage templates give."""
         self.ensure_editable()
         self.supplies = None if supplies is None else [dict(s) for s in supplies]
+
+    # -- body diagram ----------------------------------------------------------------------
+    @property
+    def marks(self) -> list[BodyMark]:
+        return marks_of(self.body_marks)
+
+    def add_body_mark(self, mark: BodyMark) -> BodyMark:
+        self.ensure_editable()
+        current = self.marks
+        if len(current) >= MAX_MARKS:
+            raise ValidationError(f"A note keeps at most {MAX_MARKS} body diagram marks.",
+                                  field="body_marks")
+        if any(m.id == mark.id for m in current):
+            raise ValidationError("That mark is already on the note.", field="body_marks")
+        self.body_marks = [*(m.to_dict() for m in current), mark.to_dict()]
+        return mark
+
+    def remove_body_mark(self, mark_id: str) -> None:
+        self.ensure_editable()
+        current = self.marks
+        kept = [m for m in current if m.id != mark_id]
+        if len(kept) == len(current):
+            raise ValidationError("That mark is not on this note.", field="body_marks")
+        self.body_marks = [m.to_dict() for m in kept] or None
 
     @property
     def ordered_blocks(self) -> list[TimedBlock]:

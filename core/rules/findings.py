@@ -84,6 +84,10 @@ CATALOG: Mapping[str, FindingSpec] = dict(
         # laterality and diagnoses
         _spec("block.missing_laterality", "block", "A one-sided service has no side."),
         _spec("block.laterality_conflict", "block", "The block's side contradicts the diagnoses."),
+        _spec("block.body_side_conflict", "warn",
+              "The block's side is not the side the body diagram marks."),
+        _spec("payer.massage_not_enrolled", "block",
+              "The payer does not enroll licensed massage therapists (Medicare)."),
         _spec("dx.unspecified_laterality", "warn", "A diagnosis has no side but one exists."),
         # code-specific forms
         _spec("form.97110.multiple_targets", "warn", "97110 names more than one target outcome."),

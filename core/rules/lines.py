@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.domain.body import body_side
 from core.domain.enums import Laterality
 from core.domain.visit import Note
 from core.rules.packs import CodeInfo, PairEdit, PayerRules, RulePacks
@@ -43,6 +44,14 @@ class ServiceLine:
     goal_connection: str
     note_id: uuid.UUID
     current: bool
+    body_side: Laterality | None = None  # the note's body diagram (core.domain.body.body_side)
+
+    @property
+    def side(self) -> Laterality | None:
+        """The line's own side, else the side its note's body diagram marks."""
+        if self.laterality in (None, Laterality.UNSPECIFIED, Laterality.NOT_APPLICABLE):
+            return self.body_side or self.laterality
+        return self.laterality
 
     @property
     def field(self) -> str:
@@ -60,12 +69,13 @@ class ServiceLine:
 
 
 def note_lines(note: Note, packs: RulePacks, *, current: bool = True) -> list[ServiceLine]:
+    marked = body_side(note.marks) if note.body_marks else None
     out = [
         ServiceLine(
             id=b.id, kind="block", code=b.code, info=packs.find_code(b.code), start=b.start,
             stop=b.stop, minutes=b.minutes, modifiers=b.modifiers, laterality=b.laterality,
             goal_ids=b.goal_ids, details=b.details, goal_connection=b.goal_connection,
-            note_id=note.id, current=current,
+            note_id=note.id, current=current, body_side=marked,
         )
         for b in note.ordered_blocks
     ]
@@ -74,7 +84,7 @@ def note_lines(note: Note, packs: RulePacks, *, current: bool = True) -> list[Se
             id=s.id, kind="untimed", code=s.code, info=packs.find_code(s.code), start=None,
             stop=None, minutes=s.minutes, modifiers=s.modifiers, laterality=s.laterality,
             goal_ids=s.goal_ids, details=s.details, goal_connection="", note_id=note.id,
-            current=current,
+            current=current, body_side=marked,
         )
         for s in sorted(note.untimed, key=lambda s: s.position)
     )

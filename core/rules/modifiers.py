@@ -42,7 +42,7 @@ def modifiers_for(
         mod = _ASSISTANT.get(Discipline(clinician.discipline))
         if mod:
             common.append(mod)
-    if payer.requires_discipline_modifier and discipline is not None:
+    if payer.requires_discipline_modifier and discipline is not None and discipline.modifier:
         common.append(discipline.modifier)
     # facts.units only when KX can apply: it computes the note's units
     status = None

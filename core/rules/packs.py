@@ -142,6 +142,9 @@ class PayerRules:
     # The provider must file the claim; the patient never gets a superbill to submit
     # (Medicare: Social Security Act §1848(g)(4)).
     mandatory_claim_submission: bool = False
+    # Licensed massage therapists can bill this payer (Medicare does not enroll them:
+    # shared/reference/claims.md §5).
+    enrolls_massage_therapists: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +333,7 @@ def _payer(row: Mapping[str, Any]) -> PayerRules:
         payer_pairs=tuple(_pair(p, payer=key) for p in row.get("payer_pairs", ())),
         note=row.get("note", ""),
         mandatory_claim_submission=bool(row.get("mandatory_claim_submission", False)),
+        enrolls_massage_therapists=bool(row.get("enrolls_massage_therapists", True)),
     )
 
 

@@ -6,7 +6,8 @@ Contract:
   in position order, untimed services in position order, acknowledgements sorted. Decimals
   become strings; NaN/infinity and values JSON cannot hold raise ``InvalidInput``.
 - It holds the clinical content (S/O/A/P, blocks, untimed services, total treatment time,
-  acknowledgements, the supplies used when the note keeps them) and the visit (date, times,
+  acknowledgements, the supplies used when the note keeps them, the body diagram's marks
+  when there are any) and the visit (date, times,
   place; a home visit's address and a telehealth visit's modality when set). Workflow fields
   (status, hash, snapshot, addenda, updated_at) are not part of it. ``signed_by``/``signed_at`` and
   ``unit_method`` (units per the payer's method) are included when given.
@@ -94,6 +95,8 @@ def _note(note: Note) -> dict[str, Any]:
         "acknowledged": acks,
         # only when set, so a note signed before supplies were kept keeps its snapshot
         **({"supplies": _supplies(note.supplies)} if note.supplies is not None else {}),
+        # only when marked, so a note signed before the body diagram keeps its snapshot
+        **({"body_marks": [dict(m) for m in note.body_marks]} if note.body_marks else {}),
     }
 
 

@@ -230,7 +230,8 @@ def assemble(inputs: SuperbillInputs, packs: RulePacks) -> tuple[b.Superbill, li
             if len(modifiers) > 4:
                 truncated.append(f"{s.code} on {first.date.isoformat()}")
                 modifiers = modifiers[:4]
-            pointers = _merge([pointers_of(ln.laterality, episode) for ln in mine])[:4]
+            # a line with no side of its own takes the side its note's body diagram marks
+            pointers = _merge([pointers_of(ln.side, episode) for ln in mine])[:4]
             rendered = main_visit(s.code, service_lines, first) if len(members) > 1 else first
             renderer = g.clinicians[billing_clinician(rendered, g.billed_under)]
             lines.append(b.SuperbillLine(

@@ -240,6 +240,7 @@ notes = Table(
     Column("total_treatment_minutes", Integer),
     Column("acknowledged", JsonValue, nullable=False),
     Column("supplies", OptionalJson),  # issue 20: NULL = the usage templates decide
+    Column("body_marks", OptionalJson),  # issue 18: the body diagram; NULL = no marks
     Column("dictated_at", DateTime),
     Column("signed_at", DateTime),
     Column("signed_by", Uuid),

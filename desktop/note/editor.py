@@ -21,6 +21,7 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -36,6 +37,7 @@ from desktop.context import AppContext
 from desktop.formats import show_when
 from desktop.models.lists import NOTE_TYPES, fmt_date
 from desktop.note.blocks import BlockRow
+from desktop.note.body_diagram import BodyDiagramSection
 from desktop.note.sections import BlocksSection, SoapSection, TotalTime, UntimedSection
 from desktop.note.side_panel import AddendaPanel, FindingsPanel, SignBar, UnitsView
 from desktop.note.sign_confirm import SigningFlow
@@ -113,8 +115,11 @@ class NoteEditor(QWidget):
         self.untimed.remove_requested.connect(self._remove_untimed)
         self.total = TotalTime(self._save_total)
         self.supplies = SuppliesSection()  # issue 20: what signing records from stock
+        self.body_diagram = BodyDiagramSection()  # issue 18: marks feed the laterality check
+        self.body_diagram.changed.connect(self.request_check)
+        self.body_diagram.append_requested.connect(self._append_objective)
         for w in (self.soap, hline(), self.blocks, hline(), self.untimed, hline(), self.total,
-                  self.supplies):
+                  self.supplies, hline(), self.body_diagram):
             col.addWidget(w)
         col.addStretch(1)
         scroll.setWidget(body)
@@ -175,6 +180,7 @@ class NoteEditor(QWidget):
         self._set_read_only(self.read_only)
         self._show_check(ws.check)
         self.supplies.show_note(note.id, self.read_only)
+        self.body_diagram.show_note(note.id, self.read_only)
         self._fix_tab_order()
         self.loaded.emit(note.id)
 
@@ -285,6 +291,25 @@ class NoteEditor(QWidget):
     def _remove_untimed(self, service_id: uuid.UUID) -> None:
         if self.note_id is not None:
             self.run(ops.remove_untimed(self, self.note_id, service_id), self._reload)
+
+    def _append_objective(self, lines: list[str]) -> None:
+        """The body diagram's marks at the end of the Objective box, as if typed there: the
+        box's own debounced save (and undo) applies, and its text is never replaced."""
+        edit = self.soap.edits.get("objective")
+        if edit is None or edit.isReadOnly():
+            return
+        have = set(edit.toPlainText().splitlines())
+        new = [line for line in lines if line not in have]
+        if not new:
+            return
+        if "Body diagram:" not in have:
+            new.insert(0, "Body diagram:")
+        cursor = edit.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        prefix = "\n" if edit.toPlainText().strip() else ""
+        cursor.insertText(prefix + "\n".join(new))
+        edit.setTextCursor(cursor)
+        edit.setFocus()
 
     def _reload(self, *_: Any) -> None:
         if self.note_id is not None:
@@ -439,7 +464,10 @@ class NoteEditor(QWidget):
             chain.append(self.blocks.picker)
         if self.untimed.picker is not None:
             chain += [self.untimed.picker, self.untimed.minutes, self.untimed.add_button]
-        chain += [self.total.spin, self.findings.table, self.sign_bar.button]
+        d = self.body_diagram
+        chain += [self.total.spin, d.region, d.side, d.finding, d.severity, d.add_button,
+                  d.list, d.remove_button, d.objective_button, self.findings.table,
+                  self.sign_bar.button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -474,6 +502,7 @@ class NoteEditor(QWidget):
         self.untimed.clear()
         self.total.set_value(None)
         self.supplies.clear()
+        self.body_diagram.clear()
         self.units.clear()
         self.findings.clear()
         self.sign_bar.clear()

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QP
 
 from desktop.widgets import CenteredCard, heading, label, named
 
-DISCIPLINES = (("PT", "Physical therapy"), ("OT", "Occupational therapy"), ("SLP", "Speech"))
+DISCIPLINES = (("PT", "Physical therapy"), ("OT", "Occupational therapy"), ("SLP", "Speech"),
+               ("LMT", "Massage therapy"))
 
 
 class SetupScreen(CenteredCard):

@@ -154,24 +154,35 @@ def test_check_integrity_on_a_damaged_demo_chart_reports_instead_of_crashing(
     import contextlib
     import random
 
-    from core.domain.errors import ChartsideError
+    from core.domain.errors import ChartCorrupt, ChartsideError
     from core.services import demo
 
     demo.populate(chart)
     chart.checkpoint()
     chart.lock()
-    data = bytearray(chart_path.read_bytes())
-    rng = random.Random(3)
-    for _ in range(3):
-        data[rng.randrange(4096 * 5, len(data))] ^= 0xFF
-    chart_path.write_bytes(bytes(data))
-    session = charts.open_chart(chart_path, passphrase=PASSPHRASE)
-    try:
-        report = charts.check_integrity(session)
-        assert not report.ok
-        assert any("HMAC" in p for p in report.problems)
-        # Later work gets a clear error or an answer, never a pool timeout or a traceback.
-        with contextlib.suppress(ChartsideError):
-            charts.verify_audit(session)
-    finally:
-        session.lock()
+    clean = chart_path.read_bytes()
+    reported = refused = 0
+    for seed in range(16):  # where the damage lands decides which of the two clear outcomes
+        data = bytearray(clean)
+        rng = random.Random(seed)
+        for _ in range(3):
+            data[rng.randrange(4096 * 5, len(data))] ^= 0xFF
+        chart_path.write_bytes(bytes(data))
+        try:
+            session = charts.open_chart(chart_path, passphrase=PASSPHRASE)
+        except ChartCorrupt:  # damage on a page the open reads: a clear error, nothing else
+            refused += 1
+            continue
+        try:
+            report = charts.check_integrity(session)
+            assert not report.ok
+            assert any("HMAC" in p for p in report.problems)
+            # Later work gets a clear error or an answer, never a pool timeout or a traceback.
+            with contextlib.suppress(ChartsideError):
+                charts.verify_audit(session)
+        finally:
+            session.lock()
+        reported += 1
+        if reported >= 2:
+            break
+    assert reported >= 2, (reported, refused)

@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 import syncwire as wire
 from core.domain.billing import FeeScheduleEntry, Package, PackageUse, Payment, PaymentKind
+from core.domain.body import FINDINGS, BodyMark
 from core.domain.books import ClockEntry, ClockKind, MileageEntry
 from core.domain.claims import Claim, ClaimBatch, RemittanceItem
 from core.domain.enums import (
@@ -149,6 +150,12 @@ def worlds(draw: st.DrawFn) -> dict[str, Any]:
                               details={"reps": draw(st.integers(0, 30)), "text": draw(text)},
                               modifiers=tuple(draw(st.sampled_from([(), ("GP",), ("59", "KX")])))))
     note.add_untimed(UntimedService(code="97161", minutes=draw(st.none() | st.integers(0, 60))))
+    for region, side in draw(st.lists(st.sampled_from(
+            [("upper_trapezius", "left"), ("calf", "right"), ("sacrum", "not_applicable")]),
+            max_size=3)):  # the body diagram (issue 18): synced with the note
+        note.add_body_mark(BodyMark(region, side, draw(st.sampled_from(list(FINDINGS))),  # type: ignore[arg-type]
+                                    draw(st.none() | st.integers(0, 10)),
+                                    draw(st.none() | st.floats(0, 200)), draw(st.floats(0, 440))))
     if draw(st.booleans()):
         note.mark_signed(by=clinician.id, at=dt.datetime(2025, 1, 3, 8, 0),
                          snapshot=draw(text), content_hash="ab" * 32)

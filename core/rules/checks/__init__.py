@@ -65,6 +65,7 @@ CHECKS: tuple[Check, ...] = (
     plan.check_certification,
     plan.check_claim_modifiers,
     payer.check_supervision,
+    payer.check_massage_therapist_payer,
     claim_gate.check_diagnosis_present,
     claim_gate.check_initial_encounter,
     claim_gate.check_evaluation_plan,

@@ -1,5 +1,7 @@
 """Body side: sided services need a side, the side must fit the diagnoses, and diagnoses
-should name a side when ICD-10-CM offers one.
+should name a side when ICD-10-CM offers one. The note's body diagram (issue 18) counts as
+the side of a line that records none, and a line marked one side when the diagram marks only
+the other is flagged.
 
 Contract: functions take ``NoteFacts`` and yield ``Finding``s. ``core.domain.icd`` is
 consulted (lazily, cached) only for diagnoses whose laterality is *unspecified*.
@@ -26,7 +28,9 @@ def check_laterality(f: NoteFacts) -> Iterator[Finding]:
         info = line.info
         if info is None:
             continue
-        if line.laterality in _MISSING:
+        if line.laterality in _MISSING and line.body_side is not None:
+            pass  # the body diagram marks the side(s) treated
+        elif line.laterality in _MISSING:
             if info.laterality is Sidedness.USUALLY or (
                 info.laterality is Sidedness.SOMETIMES and sided
             ):
@@ -49,6 +53,18 @@ def check_laterality(f: NoteFacts) -> Iterator[Finding]:
                 f"diagnosis on the plan is: {codes}.",
                 f"{line.field}.laterality",
                 "Correct the block's side, or add the diagnosis for that side to the plan.",
+                block_id=line.id,
+            )
+        if line.laterality in (Laterality.RIGHT, Laterality.LEFT) and line.body_side in (
+            Laterality.RIGHT, Laterality.LEFT
+        ) and line.laterality is not line.body_side:
+            assert line.body_side is not None
+            yield make_finding(
+                "block.body_side_conflict",
+                f"The {line.code} block is marked {line.laterality.value}, but the body "
+                f"diagram marks only the {line.body_side.value} side.",
+                f"{line.field}.laterality",
+                "Correct the block's side or the marks on the body diagram.",
                 block_id=line.id,
             )
 

@@ -7,13 +7,15 @@ Contract: each function takes ``NoteFacts`` and yields ``Finding``s; no other ef
 - Modifier 50 (bilateral procedure) is not for therapy codes: their units are time, and both
   sides are one service; the side belongs on the block (bilateral), not in a modifier.
 - A bilateral block when every sided diagnosis on the plan is one side contradicts the plan.
+- A licensed massage therapist's visit cannot be billed to a payer that does not enroll
+  massage therapists (Medicare, claims.md §5): blocked, with the ways that remain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from core.domain.enums import Laterality
+from core.domain.enums import Discipline, Laterality
 from core.rules.checks.facts import NoteFacts
 from core.rules.findings import Finding, make_finding
 
@@ -50,6 +52,19 @@ def check_supervision(f: NoteFacts) -> Iterator[Finding]:
         "claim.billed_under_supervisor",
         f"Billed under the supervising therapist {name}{npi}: 24J and the claim signature are "
         "theirs; each line carries CQ/CO.", field, "—")
+
+
+def check_massage_therapist_payer(f: NoteFacts) -> Iterator[Finding]:
+    clinician = f.ctx.clinician
+    massage = f.ctx.discipline is Discipline.LMT or (
+        clinician is not None and Discipline(clinician.discipline) is Discipline.LMT)
+    if massage and f.lines and not f.payer.enrolls_massage_therapists:
+        yield make_finding(
+            "payer.massage_not_enrolled",
+            f"{f.payer.name} does not enroll licensed massage therapists: this visit cannot "
+            "be billed to it.", "episode.payer",
+            "Bill the patient (cash, with a superbill or a good-faith estimate) or the payer "
+            "that covers the massage (auto or workers' compensation, a commercial plan).")
 
 
 def check_modifier_50(f: NoteFacts) -> Iterator[Finding]:

@@ -133,7 +133,7 @@ def check_claim_modifiers(f: NoteFacts) -> Iterator[Finding]:
                 "episode.discipline",
                 "Set the plan of care's discipline (PT, OT or SLP).",
             )
-        else:
+        elif discipline.modifier:
             yield make_finding(
                 "claim.discipline_modifier",
                 f"{discipline.modifier} will be added to every line ({discipline} plan of care).",
