@@ -51,6 +51,9 @@ class ClaimStatus(StrEnum):
     SENT = "sent"
     PAID = "paid"  # paid in full or in part, no denial
     DENIED = "denied"
+    # denied, then reopened to be corrected: its visits may be claimed again, and the next
+    # claim of them replaces it (837P CLM05-3 = 7 with REF*F8, CMS-1500 item 22)
+    REOPENED = "reopened"
 
 
 # X12 5010 basic character set minus our delimiters: what an element may carry.
@@ -110,6 +113,7 @@ class Claim:
     payer_claim_number: str = ""  # CLP07, the payer's own number, once remitted
     id: uuid.UUID = field(default_factory=new_id)
     control_number: str = ""
+    replaces_id: uuid.UUID | None = None  # the reopened (denied) claim this one corrects
 
     def __post_init__(self) -> None:
         self.status = ClaimStatus(self.status)
@@ -117,6 +121,18 @@ class Claim:
             self.control_number = control_number_for(self.id)
         if self.charge_cents < 0:
             raise ValidationError("A claim's charge cannot be negative.", field="charge_cents")
+
+
+    def reopen(self) -> None:
+        """A denied claim set aside to be corrected and filed again (its visits become
+        claimable; the next claim of them replaces this one)."""
+        if self.status is not ClaimStatus.DENIED:
+            raise ValidationError(
+                f"Only a denied claim can be reopened for correction; this one is "
+                f"{self.status.value}.", field="status",
+                hint="A paid claim is corrected with the payer directly; an unsent or sent "
+                     "one is still on its way.")
+        self.status = ClaimStatus.REOPENED
 
 
 @dataclass(eq=False)

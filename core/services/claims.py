@@ -13,7 +13,8 @@ Contract:
   ``mark_sent`` (paper filing): one claim per day of service, each on its own form with its
   claim number in item 26 (``paper_control_number_for``: the 14 places the item has, which the
   payer returns in the 835), saved as ``sent`` with the file in one transaction, as the 837P
-  does; visits already on a claim of any status are left out (all of them: ``NothingToBill``). A
+  does; visits already on a claim of any status but ``reopened`` are left out (all of them:
+  ``NothingToBill``). A
   preview shows the same forms with item 26 as without marking (numbers come with the save).
 - ``export_837p``: every patient's signed, not yet claimed days in the range under one payer, one
   claim per patient per day; one interchange with the next control number (persisted, unique).
@@ -21,6 +22,10 @@ Contract:
   the file's SHA-256 goes in the audit log, all in one transaction: if the write fails nothing
   is marked sent, and if the commit fails the file is removed.
 - ``update_payer_claim_ids``: the payer profile's clearinghouse ids and claims address.
+- ``reopen_denied``: a denied claim set aside to be corrected (status ``reopened``): its visits
+  are claimable again, and the next claim of them (form or file) is a corrected claim of it
+  (``_corrections``: resubmission code 7 with the payer's claim number, 837P CLM05-3 and
+  REF*F8, CMS-1500 item 22; ``Claim.replaces_id``). Only a denied claim can be reopened.
 """
 
 from __future__ import annotations
@@ -173,17 +178,19 @@ def _cms1500(uow: UnitOfWork, request: Cms1500Request, *, sent_at: dt.datetime |
             raise NothingToBill("Every visit of this range is on a claim sent already.",
                                 hint="Print it again without marking it sent, or choose "
                                      "other dates.")
+    drafts, replaces = _corrections(uow, drafts)
     _refuse_incomplete(drafts, for_file=False)
     # item 29: what the patient paid on these visits, when the form carries all of them
     if len(drafts) == 1 and len(drafts[0].lines) == len(bill.lines):
         drafts = [replace(drafts[0], paid_cents=max(bill.paid_cents, 0))]
     sent: list[Claim] = []
     if sent_at is not None:
-        for d in drafts:
+        for i, d in enumerate(drafts):
             ident = new_id()
             sent.append(Claim(d.patient_id, d.episode_id, d.payer.id, d.service_date,
                               d.visit_ids, d.charge_cents, ClaimStatus.SENT, sent_at=sent_at,
-                              id=ident, control_number=paper_control_number_for(ident)))
+                              id=ident, control_number=paper_control_number_for(ident),
+                              replaces_id=replaces[i]))
     pages = [p for i, d in enumerate(drafts) for p in cms1500.form_pages(
         d, issued, account=sent[i].control_number if sent else None)]
     pdf = cms1500_pdf.render(pages, mode=request.mode, offset=request.offset)
@@ -201,6 +208,7 @@ def export_837p(
     with chart.uow() as uow:
         profile = _payer_named(uow.payers.list(), payer)
         drafts: list[ClaimDraft] = []
+        replaced: list[uuid.UUID | None] = []
         blocked: list[str] = []
         for patient_id in uow.claims.patients_seen(date_from, date_to):
             try:
@@ -214,6 +222,8 @@ def export_837p(
             mine = [d for d in mine if not any(v in claimed for v in d.visit_ids)]
             if not mine:
                 continue
+            mine, corrects = _corrections(uow, mine)
+            replaced += corrects
             stops = [f for f in blocking(findings) if f.id not in _ANSWERED_HERE]
             blocked += [f"patient {patient_id.hex[:8]}: {f.message}" for f in stops]
             drafts += mine
@@ -227,7 +237,8 @@ def export_837p(
         practice = drafts[0].practice
         assert practice is not None  # problems() refused a claim without one
         claims = [Claim(d.patient_id, d.episode_id, profile.id, d.service_date, d.visit_ids,
-                        d.charge_cents, ClaimStatus.SENT, sent_at=now) for d in drafts]
+                        d.charge_cents, ClaimStatus.SENT, sent_at=now, replaces_id=r)
+                  for d, r in zip(drafts, replaced, strict=True)]
         control = uow.claims.next_control_number()
         text = x837.interchange(drafts, x837.Envelope(
             profile, practice, control, now, claim_numbers=[c.control_number for c in claims]))
@@ -325,6 +336,42 @@ def _drafts(uow: UnitOfWork, bill: Superbill, patient_id: uuid.UUID, *, per_day:
         clinicians=uow.clinicians.list(), unlisted=unlisted, descriptions=descriptions,
     )
     return build_claims(bill, sources, per_day=per_day)
+
+
+def _corrections(
+    uow: UnitOfWork, drafts: list[ClaimDraft]
+) -> tuple[list[ClaimDraft], list[uuid.UUID | None]]:
+    """Drafts of visits whose last claim was a reopened denial become corrected claims of it:
+    resubmission code 7 with the payer's number of the original when the payer gave one (an
+    original the payer never numbered is filed as a new claim). Returns the drafts and, per
+    draft, the id of the claim it replaces (or None)."""
+    reopened = uow.claims.reopened_claims(v for d in drafts for v in d.visit_ids)
+    out: list[ClaimDraft] = []
+    replaces: list[uuid.UUID | None] = []
+    for d in drafts:
+        original = next((reopened[v] for v in d.visit_ids if v in reopened), None)
+        if original is None:
+            out.append(d)
+            replaces.append(None)
+            continue
+        number = original.payer_claim_number.strip()
+        out.append(replace(d, resubmission="7" if number else "", original_reference=number))
+        replaces.append(original.id)
+    return out, replaces
+
+
+def reopen_denied(chart: ChartSession, claim_id: uuid.UUID) -> Result[Claim]:
+    """Set a denied claim aside to be corrected: its visits may be claimed again (CMS-1500 or
+    837P), and that claim replaces this one. Audited; synced like every claim."""
+    with chart.uow() as uow:
+        claim = uow.claims.get(claim_id)
+        if claim is None:
+            raise NotFound("No claim with that id in this chart.",
+                           hint="chartside claims list shows them.")
+        claim.reopen()
+        uow.claims.save([claim])
+        uow.record("update", "claim", claim.id, detail="reopened for correction")
+        return Result(claim, uow.commit())
 
 
 def _commit_or_remove(uow: UnitOfWork, out: Path) -> Changes:

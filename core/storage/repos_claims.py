@@ -76,7 +76,27 @@ class ClaimRepo:
         return [from_row(Claim, r) for r in self.conn.execute(stmt).mappings()]
 
     def claimed_visits(self, visit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Claim]:
-        """The claim (any status) each visit is already on, for the visits asked about."""
+        """The claim each visit is already on (any status but ``reopened``: a denied claim
+        reopened for correction frees its visits), for the visits asked about."""
+        return {vid: c for vid, c in self._claims_of(visit_ids).items()
+                if c.status is not ClaimStatus.REOPENED}
+
+    def reopened_claims(self, visit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Claim]:
+        """The latest reopened claim of each visit asked about that is on no live claim: the
+        claim a new claim of that visit corrects."""
+        out: dict[uuid.UUID, Claim] = {}
+        wanted = set(visit_ids)
+        for r in self.conn.execute(select(t.claims).order_by(t.claims.c.sent_at)).mappings():
+            claim = from_row(Claim, r)
+            for vid in claim.visit_ids:
+                if vid in wanted:
+                    if claim.status is ClaimStatus.REOPENED:
+                        out[vid] = claim
+                    else:
+                        out.pop(vid, None)
+        return out
+
+    def _claims_of(self, visit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Claim]:
         wanted = set(visit_ids)
         out: dict[uuid.UUID, Claim] = {}
         if not wanted:
@@ -84,7 +104,8 @@ class ClaimRepo:
         for r in self.conn.execute(select(t.claims)).mappings():
             claim = from_row(Claim, r)
             for vid in claim.visit_ids:
-                if vid in wanted:
+                if vid in wanted and (vid not in out
+                                      or out[vid].status is ClaimStatus.REOPENED):
                     out[vid] = claim
         return out
 

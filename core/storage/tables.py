@@ -586,6 +586,7 @@ claims = Table(
     Column("adjustment_cents", Integer, nullable=False, default=0),
     Column("patient_responsibility_cents", Integer, nullable=False, default=0),
     Column("payer_claim_number", Text, nullable=False, default=""),
+    Column("replaces_id", Uuid),  # r0026: the reopened denied claim this one corrects
     Index("ix_claims_service_date", "service_date"),
 )
 

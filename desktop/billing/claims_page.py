@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -41,7 +42,7 @@ from desktop.formats import show_date
 from desktop.widgets import label, named
 from desktop.worker import CommandOp, QueryOp
 
-STATUSES = ("all", "unsent", "sent", "paid", "denied")
+STATUSES = ("all", "unsent", "sent", "paid", "denied", "reopened")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +167,15 @@ class ClaimsDialog(QDialog):
         for s in STATUSES:
             self.status_filter.addItem(s.capitalize(), s)
         self.import_button = named(QPushButton("Import 835…"), "claimsImport835")
+        self.reopen_button = named(QPushButton("Reopen for correction"), "claimsReopen")
+        self.reopen_button.setToolTip(
+            "Set the chosen denied claim aside: its visits go on the next CMS-1500 or 837P as "
+            "a corrected claim (resubmission code 7 with the payer's claim number).")
+        self.reopen_button.setEnabled(False)
         top.addWidget(label("Show"))
         top.addWidget(self.status_filter)
         top.addStretch(1)
+        top.addWidget(self.reopen_button)
         top.addWidget(self.import_button)
         outer.addLayout(top)
         split = QSplitter()
@@ -190,17 +197,23 @@ class ClaimsDialog(QDialog):
         self.status_filter.currentIndexChanged.connect(lambda *_: self.refresh())
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.import_button.clicked.connect(self._ask_import)
+        self.reopen_button.clicked.connect(self.reopen_selected)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, after: Callable[[], None] | None = None) -> None:
+        """Reload the list; ``after`` runs once it is shown (a message that must outlast the
+        list's own "no claims" line)."""
         status = self.status_filter.currentData()
 
         def done(rows: list[ClaimRow]) -> None:
             self.model.set_rows(rows)
             self.detail.setHtml("")
+            self.reopen_button.setEnabled(False)
             if not rows:
                 self.message.setText("No claims with this status. Claims appear here when an "
                                      "837P file is written (chartside claims 837p).")
+            if after is not None:
+                after()
             self.loaded.emit()
 
         QueryOp(self, lambda chart: load_rows(chart, status)).success(done).run()
@@ -208,9 +221,45 @@ class ClaimsDialog(QDialog):
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             return
-        claim_id = self.model.rows[current.row()].id
+        row = self.model.rows[current.row()]
+        claim_id = row.id
+        self.reopen_button.setEnabled(row.status == "denied")
         QueryOp(self, lambda chart: remittance_html(chart, claim_id)).success(
             self.detail.setHtml).run()
+
+    def reopen_selected(self) -> None:
+        """Reopen the chosen denied claim (one audited command; the list reloads)."""
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid() or self.model.rows[index.row()].status != "denied":
+            return
+        row = self.model.rows[index.row()]
+        self.reopen_button.setEnabled(False)  # once: a second click waits for the answer
+
+        def run(chart: Any) -> Any:
+            from core.services import claims
+
+            return claims.reopen_denied(chart, row.id)
+
+        def told() -> None:
+            self.message.setProperty("role", "muted")
+            self.message.setText(
+                f"Claim {row.control_number} reopened: its visits go on the next claim form or "
+                "837P file as a corrected claim.")
+
+        def done(_result: Any) -> None:
+            self.refresh(after=told)
+
+        def failed(exc: BaseException) -> bool:
+            if not isinstance(exc, ChartsideError):
+                return False
+            def say() -> None:
+                self.message.setProperty("role", "error")
+                self.message.setText(str(exc))
+
+            self.refresh(after=say)
+            return True
+
+        CommandOp(self, run).success(done).failure(failed).run()
 
     def _ask_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import 835 remittance", "",

@@ -159,6 +159,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     return _with_chart(args, run)
 
 
+def cmd_reopen(args: argparse.Namespace) -> int:
+    from core.domain.errors import NotFound
+    from core.services import claims
+
+    def run(chart: Any) -> int:
+        with chart.uow() as uow:
+            found = uow.claims.by_control_numbers([args.control_number.strip().upper()])
+        claim = next(iter(found.values()), None)
+        if claim is None:
+            raise NotFound(f"No claim numbered {args.control_number} in this chart.",
+                           hint="chartside claims list shows the claims and their numbers.")
+        claims.reopen_denied(chart, claim.id)
+        print(f"Claim {claim.control_number} reopened: its visits go on the next CMS-1500 or "
+              "837P as a corrected claim (resubmission code 7).")
+        return 0
+
+    return _with_chart(args, run)
+
+
 def cmd_facts(args: argparse.Namespace) -> int:
     """Set the claim facts of a patient (insured), an episode, a clinician or a payer."""
     from core.domain.claims import InsuredRelationship
@@ -300,9 +319,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = csub.add_parser("list", help="list claims (unsent, sent, paid, denied)")
     p.add_argument("--from", dest="date_from")
     p.add_argument("--to", dest="date_to")
-    p.add_argument("--status", choices=["unsent", "sent", "paid", "denied"])
+    p.add_argument("--status", choices=["unsent", "sent", "paid", "denied", "reopened"])
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_list)
+
+    p = csub.add_parser("reopen", help="reopen a denied claim to file a corrected one")
+    p.add_argument("control_number", help="the claim's number (claims list shows it)")
+    p.set_defaults(fn=cmd_reopen)
 
     p = csub.add_parser("facts", help="set what claims need that a chart lacks")
     p.add_argument("--patient", help="patient id: the insured (items 4, 6, 7, 11)")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from core.domain.claims import ClaimStatus
@@ -147,3 +148,14 @@ def test_claims_page_lists_imports_and_shows_the_remittance(
     qtbot.waitUntil(lambda: "CO-197" in dialog.detail.toPlainText(), timeout=20_000)
     assert "Prior authorization" in dialog.detail.toPlainText()
     assert "denied" in dialog.detail.toPlainText()
+    # the denied claim is reopened for correction from the page: only a denied one can be
+    assert dialog.reopen_button.isEnabled()
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        qtbot.mouseClick(dialog.reopen_button, Qt.MouseButton.LeftButton)
+    assert "reopened" in dialog.message.text() and dialog.model.rowCount() == 0  # not denied
+    dialog.status_filter.setCurrentIndex(dialog.status_filter.findData("reopened"))
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=20_000)
+    dialog.status_filter.setCurrentIndex(dialog.status_filter.findData("paid"))
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 6, timeout=20_000)
+    dialog.table.setCurrentIndex(dialog.model.index(0, 0))
+    assert not dialog.reopen_button.isEnabled()  # a paid claim is not reopened here

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from core.domain.billing import Payment, PaymentKind
 from core.domain.claims import Claim, ClaimStatus, InsuredRelationship
+from core.domain.errors import ValidationError
 from core.export import cms1500_pdf
 from core.rules.claims import x837
 from core.rules.claims.x835 import Adjustment, PaidClaim, write_835
@@ -544,3 +545,95 @@ def test_a_claim_of_several_visits_pays_each_visit_what_it_owes(demo_chart: Char
     assert visits[earlier.visit_id].balance_cents == 0
     assert visits[later.visit_id].balance_cents == later.balance_cents - later.balance_cents // 2
     assert visits[owing[0].visit_id].balance_cents == owing[0].balance_cents  # untouched
+
+
+def _deny_one(chart: ChartSession, tmp_path: Path, sent: tuple[Claim, ...]) -> Claim:
+    """An 835 that pays every claim but the last, which it denies with a payer claim number."""
+    denied = sent[-1]
+    era = write_835([*(PaidClaim(c.control_number, c.charge_cents, c.charge_cents,
+                                 payer_claim_number=f"PCN{i:05d}")
+                       for i, c in enumerate(sent[:-1])),
+                     PaidClaim(denied.control_number, denied.charge_cents, 0, "4",
+                               [Adjustment("CO", "16", denied.charge_cents)],
+                               payer_claim_number="PCN77777")],
+                    trace="EFT20260420", paid_on=dt.date(2026, 4, 20))
+    path = tmp_path / "deny.835"
+    path.write_text(era)
+    assert remittance.import_835(chart, path).value.denied == 1
+    with chart.uow() as uow:
+        return uow.claims.get(denied.id)  # type: ignore[return-value]
+
+
+def test_a_denied_claim_is_reopened_and_filed_again_as_a_corrected_837p(
+    demo_chart: ChartSession, tmp_path: Path
+) -> None:
+    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                               out=tmp_path / "mcr.x12", now=NOW).value
+    denied = _deny_one(demo_chart, tmp_path, first.claims)
+    assert denied.status is ClaimStatus.DENIED and denied.payer_claim_number == "PCN77777"
+    paid = first.claims[0]
+    with pytest.raises(ValidationError, match="Only a denied claim"):
+        claims.reopen_denied(demo_chart, paid.id)  # a paid claim is not reopened
+    with pytest.raises(NothingToBill):  # denied but not reopened: its visits stay claimed
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                           out=tmp_path / "none.x12", now=NOW)
+    claims.reopen_denied(demo_chart, denied.id)
+    with pytest.raises(ValidationError):  # once
+        claims.reopen_denied(demo_chart, denied.id)
+    later = NOW + dt.timedelta(days=20)
+    again = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                               out=tmp_path / "corrected.x12", now=later).value
+    [corrected] = again.claims
+    assert corrected.visit_ids == denied.visit_ids and corrected.replaces_id == denied.id
+    assert corrected.control_number != denied.control_number
+    text = again.path.read_text()
+    clm = next(s for s in text.split("~") if s.strip().startswith("CLM*"))
+    assert clm.split("*")[5].split(":")[2] == "7"  # CLM05-3: replacement of a prior claim
+    assert "REF*F8*PCN77777~" in text
+    assert verdicts(validate_x12(text)) == [True]
+    with demo_chart.uow() as uow:
+        assert uow.claims.get(denied.id).status is ClaimStatus.REOPENED  # type: ignore[union-attr]
+        rows = [r for r in audit.recent(uow.conn, 50) if r["entity"] == "claim"
+                and r["action"] == "update"]
+    assert any(r["detail"] == "reopened for correction" for r in rows)
+    with pytest.raises(NothingToBill):  # the corrected claim holds the visits now
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                           out=tmp_path / "third.x12", now=later)
+
+
+def test_a_reopened_denial_filed_on_paper_carries_item_22(
+    demo_chart: ChartSession, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.integration.cli_inprocess import run
+
+    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                               out=tmp_path / "mcr.x12", now=NOW).value
+    denied = _deny_one(demo_chart, tmp_path, first.claims)
+    path = demo_chart.path
+    demo_chart.lock()
+    env = {"CHARTSIDE_PASSPHRASE": PASSPHRASE}
+    ran = run(capsys, monkeypatch, ["--chart", str(path), "claims", "reopen",
+                                    denied.control_number.lower()], env)
+    assert ran.returncode == 0 and "reopened" in ran.stdout
+    ran = run(capsys, monkeypatch, ["--chart", str(path), "claims", "reopen",
+                                    denied.control_number], env)
+    assert ran.returncode != 0 and "Only a denied claim" in ran.stderr
+    chart = charts.open_chart(path, passphrase=PASSPHRASE)
+    try:
+        day = denied.service_date
+        export = claims.export_cms1500(chart, Cms1500Request(
+            denied.patient_id, date_from=day, date_to=day, issued_on=NOW.date(),
+            mark_sent=True), tmp_path / "corrected.pdf", now=NOW).value
+        [claim] = export.sent
+        assert claim.replaces_id == denied.id and claim.visit_ids == denied.visit_ids
+        page = PdfReader(tmp_path / "corrected.pdf").pages[0]
+        spots: list[tuple[str, float, float]] = []
+        page.extract_text(visitor_text=lambda t, cm, tm, *_: spots.append(
+            (t.strip(), tm[4], tm[5])))
+        for needle, (line, col) in (("7", (38, 50)), ("PCN77777", (38, 62))):  # item 22
+            x, y = cms1500_pdf.position(line, col)
+            assert any(t.startswith(needle) and abs(tx - x) < 2.84 and abs(ty - y) < 2.84
+                       for t, tx, ty in spots), needle
+    finally:
+        chart.lock()

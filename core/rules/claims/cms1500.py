@@ -190,6 +190,8 @@ def _header(pg: _Page, d: ClaimDraft, issued_on: dt.date, descriptions: dict[str
     pg.put("21_ind", "0")
     for letter, code in d.diagnoses:
         pg.put(f"21_{letter}", code)
+    pg.put("22_code", d.resubmission)  # 7: replaces the claim numbered in 22_ref
+    pg.put("22_ref", d.original_reference)
     pg.put("23", d.prior_authorization)
     pr = d.practice
     if pr is not None:

@@ -103,6 +103,10 @@ class ClaimDraft:
     signer: str  # item 31
     paid_cents: int = 0  # item 29
     visit_ids: tuple[uuid.UUID, ...] = field(default=())
+    # A corrected claim (a reopened denial): "7" (replacement of a prior claim) with the payer's
+    # number of the original (837P CLM05-3 and REF*F8; CMS-1500 item 22); "" for a new claim.
+    resubmission: str = ""
+    original_reference: str = ""
 
     @property
     def charge_cents(self) -> int:

@@ -130,13 +130,16 @@ def _claim(out: list[str], d: ClaimDraft, number: str, hl: int, pr: Practice) ->
     padded = [*causes, "", "", ""][:3]
     related = COMPONENT.join([*padded, d.auto_accident_state or ""]).rstrip(COMPONENT)
     out.append(_seg("CLM", number, _money(d.charge_cents), "", "",
-                    COMPONENT.join((pos, "B", "1")), "Y", "A", "Y", "Y", "", related))
+                    COMPONENT.join((pos, "B", d.resubmission or "1")), "Y", "A", "Y", "Y", "",
+                    related))
     if d.onset_date:
         out.append(_seg("DTP", "431", "D8", f"{d.onset_date:%Y%m%d}"))
     if causes and d.accident_date and ("AA" in causes or "OA" in causes):
         out.append(_seg("DTP", "439", "D8", f"{d.accident_date:%Y%m%d}"))
     if d.prior_authorization:
         out.append(_seg("REF", "G1", x12_text(d.prior_authorization)[:50]))
+    if d.resubmission and d.original_reference:  # the payer's number of the claim corrected
+        out.append(_seg("REF", "F8", x12_text(d.original_reference)[:50]))
     codes = [code.replace(".", "") for _l, code in d.diagnoses]
     out.append(_seg("HI", *[COMPONENT.join(("ABK" if i == 0 else "ABF", c))
                            for i, c in enumerate(codes)]))
