@@ -96,6 +96,30 @@ def load_account(
     """The ledger over every charged visit, after drawing packages down (persisted in ``uow``).
     Returns the account and the number of new package uses (audited here). ``fees`` and
     ``episodes`` (filled in as episodes are loaded) let a caller share what it already read."""
+    return settle_account(uow, price_account(uow, patient_id, packs=packs, fees=fees,
+                                             episodes=episodes))
+
+
+@dataclass(frozen=True)
+class PricedAccount:
+    """A patient's charges: the charged visits priced by day. They do not depend on payments,
+    so a caller posting many payments and write-offs to one patient in one transaction (an
+    835 import) prices once and settles after each (``settle_account``): pricing is most of
+    a ledger's cost."""
+
+    patient_id: uuid.UUID
+    billed: list[BilledVisit]
+    priced: dict[uuid.UUID, list[PricedService]]
+
+
+def price_account(
+    uow: UnitOfWork,
+    patient_id: uuid.UUID,
+    *,
+    packs: RulePacks | None = None,
+    fees: Sequence[FeeScheduleEntry] | None = None,
+    episodes: dict[uuid.UUID, Episode] | None = None,
+) -> PricedAccount:
     packs = packs or default_packs()
     repos = uow.billing
     fees = repos.fees.list() if fees is None else fees
@@ -109,9 +133,17 @@ def load_account(
             payers[b.episode_id] = payer_for(uow, known[b.episode_id], packs)
     priced = price_by_day(billed, payers, known, fees, packs, {})
     add_supplies(uow, billed, priced, fees, payers)  # billable supplies (issue 20)
+    return PricedAccount(patient_id, billed, priced)
+
+
+def settle_account(uow: UnitOfWork, charges: PricedAccount) -> tuple[Account, int]:
+    """The account of ``charges`` with the payments, packages and fees stored now (read
+    afresh: the caller's own writes of this transaction included)."""
+    repos, patient_id = uow.billing, charges.patient_id
     return _settle(
-        uow, repos, patient_id, billed, priced, repos.payments.for_patient(patient_id),
-        repos.packages.for_patient(patient_id), repos.packages.uses_for_patient(patient_id),
+        uow, repos, patient_id, charges.billed, charges.priced,
+        repos.payments.for_patient(patient_id), repos.packages.for_patient(patient_id),
+        repos.packages.uses_for_patient(patient_id),
         uow.schedule.fees_for([patient_id]).get(patient_id, []),
     )
 
@@ -393,10 +425,13 @@ def record_adjustment_within(
     date: dt.date,
     kind: PaymentKind | str = PaymentKind.WRITE_OFF,
     reference: str = "",
+    balance_cents: int | None = None,
 ) -> PaymentRecord:
     """``record_adjustment`` inside an open unit of work (the 835 import posts contractual
     write-offs in its own transaction, ``reference`` naming the ERA). Same checks, same audit
-    row; raises and writes nothing when refused."""
+    row; raises and writes nothing when refused. ``balance_cents``: what the visit owes as the
+    caller just computed it in this transaction (the 835 import settles each claim's visits
+    once for its payment and write-offs); otherwise the ledger is read here."""
     kind = PaymentKind(kind)
     if kind not in ACCOUNT_ADJUSTMENTS:
         raise InvalidInput(f"An adjustment is 'adjustment' or 'write_off', not {kind.value!r}.")
@@ -407,15 +442,17 @@ def record_adjustment_within(
     cleaned = clean_override_reason(reason, patient)
     entry = PaymentRecord(patient_id, date, amount_cents, kind, PaymentMethod.OTHER,
                           reference.strip()[:60], visit_id, cleaned, _now())
-    value, _new = load_account(uow, patient_id)
-    owed = value.ledger.visits.get(visit_id)
-    if owed is None or owed.balance_cents <= 0:
+    if balance_cents is None:
+        value, _new = load_account(uow, patient_id)
+        owed = value.ledger.visits.get(visit_id)
+        balance_cents = 0 if owed is None else owed.balance_cents
+    if balance_cents <= 0:
         raise InvalidInput("That visit owes nothing: there is nothing to adjust.",
                            hint="Only a signed, charged visit with a balance can be "
                                 "written off.")
-    if amount_cents > owed.balance_cents:
+    if amount_cents > balance_cents:
         raise InvalidInput(
-            f"The visit owes {format_cents(owed.balance_cents)}; an adjustment cannot take "
+            f"The visit owes {format_cents(balance_cents)}; an adjustment cannot take "
             f"off {format_cents(amount_cents)}.", hint="Adjust at most the visit's balance.")
     uow.billing.payments.save(entry)
     uow.record("create", "payment", entry.id, detail=f"kind={kind.value}")

@@ -41,7 +41,12 @@ from core.domain.billing import Payment, PaymentKind, PaymentMethod
 from core.domain.claims import Claim, ClaimStatus, RemittanceItem
 from core.domain.errors import InvalidInput
 from core.rules.claims.x835 import DENIED, REVERSAL, ClaimPayment, adjustment_label, parse_835
-from core.services.billing import load_account, record_adjustment_within
+from core.services.billing import (
+    PricedAccount,
+    price_account,
+    record_adjustment_within,
+    settle_account,
+)
 from core.services.result import Result
 from core.storage.chart import ChartSession
 from core.storage.uow import UnitOfWork
@@ -100,6 +105,7 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
     skipped: list[str] = []
     unmatched: list[ClaimPayment] = []
     reversals: list[ClaimPayment] = []
+    priced: Priced = {}
     with chart.uow() as uow:
         for remit in remits:
             known = uow.claims.by_control_numbers(c.control_number for c in remit.claims)
@@ -126,7 +132,7 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
                         PaymentKind.PAYMENT, PaymentMethod.INSURANCE,
                         f"ERA {remit.trace_number}"[:60], visit_id,
                         f"{remit.payer} claim {cp.payer_claim_number}".strip()[:200], now)
-                        for visit_id, cents in _shares(uow, claim, cp.paid_cents)]
+                        for visit_id, cents in _shares(uow, claim, cp.paid_cents, priced)]
                     payments += shares
                     payment = shares[0]  # the remittance row names the first share
                 items.append(RemittanceItem(
@@ -154,7 +160,7 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
             for i in range(first, len(posted)):  # this remittance's claims, once each
                 if not posted[i].payment.denied:
                     done_cents, left = _write_off_contractual(
-                        uow, posted[i], remit.trace_number, remit.paid_on or now.date())
+                        uow, posted[i], remit.trace_number, remit.paid_on or now.date(), priced)
                     posted[i] = replace(posted[i], written_off_cents=done_cents,
                                         not_written_off_cents=left)
             for item in items:
@@ -170,22 +176,32 @@ def import_835(chart: ChartSession, path: Path, *, now: dt.datetime | None = Non
                                    tuple(reversals), digest), changes)
 
 
-def _owed(uow: UnitOfWork, claim: Claim) -> list[tuple[uuid.UUID, int]]:
+#: patient id -> the patient's priced charges, for one import (one transaction): charges do
+#: not change while an 835 posts, payments do, so each claim settles afresh but prices once.
+Priced = dict[uuid.UUID, PricedAccount]
+
+
+def _owed(uow: UnitOfWork, claim: Claim, priced: Priced) -> list[tuple[uuid.UUID, int]]:
     """What each of the claim's charged visits still owes, oldest first (the order a claim's
-    payment and its write-offs are spread in)."""
-    account, _new = load_account(uow, claim.patient_id)
+    payment and its write-offs are spread in): the ledger with every payment and write-off
+    stored so far, exactly as ``load_account`` gives it."""
+    charges = priced.get(claim.patient_id)
+    if charges is None:
+        charges = priced[claim.patient_id] = price_account(uow, claim.patient_id)
+    account, _new = settle_account(uow, charges)
     visits = account.ledger.visits
     charged = sorted((v for v in claim.visit_ids if v in visits),
                      key=lambda v: (visits[v].date, str(v)))
     return [(v, max(visits[v].balance_cents, 0)) for v in charged]
 
 
-def _shares(uow: UnitOfWork, claim: Claim, paid_cents: int) -> list[tuple[uuid.UUID, int]]:
+def _shares(uow: UnitOfWork, claim: Claim, paid_cents: int, priced: Priced
+            ) -> list[tuple[uuid.UUID, int]]:
     """The claim payment split over the claim's visits: oldest first, each at most what it
     owes, what is left on the last (the ledger turns an excess into account credit). A claim
     is one day of service, which may hold several visits; posting it all on the first visit
     used to leave the others owing while the excess paid some other, older visit."""
-    owed = _owed(uow, claim) if len(claim.visit_ids) > 1 else []
+    owed = _owed(uow, claim, priced) if len(claim.visit_ids) > 1 else []
     if not owed:
         return [(claim.visit_ids[0], paid_cents)]
     shares: list[tuple[uuid.UUID, int]] = []
@@ -204,8 +220,8 @@ def _shares(uow: UnitOfWork, claim: Claim, paid_cents: int) -> list[tuple[uuid.U
     return shares
 
 
-def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt.date
-                           ) -> tuple[int, int]:
+def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt.date,
+                           priced: Priced) -> tuple[int, int]:
     """Post the claim payment's CO adjustments as write-offs on its visits (oldest first, at
     most what each owes); returns (written off, not owed)."""
     by_code: dict[str, int] = {}
@@ -215,7 +231,7 @@ def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt
     if not by_code:
         return 0, 0
     claim = pc.claim
-    owed = dict(_owed(uow, claim))
+    owed = dict(_owed(uow, claim, priced))
     order = list(owed)  # oldest first
     written = left = 0
     for code, cents in sorted(by_code.items()):
@@ -226,7 +242,7 @@ def _write_off_contractual(uow: UnitOfWork, pc: PostedClaim, trace: str, day: dt
             record_adjustment_within(
                 uow, claim.patient_id, vid, take, kind=PaymentKind.WRITE_OFF, date=day,
                 reason=f"Contractual adjustment {adjustment_label('CO', code)}",
-                reference=f"ERA {trace}")
+                reference=f"ERA {trace}", balance_cents=owed[vid])
             owed[vid] -= take
             cents -= take
             written += take
