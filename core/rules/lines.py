@@ -48,8 +48,9 @@ class ServiceLine:
 
     @property
     def side(self) -> Laterality | None:
-        """The line's own side, else the side its note's body diagram marks."""
-        if self.laterality in (None, Laterality.UNSPECIFIED, Laterality.NOT_APPLICABLE):
+        """The line's own side, else (no side recorded) the side its note's body diagram
+        marks. "Not applicable" is a side the clinician chose: it stays."""
+        if self.laterality in (None, Laterality.UNSPECIFIED):
             return self.body_side or self.laterality
         return self.laterality
 

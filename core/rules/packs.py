@@ -145,6 +145,9 @@ class PayerRules:
     # Licensed massage therapists can bill this payer (Medicare does not enroll them:
     # shared/reference/claims.md §5).
     enrolls_massage_therapists: bool = True
+    # Takes a corrected claim (frequency code 7 with the original's number). Medicare Part B
+    # does not on professional claims: a correction there is a reopening with the MAC.
+    accepts_corrected_claims: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +337,7 @@ def _payer(row: Mapping[str, Any]) -> PayerRules:
         note=row.get("note", ""),
         mandatory_claim_submission=bool(row.get("mandatory_claim_submission", False)),
         enrolls_massage_therapists=bool(row.get("enrolls_massage_therapists", True)),
+        accepts_corrected_claims=bool(row.get("accepts_corrected_claims", True)),
     )
 
 

@@ -49,6 +49,7 @@ from core.export import cms1500_pdf
 from core.rules.checks.codes import UNLISTED_FAMILY, unlisted_description
 from core.rules.claims import cms1500, x837
 from core.rules.claims.model import ClaimDraft, ClaimSources, build_claims, problems
+from core.rules.context import effective_payer_rules
 from core.rules.findings import Finding, blocking
 from core.rules.packs import default_packs
 from core.services.claim_scrub import NothingToBill, ScrubBlocked
@@ -346,16 +347,26 @@ def _corrections(
     original the payer never numbered is filed as a new claim). Returns the drafts and, per
     draft, the id of the claim it replaces (or None)."""
     reopened = uow.claims.reopened_claims(v for d in drafts for v in d.visit_ids)
+    packs = default_packs()
     out: list[ClaimDraft] = []
     replaces: list[uuid.UUID | None] = []
+    used: set[uuid.UUID] = set()
     for d in drafts:
-        original = next((reopened[v] for v in d.visit_ids if v in reopened), None)
-        if original is None:
+        originals = {reopened[v].id: reopened[v] for v in d.visit_ids if v in reopened}
+        if len(originals) != 1 or next(iter(originals)) in used:
+            # none; or the draft spans two reopened claims, or one reopened claim is split
+            # over two drafts: no single claim to replace, so a new claim (frequency 1)
             out.append(d)
             replaces.append(None)
             continue
+        original = next(iter(originals.values()))
+        used.add(original.id)
         number = original.payer_claim_number.strip()
-        out.append(replace(d, resubmission="7" if number else "", original_reference=number))
+        correctable = (original.payer_profile_id == d.payer.id  # another payer: a new claim
+                       and effective_payer_rules(packs, d.payer).accepts_corrected_claims)
+        if number and correctable:
+            d = replace(d, resubmission="7", original_reference=number)
+        out.append(d)
         replaces.append(original.id)
     return out, replaces
 

@@ -233,19 +233,23 @@ def wire_ids_of(
 def wire_records_of(
     conn: Connection, record_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """record id → the id the server knows it by, for the records it already knows."""
+    """record id → the id the server knows it by, for the records it already knows. Should a
+    record be known by two (a derived id sent keyed by an earlier build of schema 3), its own
+    id wins: that is how every device names it now (``wireids.record_wire_id``)."""
     out: dict[uuid.UUID, uuid.UUID] = {}
     values = [r.hex for r in record_ids]
     for i in range(0, len(values), 500):
         chunk = values[i : i + 500]
         for record, wire in _all(
             conn,
-            "SELECT v.record_id, w.wire_record FROM record_versions v "
+            "SELECT DISTINCT v.record_id, w.wire_record FROM record_versions v "
             "JOIN record_wire_ids w ON w.version_id = v.version_id "
-            f"WHERE v.record_id IN ({_marks(len(chunk))}) GROUP BY v.record_id",
+            f"WHERE v.record_id IN ({_marks(len(chunk))})",
             chunk,
         ):
-            out[uuid_from_hex(record)] = uuid_from_hex(wire)
+            rid = uuid_from_hex(record)
+            if rid not in out or record == wire:
+                out[rid] = uuid_from_hex(wire)
     return out
 
 
@@ -262,8 +266,14 @@ def assign_wire_ids(
 
 
 def forget_wire_ids(conn: Connection) -> None:
-    """Joining another practice's log: every id is derived afresh under its key."""
-    _db(conn).execute("DELETE FROM record_wire_ids")
+    """Joining another practice's log: every id is derived afresh under its key, and a batch
+    built for the old log (its key, its ids) is never sent to the new one: its changes are
+    sealed afresh."""
+    db = _db(conn)
+    db.execute("DELETE FROM record_wire_ids")
+    db.execute("DELETE FROM sync_batches WHERE recorded_at IS NULL")
+    db.execute("UPDATE sync_outbox SET key_id = NULL, ciphertext = NULL, nonce = NULL "
+               "WHERE acked_seq IS NULL")
 
 
 def records_with_versions(conn: Connection, record_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:

@@ -127,6 +127,10 @@ def apply_page(
     if here:
         again = [(c, ids) for c, (_b, ids) in opened if ids.version_id in here]
         store.ack_if_local(conn, [(ids.change_id, c.seq) for c, ids in again])
+        store.assign_wire_ids(conn, [(ids.version_id, c.version_id, c.record_id)
+                                     for c, ids in again])  # a first mapping is kept
+        if cfg.resync:
+            store.confirm_on_server(conn, [ids.version_id for _c, ids in again])
         out.known += len(again)
         opened = [(c, bi) for c, bi in opened if bi[1].version_id not in here]
         if not opened:

@@ -178,7 +178,7 @@ def wire_ids(
         record = (
             row.wire_record
             or records.get(row.record_id)
-            or wireids.wire_id(key, "record", row.record_id)
+            or wireids.record_wire_id(key, row.record_id)
         )
         records[row.record_id] = record
         version = row.wire_id or wireids.wire_id(key, "version", row.version_id)

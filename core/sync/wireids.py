@@ -20,6 +20,8 @@ Contract (docs/sync.md §3 "Ids on the wire"):
   existed has none on any device; every device then derives the same key from the account id
   (still opaque to the server: it never sees the local ids, whose 74 random bits it cannot
   guess), so the devices of one practice always agree.
+* Record ids that are not UUIDv7s (derived ids: ``record_wire_id``) go out as they are: they
+  hold no time, and devices on both sides of the upgrade must name them alike.
 * HMAC comes from the standard library (``hmac``): nothing here is hand-rolled crypto.
 """
 
@@ -53,6 +55,15 @@ def wire_id(key: bytes, kind: str, local: uuid.UUID) -> uuid.UUID:
     _set(out, "int", int.from_bytes(digest[:16], "big") & _V4[0] | _V4[1])
     _set(out, "is_safe", uuid.SafeUUID.unknown)
     return out
+
+
+def record_wire_id(key: bytes, local: uuid.UUID) -> uuid.UUID:
+    """A record's id on the wire: its keyed id when it is a UUIDv7 (which tells when it was
+    made); itself otherwise. Records with derived ids (``uuid5`` of a schedule occurrence, a
+    no-show fee, a note's supply use) carry no time, and two devices make them independently:
+    one that synced before schema 3 sent the id as it is, so every device must keep doing so,
+    or the server would hold one record under two ids."""
+    return wire_id(key, "record", local) if local.version == 7 else local
 
 
 def matches(key: bytes, kind: str, local: uuid.UUID, wire: uuid.UUID) -> bool:

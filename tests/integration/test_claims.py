@@ -547,6 +547,9 @@ def test_a_claim_of_several_visits_pays_each_visit_what_it_owes(demo_chart: Char
     assert visits[owing[0].visit_id].balance_cents == owing[0].balance_cents  # untouched
 
 
+PPO = "Cascade Mutual PPO"  # a payer that takes corrected claims (not Medicare)
+
+
 def _deny_one(chart: ChartSession, tmp_path: Path, sent: tuple[Claim, ...]) -> Claim:
     """An 835 that pays every claim but the last, which it denies with a payer claim number."""
     denied = sent[-1]
@@ -567,7 +570,7 @@ def _deny_one(chart: ChartSession, tmp_path: Path, sent: tuple[Claim, ...]) -> C
 def test_a_denied_claim_is_reopened_and_filed_again_as_a_corrected_837p(
     demo_chart: ChartSession, tmp_path: Path
 ) -> None:
-    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer=PPO,
                                out=tmp_path / "mcr.x12", now=NOW).value
     denied = _deny_one(demo_chart, tmp_path, first.claims)
     assert denied.status is ClaimStatus.DENIED and denied.payer_claim_number == "PCN77777"
@@ -575,13 +578,13 @@ def test_a_denied_claim_is_reopened_and_filed_again_as_a_corrected_837p(
     with pytest.raises(ValidationError, match="Only a denied claim"):
         claims.reopen_denied(demo_chart, paid.id)  # a paid claim is not reopened
     with pytest.raises(NothingToBill):  # denied but not reopened: its visits stay claimed
-        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer=PPO,
                            out=tmp_path / "none.x12", now=NOW)
     claims.reopen_denied(demo_chart, denied.id)
     with pytest.raises(ValidationError):  # once
         claims.reopen_denied(demo_chart, denied.id)
     later = NOW + dt.timedelta(days=20)
-    again = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+    again = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer=PPO,
                                out=tmp_path / "corrected.x12", now=later).value
     [corrected] = again.claims
     assert corrected.visit_ids == denied.visit_ids and corrected.replaces_id == denied.id
@@ -597,7 +600,7 @@ def test_a_denied_claim_is_reopened_and_filed_again_as_a_corrected_837p(
                 and r["action"] == "update"]
     assert any(r["detail"] == "reopened for correction" for r in rows)
     with pytest.raises(NothingToBill):  # the corrected claim holds the visits now
-        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+        claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer=PPO,
                            out=tmp_path / "third.x12", now=later)
 
 
@@ -607,7 +610,7 @@ def test_a_reopened_denial_filed_on_paper_carries_item_22(
 ) -> None:
     from tests.integration.cli_inprocess import run
 
-    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer=PPO,
                                out=tmp_path / "mcr.x12", now=NOW).value
     denied = _deny_one(demo_chart, tmp_path, first.claims)
     path = demo_chart.path
@@ -637,3 +640,20 @@ def test_a_reopened_denial_filed_on_paper_carries_item_22(
                        for t, tx, ty in spots), needle
     finally:
         chart.lock()
+
+
+def test_medicare_gets_a_new_claim_not_a_corrected_one(demo_chart: ChartSession,
+                                                       tmp_path: Path) -> None:
+    """Medicare Part B takes no frequency code 7 on professional claims: the reopened
+    denial's visits go out as a new claim (frequency 1, no REF*F8), still linked to it."""
+    first = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                               out=tmp_path / "mcr.x12", now=NOW).value
+    denied = _deny_one(demo_chart, tmp_path, first.claims)
+    claims.reopen_denied(demo_chart, denied.id)
+    again = claims.export_837p(demo_chart, date_from=FROM, date_to=TO, payer="medicare",
+                               out=tmp_path / "new.x12", now=NOW + dt.timedelta(days=20)).value
+    [claim] = again.claims
+    assert claim.replaces_id == denied.id
+    text = again.path.read_text()
+    clm = next(s for s in text.split("~") if s.strip().startswith("CLM*"))
+    assert clm.split("*")[5].split(":")[2] == "1" and "REF*F8" not in text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,8 @@ from core.domain.body import BodyMark
 from core.domain.enums import Discipline, GoalTerm, Laterality
 from core.domain.errors import SignedNoteImmutable, ValidationError
 from core.rules.checks import check_note
+from core.rules.lines import note_lines
+from core.rules.packs import default_packs
 from core.services import (
     body_marks,
     charts,
@@ -79,7 +81,7 @@ def massage(tmp_path: Path) -> Iterator[Massage]:
     chart.lock()
 
 
-def _note(m: Massage, *, side: Laterality = Laterality.NOT_APPLICABLE) -> object:
+def _note(m: Massage, *, side: Laterality | None = None) -> object:
     view = notes.start_note(m.chart, episode_id=m.episode_id, clinician_id=m.lmt.id,  # type: ignore[attr-defined]
                             date=DAY, start_time=dt.time(10), end_time=dt.time(11)).value
     notes.edit_section(m.chart, view.note.id, "subjective", "Neck tight after long drives.")
@@ -198,3 +200,30 @@ def test_bad_marks_and_signed_notes_change_nothing(massage: Massage) -> None:
         body_marks.add(m.chart, note_id, region="calf", side="right", finding="pain")  # type: ignore[arg-type]
     assert [x.id for x in body_marks.for_note(m.chart, note_id).marks] == [mark.id]  # type: ignore[arg-type]
     assert isinstance(mark, BodyMark)
+
+
+def test_the_diagrams_side_must_fit_the_plan_and_not_applicable_stays(massage: Massage) -> None:
+    """A block with no side takes the diagram's side for the checks too: marks on the left
+    under a plan whose only one-sided diagnosis is the right shoulder block signing; a block
+    the clinician marked "not applicable" keeps that and its pointers do not follow the
+    diagram."""
+    m = massage
+    with m.chart.uow() as uow:
+        left = next(d for d in uow.episodes.get(m.episode_id).diagnoses  # type: ignore[arg-type]
+                    if d.code == "M25.512")
+    episodes.remove_diagnosis(m.chart, m.episode_id, left.id)  # type: ignore[arg-type]
+    note_id = _note(m)
+    body_marks.add(m.chart, note_id, region="upper_trapezius", side="left",  # type: ignore[arg-type]
+                   finding="pain")
+    with m.chart.uow() as uow:
+        note = uow.notes.get(note_id)  # type: ignore[arg-type]
+        findings = check_note(note, build_context(uow, note))
+    [conflict] = [f for f in findings if f.id == "block.laterality_conflict"]
+    assert "body diagram marks only the left side" in conflict.message
+    assert "M25.511" in conflict.message
+    with m.chart.uow() as uow:
+        note = uow.notes.get(note_id)  # type: ignore[arg-type]
+        [line] = note_lines(note, default_packs())
+    assert line.side is Laterality.LEFT
+    na = replace(line, laterality=Laterality.NOT_APPLICABLE)
+    assert na.side is Laterality.NOT_APPLICABLE  # chosen by the clinician: kept

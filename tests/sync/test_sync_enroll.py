@@ -104,6 +104,44 @@ def test_a_chart_with_records_becomes_the_first_device_of_an_empty_practice(
     laptop.close()
 
 
+def test_moving_to_another_practice_with_a_batch_never_sent_loses_nothing(
+    server: SyncServer, tmp_path: Path
+) -> None:
+    """A chart sealed a batch for practice 1 (its key, its wire ids) and never sent it, then
+    enrolled into an empty practice 2: that batch is dropped and everything goes to the new
+    log sealed afresh; a second device of practice 2 gets every record."""
+    from core.sync import config, push
+
+    first = server.practice("Riverside PT")
+    solo = new_chart(tmp_path / "solo.chart")
+    seed(solo, "Quillfeather")
+    sync_service.enroll(solo, server=URL, code=server.code(first), device_name="desk",
+                        transport=server.transport)
+    with solo.uow() as uow:
+        cfg = config.load(uow.conn, solo.device_id)
+        assert push.prepare_batch(uow.conn, cfg) is not None  # built, never sent
+        uow.commit()
+    from server import accounts
+
+    accounts.revoke_device(server.engine, cfg.device_id)
+    with pytest.raises(DeviceRevoked):  # the desk learns it at its next sync
+        Device("desk", solo, server, server.transport).sync()
+    second = server.practice("Hillside PT")
+    moved = sync_service.enroll(solo, server=URL, code=server.code(second), device_name="desk",
+                                transport=server.transport)
+    assert moved.created_key
+    desk = Device("desk", solo, server, server.transport)
+    report = desk.sync()
+    status = desk.status()
+    assert (report.refused, status.pending, status.stuck, status.last_error) == (0, 0, 0, None)
+    laptop = enroll(server, second, tmp_path / "laptop.chart", "laptop", approver=desk)
+    laptop.sync()
+    assert snapshot(laptop.chart) == snapshot(solo)
+    assert len(snapshot(laptop.chart)["patients"]) == 1
+    desk.close()
+    laptop.close()
+
+
 # -- two devices enrolling at once, against a real `chartside-server serve` -------------------
 
 

@@ -79,7 +79,8 @@ def test_two_devices_making_the_same_derived_record_meet_under_one_wire_id(
     pair_of_devices: tuple[Device, Device], server: SyncServer
 ) -> None:
     """A no-show marked on both devices offline: the occurrence and its fee have ids derived
-    from the series, the same on both charts, so on the wire too."""
+    from the series, the same on both charts, so on the wire too (as they are: a derived id
+    holds no time)."""
     a, b = pair_of_devices
     s = seed(a.chart)
     schedule.set_policy(a.chart, CancellationPolicy(no_show_fee_cents=4000))
@@ -108,7 +109,9 @@ def test_two_devices_making_the_same_derived_record_meet_under_one_wire_id(
             fees.append(uow.conn.execute(select(t.appointment_fees)).mappings().all())
     assert fees[0] == fees[1] and len(fees[0]) == 1
     fee_id = fees[0][0]["id"]
-    expected = wireids.wire_id(_cfg(a).id_key, "record", fee_id)
+    assert fee_id.version == 5  # derived from the appointment: no time in it
+    expected = wireids.record_wire_id(_cfg(a).id_key, fee_id)
+    assert expected == fee_id
     with server.engine.connect() as conn:
         records = {
             uuid.UUID(str(r))
@@ -215,9 +218,10 @@ def test_a_practice_from_before_wire_keys_derives_the_same_key_on_every_device(
 
 
 def test_the_upgrade_keeps_the_ids_the_server_already_knows(tmp_path: Path) -> None:
-    """r0024 on a chart synced by an older app: pulled versions, acknowledged ones and ones
-    sealed into a batch keep their own ids on the wire; an unsent one gets opaque ids, but
-    its record keeps the id the log knows it by."""
+    """r0024 on a chart synced by an older app: pulled versions, acknowledged ones and the
+    open batch's keep their own ids on the wire; an unsent one, or one sealed into a batch the
+    server answered without storing it, gets opaque ids, but its record keeps the id the log
+    knows it by."""
     from sqlalchemy import text
 
     from core.domain.ids import new_id
@@ -228,11 +232,12 @@ def test_the_upgrade_keeps_the_ids_the_server_already_knows(tmp_path: Path) -> N
     engine = make_engine(tmp_path / "old.chart", keys)
     migrate.upgrade(engine, "r0023")
     record, other = new_id(), new_id()
-    pulled, acked, sealed, unsent, fresh = (new_id() for _ in range(5))
+    pulled, acked, sealed, unsent, fresh, retried = (new_id() for _ in range(6))
+    changes = {v: new_id() for v in (pulled, acked, sealed, unsent, fresh, retried)}
     with engine.begin() as conn:
         for version, rec, seq in (
             (pulled, record, 1), (acked, record, None), (sealed, other, None),
-            (unsent, record, None), (fresh, new_id(), None),
+            (unsent, record, None), (fresh, new_id(), None), (retried, new_id(), None),
         ):
             conn.execute(
                 text(
@@ -240,24 +245,72 @@ def test_the_upgrade_keeps_the_ids_the_server_already_knows(tmp_path: Path) -> N
                     "parent_ids, payload, device_id, created_at, server_seq) VALUES "
                     "(:v, :c, :r, 'patient', 'edit', '[]', '{}', 'd', '2026-01-01 00:00:00', :s)"
                 ),
-                {"v": version.hex, "c": new_id().hex, "r": rec.hex, "s": seq},
+                {"v": version.hex, "c": changes[version].hex, "r": rec.hex, "s": seq},
             )
         for version, acked_seq, key_id in (
-            (acked, 2, None), (sealed, None, "pk-1"), (unsent, None, None), (fresh, None, None)
+            (acked, 2, None), (sealed, None, "pk-1"), (unsent, None, None), (fresh, None, None),
+            (retried, None, "pk-1"),
         ):
             conn.execute(
                 text(
                     "INSERT INTO sync_outbox (change_id, version_id, created_at, key_id, "
                     "acked_seq) VALUES (:c, :v, '2026-01-01 00:00:00', :k, :a)"
                 ),
-                {"c": new_id().hex, "v": version.hex, "k": key_id, "a": acked_seq},
+                {"c": changes[version].hex, "v": version.hex, "k": key_id, "a": acked_seq},
             )
+        body = json.dumps({"changes": [{"change_id": str(changes[sealed])}]}).encode()
+        conn.execute(  # the open batch carries "sealed"; "retried"'s batch was answered
+            text("INSERT INTO sync_batches (batch_id, created_at, body, sends) "
+                 "VALUES (:b, '2026-01-01 00:00:00', :body, 1)"),
+            {"b": new_id().hex, "body": body},
+        )
     migrate.upgrade(engine, "r0024")
     with engine.begin() as conn:
-        assert sync_store.wire_ids_of(conn, [pulled, acked, sealed, unsent, fresh]) == {
+        assert sync_store.wire_ids_of(conn, [pulled, acked, sealed, unsent, fresh, retried]) == {
             pulled: pulled, acked: acked, sealed: sealed
         }
         assert sync_store.wire_records_of(conn, [record, other]) == {
             record: record, other: other
         }
     engine.dispose()
+
+
+def test_a_derived_record_sent_by_an_older_app_keeps_one_id_across_the_upgrade(
+    pair_of_devices: tuple[Device, Device], server: SyncServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A marks a series occurrence arrived with the older app (its derived uuid5 id on the
+    wire); B marks it too, offline, and upgrades first. Both must name the occurrence alike:
+    one record on the server, and later edits go through (none stuck)."""
+    a, b = pair_of_devices
+    s = seed(a.chart)
+
+    def legacy(conn, cfg, rows):  # type: ignore[no-untyped-def]
+        ids = [push.WireIds.legacy(r) for r in rows]
+        return ids, [(r.version_id, r.version_id, r.record_id) for r in rows]
+
+    monkeypatch.setattr(push, "wire_ids", legacy)  # the older app on both devices
+    schedule.book(a.chart, s.patient_id, s.clinician_id, dt.datetime(2026, 3, 2, 9, 0), 45,
+                  repeat="FREQ=WEEKLY;COUNT=4", allow_outside_hours=True)
+    a.sync()
+    b.sync()
+    [occurrence] = schedule.day(b.chart, dt.date(2026, 3, 9))
+    at = dt.datetime(2026, 3, 9, 9, 5)
+    schedule.set_status(a.chart, occurrence.id, AppointmentStatus.ARRIVED, now=at)
+    a.sync()
+    schedule.set_status(b.chart, occurrence.id, AppointmentStatus.ARRIVED, now=at)  # offline
+    monkeypatch.undo()  # both upgraded; B syncs first
+    for device in (b, a, b, a):
+        device.sync()
+    schedule.set_status(a.chart, occurrence.id, AppointmentStatus.COMPLETED,
+                        now=at + dt.timedelta(hours=1))
+    for device in (a, b, a, b):
+        device.sync()
+    for device in (a, b):
+        status = device.status()
+        assert (status.pending, status.stuck, status.last_error) == (0, 0, None), device.name
+    assert snapshot(a.chart) == snapshot(b.chart)
+    assert schedule.day(b.chart, dt.date(2026, 3, 9))[0].status is AppointmentStatus.COMPLETED
+    with server.engine.connect() as conn:
+        records = set(conn.execute(select(change_log.c.record_id).where(
+            change_log.c.entity == "appointment")).scalars())
+    assert {uuid.UUID(str(r)) for r in records} == {occurrence.id}  # as it is: a derived id

@@ -84,3 +84,13 @@ def test_schema_2_versions_still_open_without_ids() -> None:
                 "change_id", "record_id", "entity", "version_id", "parent_ids", "kind", "key_id"
             )]), ciphertext, nonce
         )
+
+
+def test_derived_record_ids_go_out_as_they_are() -> None:
+    """A UUIDv7 record id tells when it was made: keyed. A derived one (uuid5) does not, and
+    devices on both sides of the upgrade must name it alike: as it is."""
+    made = new_id()
+    derived = uuid.uuid5(uuid.NAMESPACE_URL, "series:20260309T0900")
+    assert wireids.record_wire_id(KEY, made) == wireids.wire_id(KEY, "record", made) != made
+    assert wireids.record_wire_id(KEY, derived) == derived
+    assert wireids.matches(KEY, "record", derived, wireids.record_wire_id(KEY, derived))

@@ -28,9 +28,9 @@ def check_laterality(f: NoteFacts) -> Iterator[Finding]:
         info = line.info
         if info is None:
             continue
-        if line.laterality in _MISSING and line.body_side is not None:
-            pass  # the body diagram marks the side(s) treated
-        elif line.laterality in _MISSING:
+        side = line.side  # its own, else the body diagram's
+        from_diagram = line.laterality in _MISSING and side is not line.laterality
+        if side in _MISSING:
             if info.laterality is Sidedness.USUALLY or (
                 info.laterality is Sidedness.SOMETIMES and sided
             ):
@@ -43,16 +43,20 @@ def check_laterality(f: NoteFacts) -> Iterator[Finding]:
                     "Record right, left, bilateral, or not applicable.",
                     block_id=line.id,
                 )
-        elif line.laterality in (Laterality.RIGHT, Laterality.LEFT) and sided and not (
-            line.laterality in sides or Laterality.BILATERAL in sides
+        elif side in (Laterality.RIGHT, Laterality.LEFT) and sided and not (
+            side in sides or Laterality.BILATERAL in sides
         ):
+            assert side is not None
             codes = ", ".join(f"{d.code} ({Laterality(d.laterality).value})" for d in sided)
+            marked = ("has no side, and the body diagram marks only the "
+                      f"{side.value} side" if from_diagram else f"is marked {side.value}")
             yield make_finding(
                 "block.laterality_conflict",
-                f"The {line.code} block is marked {line.laterality.value}, but no one-sided "
-                f"diagnosis on the plan is: {codes}.",
+                f"The {line.code} block {marked}, but no one-sided diagnosis on the plan is: "
+                f"{codes}.",
                 f"{line.field}.laterality",
-                "Correct the block's side, or add the diagnosis for that side to the plan.",
+                "Correct the block's side (or the diagram's marks), or add the diagnosis for "
+                "that side to the plan.",
                 block_id=line.id,
             )
         if line.laterality in (Laterality.RIGHT, Laterality.LEFT) and line.body_side in (
