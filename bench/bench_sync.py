@@ -42,7 +42,7 @@ from core.storage.chart import ChartSession
 from core.storage.keys import KdfParams
 from server import accounts, migrate
 from server.db import make_engine
-from syncwire import EnrollRequest, b64encode
+from syncwire import SCHEMA_HEADER, EnrollRequest, b64encode
 
 PATIENTS = 100
 VISITS = 100
@@ -118,7 +118,8 @@ def bare_reader(db_url: str, account: uuid.UUID, base: str) -> float:
         token = accounts.enroll(engine, EnrollRequest(code=code, device_name="bare")).token
     finally:
         engine.dispose()
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}",
+                                              SCHEMA_HEADER: "3"},
                       timeout=120) as http:
         t0 = time.perf_counter()
         after = 0
@@ -140,7 +141,8 @@ def bare_round_trip(db_url: str, account: uuid.UUID, base: str) -> float:
             devices.append(enrolled)
     finally:
         engine.dispose()
-    writer, reader = (httpx.Client(base_url=base, headers={"Authorization": f"Bearer {d.token}"},
+    writer, reader = (httpx.Client(base_url=base, headers={"Authorization": f"Bearer {d.token}",
+                                                           SCHEMA_HEADER: "3"},
                                    timeout=60) for d in devices)
     cursor = {"after": 0}
     with writer, reader:

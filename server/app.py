@@ -30,8 +30,10 @@ from server.errors import ApiError, install_error_handlers, unauthorized
 from server.limits import BodySizeLimit, TokenBucket, retry_after_header
 from syncwire import (
     DEFAULT_PULL_LIMIT,
+    DEFAULT_READABLE_SCHEMA,
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
+    SCHEMA_HEADER,
     DeviceInfo,
     DeviceList,
     EnrollRequest,
@@ -220,8 +222,15 @@ def _add_routes(app: FastAPI) -> None:
         ] = None,
     ) -> Response:
         """Changes of the caller's account with ``seq > after``, in seq order; 409
-        ``resync_required`` when ``epoch``/``at`` show the cursor is not of this log."""
-        body = sync.pull(_state(request).engine, device, after, limit, epoch=epoch, at=at)
+        ``resync_required`` when ``epoch``/``at`` show the cursor is not of this log; 409
+        ``upgrade_required`` when the page holds a change of a schema the caller's app does not
+        read (its ``Chartside-Schema`` header; absent: 2)."""
+        try:
+            readable = int(request.headers.get(SCHEMA_HEADER, DEFAULT_READABLE_SCHEMA))
+        except ValueError:
+            readable = DEFAULT_READABLE_SCHEMA
+        body = sync.pull(_state(request).engine, device, after, limit, epoch=epoch, at=at,
+                         readable=readable)
         return Response(body, media_type=JSON)
 
     @app.post(

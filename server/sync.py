@@ -49,6 +49,7 @@ from server.db import (
 from server.errors import ApiError
 from server.tables import account_counter, change_log, log_epoch, push_batch, signed_record
 from syncwire import (
+    DEFAULT_READABLE_SCHEMA,
     KIND_ADDENDUM,
     KIND_SIGN,
     MAX_PULL_BYTES,
@@ -351,11 +352,15 @@ def pull(
     *,
     epoch: uuid.UUID | None = None,
     at: uuid.UUID | None = None,
+    readable: int = DEFAULT_READABLE_SCHEMA,
 ) -> bytes:
     """JSON bytes of a ``PullResponse``: up to ``limit`` changes with ``seq > after``.
 
     ``epoch`` and ``at`` (both optional, for old clients) identify the log the cursor came
-    from: the epoch of the last page and the change id at ``seq = after``."""
+    from: the epoch of the last page and the change id at ``seq = after``. ``readable``: the
+    highest schema the caller's app reads; a page holding a higher one is refused (409
+    ``upgrade_required``) before anything is sent, so an older app never files a change it
+    cannot read (schema 3 names records by opaque ids it would take for its own)."""
 
     def tx(conn: Connection) -> bytes:
         state = conn.execute(
@@ -398,6 +403,12 @@ def pull(
             )
             .order_by(change_log.c.seq)
         ).all()
+        if any(row.schema_version > readable for row in rows):
+            raise ApiError(
+                409, ErrorCode.UPGRADE_REQUIRED,
+                f"this practice's log holds changes of schema "
+                f"{max(row.schema_version for row in rows)}; this app reads up to {readable}",
+            )
         changes = [
             PulledChange.model_construct(
                 change_id=row.change_id,

@@ -98,8 +98,17 @@ class ErrorCode(StrEnum):
     BOOKING_CLOSED = "booking_closed"  # 404: no booking page published under that address
     SLOT_TAKEN = "slot_taken"  # 409: the slot is held by another request or no longer offered
     PROOF_OF_WORK = "proof_of_work"  # 422: the request's proof of work is missing or too weak
+    UPGRADE_REQUIRED = "upgrade_required"  # 409: the page holds a schema the caller cannot read
     REQUEST_DECIDED = "request_decided"  # 409: a booking request was already answered otherwise
     INTERNAL_ERROR = "internal_error"  # 500
+
+
+#: Request header: the highest payload/AAD schema the calling app reads (``Change.
+#: schema_version``). Absent: 2, what every app before opaque wire ids (schema 3) read. A pull
+#: whose page holds a change of a higher schema is refused (409 ``upgrade_required``) rather
+#: than handed to an app that would file it wrongly.
+SCHEMA_HEADER = "Chartside-Schema"
+DEFAULT_READABLE_SCHEMA = 2
 
 
 def _check_base64(value: str) -> str:

@@ -26,10 +26,12 @@ import httpx
 from pydantic import ValidationError
 
 import syncwire as wire
+from core.sync.crypto import SCHEMA_VERSION
 from core.sync.errors import (
     AuthFailed,
     DeviceRevoked,
     EnrollmentRefused,
+    NewerSchema,
     ProtocolError,
     ServerUnavailable,
     SyncError,
@@ -89,7 +91,8 @@ class SyncApi:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         check_server_url(base_url, in_process=transport is not None)
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json",
+                   wire.SCHEMA_HEADER: str(SCHEMA_VERSION)}  # what this app reads
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(
@@ -224,6 +227,11 @@ def _error(response: httpx.Response) -> SyncError:
         return AuthFailed(
             "The sync server does not recognise this device.",
             hint="Check the server address, or enroll this device again.",
+        )
+    if code == wire.ErrorCode.UPGRADE_REQUIRED:
+        return NewerSchema(
+            "The sync server holds changes made by a newer version of Chartside.",
+            hint="Update Chartside on this device, then sync again. Nothing was changed here.",
         )
     if code == wire.ErrorCode.RESYNC_REQUIRED:
         return ResyncRequired(

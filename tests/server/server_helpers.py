@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from server import accounts
 from server.config import Settings
-from syncwire import b64encode
+from syncwire import SCHEMA_HEADER, b64encode
 
 PRACTICE_KEY = nacl.utils.random(nacl.secret.SecretBox.KEY_SIZE)
 
@@ -96,8 +96,9 @@ class Device:
         return results
 
     def pull(self, after: int = 0, limit: int = 500) -> httpx.Response:
-        return self.client.get(
-            "/v1/sync/pull", params={"after": after, "limit": limit}, headers=self.headers
+        return self.client.get(  # as this app: it reads schema 3 (opaque wire ids)
+            "/v1/sync/pull", params={"after": after, "limit": limit},
+            headers={**self.headers, SCHEMA_HEADER: "3"},
         )
 
     def pull_all(self, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:

@@ -461,7 +461,7 @@ def test_domain_outbox_wire_apply_round_trip(
                 if hasattr(target, field_name):
                     value = (edit or "x") if field_name == "name" else edit
                     if field_name == "amount_cents":
-                        value = target.amount_cents + (1 if target.amount_cents > 0 else -1)
+                        value = target.amount_cents + (1 if target.amount_cents >= 0 else -1)
                     if field_name == "vehicle":
                         value = "Car 3"
                     target = dataclasses.replace(target, **{field_name: value})

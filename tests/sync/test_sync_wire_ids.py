@@ -314,3 +314,59 @@ def test_a_derived_record_sent_by_an_older_app_keeps_one_id_across_the_upgrade(
         records = set(conn.execute(select(change_log.c.record_id).where(
             change_log.c.entity == "appointment")).scalars())
     assert {uuid.UUID(str(r)) for r in records} == {occurrence.id}  # as it is: a derived id
+
+
+def test_an_older_app_is_refused_schema_3_changes_not_handed_them(
+    pair_of_devices: tuple[Device, Device], server: SyncServer
+) -> None:
+    """An app from before opaque ids reads schemas 1-2 and would file a schema 3 change under
+    its opaque ids: the server refuses it the page (409 upgrade_required; no header means 2),
+    and this app, asked with a lower schema, says to update and applies nothing."""
+    from core.sync.api import SyncApi
+    from tests.sync.helpers import URL
+
+    a, b = pair_of_devices
+    seed(a.chart)
+    a.sync()
+    cfg = _cfg(b)
+    auth = {"Authorization": f"Bearer {cfg.token}"}
+    old = server.client.get("/v1/sync/pull", params={"after": 0}, headers=auth)
+    assert old.status_code == 409 and old.json()["error"] == "upgrade_required"
+    two = server.client.get("/v1/sync/pull", params={"after": 0},
+                            headers={**auth, wire.SCHEMA_HEADER: "2"})
+    assert two.status_code == 409
+    three = server.client.get("/v1/sync/pull", params={"after": 0},
+                              headers={**auth, wire.SCHEMA_HEADER: "3"})
+    assert three.status_code == 200 and three.json()["changes"]
+    api = SyncApi(URL, cfg.token, transport=server.transport)
+    api._http.headers[wire.SCHEMA_HEADER] = "2"
+    with pytest.raises(NewerSchema, match="newer version"):
+        api.pull(0, 10)
+    api.close()
+    assert b.sync().pulled > 0  # this app reads them
+
+
+def test_a_log_of_older_schemas_still_serves_an_older_app(
+    pair_of_devices: tuple[Device, Device], server: SyncServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair_of_devices
+    seed(a.chart)
+
+    def legacy(conn, cfg, rows):  # type: ignore[no-untyped-def]
+        ids = [push.WireIds.legacy(r) for r in rows]
+        return ids, [(r.version_id, r.version_id, r.record_id) for r in rows]
+
+    header, change = push._header, push.to_change  # the older app seals schema 2
+    monkeypatch.setattr(push, "wire_ids", legacy)
+    monkeypatch.setattr(push, "_header", lambda row, key_id, schema=2, ids=None: header(
+        row, key_id, 2, ids))
+    monkeypatch.setattr(push, "to_change", lambda row, c, n, k, schema=2, ids=None: change(
+        row, c, n, k, 2, ids))
+    a.sync()
+    cfg = _cfg(b)
+    old = server.client.get("/v1/sync/pull", params={"after": 0},
+                            headers={"Authorization": f"Bearer {cfg.token}"})
+    assert old.status_code == 200 and old.json()["changes"]
+    assert {c["schema_version"] for c in old.json()["changes"]} == {2}
+    monkeypatch.undo()
+    assert b.sync().pulled == len(old.json()["changes"])  # and this app still reads them
