@@ -193,41 +193,33 @@ def known_versions(conn: Connection, version_ids: Sequence[uuid.UUID]) -> set[uu
     return {uuid.UUID(v) for v in found}
 
 
+def _rows_in(conn: Connection, sql: str, ids: Sequence[uuid.UUID]) -> list[Any]:
+    """Rows of ``sql`` (ending in ``IN``) for ``ids``, 500 bound values per statement."""
+    values = [i.hex for i in ids]
+    rows: list[Any] = []
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        rows += _all(conn, f"{sql} ({_marks(len(chunk))})", chunk)
+    return rows
+
+
 def known_by_wire(
     conn: Connection, wire_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
     """wire id → (version id, change id) of the versions stored here under those wire ids."""
-    out: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
-    values = [w.hex for w in wire_ids]
-    for i in range(0, len(values), 500):
-        chunk = values[i : i + 500]
-        for wire, version, change in _all(
-            conn,
-            "SELECT w.wire_id, v.version_id, v.change_id FROM record_wire_ids w "
-            "JOIN record_versions v ON v.version_id = w.version_id "
-            f"WHERE w.wire_id IN ({_marks(len(chunk))})",
-            chunk,
-        ):
-            out[uuid_from_hex(wire)] = (uuid_from_hex(version), uuid_from_hex(change))
-    return out
+    rows = _rows_in(conn, "SELECT w.wire_id, v.version_id, v.change_id FROM record_wire_ids w "
+                          "JOIN record_versions v ON v.version_id = w.version_id "
+                          "WHERE w.wire_id IN", wire_ids)
+    return {uuid_from_hex(w): (uuid_from_hex(v), uuid_from_hex(c)) for w, v, c in rows}
 
 
 def wire_ids_of(
     conn: Connection, version_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID]:
     """version id → its wire id, for the versions that have one."""
-    out: dict[uuid.UUID, uuid.UUID] = {}
-    values = [v.hex for v in version_ids]
-    for i in range(0, len(values), 500):
-        chunk = values[i : i + 500]
-        for version, wire in _all(
-            conn,
-            "SELECT version_id, wire_id FROM record_wire_ids "
-            f"WHERE version_id IN ({_marks(len(chunk))})",
-            chunk,
-        ):
-            out[uuid_from_hex(version)] = uuid_from_hex(wire)
-    return out
+    rows = _rows_in(conn, "SELECT version_id, wire_id FROM record_wire_ids "
+                          "WHERE version_id IN", version_ids)
+    return {uuid_from_hex(v): uuid_from_hex(w) for v, w in rows}
 
 
 def wire_records_of(
@@ -237,19 +229,14 @@ def wire_records_of(
     record be known by two (a derived id sent keyed by an earlier build of schema 3), its own
     id wins: that is how every device names it now (``wireids.record_wire_id``)."""
     out: dict[uuid.UUID, uuid.UUID] = {}
-    values = [r.hex for r in record_ids]
-    for i in range(0, len(values), 500):
-        chunk = values[i : i + 500]
-        for record, wire in _all(
-            conn,
-            "SELECT DISTINCT v.record_id, w.wire_record FROM record_versions v "
-            "JOIN record_wire_ids w ON w.version_id = v.version_id "
-            f"WHERE v.record_id IN ({_marks(len(chunk))})",
-            chunk,
-        ):
-            rid = uuid_from_hex(record)
-            if rid not in out or record == wire:
-                out[rid] = uuid_from_hex(wire)
+    for record, wire in _rows_in(
+        conn, "SELECT DISTINCT v.record_id, w.wire_record FROM record_versions v "
+              "JOIN record_wire_ids w ON w.version_id = v.version_id WHERE v.record_id IN",
+        record_ids,
+    ):
+        rid = uuid_from_hex(record)
+        if rid not in out or record == wire:
+            out[rid] = uuid_from_hex(wire)
     return out
 
 

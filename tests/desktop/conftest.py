@@ -162,6 +162,20 @@ def accept_new_note(qtbot: Any, window: Any) -> None:
     qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
 
 
+def new_note(qtbot: Any, window: Any) -> Any:
+    """A new daily note for the first patient of the list, through the chart's New note
+    button and its dialog; returns the note editor once it shows the note."""
+    from PySide6.QtCore import Qt
+
+    ws = window.workspace
+    ws.patients.table.selectRow(0)
+    qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
+    qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
+    accept_new_note(qtbot, window)
+    qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
+    return ws.editor
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every desktop test may be rerun (up to twice) when it fails: a native Qt thread
     sometimes segfaults while pytest-qt processes events at a test's teardown (root cause open,

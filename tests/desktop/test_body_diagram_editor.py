@@ -16,17 +16,7 @@ from core.domain import body
 from core.domain.enums import Laterality
 from core.domain.visit import VOID_REASONS
 from core.services import body_marks, charts, notes
-from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, settle, unlock
-
-
-def _new_note(qtbot: Any, window: Any) -> Any:
-    ws = window.workspace
-    ws.patients.table.selectRow(0)
-    qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
-    qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
-    accept_new_note(qtbot, window)
-    qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
-    return ws.editor
+from tests.desktop.conftest import PASSPHRASE, Seeded, new_note, settle, unlock
 
 
 def _choose_from_menu(section: Any, name: str, text: str) -> None:
@@ -50,7 +40,7 @@ def test_marks_by_click_and_by_form_reach_the_note(
 ) -> None:
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     section = editor.body_diagram
     view = section.diagram
     calf = body.regions()["calf"]
@@ -115,7 +105,7 @@ def test_a_refused_mark_shows_why_and_a_closed_note_takes_no_clicks(
         session.lock()
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     section = editor.body_diagram
     note_id = editor.note_id
     # a side the region does not have (a paired region given "midline") is refused by the core

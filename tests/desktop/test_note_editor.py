@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from core.domain.enums import Laterality
 from core.services import charts, notes
 from desktop.models.note_models import CHANGED, ExerciseModel
-from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, settle, unlock
+from tests.desktop.conftest import PASSPHRASE, Seeded, new_note, settle, unlock
 
 PREVIOUS = [
     {"name": "Leg press", "position": "seated", "sets": 3, "reps": 10, "load": 40},
@@ -43,21 +43,11 @@ def _add_previous_visit(seeded: Seeded) -> None:
         session.lock()
 
 
-def _new_note(qtbot: Any, window: Any) -> Any:
-    ws = window.workspace
-    ws.patients.table.selectRow(0)
-    qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
-    qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
-    accept_new_note(qtbot, window)
-    qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
-    return ws.editor
-
-
 def test_copy_forward_shows_progression(qtbot: Any, open_window: Any, seeded: Seeded) -> None:
     _add_previous_visit(seeded)
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     assert editor.ws.previous is not None
     editor.blocks.picker.choose("97110")
     qtbot.waitUntil(lambda: len(editor.blocks.rows) == 1, timeout=10_000)
@@ -93,7 +83,7 @@ def test_tab_follows_the_note_and_focus_out_saves(
 ) -> None:
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     editor.blocks.picker.choose("97530")
     qtbot.waitUntil(lambda: len(editor.blocks.rows) == 1, timeout=10_000)
     # Tab skips widgets that are not shown yet: wait until the new row has been laid out.
@@ -127,7 +117,7 @@ def test_tab_follows_the_note_and_focus_out_saves(
 def test_untimed_service_added_and_removed(qtbot: Any, open_window: Any, seeded: Seeded) -> None:
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     untimed = editor.untimed
     assert untimed.picker is not None
     untimed.picker.set_code("97010")
