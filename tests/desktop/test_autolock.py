@@ -9,17 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from core.services import charts, notes
-from tests.desktop.conftest import PASSPHRASE, Seeded, accept_new_note, settle, unlock
-
-
-def _open_new_note(qtbot: Any, window: Any) -> Any:
-    ws = window.workspace
-    ws.patients.table.selectRow(0)
-    qtbot.waitUntil(lambda: ws.chart.chart is not None and ws.chart.new_note_button.isEnabled())
-    qtbot.mouseClick(ws.chart.new_note_button, Qt.MouseButton.LeftButton)
-    accept_new_note(qtbot, window)
-    qtbot.waitUntil(lambda: ws.editor.ws is not None, timeout=10_000)
-    return ws.editor
+from tests.desktop.conftest import PASSPHRASE, Seeded, new_note, settle, unlock
 
 
 def test_idle_minutes_lock_and_unlock_returns_to_the_note(
@@ -27,7 +17,7 @@ def test_idle_minutes_lock_and_unlock_returns_to_the_note(
 ) -> None:
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _open_new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     note_id = editor.note_id
     subjective = editor.soap.edits["subjective"]
     subjective.setFocus()
