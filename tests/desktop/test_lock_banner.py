@@ -9,8 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from core.domain.errors import ChartLocked
-from tests.desktop.conftest import Seeded, settle, unlock
-from tests.desktop.test_autolock import _open_new_note
+from tests.desktop.conftest import Seeded, new_note, settle, unlock
 
 
 def test_no_locked_banner_after_ctrl_l_and_unlock(
@@ -18,7 +17,7 @@ def test_no_locked_banner_after_ctrl_l_and_unlock(
 ) -> None:
     window = open_window(seeded.path)
     unlock(qtbot, window)
-    editor = _open_new_note(qtbot, window)
+    editor = new_note(qtbot, window)
     subjective = editor.soap.edits["subjective"]
     subjective.setFocus()
     qtbot.keyClicks(subjective, "Knee sore")  # a save, then a check, under way at the lock
