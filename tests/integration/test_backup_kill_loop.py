@@ -3,6 +3,7 @@ backup still verifies, and a restore killed half-way can simply be run again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -93,10 +94,10 @@ def test_kill_during_backup_and_restore_loses_nothing(tmp_path: Path) -> None:
                 pid = int(zygote.stdout.readline().split()[1])
                 lines = [zygote.stdout.readline()]  # "ready" once the chart is open
                 time.sleep(rng.uniform(0.3, 2.0))
-                try:
+                # A child that ended by itself is gone already: its stderr, checked below,
+                # says why.
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:  # the child ended by itself: its stderr says why
-                    pass
                 while (line := zygote.stdout.readline()) and not line.startswith("reaped"):
                     lines.append(line)
                 assert line == f"reaped {pid}\n", line
