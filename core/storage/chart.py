@@ -192,7 +192,7 @@ def create_chart(
     engine = make_engine(path, keys)
     device_id = str(new_id())
     try:
-        migrate.upgrade(engine)
+        migrate.create_fresh(engine)
         with engine.begin() as conn:
             now = dt.datetime.now(dt.UTC).isoformat()
             conn.execute(
