@@ -54,6 +54,10 @@ def icon(name: str) -> QIcon:
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
+    from desktop import media_decode
+
+    media_decode.quiet_logs()  # before Qt Multimedia loads: its FFmpeg logs file metadata
+    media_decode.install()
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(

@@ -29,6 +29,12 @@ def _isolated_state(
     # The app's daily backup would back up every chart a desktop test unlocks; its own tests
     # turn it back on.
     monkeypatch.setenv("CHARTSIDE_DAILY_BACKUP", "0")
+    # The app and the CLI register Qt's audio decoder process-wide (desktop/media_decode.py):
+    # each test starts from the plain core order, so what decodes a file never depends on
+    # which tests ran before in the same worker.
+    from core.media import audio
+
+    monkeypatch.setattr(audio, "_DECODERS", [])
 
 
 @pytest.fixture

@@ -1,17 +1,30 @@
 """Audio in, 16 kHz mono float32 out — from a file, bytes, a file object or an array.
 
-Contract: ``load_audio(source)`` decodes wav/mp3/m4a/ogg/webm (anything FFmpeg reads, via
-faster-whisper's PyAV decoder) entirely in memory: bytes are wrapped in ``io.BytesIO``, so no
-plaintext temporary file is ever written (the recording may be PHI). ``pcm_to_audio`` converts
-raw PCM as recorded by the desktop (any rate, channels, s16/f32) the same way. Empty input,
-non-audio bytes and undecodable files raise ``AudioUnreadable``; audio shorter than
-``MIN_SECONDS`` also does. Nothing here touches the network or the disk except reading a path.
+Contract: ``load_audio(source)`` decodes wav/mp3/m4a/ogg/webm entirely in memory: bytes are
+wrapped in ``io.BytesIO`` or a Qt buffer, so no plaintext temporary file is ever written (the
+recording may be PHI). ``pcm_to_audio`` converts raw PCM as recorded by the desktop (any rate,
+channels, s16/f32) the same way. Empty input, non-audio bytes and undecodable files raise
+``AudioUnreadable``; audio shorter than ``MIN_SECONDS`` also does. Nothing here touches the
+network or the disk except reading a path.
+
+Who decodes, in order:
+1. a 16 kHz PCM WAV (what the probe and 16 kHz recorders write) — the standard library's
+   ``wave``: nothing to resample, so no codec library is needed;
+2. decoders registered with ``register_decoder`` — the desktop registers Qt Multimedia's FFmpeg
+   backend (``desktop/media_decode.py``), so the frozen app needs no second FFmpeg;
+3. faster-whisper's PyAV decoder, where PyAV is installed (the scribe extra brings it);
+4. any other PCM WAV through ``wave`` and soxr's resampler, when none of the above is there.
+Why the choice exists at all: PyAV's wheel carries a full FFmpeg with video encoders (78 MB of
+the frozen app's 571 MB), and Qt already ships one for decoding (docs/installers.md).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +36,41 @@ MIN_SECONDS = 0.3
 AudioSource = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO | np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """Samples at ``SAMPLE_RATE`` (mono float32) and the rate the source was recorded at."""
+
+    audio: np.ndarray
+    source_rate: int
+
+
+# A decoder takes the encoded bytes and returns ``Decoded``; it raises (anything) for input it
+# cannot read, and the next one is tried.
+Decoder = Callable[[bytes], Decoded]
+_DECODERS: list[Decoder] = []
+
+
+def register_decoder(decoder: Decoder) -> None:
+    """Try ``decoder`` before PyAV for everything but a 16 kHz WAV (idempotent)."""
+    if decoder not in _DECODERS:
+        _DECODERS.insert(0, decoder)
+
+
+def unregister_decoder(decoder: Decoder) -> None:
+    if decoder in _DECODERS:
+        _DECODERS.remove(decoder)
+
+
+def pyav_available() -> bool:
+    """Whether faster-whisper's PyAV decoder can run here (the frozen app leaves PyAV out and
+    puts a placeholder module in its place so that faster-whisper imports)."""
+    try:
+        import av
+    except ImportError:
+        return False
+    return not getattr(av, "CHARTSIDE_PLACEHOLDER", False)
+
+
 def _unreadable(message: str) -> Exception:
     from core.media.errors import AudioUnreadable
 
@@ -32,31 +80,101 @@ def _unreadable(message: str) -> Exception:
 
 def load_audio(source: AudioSource) -> np.ndarray:
     """Decode ``source`` to mono float32 at 16 kHz (see module contract)."""
+    return decode(source).audio
+
+
+def decode(source: AudioSource) -> Decoded:
+    """``load_audio`` that also says the rate the source was recorded at."""
     if isinstance(source, np.ndarray):
         audio = np.asarray(source, dtype=np.float32)
         if audio.ndim != 1:
             raise _unreadable("In-memory audio must be one channel (a 1-D array).")
-        return _checked(audio)
+        return Decoded(_checked(audio), SAMPLE_RATE)
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
             raise _unreadable("The recording is empty.")
-        stream: str | BinaryIO = io.BytesIO(bytes(source))
+        data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
             raise _unreadable(f"There is no audio file at {path}.")
         if path.stat().st_size == 0:
             raise _unreadable(f"{path.name} is empty.")
-        stream = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise _unreadable(f"{path.name} cannot be read.") from error
     else:
-        stream = source
+        data = source.read()
+        if not data:
+            raise _unreadable("The recording is empty.")
+    wav = _wav_pcm(data)
+    if wav is not None and wav[1] == SAMPLE_RATE:
+        return Decoded(pcm_to_audio(wav[0], sample_rate=wav[1], channels=wav[2]), wav[1])
+    for decoder in list(_DECODERS):
+        try:
+            decoded = decoder(data)
+        except Exception:
+            continue
+        return Decoded(_checked(np.asarray(decoded.audio, dtype=np.float32)), decoded.source_rate)
+    if pyav_available():
+        return _pyav(data)
+    if wav is not None:
+        samples = np.frombuffer(wav[0], "<i2").astype(np.float32) / 32768.0
+        mono = samples[: samples.size - samples.size % wav[2]].reshape(-1, wav[2]).mean(axis=1)
+        return Decoded(_checked(resample(mono, wav[1])), wav[1])
+    raise _unreadable("This file is not audio Chartside can read.")
+
+
+def resample(mono: np.ndarray, rate: int) -> np.ndarray:
+    """Mono float samples at ``rate`` to ``SAMPLE_RATE``, with soxr's high-quality
+    band-limited resampler (the role FFmpeg's resampler plays for PyAV)."""
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if rate == SAMPLE_RATE or mono.size == 0:
+        return mono
+    import soxr
+
+    return np.asarray(soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ"), dtype=np.float32)
+
+
+def _wav_pcm(data: bytes) -> tuple[bytes, int, int] | None:
+    """(s16 PCM, rate, channels) of an integer-PCM WAV the standard library reads, else None."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    try:
+        with wave.open(io.BytesIO(data), "rb") as wav:
+            width, rate, channels = wav.getsampwidth(), wav.getframerate(), wav.getnchannels()
+            frames = wav.readframes(wav.getnframes())
+    except Exception:  # wave.Error, EOFError, RuntimeError...: float, extensible, ADPCM or
+        return None  # damaged — left to the decoders
+    if rate <= 0 or channels <= 0:
+        return None
+    if width == 2:
+        return frames, rate, channels
+    if width == 1:  # unsigned 8-bit
+        pcm = ((np.frombuffer(frames, np.uint8).astype(np.int16) - 128) << 8).astype("<i2")
+        return pcm.tobytes(), rate, channels
+    if width in (3, 4):  # keep the top 16 bits of each little-endian sample
+        raw = np.frombuffer(frames[: len(frames) - len(frames) % width], np.uint8)
+        top = raw.reshape(-1, width)[:, width - 2:]
+        return np.ascontiguousarray(top).tobytes(), rate, channels
+    return None
+
+
+def _pyav(data: bytes) -> Decoded:
     from faster_whisper.audio import decode_audio
 
+    rate = SAMPLE_RATE
     try:
-        audio = decode_audio(stream, sampling_rate=SAMPLE_RATE)
+        import av
+
+        with av.open(io.BytesIO(data)) as container:
+            stream = container.streams.audio[0]
+            rate = int(stream.sample_rate or stream.codec_context.sample_rate or SAMPLE_RATE)
+        audio = decode_audio(io.BytesIO(data), sampling_rate=SAMPLE_RATE)
     except Exception as error:  # PyAV raises InvalidDataError, ValueError, ... for non-audio
         raise _unreadable("This file is not audio Chartside can read.") from error
-    return _checked(np.asarray(audio, dtype=np.float32))
+    return Decoded(_checked(np.asarray(audio, dtype=np.float32)), rate)
 
 
 def _checked(audio: np.ndarray) -> np.ndarray:

@@ -145,22 +145,17 @@ def _float_to_s16(audio: Any) -> bytes:
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
-def _probe(data: bytes, duration_s: float | None) -> tuple[float, int]:
+def _probe(data: bytes, duration_s: float | None, source_rate: int | None
+           ) -> tuple[float, int]:
     """Duration and sample rate of an encoded file; ``AudioUnreadable`` if it is not audio."""
-    from core.media.audio import SAMPLE_RATE, load_audio
+    from core.media.audio import SAMPLE_RATE, decode
 
-    rate = 0
-    try:
-        import av
-
-        with av.open(io.BytesIO(data)) as container:
-            stream = container.streams.audio[0]
-            rate = int(stream.sample_rate or stream.codec_context.sample_rate or 0)
-    except Exception:  # the decoder below gives the clinician-facing error
-        rate = 0
+    if duration_s is not None and source_rate:
+        return float(duration_s), int(source_rate)
+    decoded = decode(data)
     if duration_s is None:
-        duration_s = len(load_audio(data)) / SAMPLE_RATE
-    return float(duration_s), rate or SAMPLE_RATE
+        duration_s = len(decoded.audio) / SAMPLE_RATE
+    return float(duration_s), decoded.source_rate or SAMPLE_RATE
 
 
 def _prepared(
@@ -168,13 +163,14 @@ def _prepared(
     sample_rate: int | None,
     channels: int,
     duration_s: float | None,
+    source_rate: int | None = None,
 ) -> tuple[bytes, float, int]:
     if isinstance(audio, bytes | bytearray | memoryview):
         raw = bytes(audio)
         if not raw:
             raise ValidationError("The recording is empty.", field="audio")
         if sample_rate is None:  # an encoded file (wav, mp3, m4a, ogg, webm)
-            seconds, rate = _probe(raw, duration_s)
+            seconds, rate = _probe(raw, duration_s, source_rate)
             return raw, seconds, rate
         frames = len(raw) // (2 * channels)
         return wav_bytes(raw[: frames * 2 * channels], sample_rate, channels), (
@@ -197,6 +193,7 @@ def store_recording(
     *,
     channels: int = 1,
     duration_s: float | None = None,
+    source_rate: int | None = None,
     dictated_at: dt.datetime | None = None,
 ) -> Result[RecordingInfo]:
     """Seal ``audio`` and keep it with the draft note ``note_id``.
@@ -204,11 +201,12 @@ def store_recording(
     ``audio`` is raw 16-bit little-endian PCM (``bytes`` with ``sample_rate``/``channels``, as
     QtMultimedia records it), mono float samples in [-1, 1] (with ``sample_rate``), or the
     bytes of an encoded file (``sample_rate=None``; ``duration_s`` if the caller already
-    decoded it). ``dictated_at`` defaults to now.
+    decoded it, with ``source_rate``, the file's own rate, so it is not decoded again).
+    ``dictated_at`` defaults to now.
     """
     from core.media.custody import seal_recording
 
-    data, seconds, rate = _prepared(audio, sample_rate, channels, duration_s)
+    data, seconds, rate = _prepared(audio, sample_rate, channels, duration_s, source_rate)
     when = _naive_utc(dictated_at)
     with chart.uow() as uow:
         note = uow.notes.get(note_id)

@@ -89,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, version in data_packs():
             print(f"  {name}: {version}")
         return 0
+    if _command_of(words) not in _LIGHT_COMMANDS:
+        from desktop import media_decode
+
+        media_decode.install()  # audio decodes through Qt's FFmpeg, as in the app
     if args.self_test:
         from desktop.selftest import run_self_test
 

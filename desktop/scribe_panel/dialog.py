@@ -285,7 +285,8 @@ class DictationDialog(DictationView):
             self._stored(result)
             self._transcribe(decoded.samples)
 
-        ops.store(self, self.note_id, decoded.data, duration_s=decoded.seconds).success(
+        ops.store(self, self.note_id, decoded.data, duration_s=decoded.seconds,
+                  source_rate=decoded.source_rate).success(
             stored).failure(self._failed).run()
 
     def _stored(self, result: Any) -> None:

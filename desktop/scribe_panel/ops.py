@@ -36,6 +36,7 @@ CANCELLED = "cancelled"
 class DecodedAudio:
     data: bytes  # the file's bytes, to be sealed as they are
     samples: Any  # 16 kHz mono float32 (numpy), for transcription and playback
+    source_rate: int = 16_000  # the file's own sample rate, kept with the recording
 
     @property
     def seconds(self) -> float:
@@ -51,11 +52,11 @@ def setup(parent: QObject, note_id: uuid.UUID) -> QueryOp[dictation.DictationSet
 
 
 def store(parent: QObject, note_id: uuid.UUID, audio: Any, sample_rate: int | None = None, *,
-          channels: int = 1, duration_s: float | None = None,
+          channels: int = 1, duration_s: float | None = None, source_rate: int | None = None,
           dictated_at: dt.datetime | None = None) -> CommandOp[Any]:
     return CommandOp(parent, lambda chart: dictation.store_recording(
         chart, note_id, audio, sample_rate, channels=channels, duration_s=duration_s,
-        dictated_at=dictated_at))
+        source_rate=source_rate, dictated_at=dictated_at))
 
 
 def load(parent: QObject, recording_id: uuid.UUID) -> QueryOp[dictation.LoadedRecording]:
@@ -99,23 +100,25 @@ def add_block(parent: QObject, note_id: uuid.UUID, recording_id: uuid.UUID | Non
 def decode_file(parent: QObject, path: Path) -> JobOp[DecodedAudio]:
     """Read and decode an audio file in memory (``AudioUnreadable`` for anything else)."""
     def run() -> DecodedAudio:
-        from scribe.audio import load_audio
+        from core.media.audio import decode
         from scribe.errors import AudioUnreadable
 
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise AudioUnreadable(f"{Path(path).name} cannot be read.") from exc
-        return DecodedAudio(data, load_audio(data))
+        decoded = decode(data)
+        return DecodedAudio(data, decoded.audio, decoded.source_rate)
 
     return JobOp(parent, run)
 
 
 def decode_bytes(parent: QObject, data: bytes) -> JobOp[DecodedAudio]:
     def run() -> DecodedAudio:
-        from scribe.audio import load_audio
+        from core.media.audio import decode
 
-        return DecodedAudio(data, load_audio(data))
+        decoded = decode(data)
+        return DecodedAudio(data, decoded.audio, decoded.source_rate)
 
     return JobOp(parent, run)
 

@@ -10,6 +10,7 @@ a 2-core machine (docs/installers.md). An existing build newer than the sources 
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import subprocess
 import tarfile
@@ -87,3 +88,28 @@ def test_tarball_unpacks_and_passes_the_self_test(artifacts: dict[str, Path],
         tar.extractall(tmp_path / "unpacked", filter="tar")
     (folder,) = (tmp_path / "unpacked").iterdir()
     self_test(folder / "chartside", tmp_path)
+
+
+def test_the_app_has_no_pyav_and_decodes_a_phone_memo_with_qt(artifacts: dict[str, Path],
+                                                               tmp_path: Path) -> None:
+    from tests.audio_samples import TITLE, encoded
+
+    with tarfile.open(artifacts["tarball"]) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="tar")
+    (folder,) = (tmp_path / "unpacked").iterdir()
+    internal = folder / "_internal"
+    assert not (internal / "av").exists() and not (internal / "av.libs").exists()
+    memo = tmp_path / "memo.m4a"
+    memo.write_bytes(encoded("ipod", "aac", 44_100, seconds=10.0))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(tmp_path),
+           "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([str(folder / "chartside"), "scribe", "draft", str(memo), "--json"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    draft = json.loads(done.stdout)
+    heard = " ".join(seg["text"] for seg in draft["transcript"]["segments"])
+    assert heard.split()  # words heard; which ones depends on the CPU
+    assert 9.0 < draft["transcript"]["duration"] < 11.0
+    assert TITLE.split()[0] not in done.stderr and "Metadata" not in done.stderr
