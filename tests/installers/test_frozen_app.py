@@ -109,7 +109,6 @@ def test_the_app_has_no_pyav_and_decodes_a_phone_memo_with_qt(artifacts: dict[st
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     draft = json.loads(done.stdout)
-    heard = " ".join(seg["text"] for seg in draft["transcript"]["segments"])
-    assert heard.split()  # words heard; which ones depends on the CPU
-    assert 9.0 < draft["transcript"]["duration"] < 11.0
+    assert draft["transcript"].split()  # words heard; which ones depends on the CPU
+    assert 9.0 < draft["duration"] < 11.0
     assert TITLE.split()[0] not in done.stderr and "Metadata" not in done.stderr
