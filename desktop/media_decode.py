@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from core.media.decoders import register
 
-from core.media.audio import SAMPLE_RATE, Decoded, register_decoder
+if TYPE_CHECKING:
+    import numpy as np
+
+    from core.media.audio import Decoded
 
 QUIET_RULES = "qt.multimedia.ffmpeg*=false\nqt.multimedia.symbolsresolver=false"
 TIMEOUT_S = 120.0  # a whole-hour recording decodes in well under this on a slow laptop
@@ -36,7 +39,7 @@ _quiet = False
 def install() -> None:
     """Decode through Qt from now on in this process (cheap: Qt is imported at the first
     decode, so ``chartside units`` does not pay for it)."""
-    register_decoder(decode_with_qt)
+    register(decode_with_qt)
 
 
 def quiet_logs() -> None:
@@ -73,6 +76,8 @@ _cli_app: Any = None
 
 def decode_with_qt(data: bytes) -> Decoded:
     """``data`` (any container Qt's FFmpeg reads) to 16 kHz mono float32, in memory."""
+    from core.media.audio import Decoded
+
     quiet_logs()
     _ensure_application()
     samples, rate = _native(data)
@@ -93,6 +98,7 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
     Returns the samples and the source's rate. Qt 6.11's own rate conversion is not used: it
     stalls after one empty buffer when it downsamples some MP3s more than ~1.4× (44.1 and
     48 kHz to 16 kHz; tests/desktop/test_media_decode.py covers those rates)."""
+    import numpy as np
     import soxr
     from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
     from PySide6.QtMultimedia import QAudioDecoder
@@ -126,7 +132,7 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
         mono = (mono - offset) / scale if offset or scale != 1.0 else mono
         rates.add(fmt.sampleRate())
         if not streams:
-            streams.append(soxr.ResampleStream(fmt.sampleRate(), SAMPLE_RATE, 1,
+            streams.append(soxr.ResampleStream(fmt.sampleRate(), 16_000, 1,
                                                dtype="float32", quality="HQ"))
         pieces.append(streams[0].resample_chunk(np.ascontiguousarray(mono, np.float32)))
 

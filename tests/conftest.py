@@ -32,9 +32,9 @@ def _isolated_state(
     # The app and the CLI register Qt's audio decoder process-wide (desktop/media_decode.py):
     # each test starts from the plain core order, so what decodes a file never depends on
     # which tests ran before in the same worker.
-    from core.media import audio
+    from core.media import decoders
 
-    monkeypatch.setattr(audio, "_DECODERS", [])
+    monkeypatch.setattr(decoders, "_DECODERS", [])
 
 
 @pytest.fixture

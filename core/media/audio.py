@@ -8,10 +8,11 @@ channels, s16/f32) the same way. Empty input, non-audio bytes and undecodable fi
 network or the disk except reading a path.
 
 Who decodes, in order:
-1. a 16 kHz PCM WAV (what the probe and 16 kHz recorders write) — the standard library's
-   ``wave``: nothing to resample, so no codec library is needed;
-2. decoders registered with ``register_decoder`` — the desktop registers Qt Multimedia's FFmpeg
-   backend (``desktop/media_decode.py``), so the frozen app needs no second FFmpeg;
+1. a 16 kHz PCM WAV (what the desktop stores when the microphone records at 16 kHz) — the
+   standard library's ``wave``: nothing to resample, so no codec library is needed;
+2. decoders registered with ``register_decoder`` (``core.media.decoders``) — the desktop
+   registers Qt Multimedia's FFmpeg backend (``desktop/media_decode.py``), so the frozen app
+   needs no second FFmpeg;
 3. faster-whisper's PyAV decoder, where PyAV is installed (the scribe extra brings it);
 4. any other PCM WAV through ``wave`` and soxr's resampler, when none of the above is there.
 Why the choice exists at all: PyAV's wheel carries a full FFmpeg with video encoders (78 MB of
@@ -23,12 +24,13 @@ from __future__ import annotations
 import io
 import os
 import wave
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+from core.media import decoders
 
 SAMPLE_RATE = 16_000
 MIN_SECONDS = 0.3
@@ -44,21 +46,8 @@ class Decoded:
     source_rate: int
 
 
-# A decoder takes the encoded bytes and returns ``Decoded``; it raises (anything) for input it
-# cannot read, and the next one is tried.
-Decoder = Callable[[bytes], Decoded]
-_DECODERS: list[Decoder] = []
-
-
-def register_decoder(decoder: Decoder) -> None:
-    """Try ``decoder`` before PyAV for everything but a 16 kHz WAV (idempotent)."""
-    if decoder not in _DECODERS:
-        _DECODERS.insert(0, decoder)
-
-
-def unregister_decoder(decoder: Decoder) -> None:
-    if decoder in _DECODERS:
-        _DECODERS.remove(decoder)
+register_decoder = decoders.register  # the registry itself lives in core.media.decoders
+unregister_decoder = decoders.unregister
 
 
 def pyav_available() -> bool:
@@ -111,7 +100,7 @@ def decode(source: AudioSource) -> Decoded:
     wav = _wav_pcm(data)
     if wav is not None and wav[1] == SAMPLE_RATE:
         return Decoded(pcm_to_audio(wav[0], sample_rate=wav[1], channels=wav[2]), wav[1])
-    for decoder in list(_DECODERS):
+    for decoder in decoders.registered():
         try:
             decoded = decoder(data)
         except Exception:

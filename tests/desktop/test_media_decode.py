@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from core.media import audio as core_audio
+from core.media import decoders
 from core.media.audio import SAMPLE_RATE, decode, load_audio
 from core.media.errors import AudioUnreadable
 from desktop import media_decode
@@ -94,7 +95,7 @@ def test_a_pure_16k_wav_needs_no_decoder(qt_only: None, monkeypatch: pytest.Monk
     def refuse(_data: bytes) -> Any:
         raise AssertionError("a 16 kHz PCM WAV went to a decoder")
 
-    monkeypatch.setattr(core_audio, "_DECODERS", [refuse])
+    monkeypatch.setattr(decoders, "_DECODERS", [refuse])
     got = decode(buffer.getvalue())
     assert np.allclose(got.audio, tone / 32768.0, atol=1e-6)
 
