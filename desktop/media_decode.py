@@ -1,8 +1,9 @@
 """Compressed audio (MP3, M4A/AAC, OGG, WebM, FLAC, ADPCM WAV…) decoded by Qt Multimedia.
 
-Contract: ``install()`` registers ``decode_with_qt`` with ``core.media.audio`` (idempotent; the
-app and the CLI call it at start), so every ``load_audio`` in this process — import a file,
-the scribe, the self-test's probe — decodes through Qt's FFmpeg backend.
+Contract: ``install()`` registers ``decode_with_qt`` with ``core.media.decoders`` (idempotent;
+the app and the CLI call it at start), so every ``load_audio`` in this process that is not a
+plain 16 kHz PCM WAV — an imported file, the scribe, the self-test's ADPCM probe — decodes
+through Qt's FFmpeg backend, on whichever thread asks (a local event loop runs the decoder).
 ``decode_with_qt(data)`` returns ``Decoded`` (16 kHz mono float32 and the source's rate) or
 raises ``AudioUnreadable``; it never writes a file (the bytes sit in a ``QBuffer``).
 
@@ -19,8 +20,8 @@ those off, and the symbol-resolver chatter about optional libraries with them.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 from core.media.decoders import register
@@ -99,8 +100,9 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
     stalls after one empty buffer when it downsamples some MP3s more than ~1.4× (44.1 and
     48 kHz to 16 kHz; tests/desktop/test_media_decode.py covers those rates)."""
     import numpy as np
+    import shiboken6
     import soxr
-    from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, QTimer
+    from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, Qt, QTimer
     from PySide6.QtMultimedia import QAudioDecoder
 
     decoder = QAudioDecoder()
@@ -140,27 +142,48 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
         failed.append(decoder.errorString())
         loop.quit()
 
+    def finished() -> None:
+        done.append(True)
+        loop.quit()
+
+    def timed_out() -> None:
+        failed.append("timeout")
+        loop.quit()
+
+    done: list[bool] = []
     decoder.bufferReady.connect(ready)
-    decoder.finished.connect(loop.quit)
+    decoder.finished.connect(finished)
     decoder.error.connect(error)
     timer = QTimer()
     timer.setSingleShot(True)
-    timer.timeout.connect(loop.quit)
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(timed_out)
     timer.start(int(TIMEOUT_S * 1000))
-    started = time.monotonic()
     decoder.start()
     try:
-        if not failed:  # an error during start() is already in ``failed``
+        if not failed and not done:  # an error during start() is already in ``failed``
             loop.exec()
     finally:
         timer.stop()
         decoder.stop()
+        # The slots above close over the decoder and the decoded pieces; Qt keeps connected
+        # Python slots alive, so cut them and delete the C++ objects now rather than leave a
+        # recording's samples reachable for the life of the process.
+        for signal in (decoder.bufferReady, decoder.finished, decoder.error, timer.timeout):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect()
         source.close()
-    if failed or len(rates) > 1:
-        raise _unreadable("This file is not audio Chartside can read.")
-    if time.monotonic() - started >= TIMEOUT_S:
+        shiboken6.delete(decoder)
+        shiboken6.delete(source)
+    if "timeout" in failed:
+        pieces.clear()
         raise _unreadable(f"Decoding took longer than {TIMEOUT_S:.0f} s; nothing was kept.")
+    if failed or not done or len(rates) > 1:  # anything but a decode that reached the end
+        pieces.clear()
+        raise _unreadable("This file is not audio Chartside can read.")
     if not streams:
         return np.zeros(0, np.float32), 0
     pieces.append(streams[0].resample_chunk(np.zeros(0, np.float32), last=True))
-    return np.concatenate(pieces).astype(np.float32), rates.pop()
+    audio = np.concatenate(pieces).astype(np.float32)
+    pieces.clear()
+    return audio, rates.pop()

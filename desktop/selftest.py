@@ -84,11 +84,15 @@ def _isolated(folder: Path) -> Iterator[None]:
 
 
 def _app() -> Any:
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import make_application
 
-    return QApplication.instance() or make_application()
+    app = QCoreApplication.instance()
+    if app is not None and not isinstance(app, QApplication):
+        raise SelfTestFailed("a non-GUI Qt application already runs in this process")
+    return app or make_application()
 
 
 # -- steps --------------------------------------------------------------------------------------
@@ -195,6 +199,7 @@ def step_scribe(_st: _State) -> str:
     from scribe.models import probe_audio
     from scribe.transcribe import transcribe
 
+    _app()  # the probe decodes through Qt: the GUI application first, as in the app
     model = load_model()  # the bundled model, its files checked against the recorded SHA-256
     audio = load_audio(probe_audio())[: SAMPLE_RATE * 3]
     result = transcribe(audio, model=model)

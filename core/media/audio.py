@@ -97,21 +97,31 @@ def decode(source: AudioSource) -> Decoded:
         data = source.read()
         if not data:
             raise _unreadable("The recording is empty.")
-    wav = _wav_pcm(data)
-    if wav is not None and wav[1] == SAMPLE_RATE:
-        return Decoded(pcm_to_audio(wav[0], sample_rate=wav[1], channels=wav[2]), wav[1])
+    header = _wav_header(data)
+    if header is not None and header[0] == SAMPLE_RATE:
+        pcm = _wav_pcm(data, header)
+        if pcm:
+            return Decoded(pcm_to_audio(pcm, sample_rate=SAMPLE_RATE, channels=header[1]),
+                           SAMPLE_RATE)
+    refused: Exception | None = None
     for decoder in decoders.registered():
         try:
             decoded = decoder(data)
-        except Exception:
+        except Exception as error:
+            refused = error  # the next decoder may read it; if none does, this one's reason
             continue
         return Decoded(_checked(np.asarray(decoded.audio, dtype=np.float32)), decoded.source_rate)
     if pyav_available():
         return _pyav(data)
-    if wav is not None:
-        samples = np.frombuffer(wav[0], "<i2").astype(np.float32) / 32768.0
-        mono = samples[: samples.size - samples.size % wav[2]].reshape(-1, wav[2]).mean(axis=1)
-        return Decoded(_checked(resample(mono, wav[1])), wav[1])
+    if header is not None and (pcm := _wav_pcm(data, header)):
+        rate, channels = header[0], header[1]
+        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+        mono = samples.reshape(-1, channels).mean(axis=1)
+        return Decoded(_checked(resample(mono, rate)), rate)
+    from core.media.errors import AudioUnreadable
+
+    if isinstance(refused, AudioUnreadable):
+        raise refused
     raise _unreadable("This file is not audio Chartside can read.")
 
 
@@ -126,28 +136,41 @@ def resample(mono: np.ndarray, rate: int) -> np.ndarray:
     return np.asarray(soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ"), dtype=np.float32)
 
 
-def _wav_pcm(data: bytes) -> tuple[bytes, int, int] | None:
-    """(s16 PCM, rate, channels) of an integer-PCM WAV the standard library reads, else None."""
+def _wav_header(data: bytes) -> tuple[int, int, int] | None:
+    """(rate, channels, sample width) of an integer-PCM WAV the standard library reads, else
+    None (float, extensible, ADPCM or damaged files are left to the decoders)."""
     if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return None
     try:
         with wave.open(io.BytesIO(data), "rb") as wav:
-            width, rate, channels = wav.getsampwidth(), wav.getframerate(), wav.getnchannels()
+            header = wav.getframerate(), wav.getnchannels(), wav.getsampwidth()
+    except Exception:  # wave.Error, EOFError, RuntimeError, ...
+        return None
+    rate, channels, width = header
+    return header if rate > 0 and channels > 0 and width in (1, 2, 3, 4) else None
+
+
+def _wav_pcm(data: bytes, header: tuple[int, int, int]) -> bytes | None:
+    """The frames of a WAV ``_wav_header`` accepted, as s16 little-endian, whole frames only;
+    None when it holds none (a header never finished by a killed recorder: the decoders read
+    such files to their end)."""
+    _rate, channels, width = header
+    try:
+        with wave.open(io.BytesIO(data), "rb") as wav:
             frames = wav.readframes(wav.getnframes())
-    except Exception:  # wave.Error, EOFError, RuntimeError...: float, extensible, ADPCM or
-        return None  # damaged — left to the decoders
-    if rate <= 0 or channels <= 0:
+    except Exception:
+        return None
+    frames = frames[: len(frames) - len(frames) % (width * channels)]
+    if not frames:
         return None
     if width == 2:
-        return frames, rate, channels
+        return frames
     if width == 1:  # unsigned 8-bit
-        pcm = ((np.frombuffer(frames, np.uint8).astype(np.int16) - 128) << 8).astype("<i2")
-        return pcm.tobytes(), rate, channels
-    if width in (3, 4):  # keep the top 16 bits of each little-endian sample
-        raw = np.frombuffer(frames[: len(frames) - len(frames) % width], np.uint8)
-        top = raw.reshape(-1, width)[:, width - 2:]
-        return np.ascontiguousarray(top).tobytes(), rate, channels
-    return None
+        return ((np.frombuffer(frames, np.uint8).astype(np.int16) - 128) << 8).astype(
+            "<i2").tobytes()
+    # 24 and 32 bits: keep the top 16 bits of each little-endian sample
+    top = np.frombuffer(frames, np.uint8).reshape(-1, width)[:, width - 2:]
+    return np.ascontiguousarray(top).tobytes()
 
 
 def _pyav(data: bytes) -> Decoded:

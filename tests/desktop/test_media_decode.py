@@ -116,3 +116,43 @@ def test_no_container_metadata_reaches_stderr(tmp_path: Path) -> None:
     assert done.stdout.strip() == "44100"
     assert "Zebulon" not in done.stderr and "Quillfeatherstone" not in done.stderr, done.stderr
     assert "Metadata" not in done.stderr and "Input #0" not in done.stderr, done.stderr
+
+
+def test_decoding_on_a_job_pool_thread(qt_only: None) -> None:
+    """An import decodes on the app's job pool (a QThreadPool thread), not the GUI thread."""
+    from PySide6.QtCore import QRunnable, QThreadPool
+
+    data = encoded("mp3", "libmp3lame", 48_000, seconds=6.0)
+    out: dict[str, Any] = {}
+
+    class Job(QRunnable):
+        def run(self) -> None:
+            try:
+                out["decoded"] = decode(data)
+            except Exception as error:  # reported below, on the test's thread
+                out["error"] = error
+
+    pool = QThreadPool()
+    pool.start(Job())
+    assert pool.waitForDone(120_000)
+    assert "error" not in out, out.get("error")
+    assert out["decoded"].source_rate == 48_000
+    assert abs(out["decoded"].audio.size - SAMPLE_RATE * 6) < SAMPLE_RATE * 0.2
+
+
+def test_a_wav_whose_header_was_never_finished_still_decodes(qt_only: None) -> None:
+    """A recorder killed mid-file leaves a 16 kHz WAV whose sizes say 0: the standard library
+    reads no frames from it, so it goes on to a decoder, which reads to the end."""
+    import wave
+
+    tone = (np.sin(np.arange(SAMPLE_RATE * 2) * 0.05) * 12_000).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(b"")
+    header = bytearray(buffer.getvalue())  # sizes 0, as the recorder wrote them first
+    got = decode(bytes(header) + tone.tobytes())
+    assert got.source_rate == SAMPLE_RATE
+    assert abs(got.audio.size - tone.size) < 400
