@@ -212,13 +212,6 @@ def pcm_to_audio(pcm: bytes, *, sample_rate: int, channels: int = 1,
     if dtype is np.int16:
         samples /= 32768.0
     mono = samples.reshape(-1, channels).mean(axis=1) if channels > 1 else samples
-    if sample_rate != SAMPLE_RATE and mono.size:
-        # Linear interpolation is enough for speech recognition at these rates and keeps
-        # everything in memory without another dependency.
-        ratio = round(sample_rate / SAMPLE_RATE)
-        if ratio > 1:  # a moving average as the anti-aliasing low-pass before decimation
-            mono = np.convolve(mono, np.full(ratio, 1.0 / ratio, dtype=np.float32), mode="same")
-        duration = mono.size / sample_rate
-        n = round(duration * SAMPLE_RATE)
-        mono = np.interp(np.linspace(0, mono.size - 1, n), np.arange(mono.size), mono)
-    return _checked(mono.astype(np.float32))
+    if sample_rate <= 0:
+        raise _unreadable(f"Unsupported sample rate {sample_rate}.")
+    return _checked(resample(mono, sample_rate))

@@ -53,6 +53,20 @@ def test_pcm_to_audio_resamples_in_memory() -> None:
         pcm_to_audio(b"", sample_rate=16000)
 
 
+def test_pcm_to_audio_keeps_speech_and_drops_what_would_alias() -> None:
+    """A 12 kHz whine (a laptop fan, a charger) recorded at 48 kHz must not fold down to 4 kHz
+    in the 16 kHz audio; a 1 kHz tone, in the speech band, comes through whole."""
+    t = np.arange(48000) / 48000
+
+    def rms_after(freq: float) -> float:
+        tone = (np.sin(2 * np.pi * freq * t) * 12000).astype("<i2")
+        out = pcm_to_audio(tone.tobytes(), sample_rate=48000)[800:-800]  # away from the edges
+        return float(np.sqrt(np.mean(out ** 2))) / (12000 / 32768 / np.sqrt(2))
+
+    assert 0.95 < rms_after(1000) < 1.05
+    assert rms_after(12000) < 0.01
+
+
 def test_repeated_ngram() -> None:
     assert repeated_ngram(["the", "knee"] * 4) == "the knee"
     assert repeated_ngram(["no", "no", "no", "pain", "today"]) is None
