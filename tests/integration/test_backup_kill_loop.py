@@ -62,6 +62,10 @@ ZYGOTE = textwrap.dedent(
         if pid == 0:
             try:
                 child(start)
+            except BaseException:  # os._exit skips the traceback: print it for the test
+                import traceback
+                traceback.print_exc()
+                sys.stderr.flush()
             finally:
                 os._exit(1)
         say(f"pid {pid}")
