@@ -114,10 +114,7 @@ def decode(source: AudioSource) -> Decoded:
     if pyav_available():
         return _pyav(data)
     if header is not None and (pcm := _wav_pcm(data, header)):
-        rate, channels = header[0], header[1]
-        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
-        mono = samples.reshape(-1, channels).mean(axis=1)
-        return Decoded(_checked(resample(mono, rate)), rate)
+        return Decoded(pcm_to_audio(pcm, sample_rate=header[0], channels=header[1]), header[0])
     from core.media.errors import AudioUnreadable
 
     if isinstance(refused, AudioUnreadable):
