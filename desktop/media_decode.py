@@ -105,6 +105,8 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
     from PySide6.QtCore import QBuffer, QByteArray, QEventLoop, QIODevice, Qt, QTimer
     from PySide6.QtMultimedia import QAudioDecoder
 
+    from core.media.audio import downmix
+
     decoder = QAudioDecoder()
     source = QBuffer()
     source.setData(QByteArray(data))
@@ -116,27 +118,47 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
     streams: list[Any] = []
     failed: list[str] = []
 
+    pending: list[bytes] = []  # raw buffers not yet converted, all in ``formats[0]``
+    formats: list[tuple[str, int, int]] = []  # (sample format, rate, channels) per batch
+    held = [0]  # bytes in ``pending``
+    BATCH = 1 << 20  # convert and resample ~1 MiB at a time, not each small buffer
+
+    def flush() -> None:
+        if not pending:
+            return
+        name, rate, channels = formats[0]
+        dtype, offset, scale = _FORMATS[name]
+        raw = np.frombuffer(b"".join(pending), dtype=dtype)
+        pending.clear()
+        held[0] = 0
+        raw = raw[: raw.size - raw.size % channels].astype(np.float32)
+        mono = downmix(raw, channels)
+        mono = (mono - offset) / scale if offset or scale != 1.0 else mono
+        if not streams:
+            streams.append(soxr.ResampleStream(rate, 16_000, 1, dtype="float32",
+                                               quality="HQ"))
+        pieces.append(streams[0].resample_chunk(np.ascontiguousarray(mono, np.float32)))
+
     def ready() -> None:
         buffer = decoder.read()
         if not buffer.isValid() or buffer.byteCount() == 0:
             return
         fmt = buffer.format()
-        kind = _FORMATS.get(fmt.sampleFormat().name)
-        channels = fmt.channelCount()
-        if kind is None or channels <= 0:
-            failed.append(f"unsupported sample format {fmt.sampleFormat().name}")
+        shape = (fmt.sampleFormat().name, fmt.sampleRate(), fmt.channelCount())
+        if shape[0] not in _FORMATS or shape[2] <= 0:
+            failed.append(f"unsupported sample format {shape[0]}")
             loop.quit()
             return
-        dtype, offset, scale = kind
-        raw = np.frombuffer(bytes(buffer.data()), dtype=dtype)
-        raw = raw[: raw.size - raw.size % channels].astype(np.float32)
-        mono = raw.reshape(-1, channels).mean(axis=1) if channels > 1 else raw
-        mono = (mono - offset) / scale if offset or scale != 1.0 else mono
-        rates.add(fmt.sampleRate())
-        if not streams:
-            streams.append(soxr.ResampleStream(fmt.sampleRate(), 16_000, 1,
-                                               dtype="float32", quality="HQ"))
-        pieces.append(streams[0].resample_chunk(np.ascontiguousarray(mono, np.float32)))
+        rates.add(shape[1])
+        if formats and formats[0] != shape:  # a format change mid-stream: convert what came
+            flush()
+            formats.clear()
+        if not formats:
+            formats.append(shape)
+        pending.append(bytes(buffer.data()))
+        held[0] += len(pending[-1])
+        if held[0] >= BATCH:
+            flush()
 
     def error(_code: object) -> None:
         failed.append(decoder.errorString())
@@ -177,10 +199,13 @@ def _native(data: bytes) -> tuple[np.ndarray, int]:
         shiboken6.delete(source)
     if "timeout" in failed:
         pieces.clear()
+        pending.clear()
         raise _unreadable(f"Decoding took longer than {TIMEOUT_S:.0f} s; nothing was kept.")
     if failed or not done or len(rates) > 1:  # anything but a decode that reached the end
         pieces.clear()
+        pending.clear()
         raise _unreadable("This file is not audio Chartside can read.")
+    flush()
     if not streams:
         return np.zeros(0, np.float32), 0
     pieces.append(streams[0].resample_chunk(np.zeros(0, np.float32), last=True))

@@ -122,6 +122,18 @@ def decode(source: AudioSource) -> Decoded:
     raise _unreadable("This file is not audio Chartside can read.")
 
 
+def downmix(interleaved: np.ndarray, channels: int) -> np.ndarray:
+    """Interleaved float samples (whole frames) to mono, the channels' mean. Strided adds, not
+    ``reshape(-1, n).mean(axis=1)``, which numpy runs ~10× slower for two channels."""
+    if channels <= 1:
+        return interleaved
+    mono = interleaved[0::channels].astype(np.float32)
+    for channel in range(1, channels):
+        mono += interleaved[channel::channels]
+    mono *= 1.0 / channels
+    return mono
+
+
 def resample(mono: np.ndarray, rate: int) -> np.ndarray:
     """Mono float samples at ``rate`` to ``SAMPLE_RATE``, with soxr's high-quality
     band-limited resampler (the role FFmpeg's resampler plays for PyAV)."""
@@ -208,7 +220,7 @@ def pcm_to_audio(pcm: bytes, *, sample_rate: int, channels: int = 1,
                             dtype=dtype).astype(np.float32)
     if dtype is np.int16:
         samples /= 32768.0
-    mono = samples.reshape(-1, channels).mean(axis=1) if channels > 1 else samples
+    mono = downmix(samples, channels)
     if sample_rate <= 0:
         raise _unreadable(f"Unsupported sample rate {sample_rate}.")
     return _checked(resample(mono, sample_rate))
