@@ -10,7 +10,7 @@ network or the disk except reading a path.
 Who decodes, in order:
 1. a 16 kHz PCM WAV (what the desktop stores when the microphone records at 16 kHz) — the
    standard library's ``wave``: nothing to resample, so no codec library is needed;
-2. decoders registered with ``register_decoder`` (``core.media.decoders``) — the desktop
+2. decoders registered with ``core.media.decoders.register`` — the desktop
    registers Qt Multimedia's FFmpeg backend (``desktop/media_decode.py``), so the frozen app
    needs no second FFmpeg;
 3. faster-whisper's PyAV decoder, where PyAV is installed (the scribe extra brings it);
@@ -44,10 +44,6 @@ class Decoded:
 
     audio: np.ndarray
     source_rate: int
-
-
-register_decoder = decoders.register  # the registry itself lives in core.media.decoders
-unregister_decoder = decoders.unregister
 
 
 def pyav_available() -> bool:

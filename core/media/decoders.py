@@ -22,10 +22,5 @@ def register(decoder: Decoder) -> None:
         _DECODERS.insert(0, decoder)
 
 
-def unregister(decoder: Decoder) -> None:
-    if decoder in _DECODERS:
-        _DECODERS.remove(decoder)
-
-
 def registered() -> list[Decoder]:
     return list(_DECODERS)

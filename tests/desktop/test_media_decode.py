@@ -14,6 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+# The samples are made with PyAV and compared with its decoder: both come with the scribe extra
+# (faster-whisper), which the app's own decoding does not need.
+pytest.importorskip("av")
+pytest.importorskip("faster_whisper")
+
 from core.media import audio as core_audio
 from core.media import decoders
 from core.media.audio import SAMPLE_RATE, decode, load_audio
